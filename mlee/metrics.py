@@ -1,0 +1,109 @@
+"""The one table of metric definitions that drives rating, label, explorer and paper alike.
+
+Keys are those of the published ``boundaries.json`` / ``weighting.json`` without their scope prefix:
+``"general f1_val"`` is the metric ``f1_val`` with scope ``general``; ``"inference power_draw"`` is
+``power_draw`` in the ``inference`` task. The published key ``power_draw`` holds an *energy* in joules
+(watt-seconds), not a power: it is shown as energy everywhere.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+TASKS: tuple[str, ...] = ("inference", "training")
+GROUPS: tuple[str, ...] = ("Quality", "Resources", "Complexity")
+RATING_LETTERS: tuple[str, ...] = ("A", "B", "C", "D", "E")
+
+
+@dataclass(frozen=True)
+class Metric:
+    """One metric.
+
+    Attributes
+    ----------
+    key: metric key without scope prefix (``f1_val``, ``power_draw``).
+    name: display name (``"F1 score"``).
+    short: short display name for axes and tiles.
+    group: ``Quality``, ``Resources`` or ``Complexity``.
+    unit: unit of the stored value: ``J``, ``s``, ``B``, ``FLOP``, ``#`` (a count) or ``%`` (the value is
+        stored as a fraction in [0, 1] and displayed times 100).
+    higher_is_better: True for quality metrics; the index is value/reference then, else reference/value.
+    per_task: True when the metric is measured per task (energy, time); False for ``general`` metrics.
+    description: one sentence on what is measured.
+    """
+
+    key: str
+    name: str
+    short: str
+    group: str
+    unit: str
+    higher_is_better: bool
+    per_task: bool
+    description: str
+
+    def scoped_key(self, task: str) -> str:
+        """Key as in the published boundaries/weights files, e.g. ``"inference power_draw"``."""
+        return f"{task if self.per_task else 'general'} {self.key}"
+
+
+METRICS: tuple[Metric, ...] = (
+    Metric("parameters", "Parameters", "Parameters", "Complexity", "#", False, False,
+           "Number of values the fitted model stores."),
+    Metric("flops", "FLOPs per sample", "FLOPs", "Complexity", "FLOP", False, False,
+           "Floating-point operations to predict one sample (analytic count)."),
+    Metric("fsize", "Model file size", "File size", "Complexity", "B", False, False,
+           "Size of the pickled fitted model."),
+    Metric("top1_val", "Top-1 accuracy", "Top-1 acc.", "Quality", "%", True, False,
+           "Share of test samples whose predicted class is right."),
+    Metric("top5_val", "Top-5 accuracy", "Top-5 acc.", "Quality", "%", True, False,
+           "Share of test samples whose class is among the five most probable."),
+    Metric("f1_val", "F1 score", "F1", "Quality", "%", True, False,
+           "F1 score on the test split (averaging recorded with the result)."),
+    Metric("precision_val", "Precision", "Precision", "Quality", "%", True, False,
+           "Precision on the test split."),
+    Metric("recall_val", "Recall", "Recall", "Quality", "%", True, False,
+           "Recall on the test split."),
+    Metric("power_draw", "Energy", "Energy", "Resources", "J", False, True,
+           "Energy drawn during the task (joules = watt-seconds)."),
+    Metric("time", "Running time", "Time", "Resources", "s", False, True,
+           "Wall-clock duration of the task."),
+)
+
+METRICS_BY_KEY: dict[str, Metric] = {m.key: m for m in METRICS}
+
+
+def get_metric(key: str) -> Metric:
+    """Metric for ``key``, with or without scope prefix (``"general f1_val"`` and ``"f1_val"`` both work)."""
+    bare = key.split(" ", 1)[-1]
+    try:
+        return METRICS_BY_KEY[bare]
+    except KeyError:
+        known = ", ".join(METRICS_BY_KEY)
+        raise KeyError(f"unknown metric {key!r}; known metrics: {known}") from None
+
+
+def split_scoped_key(scoped: str) -> tuple[str, str]:
+    """Split ``"inference power_draw"`` into (``"inference"``, ``"power_draw"``); validates both parts."""
+    scope, _, key = scoped.partition(" ")
+    if not key or scope not in ("general", *TASKS):
+        raise ValueError(f"metric key {scoped!r} must look like '<general|inference|training> <metric>'")
+    get_metric(key)
+    return scope, key
+
+
+def metrics_for_task(task: str) -> tuple[Metric, ...]:
+    """All metrics that apply to a task (the general ones plus that task's energy and time)."""
+    if task not in TASKS:
+        raise ValueError(f"unknown task {task!r}; use one of {', '.join(TASKS)}")
+    return METRICS
+
+
+def rating_letter(rating: int | float | None) -> str:
+    """``0 -> "A"`` ... ``4 -> "E"``; a missing rating gives ``"n.a."``."""
+    if rating is None or rating != rating:  # NaN check without numpy
+        return "n.a."
+    return RATING_LETTERS[int(rating)]
+
+
+# Colours of ratings A..E (EU energy label palette), shared by label, explorer and paper.
+RATING_COLOURS: tuple[str, ...] = ("#009640", "#95C11F", "#FFED00", "#F39200", "#E30613")

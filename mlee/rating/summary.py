@@ -1,0 +1,80 @@
+"""The rated summary of one model on one (dataset, task, environment): what labels, ELEx and paper show.
+
+This is the hand-off record between the rating engine and its consumers (label, explorer, paper). It is
+plain data and round-trips through JSON (``to_dict`` / ``from_dict``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+
+@dataclass
+class MetricSummary:
+    """One metric of one model.
+
+    value: mean over runs, in the metric's unit (``mlee.metrics``); None when missing.
+    std: standard deviation over runs (None for a single run or when missing).
+    index: value relative to the reference model (higher is better); None when missing.
+    rating: 0 (A) .. 4 (E); None when unrated (missing value or missing boundaries).
+    weight: weight of the metric in the compound rating (0: not part of it).
+    estimated: True when the value is an estimate, not a measurement (energy without counters).
+    """
+
+    key: str
+    value: float | None
+    index: float | None = None
+    rating: int | None = None
+    weight: float = 0.0
+    std: float | None = None
+    estimated: bool = False
+
+
+@dataclass
+class ModelSummary:
+    """A rated model on one dataset, task and environment.
+
+    model: full method name (``"Random Forest"``); model_short: ``"RF"``.
+    dataset: dataset key; dataset_display: display name (``"German Credit"``).
+    task: ``"inference"`` or ``"training"``.
+    environment: ``"<hardware> - <backend> <version>"``.
+    compound_rating: 0 (A) .. 4 (E), None when no metric could be rated.
+    rating_mode: the compound mode used (``"optimistic median"`` ...).
+    fingerprint: short hash of the boundaries and weights used.
+    reference_model: the model the indices are relative to.
+    energy_sources: human description, e.g. ``"CPU package + DRAM (RAPL)"`` or ``"CPU (estimated from TDP)"``.
+    energy_estimated: True when the energy is an estimate.
+    n_test_samples: number of test samples (for per-sample inference energy); None if unknown.
+    n_runs: number of repeated runs aggregated.
+    doc_url: documentation of the method (for the QR code and links).
+    metrics: metric key (without scope) -> MetricSummary.
+    """
+
+    model: str
+    model_short: str
+    dataset: str
+    dataset_display: str
+    task: str
+    environment: str
+    compound_rating: int | None
+    rating_mode: str
+    fingerprint: str
+    reference_model: str | None = None
+    energy_sources: str = "n.a."
+    energy_estimated: bool = False
+    n_test_samples: int | None = None
+    n_runs: int = 1
+    doc_url: str = ""
+    metrics: dict[str, MetricSummary] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain JSON-compatible dict."""
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> "ModelSummary":
+        """Inverse of :meth:`to_dict`."""
+        data = dict(data)
+        data["metrics"] = {k: MetricSummary(**v) for k, v in data.get("metrics", {}).items()}
+        return cls(**data)
