@@ -1,0 +1,46 @@
+"""Display names and facts of datasets and methods, read from the JSON tables in ``mlee/data``.
+
+Every stage that shows a dataset or method name asks here; unknown names fall back to themselves so
+that results of a dataset or method mlee does not know still load and display.
+"""
+
+from __future__ import annotations
+
+import json
+from functools import lru_cache
+from importlib import resources
+from typing import Any
+
+
+@lru_cache(maxsize=None)
+def _table(name: str) -> dict[str, dict[str, Any]]:
+    text = resources.files("mlee.data").joinpath(name).read_text(encoding="utf-8")
+    return {k: v for k, v in json.loads(text).items() if not k.startswith("_")}
+
+
+def datasets() -> dict[str, dict[str, Any]]:
+    """Dataset key -> entry (``display``, ``source``, ``rows``, ``features``, ``classes``)."""
+    return _table("datasets.json")
+
+
+def methods() -> dict[str, dict[str, Any]]:
+    """Method full name -> entry (``short``, ``estimator``, ``doc_url``)."""
+    return _table("methods.json")
+
+
+def dataset_display(key: str) -> str:
+    """Display name of a dataset (``"credit-g"`` -> ``"German Credit"``); unknown keys are returned as is."""
+    return datasets().get(key, {}).get("display", key)
+
+
+def method_short(name: str) -> str:
+    """Short name of a method (``"Random Forest"`` -> ``"RF"``); unknown names give their initials."""
+    entry = methods().get(name)
+    if entry:
+        return entry["short"]
+    return "".join(word[0] for word in name.split() if word[:1].isalpha()).upper() or name
+
+
+def method_doc_url(name: str) -> str:
+    """Documentation page of a method; the scikit-learn user guide for unknown methods."""
+    return methods().get(name, {}).get("doc_url", "https://scikit-learn.org/stable/supervised_learning.html")
