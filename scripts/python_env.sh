@@ -1,0 +1,19 @@
+# Sourced by quickstart.sh and .ci/run: pick a Python >= 3.10 and make sure mlee's requirements are installed.
+# Inside an active virtual environment that one is used; otherwise ./.venv is created (with access to the
+# system's site-packages, so that already installed packages are reused) and used.
+if [ -z "${VIRTUAL_ENV:-}" ]; then
+    BASE_PYTHON="${PYTHON:-python3}"
+    if ! "$BASE_PYTHON" -c 'import sys; sys.exit(sys.version_info < (3, 10))'; then
+        echo "mlee needs Python >= 3.10; $BASE_PYTHON is $("$BASE_PYTHON" --version 2>&1). Set PYTHON=/path/to/python3.1x" >&2
+        exit 1
+    fi
+    if [ ! -x .venv/bin/python ]; then
+        "$BASE_PYTHON" -m venv --system-site-packages .venv
+    fi
+    PYTHON="$PWD/.venv/bin/python"
+else
+    PYTHON="${VIRTUAL_ENV}/bin/python"
+fi
+"$PYTHON" -m pip install -q --disable-pip-version-check -r requirements.txt
+"$PYTHON" -m pip install -q --disable-pip-version-check --no-deps --no-build-isolation -e . >/dev/null
+export PYTHON
