@@ -14,6 +14,6 @@ if [ -z "${VIRTUAL_ENV:-}" ]; then
 else
     PYTHON="${VIRTUAL_ENV}/bin/python"
 fi
-"$PYTHON" -m pip install -q --disable-pip-version-check -r requirements.txt
+"$PYTHON" -m pip install -q --disable-pip-version-check -r requirements.txt "setuptools>=64" wheel
 "$PYTHON" -m pip install -q --disable-pip-version-check --no-deps --no-build-isolation -e . >/dev/null
 export PYTHON

@@ -1,0 +1,84 @@
+"""Command-line options of the meter: ``--monitor``, ``--cpu-tdp``, ``--idle-seconds``, ``--country``, ``--pue``."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+MONITORS = ("auto", "rapl", "nvml", "pyrapl", "codecarbon", "estimate")
+
+
+def parse_monitor(value: str) -> str:
+    """Validate a ``--monitor`` value: ``auto`` or a comma list of source names (``rapl,nvml``)."""
+    names = [n.strip().lower() for n in str(value).split(",") if n.strip()]
+    bad = [n for n in names if n not in MONITORS]
+    if not names or bad:
+        raise argparse.ArgumentTypeError(
+            f"invalid --monitor {value!r}: choose one of {', '.join(MONITORS)} or a comma list such as rapl,nvml")
+    if "auto" in names and len(names) > 1:
+        raise argparse.ArgumentTypeError("--monitor auto cannot be combined with other sources")
+    return ",".join(names)
+
+
+def _positive_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"expected a positive number, got {text!r}")
+    return value
+
+
+def _non_negative_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"expected a number >= 0, got {text!r}")
+    return value
+
+
+def _pue(text: str) -> float:
+    from mlee.monitoring.carbon import validate_pue
+    try:
+        return validate_pue(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def add_monitor_arguments(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
+    """Add the energy-measurement options to ``parser`` (in their own argument group) and return it."""
+    group = parser.add_argument_group("energy measurement")
+    group.add_argument("--monitor", type=parse_monitor, default="auto", metavar="{" + ",".join(MONITORS) + "}",
+                       help="energy source: auto (RAPL for the CPU if readable, else an estimate; plus NVML for "
+                            "NVIDIA GPUs if present), rapl, nvml, pyrapl, codecarbon (offline), estimate, or a "
+                            "comma list such as rapl,nvml (default auto)")
+    group.add_argument("--cpu-tdp", type=_positive_float, default=None, metavar="WATTS",
+                       help="TDP of one CPU package in watts, for the estimate (default: codecarbon's CPU table, "
+                            "else 85 W)")
+    group.add_argument("--idle-seconds", type=_non_negative_float, default=0.0, metavar="S",
+                       help="measure idle power for S seconds before the first window and report net energy "
+                            "(gross - idle power x duration) beside gross (default 0: off)")
+    group.add_argument("--country", default=None, metavar="ISO3",
+                       help="country of the grid (ISO 3166-1 alpha-3, e.g. DEU) for grams CO2e from codecarbon's "
+                            "offline data (default: no carbon figure)")
+    group.add_argument("--pue", type=_pue, default=1.0,
+                       help="power usage effectiveness of the data centre, multiplies the carbon figure only "
+                            "(default 1.0)")
+    return parser
+
+
+def monitor_options(args: argparse.Namespace | dict[str, Any]) -> dict[str, Any]:
+    """The meter options found in ``args`` as Meter keyword arguments."""
+    get = args.get if isinstance(args, dict) else (lambda k, d=None: getattr(args, k, d))
+    return {"monitor": get("monitor", "auto") or "auto", "cpu_tdp_w": get("cpu_tdp", None),
+            "idle_seconds": get("idle_seconds", 0.0) or 0.0, "country": get("country", None),
+            "pue": get("pue", 1.0) if get("pue", None) is not None else 1.0}
+
+
+def meter_from_args(args: argparse.Namespace | dict[str, Any], **kwargs: Any):
+    """A :class:`~mlee.monitoring.meter.Meter` configured from parsed :func:`add_monitor_arguments` options."""
+    from mlee.monitoring.meter import Meter
+    return Meter(**monitor_options(args), **kwargs)

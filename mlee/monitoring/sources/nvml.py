@@ -1,0 +1,209 @@
+"""NVIDIA GPU energy through NVML (``nvidia-ml-py``, imported as ``pynvml`` only when this source is used).
+
+* GPUs with a total-energy counter (Volta and newer): ``nvmlDeviceGetTotalEnergyConsumption`` (millijoules
+  since the driver loaded) is read at window start and end; method ``nvml-energy``.
+* Older GPUs: ``nvmlDeviceGetPowerUsage`` (milliwatts) is sampled at window start, every
+  ``power_interval_s`` (default 0.1 s, NVML's own update rate) by a background thread, and at window end, and
+  integrated with the trapezoidal rule; method ``nvml-power``.
+
+Only GPUs visible to this process are measured: ``CUDA_VISIBLE_DEVICES`` (indices or ``GPU-<uuid>``
+prefixes, cut at the first invalid entry like CUDA does; empty means none). NVML numbers GPUs in PCI bus order;
+set ``CUDA_DEVICE_ORDER=PCI_BUS_ID`` so that CUDA's indices mean the same GPUs.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from mlee.monitoring.measurement import SourceEnergy
+from mlee.monitoring.sources.base import EnergySource, SourceUnavailable, WindowContext
+
+log = logging.getLogger(__name__)
+
+POWER_INTERVAL_S = 0.1
+
+
+def _text(value: Any) -> str:
+    return value.decode() if isinstance(value, bytes) else str(value)
+
+
+def visible_indices(env: str | None, uuids: list[str]) -> list[int]:
+    """NVML indices named by a ``CUDA_VISIBLE_DEVICES`` value (None: all ``len(uuids)`` GPUs)."""
+    if env is None:
+        return list(range(len(uuids)))
+    out: list[int] = []
+    for item in (x.strip() for x in env.split(",")):
+        if not item:
+            break
+        if item.lstrip("-").isdigit():
+            idx = int(item)
+            if idx < 0 or idx >= len(uuids):
+                break
+            out.append(idx)
+        elif item.upper().startswith(("GPU-", "MIG-")):
+            if item.upper().startswith("MIG-"):
+                log.warning("CUDA_VISIBLE_DEVICES names a MIG instance (%s); NVML energy is per physical GPU and "
+                            "is not split between MIG instances: skipped", item)
+                continue
+            matches = [i for i, u in enumerate(uuids) if u.upper().startswith(item.upper())]
+            if len(matches) != 1:
+                break
+            out.append(matches[0])
+        else:
+            break
+    return list(dict.fromkeys(out))
+
+
+@dataclass
+class _Gpu:
+    index: int
+    handle: Any
+    name: str
+    uuid: str
+    has_energy: bool
+
+
+@dataclass
+class _PowerTrace:
+    """Power samples (perf_counter seconds, watts) of every power-mode GPU in one window."""
+
+    samples: dict[int, list[tuple[float, float]]] = field(default_factory=dict)
+    stop: threading.Event = field(default_factory=threading.Event)
+    thread: threading.Thread | None = None
+
+
+def integrate_trapezoid(samples: list[tuple[float, float]]) -> float:
+    """Energy (J) of (time s, power W) samples by the trapezoidal rule."""
+    return float(sum((t1 - t0) * (p0 + p1) / 2 for (t0, p0), (t1, p1) in zip(samples, samples[1:])))
+
+
+class NvmlSource(EnergySource):
+    """Energy of the visible NVIDIA GPUs.
+
+    Parameters
+    ----------
+    nvml : module-like object with the ``pynvml`` API (tests pass a fake); default imports ``pynvml``.
+    power_interval_s : sampling interval for GPUs without an energy counter (s).
+    """
+
+    name = "nvml"
+    covers = "gpu"
+    estimated = False
+
+    def __init__(self, nvml: Any = None, power_interval_s: float = POWER_INTERVAL_S) -> None:
+        if nvml is None:
+            try:
+                import pynvml as nvml  # nvidia-ml-py
+            except ImportError as exc:
+                raise SourceUnavailable("nvml", f"nvidia-ml-py is not installed ({exc}).",
+                                        "pip install nvidia-ml-py") from None
+        self.nvml = nvml
+        self.notes: list[str] = []
+        self.power_interval_s = float(power_interval_s)
+        try:
+            nvml.nvmlInit()
+        except Exception as exc:
+            raise SourceUnavailable("nvml", f"NVML cannot start ({type(exc).__name__}: {exc}): no NVIDIA GPU or "
+                                    "driver on this machine.", "install the NVIDIA driver, or in a container "
+                                    "run with --gpus all (NVIDIA Container Toolkit)") from None
+        try:
+            self.library = f"nvidia-ml-py (driver {_text(nvml.nvmlSystemGetDriverVersion())})"
+        except Exception:
+            self.library = "nvidia-ml-py"
+        count = int(nvml.nvmlDeviceGetCount())
+        handles = [nvml.nvmlDeviceGetHandleByIndex(i) for i in range(count)]
+        uuids = [_text(nvml.nvmlDeviceGetUUID(h)) for h in handles]
+        env = os.environ.get("CUDA_VISIBLE_DEVICES")
+        indices = visible_indices(env, uuids)
+        if not indices:
+            self.close()
+            why = (f"CUDA_VISIBLE_DEVICES={env!r} hides every GPU" if env is not None
+                   else "NVML reports no GPU")
+            raise SourceUnavailable("nvml", why + ".")
+        self.gpus: list[_Gpu] = []
+        for i in indices:
+            h = handles[i]
+            try:
+                nvml.nvmlDeviceGetTotalEnergyConsumption(h)
+                has_energy = True
+            except Exception as exc:  # NVMLError_NotSupported on pre-Volta GPUs
+                log.info("GPU %d has no energy counter (%s): integrating power samples", i, exc)
+                has_energy = False
+            self.gpus.append(_Gpu(i, h, _text(nvml.nvmlDeviceGetName(h)), uuids[i], has_energy))
+        self._bg_cpu = 0.0
+        log.info("NVML GPUs: %s", ", ".join(f"{g.index} {g.name}" for g in self.gpus))
+
+    def _power_w(self, gpu: _Gpu) -> float:
+        return float(self.nvml.nvmlDeviceGetPowerUsage(gpu.handle)) / 1e3
+
+    def _sample(self, trace: _PowerTrace) -> None:
+        now = time.perf_counter()
+        for g in self.gpus:
+            if not g.has_energy:
+                trace.samples.setdefault(g.index, []).append((now, self._power_w(g)))
+
+    def _sampler(self, trace: _PowerTrace) -> None:
+        t0 = time.thread_time()
+        while not trace.stop.wait(self.power_interval_s):
+            self._sample(trace)
+        self._bg_cpu += time.thread_time() - t0
+
+    def begin(self) -> Any:
+        energy = {g.index: int(self.nvml.nvmlDeviceGetTotalEnergyConsumption(g.handle))
+                  for g in self.gpus if g.has_energy}
+        trace = None
+        if any(not g.has_energy for g in self.gpus):
+            trace = _PowerTrace()
+            self._sample(trace)
+            trace.thread = threading.Thread(target=self._sampler, args=(trace,), name="mlee-nvml-power",
+                                            daemon=True)
+            trace.thread.start()
+        return energy, trace
+
+    def stop(self, state: Any) -> Any:
+        _, trace = state
+        energy = {g.index: int(self.nvml.nvmlDeviceGetTotalEnergyConsumption(g.handle))
+                  for g in self.gpus if g.has_energy}
+        if trace is not None:
+            trace.stop.set()
+            trace.thread.join()
+            self._sample(trace)
+        return energy
+
+    def energy(self, begin_state: Any, end_state: Any, ctx: WindowContext) -> list[SourceEnergy]:
+        start, trace = begin_state
+        out = []
+        for g in self.gpus:
+            device = f"GPU {g.index} ({g.name}, {g.uuid})"
+            if g.has_energy:
+                mj0, mj1 = start[g.index], end_state[g.index]
+                out.append(SourceEnergy(
+                    name="nvml", method="nvml-energy", device=device, domain="gpu", energy_j=(mj1 - mj0) / 1e3,
+                    estimated=False, library=self.library,
+                    parameters={"index": g.index, "uuid": g.uuid, "total_energy_mj_start": mj0,
+                                "total_energy_mj_end": mj1}))
+            else:
+                samples = trace.samples.get(g.index, []) if trace is not None else []
+                out.append(SourceEnergy(
+                    name="nvml", method="nvml-power", device=device, domain="gpu",
+                    energy_j=integrate_trapezoid(samples), estimated=False, library=self.library,
+                    parameters={"index": g.index, "uuid": g.uuid, "integration": "trapezoid",
+                                "power_interval_s": self.power_interval_s, "n_samples": len(samples),
+                                "mean_power_w": (sum(p for _, p in samples) / len(samples)) if samples else None}))
+        return out
+
+    def background_cpu_seconds(self) -> float:
+        return self._bg_cpu
+
+    def close(self) -> None:
+        nvml, self.nvml = getattr(self, "nvml", None), None
+        if nvml is not None:
+            try:
+                nvml.nvmlShutdown()
+            except Exception:
+                pass
