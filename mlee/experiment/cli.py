@@ -1,0 +1,314 @@
+"""Command lines of ``evaluate_sklearn.py`` (experiments) and ``evaluate_hyperparams.py`` (random search).
+
+Both return an exit status: 0 when everything ran, 1 when some runs failed (summary printed), 2 for bad input
+(unknown name, missing hyperparameter file) with a message that says how to fix it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+import time
+import warnings
+from pathlib import Path
+from typing import Any, Sequence
+
+from mlee import catalog
+from mlee.experiment.datasets import SyntheticSpec, bundled_datasets, known_datasets, resolve_dataset_name
+from mlee.experiment.errors import ExperimentError, HyperparametersNotFoundError
+from mlee.experiment.hyperparams import (DEFAULT_CONFIG, available_pairs, find_hyperparameters,
+                                         new_search_folder, run_search, write_search_result)
+from mlee.experiment.methods import BACKENDS, get_backend, method_names, resolve_method_name
+from mlee.experiment.preparation import DEFAULT_TEST_SIZE
+from mlee.experiment.quality import AVERAGES
+
+log = logging.getLogger("mlee.experiment")
+
+GROUPS = {
+    "bundled": "the four datasets bundled with scikit-learn (offline)",
+    "study": "the ten datasets of the published study (need a download or a --data-home cache)",
+    "all": "every dataset of mlee/data/datasets.json",
+}
+
+
+def _console_logging(verbose: bool) -> None:
+    root = logging.getLogger()
+    for old in [h for h in root.handlers if getattr(h, "_mlee_console", False)]:
+        root.removeHandler(old)
+    handler = logging.StreamHandler(sys.stderr)
+    handler._mlee_console = True  # type: ignore[attr-defined]
+    handler.setFormatter(logging.Formatter("%(levelname)s: %(message)s"))
+    handler.setLevel(logging.INFO if verbose else logging.WARNING)
+    handler.addFilter(logging.Filter("mlee"))
+    logging.getLogger().addHandler(handler)
+
+
+def _add_common(parser: argparse.ArgumentParser, dataset_default: str, dataset_help: str) -> None:
+    parser.add_argument("--dataset", nargs="+", default=[dataset_default], metavar="NAME", help=dataset_help)
+    parser.add_argument("--model", nargs="+", default=["all"], metavar="NAME",
+                        help="methods: 'all' or full/short names, any case (e.g. 'Random Forest' RF lr). "
+                             f"Known: {', '.join(method_names())}. Default: all.")
+    parser.add_argument("--seed", type=int, default=42,
+                        help="seed of the train/test split (same in search and evaluation) and of the models "
+                             "(default 42)")
+    parser.add_argument("--data-home", default=None,
+                        help="scikit-learn data cache folder for downloaded datasets (default: scikit-learn's, "
+                             "~/scikit_learn_data)")
+    parser.add_argument("--no-download", action="store_true",
+                        help="never download: datasets must be bundled or already in the --data-home cache")
+    parser.add_argument("--test-size", type=float, default=DEFAULT_TEST_SIZE,
+                        help=f"fraction of rows in the test split (default {DEFAULT_TEST_SIZE})")
+    parser.add_argument("--synthetic-samples", type=int, default=1000,
+                        help="rows of the 'synthetic' dataset (make_classification; default 1000)")
+    parser.add_argument("--synthetic-features", type=int, default=20,
+                        help="features of the 'synthetic' dataset (default 20)")
+    parser.add_argument("--synthetic-classes", type=int, default=2,
+                        help="classes of the 'synthetic' dataset (default 2)")
+    parser.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+    parser.add_argument("--verbose", "-v", action="store_true", help="log progress messages to stderr")
+
+
+def _dataset_help(default_group: str) -> str:
+    return ("datasets: table keys or display names (" + ", ".join(known_datasets()) + "), groups "
+            + "; ".join(f"'{k}' = {v}" for k, v in GROUPS.items())
+            + ", openml:<name>[@<version>] or openml:<id> for any OpenML dataset, 'synthetic' (size from "
+            f"--synthetic-*) or synthetic_<rows>x<features>x<classes>. Default: {default_group}.")
+
+
+def _synthetic(args: argparse.Namespace) -> SyntheticSpec:
+    return SyntheticSpec(args.synthetic_samples, args.synthetic_features, args.synthetic_classes)
+
+
+def _expand_datasets(names: Sequence[str], args: argparse.Namespace) -> tuple[list[str], bool]:
+    """Dataset keys in order, and whether the user asked for a group (pairs without files are then skipped)."""
+    out: list[str] = []
+    grouped = False
+    table = catalog.datasets()
+    for name in names:
+        low = name.lower()
+        if low in GROUPS:
+            grouped = True
+            if low == "bundled":
+                keys = bundled_datasets()
+            elif low == "study":
+                keys = [k for k, v in table.items() if v.get("source") != "bundled"]
+            else:
+                keys = list(table)
+        else:
+            key = resolve_dataset_name(name)
+            keys = [_synthetic(args).key if key == "synthetic" else key]
+        out += [k for k in keys if k not in out]
+    return out, grouped
+
+
+def _expand_methods(names: Sequence[str]) -> list[str]:
+    if any(n.lower() == "all" for n in names):
+        return method_names()
+    out: list[str] = []
+    for name in names:
+        full = resolve_method_name(name)
+        if full not in out:
+            out.append(full)
+    return out
+
+
+# --------------------------------------------------------------------------------------------- evaluate_sklearn
+
+def build_evaluate_parser() -> argparse.ArgumentParser:
+    """Argument parser of ``evaluate_sklearn.py``."""
+    from mlee.monitoring import add_monitor_arguments
+
+    parser = argparse.ArgumentParser(
+        prog="evaluate_sklearn.py",
+        description="Train and evaluate scikit-learn classifiers with their best searched hyperparameters, "
+                    "measuring time and energy; writes one train_<ts> and one infer_<ts> folder per run.")
+    _add_common(parser, "all", _dataset_help("all (every dataset x method that has a hyperparameter file)"))
+    parser.add_argument("--hyperparameters", default=None,
+                        help="folder written by evaluate_hyperparams.py (or a root holding several); 'default' "
+                             "uses the estimator defaults. Default: per pair the newest folder under "
+                             "sklearn_hyperparameters/ that has its file.")
+    parser.add_argument("--output-dir", default="logs/sklearn", help="where run folders go (default logs/sklearn)")
+    parser.add_argument("--repeats", type=int, default=1,
+                        help="runs per (dataset, method); repeat r seeds the model with seed + r (default 1)")
+    parser.add_argument("--backend", default="sklearn", choices=sorted(BACKENDS),
+                        help="implementation of the methods, recorded in config.json (default sklearn)")
+    parser.add_argument("--average", default="macro", choices=AVERAGES,
+                        help="averaging of F1, precision and recall (default macro; micro matches the study)")
+    add_monitor_arguments(parser)
+    return parser
+
+
+def _evaluate_pairs(args: argparse.Namespace) -> list[tuple[str, str]]:
+    datasets, grouped = _expand_datasets(args.dataset, args)
+    methods = _expand_methods(args.model)
+    if args.hyperparameters == DEFAULT_CONFIG:
+        if grouped and [d.lower() for d in args.dataset] == ["all"]:
+            datasets = bundled_datasets()
+        return [(d, m) for d in datasets for m in methods]
+    if args.hyperparameters is not None and not Path(args.hyperparameters).is_dir():
+        raise HyperparametersNotFoundError(
+            f"Hyperparameter folder {args.hyperparameters} does not exist. Pass a folder written by "
+            f"evaluate_hyperparams.py (e.g. sklearn_hyperparameters/hyperparameters_<timestamp>), leave "
+            f"--hyperparameters out to use the shipped results, or pass --hyperparameters default.")
+    explicit_models = not any(n.lower() == "all" for n in args.model)
+    have = set(available_pairs(args.hyperparameters))
+    pairs = []
+    for dataset in datasets:
+        for method in methods:
+            if (dataset, method) in have:
+                pairs.append((dataset, method))
+            elif not grouped and explicit_models:
+                find_hyperparameters(dataset, method, args.hyperparameters)  # raises with the fix
+    if not pairs:
+        where = args.hyperparameters or "sklearn_hyperparameters/"
+        raise ExperimentError(
+            f"No hyperparameter files in {where} for dataset(s) {', '.join(datasets)} and method(s) "
+            f"{', '.join(methods)}. Run: python evaluate_hyperparams.py --dataset {' '.join(datasets)} "
+            f"(or pass --hyperparameters default).")
+    return pairs
+
+
+def _monitor_options(args: argparse.Namespace, known: set[str]) -> dict[str, Any]:
+    return {k: v for k, v in vars(args).items() if k not in known}
+
+
+def evaluate_main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of ``evaluate_sklearn.py``; returns the exit status."""
+    from mlee.monitoring import meter_from_args
+    from mlee.experiment.runner import RunSettings, run_sweep
+
+    parser = build_evaluate_parser()
+    args = parser.parse_args(argv)
+    _console_logging(args.verbose)
+    if args.repeats < 1:
+        parser.error("--repeats must be at least 1")
+    try:
+        get_backend(args.backend)
+        pairs = _evaluate_pairs(args)
+    except ExperimentError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    common = {"dataset", "model", "seed", "data_home", "no_download", "test_size", "synthetic_samples",
+              "synthetic_features", "synthetic_classes", "no_progress", "verbose", "hyperparameters",
+              "output_dir", "repeats", "backend", "average"}
+    settings = RunSettings(
+        output_dir=Path(args.output_dir), seed=args.seed, repeats=args.repeats, data_home=args.data_home,
+        backend=args.backend, average=args.average, hyperparameters=args.hyperparameters,
+        test_size=args.test_size, synthetic=_synthetic(args), download=not args.no_download,
+        monitor_options=_monitor_options(args, common),
+        extra_config={"argv": list(sys.argv[1:] if argv is None else argv), "arguments": dict(vars(args))},
+    )
+    meter = meter_from_args(args)
+    started = time.time()
+    print(f"Running {len(pairs)} (dataset, method) pair(s) x {args.repeats} repeat(s) -> {settings.output_dir}",
+          file=sys.stderr)
+    try:
+        outcomes = run_sweep(pairs, settings, meter, progress=not args.no_progress)
+    except KeyboardInterrupt:
+        print("Interrupted: unfinished runs are left as hidden .tmp-* folders and are ignored.", file=sys.stderr)
+        return 130
+    failed = [o for o in outcomes if not o.ok]
+    elapsed = time.time() - started
+    print(f"{len(outcomes) - len(failed)} of {len(outcomes)} runs completed in {elapsed:.1f} s. "
+          f"Results: {Path(settings.output_dir).resolve()}")
+    if failed:
+        print(f"{len(failed)} run(s) failed:", file=sys.stderr)
+        for o in failed:
+            folder = o.infer_dir or o.train_dir
+            print(f"  {o.dataset} / {o.method} (repeat {o.repeat}): {o.error}  [{folder}/error.json]",
+                  file=sys.stderr)
+        return 1
+    return 0
+
+
+# ------------------------------------------------------------------------------------------ evaluate_hyperparams
+
+def build_search_parser() -> argparse.ArgumentParser:
+    """Argument parser of ``evaluate_hyperparams.py``."""
+    parser = argparse.ArgumentParser(
+        prog="evaluate_hyperparams.py",
+        description="Random hyperparameter search (stratified k-fold CV on the training split) per dataset and "
+                    "method; writes cv_results_ as hyperparameters__<dataset>__<Method_Name>.json into "
+                    "<output-dir>/hyperparameters_<timestamp>/.")
+    _add_common(parser, "bundled", _dataset_help("bundled"))
+    parser.add_argument("--n-iter", type=int, default=15, help="sampled configurations per method (default 15)")
+    parser.add_argument("--folds", type=int, default=3, help="cross-validation folds (default 3)")
+    parser.add_argument("--n-jobs", type=int, default=1,
+                        help="parallel fits of the search (-1: all cores; default 1)")
+    parser.add_argument("--output-dir", default="sklearn_hyperparameters",
+                        help="root of the timestamped result folders (default sklearn_hyperparameters)")
+    return parser
+
+
+def search_main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of ``evaluate_hyperparams.py``; returns the exit status."""
+    import json
+    import os
+
+    from tqdm.auto import tqdm
+
+    from mlee.atomic import write_json_atomic
+    from mlee.experiment.datasets import load_dataset
+    from mlee.experiment.preparation import prepare
+    from mlee.experiment.search_spaces import FIXED
+
+    parser = build_search_parser()
+    args = parser.parse_args(argv)
+    _console_logging(args.verbose)
+    if args.n_iter < 1 or args.folds < 2:
+        parser.error("--n-iter must be at least 1 and --folds at least 2")
+    try:
+        datasets, _ = _expand_datasets(args.dataset, args)
+        methods = _expand_methods(args.model)
+    except ExperimentError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    tmp, final = new_search_folder(args.output_dir)
+    import sklearn
+
+    config = {"datasets": datasets, "methods": methods, "n_iter": args.n_iter, "folds": args.folds,
+              "n_jobs": args.n_jobs, "seed": args.seed, "test_size": args.test_size, "scoring": "accuracy",
+              "fixed_params": {m: FIXED.get(m, {}) for m in methods}, "sklearn_version": sklearn.__version__,
+              "python": sys.version.split()[0], "start": time.time(), "argv": list(sys.argv[1:] if argv is None else argv),
+              "completed": [], "failed": []}
+    errors: list[str] = []
+    started = time.time()
+    try:
+        with tqdm(total=len(datasets) * len(methods), disable=args.no_progress, unit="search") as bar:
+            for dataset in datasets:
+                bar.set_description(f"{dataset}: loading")
+                try:
+                    with warnings.catch_warnings():
+                        warnings.simplefilter("ignore", UserWarning)
+                        data = prepare(load_dataset(dataset, data_home=args.data_home, seed=args.seed,
+                                                    synthetic=_synthetic(args), download=not args.no_download),
+                                       seed=args.seed, test_size=args.test_size)
+                except Exception as exc:  # noqa: BLE001 - next dataset
+                    errors.append(f"{dataset}: {type(exc).__name__}: {exc}")
+                    config["failed"].append({"dataset": dataset, "error": str(exc)})
+                    bar.update(len(methods))
+                    continue
+                for method in methods:
+                    bar.set_description(f"{dataset}: {method}")
+                    try:
+                        results = run_search(data, method, args.n_iter, args.folds, args.n_jobs, args.seed)
+                        write_search_result(tmp, data.dataset, method, results)
+                        config["completed"].append([data.dataset, method])
+                    except Exception as exc:  # noqa: BLE001 - next method
+                        errors.append(f"{dataset} / {method}: {type(exc).__name__}: {exc}")
+                        config["failed"].append({"dataset": dataset, "method": method, "error": str(exc)})
+                    bar.update(1)
+    except KeyboardInterrupt:
+        print(f"Interrupted: partial results stay in the hidden folder {tmp}.", file=sys.stderr)
+        return 130
+    config["end"] = time.time()
+    write_json_atomic(tmp / "search_config.json", json.loads(json.dumps(config, default=str)))
+    os.rename(tmp, final)
+    print(f"{len(config['completed'])} search result(s) in {time.time() - started:.1f} s: {final}")
+    if errors:
+        print(f"{len(errors)} search(es) failed:", file=sys.stderr)
+        for line in errors:
+            print(f"  {line}", file=sys.stderr)
+        return 1
+    return 0

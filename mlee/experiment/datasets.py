@@ -1,0 +1,290 @@
+"""Load benchmark datasets by name: bundled, scikit-learn fetchers, OpenML, synthetic.
+
+Names
+-----
+- The keys of ``mlee/data/datasets.json`` (``iris``, ``digits``, ``credit-g``, ``mnist_784`` ...); display names
+  and case-insensitive spellings are accepted too. The table's ``source`` says how a dataset is loaded:
+  ``bundled`` (ships with scikit-learn, always offline), ``sklearn-fetcher`` (``fetch_*`` of scikit-learn,
+  needs a download or a filled ``data_home``) or ``openml`` (``fetch_openml`` by name, version 1).
+- ``openml:<name>`` (active version), ``openml:<name>@<version>`` or ``openml:<data_id>``: any other OpenML dataset.
+- ``synthetic`` (size from :class:`SyntheticSpec`) or ``synthetic_<rows>x<features>x<classes>``: a seeded
+  :func:`sklearn.datasets.make_classification` dataset for scaling benchmarks.
+
+Nothing here downloads unless the dataset is missing from the cache; a dataset that is missing and cannot be
+downloaded raises :class:`DatasetUnavailableError` saying how to fix it.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from mlee import catalog
+from mlee.experiment.errors import DatasetUnavailableError, UnknownNameError
+
+log = logging.getLogger(__name__)
+
+SYNTHETIC_PATTERN = re.compile(r"^synthetic_(\d+)x(\d+)x(\d+)$")
+OPENML_PREFIX = "openml:"
+#: OpenML datasets of the study are pinned to version 1 (the version the study used).
+STUDY_OPENML_VERSION = 1
+
+
+@dataclass(frozen=True)
+class SyntheticSpec:
+    """Size of the synthetic ``make_classification`` dataset: rows, features (before encoding), classes."""
+
+    samples: int = 1000
+    features: int = 20
+    classes: int = 2
+
+    @property
+    def key(self) -> str:
+        """Dataset key that encodes the size, e.g. ``synthetic_1000x20x2``."""
+        return f"synthetic_{self.samples}x{self.features}x{self.classes}"
+
+
+@dataclass
+class Dataset:
+    """A loaded dataset before preparation.
+
+    ``X`` is a DataFrame (columns may be categorical), a 2-D array or a SciPy sparse matrix; ``y`` holds the
+    class labels (any hashable type).
+    """
+
+    key: str
+    X: Any
+    y: np.ndarray
+    display: str
+    source: str
+    details: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        """(rows, features) before preparation."""
+        return tuple(int(v) for v in self.X.shape)  # type: ignore[return-value]
+
+
+def known_datasets() -> list[str]:
+    """Keys of the dataset table, in table order."""
+    return list(catalog.datasets())
+
+
+def bundled_datasets() -> list[str]:
+    """Keys of the datasets that ship with scikit-learn (always available offline)."""
+    return [k for k, v in catalog.datasets().items() if v.get("source") == "bundled"]
+
+
+def resolve_dataset_name(name: str) -> str:
+    """Canonical dataset key for a user-given name.
+
+    Accepts table keys, display names, case-insensitive spellings and ``-``/``_`` variants, plus ``openml:...``,
+    ``synthetic`` and ``synthetic_<rows>x<features>x<classes>``. Raises :class:`UnknownNameError` listing the valid
+    names otherwise.
+    """
+    text = name.strip()
+    if text.lower().startswith(OPENML_PREFIX):
+        rest = text[len(OPENML_PREFIX):].strip()
+        if not rest:
+            raise UnknownNameError("Dataset 'openml:' names no dataset. Write openml:<name> or openml:<data_id>.")
+        return OPENML_PREFIX + rest
+    if text.lower() == "synthetic" or SYNTHETIC_PATTERN.match(text.lower()):
+        return text.lower()
+    table = catalog.datasets()
+    if text in table:
+        return text
+
+    def norm(value: str) -> str:
+        return re.sub(r"[\s_\-]+", "", value.lower())
+
+    wanted = norm(text)
+    for key, entry in table.items():
+        if wanted in (norm(key), norm(entry.get("display", ""))):
+            return key
+    raise UnknownNameError(
+        f"Unknown dataset {name!r}. Valid names: {', '.join(table)}. For any other OpenML dataset write "
+        f"openml:<name> (e.g. openml:kc1); for generated data write synthetic or synthetic_<rows>x<features>x<classes>."
+    )
+
+
+def _bundled(key: str) -> tuple[Any, np.ndarray, dict[str, Any]]:
+    from sklearn import datasets as skd
+
+    loader = {
+        "iris": skd.load_iris,
+        "wine": skd.load_wine,
+        "breast_cancer": skd.load_breast_cancer,
+        "digits": skd.load_digits,
+    }[key]
+    bunch = loader()
+    return bunch.data, np.asarray(bunch.target), {"loader": f"sklearn.datasets.{loader.__name__}"}
+
+
+def _fetcher(key: str, data_home: str | None, download: bool) -> tuple[Any, np.ndarray, dict[str, Any]]:
+    from sklearn import datasets as skd
+
+    kwargs = {"data_home": data_home, "download_if_missing": download}
+    if key == "olivetti_faces":
+        bunch = skd.fetch_olivetti_faces(**kwargs)
+        return bunch.data, np.asarray(bunch.target), {"loader": "fetch_olivetti_faces"}
+    if key == "lfw_people":
+        bunch = skd.fetch_lfw_people(**kwargs)
+        return bunch.data, np.asarray(bunch.target), {"loader": "fetch_lfw_people"}
+    if key == "lfw_pairs":
+        # Both official subsets joined; mlee makes its own seeded, stratified split like for every dataset.
+        parts = [skd.fetch_lfw_pairs(subset=s, **kwargs) for s in ("train", "test")]
+        X = np.vstack([p.data for p in parts])
+        y = np.concatenate([np.asarray(p.target) for p in parts])
+        return X, y, {"loader": "fetch_lfw_pairs", "subsets": ["train", "test"]}
+    if key == "20newsgroups_vectorized":
+        bunch = skd.fetch_20newsgroups_vectorized(subset="all", **kwargs)
+        return bunch.data, np.asarray(bunch.target), {"loader": "fetch_20newsgroups_vectorized", "subset": "all"}
+    if key == "covtype":
+        bunch = skd.fetch_covtype(**kwargs)
+        return bunch.data, np.asarray(bunch.target), {"loader": "fetch_covtype"}
+    raise UnknownNameError(f"Dataset {key!r} is marked 'sklearn-fetcher' in datasets.json but mlee has no loader for it.")
+
+
+def _openml(name: str | None, data_id: int | None, version: int | str, data_home: str | None,
+            n_retries: int, delay: float) -> tuple[Any, np.ndarray, dict[str, Any]]:
+    from sklearn.datasets import fetch_openml
+
+    kwargs: dict[str, Any] = dict(data_home=data_home, parser="liac-arff", as_frame="auto",
+                                  n_retries=max(1, n_retries), delay=max(0.01, delay))
+    if data_id is not None:
+        bunch = fetch_openml(data_id=data_id, **kwargs)
+    else:
+        bunch = fetch_openml(name=name, version=version, **kwargs)
+    details: dict[str, Any] = {"loader": "fetch_openml", "parser": "liac-arff"}
+    info = getattr(bunch, "details", None) or {}
+    for key in ("id", "name", "version"):
+        if key in info:
+            details[f"openml_{key}"] = info[key]
+    y = bunch.target
+    if isinstance(y, pd.DataFrame):
+        if y.shape[1] != 1:
+            raise ValueError(f"OpenML dataset {name or data_id} has {y.shape[1]} target columns; mlee needs exactly one.")
+        y = y.iloc[:, 0]
+    return bunch.data, np.asarray(y), details
+
+
+def _synthetic(spec: SyntheticSpec, seed: int) -> tuple[Any, np.ndarray, dict[str, Any]]:
+    from sklearn.datasets import make_classification
+
+    if spec.samples < 2 * spec.classes or spec.classes < 2:
+        raise ValueError(f"Synthetic dataset needs at least 2 classes and 2 rows per class; got {spec.samples} rows "
+                         f"and {spec.classes} classes. Raise --synthetic-samples or lower --synthetic-classes.")
+    informative = max(2, math.ceil(math.log2(spec.classes)) + 1)
+    if spec.features < informative:
+        raise ValueError(f"Synthetic dataset with {spec.classes} classes needs at least {informative} features; "
+                         f"got {spec.features}. Raise --synthetic-features.")
+    redundant = min(2, spec.features - informative)
+    X, y = make_classification(n_samples=spec.samples, n_features=spec.features, n_informative=informative,
+                               n_redundant=redundant, n_classes=spec.classes, random_state=seed)
+    return X, y, {"loader": "make_classification", "n_informative": informative, "n_redundant": redundant,
+                  "random_state": seed}
+
+
+def _unavailable(key: str, data_home: str | None, exc: BaseException, where: str,
+                 reason: str = "the download failed") -> DatasetUnavailableError:
+    home = data_home or "scikit-learn's default data home (~/scikit_learn_data)"
+    return DatasetUnavailableError(
+        f"Dataset {key!r} needs a download from {where}: it is not in the cache at {home} and {reason} "
+        f"({type(exc).__name__}: {exc}). Connect to the network once to fill the cache, or pass "
+        f"--data-home pointing to a folder that holds a filled scikit-learn data cache. The bundled datasets "
+        f"({', '.join(bundled_datasets())}) always work offline."
+    )
+
+
+def load_dataset(name: str, data_home: str | Path | None = None, seed: int = 42,
+                 synthetic: SyntheticSpec | None = None, download: bool = True, openml_retries: int = 1,
+                 openml_delay: float = 0.5) -> Dataset:
+    """Load a dataset by name (see the module docstring for the names).
+
+    ``data_home`` is scikit-learn's data cache folder (``None``: its default). ``seed`` only affects synthetic
+    data. With ``download=False`` nothing is downloaded: scikit-learn fetchers get ``download_if_missing=False``
+    and OpenML datasets must already be in the cache. Raises :class:`UnknownNameError` for unknown names and :class:`DatasetUnavailableError` when a dataset
+    is not cached and cannot be downloaded.
+    """
+    key = resolve_dataset_name(name)
+    home = str(data_home) if data_home is not None else None
+    if key == "synthetic" or SYNTHETIC_PATTERN.match(key):
+        if key != "synthetic":
+            m = SYNTHETIC_PATTERN.match(key)
+            assert m is not None
+            synthetic = SyntheticSpec(int(m.group(1)), int(m.group(2)), int(m.group(3)))
+        spec = synthetic or SyntheticSpec()
+        X, y, details = _synthetic(spec, seed)
+        return Dataset(spec.key, X, y, f"Synthetic {spec.samples}x{spec.features}x{spec.classes}", "synthetic", details)
+
+    if key.startswith(OPENML_PREFIX):
+        ref = key[len(OPENML_PREFIX):]
+        data_id = int(ref) if ref.isdigit() else None
+        oname, _, version_text = ref.partition("@")
+        version: int | str = int(version_text) if version_text.isdigit() else (version_text or "active")
+        try:
+            if not download:
+                _require_openml_cache(oname, data_id, version, home)
+            X, y, details = _openml(None if data_id else oname, data_id, version, home,
+                                    openml_retries, openml_delay)
+        except DatasetUnavailableError:
+            raise
+        except OSError as exc:
+            raise _unavailable(key, home, exc, "openml.org") from exc
+        except ValueError as exc:
+            raise UnknownNameError(f"OpenML could not provide dataset {ref!r}: {exc} Check the name on "
+                                   f"https://www.openml.org/search?type=data") from exc
+        return Dataset(key, X, y, catalog.dataset_display(key), "openml", details)
+
+    entry = catalog.datasets()[key]
+    source = entry.get("source")
+    if source == "bundled":
+        X, y, details = _bundled(key)
+    elif source == "sklearn-fetcher":
+        try:
+            X, y, details = _fetcher(key, home, download)
+        except OSError as exc:
+            raise _unavailable(key, home, exc, "its scikit-learn fetcher", reason="the download failed" if download
+                               else "downloads are switched off (--no-download)") from exc
+    elif source == "openml":
+        try:
+            if not download:
+                _require_openml_cache(key, None, STUDY_OPENML_VERSION, home)
+            X, y, details = _openml(key, None, STUDY_OPENML_VERSION, home, openml_retries, openml_delay)
+        except DatasetUnavailableError:
+            raise
+        except OSError as exc:
+            raise _unavailable(key, home, exc, "openml.org") from exc
+    else:
+        raise UnknownNameError(f"datasets.json gives dataset {key!r} the unknown source {source!r}; "
+                               f"use bundled, sklearn-fetcher or openml.")
+    return Dataset(key, X, y, entry.get("display", key), str(source), details)
+
+
+def openml_cache_root(data_home: str | Path | None) -> Path:
+    """Folder where scikit-learn caches OpenML responses: ``<data_home>/openml/openml.org``."""
+    from sklearn.datasets import get_data_home
+
+    return Path(get_data_home(data_home)) / "openml" / "openml.org"
+
+
+def _require_openml_cache(name: str | None, data_id: int | None, version: int | str, data_home: str | None) -> None:
+    """Raise :class:`DatasetUnavailableError` unless the first OpenML response for the dataset is cached."""
+    root = openml_cache_root(data_home)
+    if data_id is not None:
+        rel = f"api/v1/json/data/{data_id}"
+    elif version == "active":
+        rel = f"api/v1/json/data/list/data_name/{name}/limit/2/status/active/"
+    else:
+        rel = f"api/v1/json/data/list/data_name/{name}/limit/2/data_version/{version}"
+    path = root / (rel + ".gz")
+    if not path.is_file():
+        raise _unavailable(f"{name or data_id}", data_home, FileNotFoundError(f"{path} does not exist"),
+                           "openml.org", reason="downloads are switched off (--no-download)")

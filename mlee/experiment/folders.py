@@ -1,0 +1,94 @@
+"""Experiment folders that appear complete or not at all.
+
+A run folder is created as ``<output_dir>/.tmp-<kind>_<YYYY_MM_DD_HH_MM_SS>[_<n>]`` and renamed to
+``<kind>_<...>`` when every file in it is written. Names are unique even when several runs (or processes) start
+in the same second: the temporary folder is created exclusively and a name whose final folder exists is skipped.
+A crash or Ctrl-C leaves at most a hidden ``.tmp-`` folder that readers ignore.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import time
+from pathlib import Path
+from typing import Iterator
+
+TMP_PREFIX = ".tmp-"
+TIMESTAMP_FORMAT = "%Y_%m_%d_%H_%M_%S"
+
+
+def timestamp_text(unix_seconds: float) -> str:
+    """Local time ``YYYY_MM_DD_HH_MM_SS`` of a Unix timestamp (the folder-name format of the study)."""
+    return time.strftime(TIMESTAMP_FORMAT, time.localtime(unix_seconds))
+
+
+class RunFolder:
+    """A reserved run folder: write into :attr:`tmp_path`, then :meth:`finish` renames it to :attr:`final_path`."""
+
+    def __init__(self, output_dir: Path, name: str, timestamp: str, created: float) -> None:
+        self.output_dir = output_dir
+        self.name = name
+        self.timestamp = timestamp
+        self.created = created
+        self.tmp_path = output_dir / f"{TMP_PREFIX}{name}"
+        self.final_path = output_dir / name
+        self.finished = False
+
+    @property
+    def path(self) -> Path:
+        """Where files go now: the temporary folder until :meth:`finish`, the final one after."""
+        return self.final_path if self.finished else self.tmp_path
+
+    def finish(self) -> Path:
+        """Rename the temporary folder to its final name (atomic on one file system) and return the final path."""
+        os.rename(self.tmp_path, self.final_path)
+        self.finished = True
+        return self.final_path
+
+
+def reserve_folder(output_dir: str | os.PathLike, kind: str, now: float | None = None) -> RunFolder:
+    """Create a unique temporary run folder ``.tmp-<kind>_<timestamp>[_<n>]`` under ``output_dir``.
+
+    ``now`` is the Unix time used for the name (default ``time.time()``).
+    """
+    out = Path(output_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    created = time.time() if now is None else now
+    stamp = timestamp_text(created)
+    base = f"{kind}_{stamp}"
+    for n in range(100_000):
+        name = base if n == 0 else f"{base}_{n}"
+        if (out / name).exists():
+            continue
+        try:
+            (out / f"{TMP_PREFIX}{name}").mkdir()
+        except FileExistsError:
+            continue
+        if (out / name).exists():  # another process finished this name between our checks
+            (out / f"{TMP_PREFIX}{name}").rmdir()
+            continue
+        return RunFolder(out, name, stamp, created)
+    raise RuntimeError(f"Could not find a free folder name for {base} in {out}.")
+
+
+@contextlib.contextmanager
+def run_log(path: Path, level: int = logging.INFO) -> Iterator[logging.Handler]:
+    """Copy log records (and Python warnings) of the run into ``path`` while the block runs."""
+    handler = logging.FileHandler(path, encoding="utf-8")
+    handler.setLevel(level)
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    root = logging.getLogger()
+    old_level = root.level
+    if root.level > level or root.level == logging.NOTSET:
+        root.setLevel(level)
+    root.addHandler(handler)
+    logging.captureWarnings(True)
+    try:
+        yield handler
+    finally:
+        logging.captureWarnings(False)
+        root.removeHandler(handler)
+        root.setLevel(old_level)
+        handler.close()

@@ -1,0 +1,213 @@
+"""Hyperparameter search (random search with stratified k-fold CV) and its result files.
+
+A search writes ``<root>/hyperparameters_<YYYY_MM_DD_HH_MM_SS>/`` with one file per (dataset, method),
+``hyperparameters__<dataset>__<Method_Name>.json``, holding scikit-learn's ``cv_results_`` as JSON (arrays as
+lists, masked entries as ``null``), plus ``search_config.json`` (arguments, versions, split). The folder is
+written under a temporary name and renamed when the search ends, like the experiment folders.
+
+The evaluation picks the configuration with ``rank_test_score == 1`` (the first one on ties).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from mlee.atomic import write_json_atomic
+from mlee.experiment.errors import HyperparametersNotFoundError
+from mlee.experiment.folders import TMP_PREFIX, timestamp_text
+from mlee.experiment.methods import (file_safe_method, fixed_params, make_estimator, method_search_space,
+                                     normalise_params, resolve_method_name)
+from mlee.experiment.preparation import PreparedData
+
+log = logging.getLogger(__name__)
+
+FOLDER_PREFIX = "hyperparameters_"
+#: ``--hyperparameters default``: no search result, the estimator defaults plus the fixed settings.
+DEFAULT_CONFIG = "default"
+
+
+def hyperparameter_filename(dataset: str, method: str) -> str:
+    """``hyperparameters__<dataset>__<Method_Name>.json``."""
+    return f"hyperparameters__{dataset}__{file_safe_method(method)}.json"
+
+
+def repository_root() -> Path:
+    """The folder that holds ``evaluate_sklearn.py`` and the shipped ``sklearn_hyperparameters/``."""
+    return Path(__file__).resolve().parents[2]
+
+
+def default_search_root() -> Path:
+    """``./sklearn_hyperparameters`` when it exists in the working directory, else the repository's shipped one."""
+    local = Path.cwd() / "sklearn_hyperparameters"
+    return local if local.is_dir() else repository_root() / "sklearn_hyperparameters"
+
+
+def search_folders(root: str | Path | None = None) -> list[Path]:
+    """Completed search folders under ``root`` (``hyperparameters_*``), newest first."""
+    base = Path(root) if root is not None else default_search_root()
+    if not base.is_dir():
+        return []
+    return sorted((p for p in base.iterdir() if p.is_dir() and p.name.startswith(FOLDER_PREFIX)),
+                  key=lambda p: p.name, reverse=True)
+
+
+def _folders_of(base: Path) -> list[Path]:
+    """``base`` itself when it holds result files, else its ``hyperparameters_*`` subfolders (newest first)."""
+    if any(base.glob("hyperparameters__*.json")):
+        return [base]
+    return search_folders(base) or [base]
+
+
+def _to_json(value: Any) -> Any:
+    if isinstance(value, np.ma.MaskedArray):
+        return [None if m else _to_json(v) for v, m in zip(value.data, np.ma.getmaskarray(value))]
+    if isinstance(value, np.ndarray):
+        return [_to_json(v) for v in value.tolist()]
+    if isinstance(value, dict):
+        return {str(k): _to_json(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_to_json(v) for v in value]
+    if isinstance(value, (np.integer,)):
+        return int(value)
+    if isinstance(value, (float, np.floating)):
+        v = float(value)
+        return v if np.isfinite(v) else None
+    if isinstance(value, (np.bool_,)):
+        return bool(value)
+    if value is None or isinstance(value, (str, int, bool)):
+        return value
+    return repr(value)
+
+
+def cv_results_to_json(cv_results: dict[str, Any]) -> dict[str, Any]:
+    """``cv_results_`` as a JSON-able dict (arrays -> lists, masked -> null, NaN -> null)."""
+    return {key: _to_json(value) for key, value in cv_results.items()}
+
+
+def run_search(data: PreparedData, method: str, n_iter: int = 15, folds: int = 3, n_jobs: int = 1,
+               seed: int = 42) -> dict[str, Any]:
+    """Random search of ``method`` on the training split of ``data``; returns ``cv_results_`` as JSON.
+
+    Scoring is accuracy; folds are stratified and seeded; configurations that fail to fit raise (the spaces
+    only hold valid combinations).
+    """
+    from sklearn.exceptions import ConvergenceWarning
+    from sklearn.model_selection import RandomizedSearchCV, StratifiedKFold
+
+    search = RandomizedSearchCV(
+        make_estimator(method, seed=seed), method_search_space(method), n_iter=n_iter, scoring="accuracy",
+        cv=StratifiedKFold(n_splits=folds, shuffle=True, random_state=seed), n_jobs=n_jobs,
+        random_state=seed, error_score="raise", refit=False,
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        search.fit(data.X_train, data.y_train)
+    return cv_results_to_json(search.cv_results_)
+
+
+def best_params(cv_results: dict[str, Any]) -> dict[str, Any]:
+    """Parameters of the best-ranked configuration (``rank_test_score == 1``, first on ties)."""
+    try:
+        ranks = cv_results["rank_test_score"]
+        params = cv_results["params"]
+    except KeyError as exc:
+        raise ValueError(f"Not a cv_results_ file: key {exc} is missing.") from None
+    best = min(range(len(ranks)), key=lambda i: (ranks[i] if ranks[i] is not None else float("inf"), i))
+    return dict(params[best])
+
+
+@dataclass
+class Hyperparameters:
+    """The configuration chosen for a run and where it came from."""
+
+    params: dict[str, Any]
+    source: str  # file path, or "default"
+    cv_score: float | None = None
+
+
+def find_hyperparameters(dataset: str, method: str, folder: str | Path | None = None) -> Hyperparameters:
+    """Best configuration of ``method`` on ``dataset``.
+
+    ``folder`` is a search folder (``hyperparameters_<ts>``), a root holding such folders, or ``"default"``
+    (estimator defaults plus fixed settings). ``None`` searches the default root's folders newest first and uses
+    the first that has a file for the pair. Raises :class:`HyperparametersNotFoundError` saying how to create it.
+    """
+    method = resolve_method_name(method)
+    if folder is not None and str(folder) == DEFAULT_CONFIG:
+        return Hyperparameters(fixed_params(method), DEFAULT_CONFIG, None)
+    name = hyperparameter_filename(dataset, method)
+    if folder is None:
+        candidates = search_folders()
+        where = f"any search folder under {default_search_root()}"
+    else:
+        base = Path(folder)
+        if not base.is_dir():
+            raise HyperparametersNotFoundError(
+                f"Hyperparameter folder {base} does not exist. Pass --hyperparameters with a folder written by "
+                f"evaluate_hyperparams.py (e.g. sklearn_hyperparameters/hyperparameters_<timestamp>), or "
+                f"--hyperparameters default for the estimator defaults.")
+        candidates = _folders_of(base)
+        where = str(base)
+    for candidate in candidates:
+        path = candidate / name
+        if path.is_file():
+            try:
+                cv_results = json.loads(path.read_text(encoding="utf-8"))
+                params = best_params(cv_results)
+            except (OSError, ValueError) as exc:
+                raise HyperparametersNotFoundError(
+                    f"Hyperparameter file {path} is not a readable cv_results_ JSON ({exc}). Delete it and "
+                    f"rerun evaluate_hyperparams.py --dataset {dataset} --model \"{method}\".") from exc
+            best = cv_results["params"].index(params)
+            scores = cv_results.get("mean_test_score") or []
+            score = scores[best] if best < len(scores) else None
+            return Hyperparameters(normalise_params(method, params), str(path), score)
+    raise HyperparametersNotFoundError(
+        f"No hyperparameter file {name} in {where}. Create it with: python evaluate_hyperparams.py "
+        f"--dataset {dataset} --model \"{method}\" (or pass --hyperparameters default for the estimator defaults).")
+
+
+def available_pairs(folder: str | Path | None = None) -> list[tuple[str, str]]:
+    """(dataset, method file name part) pairs that have a hyperparameter file, over the given or default folders."""
+    if folder is not None and str(folder) == DEFAULT_CONFIG:
+        return []
+    folders = _folders_of(Path(folder)) if folder is not None else search_folders()
+    pairs: set[tuple[str, str]] = set()
+    for f in folders:
+        if not f.is_dir():
+            continue
+        for path in f.glob("hyperparameters__*__*.json"):
+            _, dataset, method = path.stem.split("__", 2)
+            pairs.add((dataset, method.replace("_", " ")))
+    return sorted(pairs)
+
+
+def new_search_folder(root: str | Path) -> tuple[Path, Path]:
+    """Reserve ``<root>/.tmp-hyperparameters_<ts>[_n]``; returns (temporary path, final path)."""
+    base = Path(root)
+    base.mkdir(parents=True, exist_ok=True)
+    stamp = timestamp_text(time.time())
+    for n in range(10_000):
+        name = f"{FOLDER_PREFIX}{stamp}" + (f"_{n}" if n else "")
+        tmp = base / f"{TMP_PREFIX}{name}"
+        if (base / name).exists():
+            continue
+        try:
+            tmp.mkdir()
+        except FileExistsError:
+            continue
+        return tmp, base / name
+    raise RuntimeError(f"No free search folder name under {base}.")
+
+
+def write_search_result(folder: Path, dataset: str, method: str, cv_results: dict[str, Any]) -> Path:
+    """Write one ``hyperparameters__<dataset>__<Method_Name>.json`` atomically into ``folder``."""
+    return write_json_atomic(folder / hyperparameter_filename(dataset, method), cv_results)

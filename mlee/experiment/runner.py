@@ -1,0 +1,279 @@
+"""Run (dataset, method) experiments and write one training and one inference folder per run (Contract 2).
+
+Per run: a ``train_<ts>`` folder (fit measured in a :class:`~mlee.monitoring.Meter` window) and an ``infer_<ts>``
+folder (``predict`` on the test split measured the same way), each with ``config.json``, ``requirements.txt``,
+``execution_platform.json``, ``logfile.txt``, ``results.json`` (or ``error.json``) and ``measurement.json``.
+Folders are written under a temporary name and renamed when complete. All timestamps are ``time.time()``.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+import traceback
+import uuid
+import warnings
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Iterable
+
+from tqdm.auto import tqdm
+
+from mlee.atomic import write_json_atomic, write_text_atomic
+from mlee.experiment.complexity import jsonable_params, measure_flops, model_info
+from mlee.experiment.datasets import SyntheticSpec, load_dataset
+from mlee.experiment.errors import ExperimentError
+from mlee.experiment.folders import RunFolder, reserve_folder, run_log
+from mlee.experiment.hyperparams import DEFAULT_CONFIG, Hyperparameters, find_hyperparameters
+from mlee.experiment.methods import get_backend, make_estimator
+from mlee.experiment.platform_info import execution_platform, requirements_text
+from mlee.experiment.preparation import DEFAULT_TEST_SIZE, PreparedData, prepare
+from mlee.experiment.quality import quality_metrics
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class RunSettings:
+    """What every run of a sweep shares. ``hyperparameters``: search folder, root, ``"default"`` or ``None``
+    (newest shipped result per pair). ``monitor_options`` and ``extra_config`` are copied into ``config.json``."""
+
+    output_dir: Path = Path("logs/sklearn")
+    seed: int = 42
+    repeats: int = 1
+    data_home: str | None = None
+    backend: str = "sklearn"
+    average: str = "macro"
+    hyperparameters: str | None = None
+    test_size: float = DEFAULT_TEST_SIZE
+    synthetic: SyntheticSpec | None = None
+    download: bool = True
+    monitor_options: dict[str, Any] = field(default_factory=dict)
+    extra_config: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class RunOutcome:
+    """Result of one (dataset, method, repeat): the folders written and the error, if any."""
+
+    dataset: str
+    method: str
+    repeat: int
+    train_dir: Path | None = None
+    infer_dir: Path | None = None
+    error: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        """True when both phases finished without error."""
+        return self.error is None
+
+
+def _jsonable_config(config: dict[str, Any]) -> dict[str, Any]:
+    out = {}
+    for key, value in config.items():
+        if isinstance(value, Path):
+            value = str(value)
+        out[key] = jsonable_params({key: value})[key]
+    return out
+
+
+def _base_config(settings: RunSettings, dataset: str, method: str, hp: Hyperparameters | None, repeat: int,
+                 run_id: str, folder: RunFolder) -> dict[str, Any]:
+    backend = get_backend(settings.backend)
+    hp_folder = DEFAULT_CONFIG if hp is not None and hp.source == DEFAULT_CONFIG else (
+        str(Path(hp.source).parent) if hp is not None else settings.hyperparameters)
+    config: dict[str, Any] = dict(settings.extra_config)
+    config.update(settings.monitor_options)
+    config.update({
+        "dataset": dataset,
+        "model": method,
+        "hyperparameters": hp_folder,
+        "hyperparameters_file": hp.source if hp is not None else None,
+        "output_dir": str(settings.output_dir),
+        "seed": settings.seed,
+        "split_seed": settings.seed,
+        "model_seed": settings.seed + repeat,
+        "test_size": settings.test_size,
+        "backend": backend.name,
+        "backend_version": backend.version(),
+        "timestamp": folder.timestamp,
+        "run_id": run_id,
+        "repeat": repeat,
+        "repeats": settings.repeats,
+        "average": settings.average,
+        "data_home": settings.data_home,
+    })
+    return _jsonable_config(config)
+
+
+def _write_common(folder: RunFolder, config: dict[str, Any], platform: dict[str, Any], requirements: str) -> None:
+    write_json_atomic(folder.path / "config.json", config)
+    write_text_atomic(folder.path / "requirements.txt", requirements)
+    write_json_atomic(folder.path / "execution_platform.json", platform)
+
+
+def _write_error(folder: RunFolder, exc: BaseException) -> str:
+    message = f"{type(exc).__name__}: {exc}"
+    log.error("run failed: %s", message)
+    write_json_atomic(folder.path / "error.json", {
+        "error": message,
+        "traceback": "".join(traceback.format_exception(type(exc), exc, exc.__traceback__)),
+    })
+    return message
+
+
+def _history(model: Any) -> dict[str, Any]:
+    history: dict[str, Any] = {}
+    if hasattr(model, "loss_curve_"):
+        history["loss"] = [float(v) for v in model.loss_curve_]
+    scores = getattr(model, "validation_scores_", None)
+    if scores:
+        history["validation_score"] = [float(v) for v in scores]
+    n_iter = getattr(model, "n_iter_", None)
+    if n_iter is not None:
+        history["n_iter"] = jsonable_params({"n": n_iter})["n"]
+    return history
+
+
+class _Context:
+    """Platform description and package list, read once per sweep."""
+
+    def __init__(self) -> None:
+        self.platform = execution_platform()
+        self.requirements = requirements_text()
+
+
+def run_experiment(data: PreparedData, method: str, settings: RunSettings, meter: Any, repeat: int = 0,
+                   hp: Hyperparameters | None = None, context: _Context | None = None) -> RunOutcome:
+    """Train ``method`` on ``data`` and evaluate it; writes the train and infer folders under
+    ``settings.output_dir``. Errors are written to the folder's ``error.json`` and returned, never raised
+    (``KeyboardInterrupt`` propagates and leaves only hidden ``.tmp-`` folders)."""
+    context = context or _Context()
+    outcome = RunOutcome(data.dataset, method, repeat)
+    run_id = uuid.uuid4().hex
+    if hp is None:
+        hp = find_hyperparameters(data.dataset, method, settings.hyperparameters)
+
+    train = reserve_folder(settings.output_dir, "train")
+    model = None
+    with run_log(train.path / "logfile.txt"):
+        log.info("training %s on %s (repeat %d, run %s)", method, data.dataset, repeat, run_id)
+        train_config = _base_config(settings, data.dataset, method, hp, repeat, run_id, train)
+        _write_common(train, train_config, context.platform, context.requirements)
+        try:
+            model = make_estimator(method, hp.params, seed=settings.seed + repeat, backend=settings.backend)
+            log.info("hyperparameters from %s: %s", hp.source, hp.params)
+            with warnings.catch_warnings():
+                warnings.simplefilter("always")
+                with meter.window() as window:
+                    start = time.time()
+                    model.fit(data.X_train, data.y_train)
+                    end = time.time()
+            measurement = window.measurement.to_dict()
+            info = model_info(model)
+            write_json_atomic(train.path / "measurement.json", measurement)
+            write_json_atomic(train.path / "results.json", {
+                "start": start, "end": end, "duration": end - start, "history": _history(model),
+                "model": info,
+            })
+            log.info("training took %.3f s", end - start)
+        except Exception as exc:  # noqa: BLE001 - one failing run must not stop the sweep
+            outcome.error = f"training: {_write_error(train, exc)}"
+            model = None
+    outcome.train_dir = train.finish()
+    if model is None:
+        return outcome
+
+    infer = reserve_folder(settings.output_dir, "infer")
+    with run_log(infer.path / "logfile.txt"):
+        log.info("inference of %s on %s (repeat %d, run %s)", method, data.dataset, repeat, run_id)
+        infer_config = _base_config(settings, data.dataset, method, hp, repeat, run_id, infer)
+        infer_config["train_logdir"] = str(Path(settings.output_dir) / train.name)
+        _write_common(infer, infer_config, context.platform, context.requirements)
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("always")
+                with meter.window() as window:
+                    start = time.time()
+                    y_pred = model.predict(data.X_test)
+                    end = time.time()
+            measurement = window.measurement.to_dict()
+            metrics = quality_metrics(model, data.X_test, data.y_test, y_pred, settings.average)
+            top5_source = metrics.pop("top_5_scores")
+            info = model_info(model)
+            info["flops_measured"] = measure_flops(lambda: model.predict(data.X_test), data.X_test.shape[0])
+            write_json_atomic(infer.path / "measurement.json", measurement)
+            write_json_atomic(infer.path / "results.json", {
+                "metrics": metrics, "average": settings.average, "top_5_scores": top5_source,
+                "start": start, "end": end, "duration": end - start, "model": info,
+                "data": {"shape": data.shapes(), "classes": data.n_classes,
+                         "dropped_classes": [str(c) for c in data.dropped_classes]},
+            })
+            log.info("inference took %.3f s, accuracy %.4f", end - start, metrics["accuracy"])
+        except Exception as exc:  # noqa: BLE001
+            outcome.error = f"inference: {_write_error(infer, exc)}"
+    outcome.infer_dir = infer.finish()
+    return outcome
+
+
+def _failed_train_folder(settings: RunSettings, dataset: str, method: str, repeat: int, exc: BaseException,
+                         context: _Context) -> RunOutcome:
+    """A train folder with ``error.json`` for a run that could not start (e.g. its dataset did not load)."""
+    folder = reserve_folder(settings.output_dir, "train")
+    with run_log(folder.path / "logfile.txt"):
+        config = _base_config(settings, dataset, method, None, repeat, uuid.uuid4().hex, folder)
+        _write_common(folder, config, context.platform, context.requirements)
+        message = _write_error(folder, exc)
+    return RunOutcome(dataset, method, repeat, folder.finish(), None, message)
+
+
+def run_sweep(pairs: Iterable[tuple[str, str]], settings: RunSettings, meter: Any, progress: bool = True,
+              on_outcome: Callable[[RunOutcome], None] | None = None) -> list[RunOutcome]:
+    """Run every (dataset key, method full name) pair ``settings.repeats`` times.
+
+    Each dataset is loaded and prepared once. A failing run (or a dataset that does not load) is recorded in its
+    folder and in the returned outcomes; the sweep goes on.
+    """
+    pairs = list(pairs)
+    by_dataset: dict[str, list[str]] = {}
+    for dataset, method in pairs:
+        by_dataset.setdefault(dataset, []).append(method)
+    context = _Context()
+    outcomes: list[RunOutcome] = []
+    total = len(pairs) * settings.repeats
+    with tqdm(total=total, disable=not progress, unit="run", desc="experiments") as bar:
+        for dataset, methods in by_dataset.items():
+            bar.set_description(f"{dataset}: loading")
+            try:
+                loaded = load_dataset(dataset, data_home=settings.data_home, seed=settings.seed,
+                                      synthetic=settings.synthetic, download=settings.download)
+                data = prepare(loaded, seed=settings.seed, test_size=settings.test_size)
+            except Exception as exc:  # noqa: BLE001 - recorded per run, sweep continues
+                for method in methods:
+                    for repeat in range(settings.repeats):
+                        outcome = _failed_train_folder(settings, dataset, method, repeat, exc, context)
+                        outcomes.append(outcome)
+                        if on_outcome:
+                            on_outcome(outcome)
+                        bar.update(1)
+                continue
+            for method in methods:
+                try:
+                    hp = find_hyperparameters(data.dataset, method, settings.hyperparameters)
+                except ExperimentError as exc:
+                    for repeat in range(settings.repeats):
+                        outcome = _failed_train_folder(settings, data.dataset, method, repeat, exc, context)
+                        outcomes.append(outcome)
+                        if on_outcome:
+                            on_outcome(outcome)
+                        bar.update(1)
+                    continue
+                for repeat in range(settings.repeats):
+                    bar.set_description(f"{dataset}: {method}")
+                    outcome = run_experiment(data, method, settings, meter, repeat, hp, context)
+                    outcomes.append(outcome)
+                    if on_outcome:
+                        on_outcome(outcome)
+                    bar.update(1)
+    return outcomes
