@@ -1,0 +1,13 @@
+"""Results table: load merged result files into one pandas DataFrame and aggregate repeated runs.
+
+``load_results(directory)`` -> one row per (dataset, task, environment, model, run);
+``aggregate_runs(runs)`` -> one row per (dataset, task, environment, model) with means and standard deviations.
+"""
+
+from mlee.results.aggregate import aggregate_runs
+from mlee.results.energy import PhaseEnergy, phase_energy
+from mlee.results.environment import environment_key, hardware_name, short_cpu_name
+from mlee.results.loader import ResultFileError, load_results, result_files
+
+__all__ = ["aggregate_runs", "load_results", "result_files", "ResultFileError", "environment_key",
+           "hardware_name", "short_cpu_name", "phase_energy", "PhaseEnergy"]

@@ -1,0 +1,242 @@
+"""Merge experiment folders into one compact JSON per experiment (``merge_results.py``).
+
+- Incremental: a state file (``<output>/.mlee-merge-state.json``) records a signature (names, sizes and
+  modification times of the folder's files; for inference also its training folder's) per merged folder.
+  Unchanged folders whose merged file exists are skipped.
+- Safe: a folder that is incomplete, failed (``error.json``), corrupt or still being written (hidden
+  ``.tmp-`` name) is reported by name with the reason and skipped; its earlier merged file, if any, is kept
+  untouched. Every file is written atomically (temporary file + rename), the state file last.
+- ``clean``: ignore the state and merge every folder again; merged files (and archives) that an earlier
+  merge wrote for folders that no longer exist are removed. Files of folders that fail now are kept.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+import os
+import tarfile
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from tqdm import tqdm
+
+from mlee.atomic import write_bytes_atomic
+from mlee.merge.folder import ExperimentFolder, FolderError, folder_kind, folder_signature, read_folder
+from mlee.merge.records import infer_record, train_record
+from mlee.results import jsonio
+
+log = logging.getLogger(__name__)
+
+STATE_FILE = ".mlee-merge-state.json"
+STATE_VERSION = 1
+WRITE_THREADS = 16  # concurrent atomic writes (each fsyncs); parsing stays in the calling thread
+
+
+@dataclass
+class MergeReport:
+    """What a merge did. ``failed`` holds (folder name, reason) pairs."""
+
+    merged: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    failed: list[tuple[str, str]] = field(default_factory=list)
+    in_progress: list[str] = field(default_factory=list)
+    archived: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+
+    def summary(self) -> str:
+        """One line: counts of merged, unchanged, failed, in-progress folders."""
+        return (f"{len(self.merged)} merged, {len(self.unchanged)} unchanged, {len(self.failed)} skipped with "
+                f"errors, {len(self.in_progress)} still being written, {len(self.archived)} archived, "
+                f"{len(self.removed)} stale files removed")
+
+
+def _load_state(path: Path) -> dict[str, Any]:
+    try:
+        state = jsonio.loads(path.read_bytes())
+    except FileNotFoundError:
+        return {}
+    except (OSError, ValueError) as exc:
+        log.warning("merge state %s unreadable (%s); every folder is merged again", path, exc)
+        return {}
+    if not isinstance(state, dict) or state.get("version") != STATE_VERSION:
+        return {}
+    folders = state.get("folders")
+    return folders if isinstance(folders, dict) else {}
+
+
+def _archive_bytes(folder: Path) -> bytes:
+    """``.tar.gz`` of a whole experiment folder (members under ``<folder name>/``)."""
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w:gz", compresslevel=6) as tar:
+        tar.add(folder, arcname=folder.name)
+    return buffer.getvalue()
+
+
+def scan_folders(directory: Path) -> tuple[list[Path], list[Path], list[str]]:
+    """(train folders, infer folders, hidden in-progress folder names) directly under ``directory``."""
+    trains, infers, hidden = [], [], []
+    with os.scandir(directory) as it:
+        for entry in it:
+            if not entry.is_dir():
+                continue
+            if entry.name.startswith("."):
+                hidden.append(entry.name)
+                continue
+            kind = folder_kind(entry.name)
+            if kind == "train":
+                trains.append(Path(entry.path))
+            elif kind == "infer":
+                infers.append(Path(entry.path))
+    return sorted(trains), sorted(infers), sorted(hidden)
+
+
+def merge_directory(directory: str | os.PathLike = "logs/sklearn",
+                    output_agglog_dir: str | os.PathLike = "results/sklearn",
+                    output_log_dir: str | os.PathLike | None = None, clean: bool = False,
+                    progress: bool | None = None) -> MergeReport:
+    """Merge every experiment folder in ``directory`` into ``output_agglog_dir`` (see the module docstring).
+
+    ``output_log_dir``: also write ``<name>.tar.gz`` of each merged folder there. ``progress``: tqdm bar
+    (None: only on a terminal). Raises FileNotFoundError when ``directory`` does not exist.
+    """
+    source = Path(directory)
+    if not source.is_dir():
+        raise FileNotFoundError(f"experiment folder {str(source)!r} does not exist; pass --directory with the "
+                                f"output folder of evaluate_sklearn.py (default logs/sklearn)")
+    out = Path(output_agglog_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    archive_dir = Path(output_log_dir) if output_log_dir else None
+    if archive_dir is not None:
+        archive_dir.mkdir(parents=True, exist_ok=True)
+    state_path = out / STATE_FILE
+    old_state = _load_state(state_path)
+    state: dict[str, Any] = {} if clean else dict(old_state)
+    report = MergeReport()
+    trains, infers, report.in_progress = scan_folders(source)
+    source_key = str(source.resolve())
+    signatures: dict[str, str] = {}
+    train_cache: dict[str, dict[str, Any] | None] = {}
+
+    def signature(path: Path) -> str:
+        if path.name not in signatures:
+            signatures[path.name] = folder_signature(path)
+        return signatures[path.name]
+
+    def up_to_date(name: str, sig: str) -> bool:
+        entry = old_state.get(name)
+        if clean or not isinstance(entry, dict) or entry.get("signature") != sig or entry.get("source") != source_key:
+            return False
+        if not (out / f"{name}.json").is_file():
+            return False
+        return archive_dir is None or (archive_dir / f"{name}.tar.gz").is_file()
+
+    pending: list[tuple[str, dict[str, Any], Future]] = []
+
+    def write_files(folder: ExperimentFolder, data: bytes) -> None:
+        write_bytes_atomic(out / f"{folder.name}.json", data)
+        if archive_dir is not None:
+            write_bytes_atomic(archive_dir / f"{folder.name}.tar.gz", _archive_bytes(folder.path))
+
+    def write(folder: ExperimentFolder, record: dict[str, Any], sig: str, extra: dict[str, Any] | None = None) -> None:
+        """Serialise now, write (and fsync) in a worker thread: file I/O and gzip release the GIL."""
+        entry = {"signature": sig, "source": source_key, "output": f"{folder.name}.json", **(extra or {})}
+        if archive_dir is not None:
+            entry["archive"] = str((archive_dir / f"{folder.name}.tar.gz").resolve())
+        pending.append((folder.name, entry, pool.submit(write_files, folder, jsonio.dumps(record))))
+
+    def fail(name: str, reason: str) -> None:
+        report.failed.append((name, reason))
+        log.warning("skipped %s", reason)
+
+    def training_record(name: str) -> dict[str, Any] | None:
+        if name not in train_cache:
+            path = source / name
+            try:
+                train_cache[name] = train_record(read_folder(path)) if path.is_dir() else None
+            except FolderError:
+                train_cache[name] = None
+        return train_cache[name]
+
+    bar = tqdm(total=len(trains) + len(infers), desc="merging", unit="folder",
+               disable=(None if progress is None else not progress))
+    pool = ThreadPoolExecutor(max_workers=WRITE_THREADS)
+    try:
+        for path in trains:
+            bar.update()
+            sig = signature(path)
+            if up_to_date(path.name, sig):
+                report.unchanged.append(path.name)
+                continue
+            try:
+                folder = read_folder(path)
+            except FolderError as exc:
+                train_cache[path.name] = None
+                fail(path.name, str(exc))
+                continue
+            record = train_record(folder)
+            train_cache[path.name] = record
+            write(folder, record, sig)
+        for path in infers:
+            bar.update()
+            previous = old_state.get(path.name)
+            known_train = previous.get("train") if isinstance(previous, dict) else None
+            if known_train and (source / str(known_train)).is_dir():
+                sig = f"{signature(path)}+{signature(source / str(known_train))}"
+                if up_to_date(path.name, sig):
+                    report.unchanged.append(path.name)
+                    continue
+            try:
+                folder = read_folder(path)
+            except FolderError as exc:
+                fail(path.name, str(exc))
+                continue
+            train_name = str(folder.train_name)
+            train_path = source / train_name
+            if not train_path.is_dir():
+                fail(path.name, f"{path.name}: its training folder {train_name} is not in {source}; merge "
+                                f"both folders from the same --directory")
+                continue
+            sig = f"{signature(path)}+{signature(train_path)}"
+            training = training_record(train_name)
+            if training is None:
+                fail(path.name, f"{path.name}: its training folder {train_name} could not be merged (see its "
+                                f"message); the inference run is skipped too")
+                continue
+            write(folder, infer_record(folder, training), sig, {"train": train_name})
+    finally:
+        bar.close()
+        pool.shutdown(wait=True)
+        for name, entry, future in pending:
+            error = future.exception()
+            if error is not None:
+                fail(name, f"{name}: could not write its merged file ({error}); check free space and permissions "
+                           f"of the output folders and run the merge again")
+                continue
+            state[name] = entry
+            report.merged.append(name)
+            if archive_dir is not None:
+                report.archived.append(name)
+        if clean:
+            _remove_stale(old_state, state, out, archive_dir, source, report)
+        write_bytes_atomic(state_path, jsonio.dumps({"version": STATE_VERSION, "folders": state}))
+    log.info("merge of %s: %s", source, report.summary())
+    return report
+
+
+def _remove_stale(old_state: dict[str, Any], state: dict[str, Any], out: Path, archive_dir: Path | None,
+                  source: Path, report: MergeReport) -> None:
+    """With ``clean``: drop outputs of earlier merges whose folder no longer exists; keep failing ones."""
+    for name, entry in old_state.items():
+        if name in state:
+            continue
+        if (source / name).is_dir():
+            state[name] = entry  # the folder still exists but failed now: keep its earlier merged file
+            continue
+        for path in (out / f"{name}.json",
+                     Path(entry["archive"]) if isinstance(entry, dict) and entry.get("archive") else None):
+            if path is not None and path.is_file():
+                path.unlink()
+                report.removed.append(str(path))

@@ -1,0 +1,116 @@
+"""Rating boundaries: per scoped metric key (``"inference power_draw"``), four descending index thresholds.
+
+File format (the published ``boundaries.json``): a JSON object ``{"<scope> <metric>": [b0, b1, b2, b3]}``
+with ``b0 >= b1 >= b2 >= b3`` separating the ratings A | B | C | D | E. Keys whose name starts with ``_``
+(comments such as ``"_source"``) are ignored when loading.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from typing import Any, Iterable, Mapping, Sequence
+
+import numpy as np
+import pandas as pd
+
+from mlee.atomic import write_json_atomic
+from mlee.metrics import METRICS, get_metric, split_scoped_key
+from mlee.results import jsonio
+
+Boundaries = dict[str, tuple[float, float, float, float]]
+DEFAULT_QUANTILES: tuple[float, float, float, float] = (0.8, 0.6, 0.4, 0.2)
+
+
+def validate_boundaries(data: Any, source: str = "boundaries") -> Boundaries:
+    """Checked copy of a boundaries mapping; ValueError naming the key and the fix when invalid."""
+    if not isinstance(data, Mapping):
+        raise ValueError(f"{source}: expected a JSON object mapping metric keys such as 'inference power_draw' "
+                         f"to four descending thresholds, got {type(data).__name__}")
+    out: Boundaries = {}
+    for key, values in data.items():
+        if str(key).startswith("_"):
+            continue
+        try:
+            split_scoped_key(str(key))
+        except (ValueError, KeyError) as exc:
+            raise ValueError(f"{source}: invalid metric key {key!r}: {exc}") from None
+        if (not isinstance(values, (list, tuple)) or len(values) != 4
+                or any(isinstance(v, bool) or not isinstance(v, (int, float, np.floating, np.integer))
+                       for v in values)):
+            raise ValueError(f"{source}: {key!r} must be a list of four numbers [b0, b1, b2, b3] "
+                             f"(A above b0 ... E at or below b3), got {values!r}")
+        numbers = tuple(float(v) for v in values)
+        if not all(math.isfinite(v) for v in numbers):
+            raise ValueError(f"{source}: {key!r} has a non-finite threshold {list(numbers)}; use finite numbers")
+        if any(a < b for a, b in zip(numbers, numbers[1:])):
+            raise ValueError(f"{source}: thresholds of {key!r} must descend (b0 >= b1 >= b2 >= b3), got "
+                             f"{list(numbers)}; sort them from largest to smallest")
+        out[str(key)] = numbers  # type: ignore[assignment]
+    return out
+
+
+def load_boundaries(path: str | os.PathLike) -> Boundaries:
+    """Read a boundaries file (published format); ValueError with the problem and the fix when invalid."""
+    try:
+        raw = open(path, "rb").read()
+    except OSError as exc:
+        raise ValueError(f"cannot read boundaries file {str(path)!r}: {exc.strerror or exc}") from None
+    try:
+        data = jsonio.loads(raw)
+    except (jsonio.JSONDecodeError, ValueError) as exc:
+        raise ValueError(f"boundaries file {str(path)!r} is not valid JSON ({exc}); fix or re-save it") from None
+    return validate_boundaries(data, f"boundaries file {str(path)!r}")
+
+
+def save_boundaries(boundaries: Mapping[str, Sequence[float]], path: str | os.PathLike) -> None:
+    """Write boundaries in the published format (atomically)."""
+    checked = validate_boundaries(boundaries)
+    write_json_atomic(path, {k: list(v) for k, v in checked.items()}, indent=4)
+
+
+def compute_boundaries(rated: pd.DataFrame, quantiles: Iterable[float] = DEFAULT_QUANTILES) -> Boundaries:
+    """Data-driven boundaries: per scoped key, the ``quantiles`` (descending) of the observed indices.
+
+    ``rated`` is the table of :func:`mlee.rating.rate`. General metrics use the inference rows (training
+    rows repeat the same values); per-task metrics use the rows of their task. Metrics without any finite
+    index are left out (merge the result into existing boundaries). Ties between quantiles are kept
+    (an empty rating band).
+    """
+    qs = [float(q) for q in quantiles]
+    if len(qs) != 4 or any(not 0 <= q <= 1 for q in qs):
+        raise ValueError(f"quantiles must be four numbers in [0, 1], e.g. (0.8, 0.6, 0.4, 0.2); got {qs}")
+    qs = sorted(qs, reverse=True)
+    out: Boundaries = {}
+    tasks = rated["task"].to_numpy() if "task" in rated.columns else np.array([])
+    for metric in METRICS:
+        column = f"{metric.key}_index"
+        if column not in rated.columns:
+            continue
+        values = rated[column].to_numpy(dtype="float64")
+        if metric.per_task:
+            scopes = [(t, tasks == t) for t in ("inference", "training")]
+        else:
+            mask = tasks == "inference"
+            scopes = [("general", mask if mask.any() else np.ones(len(values), bool))]
+        for scope, mask in scopes:
+            finite = values[mask]
+            finite = finite[np.isfinite(finite)]
+            if finite.size:
+                out[f"{scope} {metric.key}"] = tuple(float(v) for v in np.quantile(finite, qs))  # type: ignore
+    return out
+
+
+def value_boundaries(boundaries: Mapping[str, Sequence[float]], reference_value: float,
+                     metric_key: str) -> tuple[float, float, float, float]:
+    """Index thresholds of one metric converted to value thresholds for a reference value.
+
+    Higher-is-better metrics: value = index * reference; otherwise value = reference / index (an index of 0
+    gives infinity). ``boundaries`` may be the whole mapping (``metric_key`` scoped) or the four thresholds.
+    """
+    thresholds = boundaries[metric_key] if isinstance(boundaries, Mapping) else boundaries
+    metric = get_metric(metric_key)
+    ref = float(reference_value)
+    if metric.higher_is_better:
+        return tuple(float(t) * ref for t in thresholds)  # type: ignore[return-value]
+    return tuple(ref / float(t) if t else math.inf for t in thresholds)  # type: ignore[return-value]

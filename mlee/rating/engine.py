@@ -1,0 +1,140 @@
+"""Rate the aggregated results table: index per metric, rating per metric, compound rating.
+
+Index (higher is better): relative to the reference model of the same (dataset, task, environment),
+``value / reference`` for higher-is-better metrics (quality) and ``reference / value`` otherwise. Edge
+cases: a missing or negative value or reference gives no index; ``0 / 0`` gives 1 (equal); a positive
+number over 0 gives infinity (rated A).
+
+Reference: ``settings.references[dataset]``. When a dataset has no configured reference, or the
+configured model has no row in a (dataset, task, environment) group, the fallback is the model with the
+median energy of the group (lower median; by running time when no energy is known, by name when neither
+is); a warning is logged and listed in ``rated.attrs["warnings"]`` and the row's ``reference_fallback`` is
+True.
+"""
+
+from __future__ import annotations
+
+import logging
+
+import numpy as np
+import pandas as pd
+
+from mlee.metrics import METRICS, TASKS
+from mlee.rating.compound import compound_ratings, ratings_from_indices
+from mlee.rating.settings import RatingSettings
+
+log = logging.getLogger(__name__)
+
+GROUP_KEYS = ["dataset", "task", "environment"]
+
+
+def index_values(values: np.ndarray, reference: np.ndarray, higher_is_better: bool) -> np.ndarray:
+    """Vectorised index of ``values`` relative to ``reference`` (see the module docstring for edge cases)."""
+    v = np.asarray(values, dtype="float64")
+    r = np.asarray(reference, dtype="float64")
+    num, den = (v, r) if higher_is_better else (r, v)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out = num / den
+    out = np.where((num == 0) & (den == 0), 1.0, out)
+    out = np.where(np.isnan(v) | np.isnan(r) | (v < 0) | (r < 0), np.nan, out)
+    return out
+
+
+def _fallback_position(positions: np.ndarray, energy: np.ndarray, time: np.ndarray, models: np.ndarray) -> int:
+    """Row position of the fallback reference inside one group: median energy, else median time, else name."""
+    for values in (energy, time):
+        v = values[positions]
+        ok = np.isfinite(v)
+        if ok.any():
+            candidates = positions[ok]
+            order = np.lexsort((models[candidates].astype(str), v[ok]))
+            return int(candidates[order[(len(order) - 1) // 2]])
+    return int(positions[np.argsort(models[positions].astype(str), kind="stable")[0]])
+
+
+def _reference_positions(table: pd.DataFrame, settings: RatingSettings,
+                         warnings: list[str]) -> tuple[np.ndarray, np.ndarray]:
+    """(row position of each row's reference, fallback flag per row)."""
+    n = len(table)
+    codes = table.groupby(GROUP_KEYS, sort=False, observed=True, dropna=False).ngroup().to_numpy()
+    n_groups = int(codes.max()) + 1 if n else 0
+    models = table["model"].to_numpy(dtype=object)
+    datasets = table["dataset"].to_numpy(dtype=object)
+    wanted = table["dataset"].map(dict(settings.references)).to_numpy(dtype=object)
+    is_ref = models == wanted
+    ref_of_group = np.full(n_groups, -1, dtype=np.int64)
+    hit = np.flatnonzero(is_ref)
+    # the first matching row per group (aggregated tables have one row per model and group)
+    ref_of_group[codes[hit[::-1]]] = hit[::-1]
+    fallback_group = np.zeros(n_groups, dtype=bool)
+    missing = np.flatnonzero(ref_of_group < 0)
+    if missing.size:
+        energy = table["power_draw"].to_numpy(dtype="float64") if "power_draw" in table else np.full(n, np.nan)
+        time = table["time"].to_numpy(dtype="float64") if "time" in table else np.full(n, np.nan)
+        order = np.argsort(codes, kind="stable")
+        bounds = np.searchsorted(codes[order], np.arange(n_groups + 1))
+        tasks = table["task"].to_numpy(dtype=object)
+        envs = table["environment"].to_numpy(dtype=object)
+        for g in missing:
+            positions = order[bounds[g]:bounds[g + 1]]
+            pos = _fallback_position(positions, energy, time, models)
+            ref_of_group[g] = pos
+            fallback_group[g] = True
+            first = positions[0]
+            dataset, configured = datasets[first], settings.references.get(str(datasets[first]))
+            why = (f"reference model {configured!r} has no results here" if configured
+                   else "no reference model is configured for this dataset")
+            message = (f"{dataset} / {tasks[first]} / {envs[first]}: {why}; using {models[pos]!r} (median "
+                       f"energy of the group) as reference - set one in references.json to choose")
+            warnings.append(message)
+            log.warning(message)
+    return ref_of_group[codes], fallback_group[codes]
+
+
+def rate(table: pd.DataFrame, settings: RatingSettings | None = None) -> pd.DataFrame:
+    """The aggregated table (:func:`mlee.results.aggregate_runs`) with indices and ratings added.
+
+    Adds, per metric key ``k``: ``k_index`` (float, NaN when missing) and ``k_rating`` (0..4 as float, NaN
+    when unrated: missing value, missing reference value or no boundaries); plus ``compound_rating`` (0..4
+    or NaN), ``reference_model`` and ``reference_fallback``. ``attrs``: ``warnings`` (load and rating
+    warnings), ``fingerprint``, ``rating_mode``.
+    """
+    settings = settings if settings is not None else RatingSettings.default()
+    missing = [c for c in GROUP_KEYS + ["model"] if c not in table.columns]
+    if missing:
+        raise ValueError(f"rate needs the table of mlee.results.aggregate_runs; columns missing: "
+                         f"{', '.join(missing)}")
+    warnings: list[str] = list(table.attrs.get("warnings", []))
+    rated = table.reset_index(drop=True).copy()
+    n = len(rated)
+    ref_pos, fallback = _reference_positions(rated, settings, warnings) if n else (
+        np.zeros(0, dtype=np.int64), np.zeros(0, dtype=bool))
+    tasks = rated["task"].to_numpy(dtype=object)
+    task_masks = {t: tasks == t for t in TASKS}
+    new: dict[str, np.ndarray] = {}
+    for metric in METRICS:
+        values = (rated[metric.key].to_numpy(dtype="float64") if metric.key in rated.columns
+                  else np.full(n, np.nan))
+        index = index_values(values, values[ref_pos], metric.higher_is_better)
+        rating = np.full(n, np.nan)
+        for task, mask in task_masks.items():
+            bounds = settings.boundaries.get(metric.scoped_key(task))
+            if bounds is not None and mask.any():
+                rating[mask] = ratings_from_indices(index[mask], bounds)
+        new[f"{metric.key}_index"] = index
+        new[f"{metric.key}_rating"] = rating
+    compound = np.full(n, np.nan)
+    for task, mask in task_masks.items():
+        if not mask.any():
+            continue
+        matrix = np.stack([new[f"{m.key}_rating"][mask] for m in METRICS], axis=1)
+        weights = [settings.weight(m.scoped_key(task)) for m in METRICS]
+        compound[mask] = compound_ratings(matrix, weights, settings.mode)
+    new["compound_rating"] = compound
+    new["reference_model"] = rated["model"].to_numpy(dtype=object)[ref_pos] if n else np.array([], dtype=object)
+    new["reference_fallback"] = fallback
+    rated = pd.concat([rated, pd.DataFrame(new, index=rated.index)], axis=1)
+    rated.attrs["warnings"] = warnings
+    rated.attrs["fingerprint"] = settings.fingerprint()
+    rated.attrs["rating_mode"] = settings.mode
+    return rated

@@ -1,0 +1,325 @@
+"""Load a folder of merged results into one table: one row per (dataset, task, environment, model, run).
+
+Reads this project's merged files (Contract 3, with ``measurement``) and the study's published files alike.
+Every ``*.json`` below the folder is read (hidden files and folders, such as the merger's state file and
+half-written temporaries, are skipped). Files that are not results, truncated or otherwise unreadable are
+skipped with a warning naming the file and the reason; they never stop the load.
+
+Speed: a file is parsed once from bytes (``orjson`` when available), only the needed fields are taken,
+and columns are built as lists that become one DataFrame at the end.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterable
+
+import pandas as pd
+
+from mlee.metrics import METRICS
+from mlee.results import jsonio
+from mlee.results.energy import phase_energy
+from mlee.results.environment import environment_key, hardware_name
+
+log = logging.getLogger(__name__)
+
+#: result key in ``validation.results.metrics`` -> metric key
+QUALITY_FIELDS: dict[str, str] = {
+    "accuracy": "top1_val",
+    "top_5_accuracy": "top5_val",
+    "f1": "f1_val",
+    "precision": "precision_val",
+    "recall": "recall_val",
+}
+#: key in ``results.model`` -> metric key
+MODEL_FIELDS: dict[str, str] = {"params": "parameters", "flops": "flops", "fsize": "fsize"}
+
+METRIC_KEYS: tuple[str, ...] = tuple(m.key for m in METRICS)
+ID_COLUMNS: tuple[str, ...] = ("dataset", "task", "environment", "model", "run", "run_id", "file")
+EXTRA_COLUMNS: tuple[str, ...] = ("energy_estimated", "energy_sources", "n_test_samples")
+RUN_COLUMNS: tuple[str, ...] = (ID_COLUMNS + METRIC_KEYS + EXTRA_COLUMNS
+                                + tuple(f"{k}_unit" for k in METRIC_KEYS))
+
+
+class ResultFileError(ValueError):
+    """A file that is not a readable result; the message names the file and what is wrong."""
+
+
+@dataclass(slots=True)
+class _Row:
+    """Fields of one run (one phase of one experiment) before they become a table row."""
+
+    dataset: str
+    task: str
+    environment: str
+    model: str
+    run: str
+    run_id: str
+    file: str
+    values: dict[str, float] = field(default_factory=dict)
+    energy_estimated: bool = False
+    energy_sources: str = "n.a."
+    n_test_samples: float = math.nan
+
+
+def _num(value: Any) -> float:
+    """A finite float or NaN (None, strings, booleans, -1 sentinels of counts are handled by callers)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return math.nan
+    value = float(value)
+    return value if math.isfinite(value) else math.nan
+
+
+def _get(d: Any, *keys: str) -> Any:
+    for key in keys:
+        if not isinstance(d, dict):
+            return None
+        d = d.get(key)
+    return d
+
+
+def _header(data: dict[str, Any], path: str, env_cache: dict[Any, str]) -> tuple[str, str, str, str, str]:
+    """(dataset, model, environment, run directory name, run id) of a result dict; raises ResultFileError."""
+    config = data.get("config")
+    if not isinstance(config, dict):
+        raise ResultFileError(f"{path}: not a result file (no 'config' object); move it out of the results folder")
+    dataset, model = config.get("dataset"), config.get("model")
+    if not dataset or not model:
+        raise ResultFileError(f"{path}: 'config' lacks 'dataset' or 'model'; it is not a complete result file")
+    platform = data.get("execution_platform")
+    requirements = data.get("requirements")
+    gpu = _get(platform, "GPU")
+    hw_key = (_get(platform, "Processor"), _get(platform, "Machine"), repr(gpu) if gpu else None)
+    hardware = env_cache.get(hw_key)
+    if hardware is None:
+        hardware = env_cache[hw_key] = hardware_name(platform)
+    env = environment_key(platform, config, requirements if isinstance(requirements, list) else None, hardware)
+    name = str(data.get("directory_name") or os.path.splitext(os.path.basename(path))[0])
+    run_id = str(config.get("run_id") or name)
+    return str(dataset), str(model), env, name, run_id
+
+
+def _model_values(results: Any) -> dict[str, float]:
+    model = _get(results, "model") or {}
+    return {key: _num(model.get(src)) if isinstance(model, dict) else math.nan for src, key in MODEL_FIELDS.items()}
+
+
+def _duration(phase: dict[str, Any]) -> float:
+    value = _num(phase.get("duration"))
+    if value != value:
+        results = phase.get("results") if isinstance(phase.get("results"), dict) else {}
+        value = _num(results.get("duration"))
+        if value != value:
+            value = _num(results.get("end")) - _num(results.get("start"))
+    return value if value == value and value >= 0 else math.nan
+
+
+def _train_row(data: dict[str, Any], path: str, env_cache: dict[Any, str]) -> _Row:
+    dataset, model, env, name, run_id = _header(data, path, env_cache)
+    if not isinstance(data.get("results"), dict):
+        raise ResultFileError(f"{path}: training result without a 'results' object (incomplete merge?)")
+    row = _Row(dataset, "training", env, model, name, run_id, path)
+    row.values = _model_values(data["results"])
+    row.values["time"] = _duration(data)
+    energy = phase_energy(data)
+    row.values["power_draw"] = energy.energy_j
+    row.energy_estimated, row.energy_sources = energy.estimated, energy.sources
+    return row
+
+
+def _quality(results: dict[str, Any]) -> dict[str, float]:
+    metrics = results.get("metrics") if isinstance(results.get("metrics"), dict) else {}
+    return {key: _num(metrics.get(src)) for src, key in QUALITY_FIELDS.items()}
+
+
+def _n_test(results: dict[str, Any]) -> float:
+    shape = _get(results, "data", "shape", "test")
+    if isinstance(shape, list) and shape:
+        value = _num(shape[0])
+        return value if value == value and value >= 0 else math.nan
+    return math.nan
+
+
+def _infer_row(data: dict[str, Any], path: str, env_cache: dict[Any, str]) -> tuple[_Row, str | None]:
+    """Inference row and the directory name of its training run (None when unknown)."""
+    dataset, model, env, name, run_id = _header(data, path, env_cache)
+    validation = data.get("validation")
+    if not isinstance(validation, dict) or not isinstance(validation.get("results"), dict):
+        raise ResultFileError(f"{path}: inference result without 'validation.results' (incomplete merge?)")
+    results = validation["results"]
+    row = _Row(dataset, "inference", env, model, name, run_id, path)
+    row.values = _model_values(results)
+    training = data.get("training") if isinstance(data.get("training"), dict) else None
+    if training is not None and all(v != v for v in row.values.values()):
+        row.values = _model_values(training.get("results"))
+    row.values.update(_quality(results))
+    row.values["time"] = _duration(validation)
+    energy = phase_energy(validation)
+    row.values["power_draw"] = energy.energy_j
+    row.energy_estimated, row.energy_sources = energy.estimated, energy.sources
+    row.n_test_samples = _n_test(results)
+    train_name = None
+    if training is not None and training.get("directory_name"):
+        train_name = str(training["directory_name"])
+    else:
+        logdir = _get(data, "config", "train_logdir")
+        if logdir:
+            train_name = os.path.basename(str(logdir).rstrip("/\\"))
+    return row, train_name
+
+
+def result_files(directory: str | os.PathLike) -> list[str]:
+    """Every ``*.json`` below ``directory`` (sorted paths as strings), skipping hidden files and folders."""
+    found: list[str] = []
+    stack = [os.fspath(directory)]
+    while stack:
+        current = stack.pop()
+        with os.scandir(current) as it:
+            for entry in it:
+                name = entry.name
+                if name.startswith("."):
+                    continue
+                if entry.is_dir():
+                    stack.append(entry.path)
+                elif name.endswith(".json"):
+                    found.append(entry.path)
+    found.sort()
+    return found
+
+
+def _read(path: str) -> dict[str, Any]:
+    try:
+        with open(path, "rb") as handle:
+            raw = handle.read()
+    except OSError as exc:
+        raise ResultFileError(f"{path}: cannot be read ({exc.strerror or exc}); check its permissions") from None
+    if not raw.strip():
+        raise ResultFileError(f"{path}: empty file (an interrupted write?); re-run merge_results.py or delete it")
+    try:
+        data = jsonio.loads(raw)
+    except (jsonio.JSONDecodeError, ValueError, UnicodeDecodeError) as exc:
+        raise ResultFileError(f"{path}: not valid JSON ({exc}); the file is truncated or corrupt - "
+                              f"re-run merge_results.py for it or delete it") from None
+    if not isinstance(data, dict):
+        raise ResultFileError(f"{path}: not a result file (JSON {type(data).__name__}, expected an object)")
+    return data
+
+
+def load_results(directory: str | os.PathLike, files: Iterable[str | os.PathLike] | None = None) -> pd.DataFrame:
+    """One row per (dataset, task, environment, model, run) of every result file below ``directory``.
+
+    Columns: ``dataset``, ``task`` (``"training"`` / ``"inference"``), ``environment``, ``model``, ``run``
+    (directory name of the run), ``run_id``, ``file``; every metric key of :mod:`mlee.metrics` (value in the
+    metric's unit, NaN when missing) and ``<key>_unit``; ``energy_estimated`` (bool: the energy is an
+    estimate), ``energy_sources`` (text), ``n_test_samples`` (float, NaN when unknown). Training rows carry
+    the quality metrics of their inference run (as the study did). ``files`` restricts the load to those
+    paths. Problems (bad files, duplicate runs) are logged and listed in ``table.attrs["warnings"]``.
+
+    Raises ``FileNotFoundError`` when ``directory`` does not exist.
+    """
+    root = Path(directory)
+    if files is None:
+        if not root.is_dir():
+            raise FileNotFoundError(f"results folder {str(root)!r} does not exist; pass the folder that "
+                                    f"merge_results.py wrote (e.g. results/sklearn) or the published results")
+        paths = result_files(root)
+    else:
+        paths = [os.fspath(p) for p in files]
+    warnings: list[str] = []
+    env_cache: dict[Any, str] = {}
+    train_rows: dict[tuple[str, str], _Row] = {}
+    # inference row, its training run's name, and a training row built from the embedded copy (kept small:
+    # the parsed embedded dict itself is dropped at once)
+    infer_rows: list[tuple[_Row, str | None, _Row | None]] = []
+    seen: set[tuple[str, str, str]] = set()
+    for path in paths:
+        try:
+            data = _read(path)
+            if "validation" in data:
+                row, train_name = _infer_row(data, path, env_cache)
+                embedded = None
+                training = data.get("training")
+                if isinstance(training, dict) and train_name is not None:
+                    try:
+                        embedded = _embedded_train_row(training, row, train_name)
+                    except ResultFileError as exc:
+                        warnings.append(f"{path}: embedded training result unusable ({exc})")
+            elif "results" in data and "config" in data:
+                row, train_name, embedded = _train_row(data, path, env_cache), None, None
+            else:
+                raise ResultFileError(f"{path}: not a result file (neither 'validation' nor 'results'); "
+                                      f"move it out of the results folder")
+            key = (row.task, row.environment, row.run)
+            if key in seen:
+                raise ResultFileError(f"{path}: run {row.run} ({row.task}, {row.environment}) was loaded "
+                                      f"already from another file; the duplicate is ignored")
+            seen.add(key)
+            if row.task == "inference":
+                infer_rows.append((row, train_name, embedded))
+            else:
+                train_rows[(row.environment, row.run)] = row
+        except ResultFileError as exc:
+            warnings.append(str(exc))
+            log.warning("skipped %s", exc)
+    # training rows get the quality of their inference run; runs known only from an inference file's
+    # embedded training copy become rows of their own
+    for irow, train_name, embedded in infer_rows:
+        if train_name is None:
+            continue
+        trow = train_rows.get((irow.environment, train_name))
+        if trow is None and embedded is not None:
+            trow = train_rows[(irow.environment, train_name)] = embedded
+        if trow is not None and all(trow.values.get(k, math.nan) != trow.values.get(k, math.nan)
+                                    for k in QUALITY_FIELDS.values()):
+            for key in QUALITY_FIELDS.values():
+                trow.values[key] = irow.values[key]
+            trow.n_test_samples = irow.n_test_samples
+    rows: list[_Row] = list(train_rows.values())
+    rows.extend(r for r, _, _ in infer_rows)
+    table = _to_frame(rows)
+    table.attrs["warnings"] = warnings
+    log.info("loaded %d runs from %d files in %s (%d skipped)", len(table), len(paths), root, len(warnings))
+    return table
+
+
+def _embedded_train_row(training: dict[str, Any], infer: _Row, train_name: str) -> _Row:
+    """Training row from the training record embedded in an inference file (same dataset, model, machine)."""
+    if not isinstance(training.get("results"), dict):
+        raise ResultFileError("no 'results' object")
+    row = _Row(infer.dataset, "training", infer.environment, infer.model, train_name,
+               str(_get(training, "config", "run_id") or train_name), infer.file)
+    row.values = _model_values(training["results"])
+    row.values["time"] = _duration(training)
+    energy = phase_energy(training)
+    row.values["power_draw"] = energy.energy_j
+    row.energy_estimated, row.energy_sources = energy.estimated, energy.sources
+    return row
+
+
+def _to_frame(rows: list[_Row]) -> pd.DataFrame:
+    columns: dict[str, Any] = {
+        "dataset": [r.dataset for r in rows],
+        "task": [r.task for r in rows],
+        "environment": [r.environment for r in rows],
+        "model": [r.model for r in rows],
+        "run": [r.run for r in rows],
+        "run_id": [r.run_id for r in rows],
+        "file": [r.file for r in rows],
+    }
+    nan = math.nan
+    for key in METRIC_KEYS:
+        columns[key] = pd.array([r.values.get(key, nan) for r in rows], dtype="float64").to_numpy()
+    columns["energy_estimated"] = pd.array([r.energy_estimated for r in rows], dtype=bool).to_numpy()
+    columns["energy_sources"] = [r.energy_sources for r in rows]
+    columns["n_test_samples"] = pd.array([r.n_test_samples for r in rows], dtype="float64").to_numpy()
+    table = pd.DataFrame(columns)
+    for metric in METRICS:
+        table[f"{metric.key}_unit"] = metric.unit
+    if not table.empty:
+        table = table.sort_values(["dataset", "task", "environment", "model", "run"], kind="stable",
+                                  ignore_index=True)
+    return table
