@@ -57,25 +57,26 @@ def _scaled(value: float, digits: int, steps: tuple[tuple[float, str], ...]) -> 
     """Pick the largest step (factor, unit) whose factor the rounded value reaches; the last is the fallback."""
     for factor, unit in steps:
         if abs(round_sig(value, digits)) >= factor:
-            return f"{format_number(value / factor, digits)} {unit}"
+            # A factor of 0 marks the catch-all step (zero and tiny values): show in the base unit.
+            return f"{format_number(value / (factor or 1.0), digits)} {unit}"
     factor, unit = steps[-1]
-    return f"{format_number(value / factor, digits)} {unit}"
+    return f"{format_number(value / (factor or 1.0), digits)} {unit}"
 
 
 def format_energy(joules: float, digits: int = 3) -> str:
-    """Energy: mJ below 1 J, J up to 3.6 kJ, then Wh and kWh (1 Wh = 3600 J)."""
+    """Energy: mJ (µJ, nJ) below 1 J, J up to 3.6 kJ, then Wh and kWh (1 Wh = 3600 J)."""
     if is_missing(joules):
         return MISSING
     return _scaled(float(joules), digits,
-                   ((3.6e6, "kWh"), (3600.0, "Wh"), (1.0, "J"), (1e-3, "mJ"), (1e-6, "µJ"), (0.0, "J")))
+                   ((3.6e6, "kWh"), (3600.0, "Wh"), (1.0, "J"), (1e-3, "mJ"), (1e-6, "µJ"), (1e-9, "nJ"), (0.0, "J")))
 
 
 def format_duration(seconds: float, digits: int = 3) -> str:
-    """Duration: µs/ms below a second, s up to a minute, then min and h."""
+    """Duration: ns/µs/ms below a second, s up to a minute, then min and h."""
     if is_missing(seconds):
         return MISSING
     return _scaled(float(seconds), digits,
-                   ((3600.0, "h"), (60.0, "min"), (1.0, "s"), (1e-3, "ms"), (1e-6, "µs"), (0.0, "s")))
+                   ((3600.0, "h"), (60.0, "min"), (1.0, "s"), (1e-3, "ms"), (1e-6, "µs"), (1e-9, "ns"), (0.0, "s")))
 
 
 def format_bytes(n_bytes: float, digits: int = 3) -> str:

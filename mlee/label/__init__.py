@@ -1,0 +1,61 @@
+"""Energy labels: one vector drawing of a rated model, rendered to PDF or SVG.
+
+Public API (used by the label CLI, ELEx and the paper)::
+
+    from mlee.label import render_label, write_label
+    pdf: bytes = render_label(summary, fmt="pdf", issue_date=datetime.date(2026, 11, 28))
+    path = write_label(summary, "labels/rf.svg")          # format from the suffix, atomic write
+
+The same summary and issue date always give byte-identical output.
+"""
+
+from __future__ import annotations
+
+import datetime
+import logging
+import os
+from pathlib import Path
+
+from mlee.atomic import write_bytes_atomic
+from mlee.label.content import label_content
+from mlee.label.drawing import HEIGHT, WIDTH, label_drawing
+from mlee.label.render import FORMATS, check_format, render_drawing
+from mlee.rating.summary import ModelSummary
+
+__all__ = ["FORMATS", "HEIGHT", "WIDTH", "label_content", "label_drawing", "render_label", "write_label"]
+
+log = logging.getLogger(__name__)
+
+
+def render_label(summary: ModelSummary, fmt: str = "pdf", issue_date: datetime.date | None = None) -> bytes:
+    """The energy label of ``summary`` as ``fmt`` (``"pdf"`` or ``"svg"``) bytes, A6 portrait.
+
+    ``issue_date`` is printed on the label (default: today); fix it for reproducible files.
+    """
+    fmt = check_format(fmt)
+    if not isinstance(summary, ModelSummary):
+        raise TypeError(f"render_label needs a mlee.rating.summary.ModelSummary, got {type(summary).__name__}; "
+                        f"build one with mlee.rating.summarise(...)")
+    date = issue_date or datetime.date.today()
+    drawing = label_drawing(summary, date)
+    title = label_content(summary, date).title
+    return render_drawing(drawing, fmt, title=title)
+
+
+def write_label(summary: ModelSummary, path: str | os.PathLike, fmt: str | None = None,
+                issue_date: datetime.date | None = None) -> Path:
+    """Write the label of ``summary`` to ``path`` atomically and return the path.
+
+    ``fmt`` defaults to the suffix of ``path`` (``.pdf`` / ``.svg``); a path without one of those
+    suffixes needs ``fmt``.
+    """
+    target = Path(path)
+    if fmt is None:
+        if target.suffix.lower() not in (".pdf", ".svg"):
+            raise ValueError(f"cannot tell the label format from {str(target)!r}: end the file name with "
+                             f".pdf or .svg, or pass fmt='pdf' / fmt='svg'")
+        fmt = target.suffix
+    data = render_label(summary, check_format(fmt), issue_date)
+    write_bytes_atomic(target, data)
+    log.info("wrote %s (%d bytes)", target, len(data))
+    return target

@@ -1,0 +1,212 @@
+"""``python -m mlee.label_generator``: energy labels (PDF or SVG) from a folder of merged results.
+
+Loads the results (``mlee.results``), rates them (``mlee.rating``, Contract 4), chooses one model by
+dataset / task / environment / model (a unique part of a name is enough) or by the merged result file it
+comes from, and writes its label; ``--all`` writes every label, ``--list`` shows what is available.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import logging
+import re
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+import pandas as pd
+from tqdm import tqdm
+
+from mlee.label import write_label
+from mlee.label.render import FORMATS
+from mlee.label.selection import FIELDS, SelectionError, rows_for_file, select_one, select_rows
+from mlee.metrics import rating_letter
+from mlee.rating.summary import ModelSummary
+
+log = logging.getLogger(__name__)
+
+DEFAULT_DIRECTORY = "results"
+DEFAULT_ALL_DIRECTORY = "labels"
+
+
+class LabelCliError(Exception):
+    """A problem with the command line's input; the message says what and how to fix it."""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of the label generator (every flag is documented in its help)."""
+    from mlee.rating import RATING_MODES
+
+    parser = argparse.ArgumentParser(
+        prog="python -m mlee.label_generator",
+        description="Write the EU-style energy label (A6, vector PDF or SVG) of a model on one dataset, "
+                    "task and environment, from a folder of merged results.")
+    choose = parser.add_argument_group("choosing the label (a unique part of a name is enough; a choice can be "
+                                       "left out where only one value fits)")
+    choose.add_argument("--dataset", help="dataset key or display name, e.g. credit-g or 'German Credit'")
+    choose.add_argument("--task", help="inference or training (infer / train suffice)")
+    choose.add_argument("--model", help="method name or short name, e.g. 'Random Forest' or RF")
+    choose.add_argument("--environment", help="hardware - backend version, e.g. 'Xeon' or 'scikit-learn 1.1.2'")
+    choose.add_argument("--filename", help="a merged result file (infer_*.json / train_*.json): the label of the "
+                                           "model, dataset and task it holds; a path to the file also sets "
+                                           "--directory to its folder unless --directory is given")
+    parser.add_argument("--directory", default=None,
+                        help=f"folder of merged result files, searched recursively (default: {DEFAULT_DIRECTORY})")
+    parser.add_argument("--rating-mode", choices=RATING_MODES, default=None,
+                        help="how per-metric ratings combine into the compound rating "
+                             "(default: the package default, optimistic median)")
+    parser.add_argument("--boundaries", type=Path, default=None,
+                        help="JSON file of rating boundaries (default: the package's boundaries.json)")
+    parser.add_argument("--weights", type=Path, default=None,
+                        help="JSON file of metric weights (default: the package's weighting.json)")
+    parser.add_argument("--format", choices=FORMATS, default=None,
+                        help="label file format (default: from the --output suffix, else pdf)")
+    parser.add_argument("--output", type=Path, default=None,
+                        help="label file to write (default: <dataset>_<task>_<model>.<format> in the current "
+                             f"folder); with --all the folder to write into (default: {DEFAULT_ALL_DIRECTORY})")
+    parser.add_argument("--issue-date", type=_date, default=None,
+                        help="date printed on the label, YYYY-MM-DD (default: today); fix it for reproducible files")
+    mode = parser.add_mutually_exclusive_group()
+    mode.add_argument("--all", action="store_true",
+                      help="write every label of the results (narrowed by any choices given) into --output")
+    mode.add_argument("--list", action="store_true",
+                      help="list the available labels (narrowed by any choices given) and exit")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log progress")
+    return parser
+
+
+def _date(text: str) -> datetime.date:
+    try:
+        return datetime.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date; use YYYY-MM-DD, e.g. 2026-11-28") from None
+
+
+def slug(text: str) -> str:
+    """File-name-safe lower-case form of ``text`` (``"Intel(R) Xeon(R)"`` -> ``"intel-r-xeon-r"``)."""
+    return re.sub(r"[^a-z0-9]+", "-", str(text).lower()).strip("-") or "x"
+
+
+def label_filename(summary: ModelSummary, fmt: str, with_environment: bool = False) -> str:
+    """``<dataset>_<task>_<model short>[_<environment>].<fmt>``."""
+    parts = [slug(summary.dataset), summary.task, slug(summary.model_short or summary.model)]
+    if with_environment:
+        parts.append(slug(summary.environment))
+    return "_".join(parts) + f".{fmt}"
+
+
+def _resolve_format(args: argparse.Namespace) -> str:
+    if args.format:
+        return args.format
+    if args.output is not None and not args.all and args.output.suffix.lower() in (".pdf", ".svg"):
+        return args.output.suffix.lower().lstrip(".")
+    return "pdf"
+
+
+def _directory(args: argparse.Namespace) -> Path:
+    if args.directory is not None:
+        directory = Path(args.directory)
+    elif args.filename and Path(args.filename).is_file():
+        directory = Path(args.filename).parent
+    else:
+        directory = Path(DEFAULT_DIRECTORY)
+    if not directory.is_dir():
+        raise LabelCliError(f"results folder {str(directory)!r} does not exist; pass --directory with the folder "
+                            f"of merged result files (the output of merge_results.py, e.g. results/)")
+    return directory
+
+
+def _settings(args: argparse.Namespace):
+    from mlee.rating import RatingSettings, load_boundaries, load_weights
+
+    settings = RatingSettings.default()
+    changes = {}
+    if args.rating_mode:
+        changes["mode"] = args.rating_mode
+    if args.boundaries is not None:
+        changes["boundaries"] = load_boundaries(args.boundaries)
+    if args.weights is not None:
+        changes["weights"] = load_weights(args.weights)
+    return settings.replace(**changes) if changes else settings
+
+
+def rated_table(directory: Path, settings) -> pd.DataFrame:
+    """Load, aggregate and rate the merged results under ``directory`` (Contract 4)."""
+    from mlee.rating import rate
+    from mlee.results import aggregate_runs, load_results
+
+    runs = load_results(directory)
+    if runs is None or len(runs) == 0:
+        raise LabelCliError(f"no results found under {str(directory)!r}; it needs merged result files "
+                            f"(<backend>/infer_*.json, train_*.json) as written by merge_results.py")
+    return rate(aggregate_runs(runs), settings)
+
+
+def _choices(args: argparse.Namespace) -> dict[str, str | None]:
+    return {field: getattr(args, field) for field in FIELDS}
+
+
+def _print_list(rows: pd.DataFrame, out) -> None:
+    rows = rows.sort_values(["dataset", "task", "environment", "model"])
+    header = ("dataset", "task", "environment", "model", "rating")
+    lines = [(str(r.dataset), str(r.task), str(r.environment), f"{r.model} ({r.model_short})",
+              rating_letter(r.compound_rating)) for r in rows.itertuples()]
+    widths = [max([len(h)] + [len(line[i]) for line in lines]) for i, h in enumerate(header)]
+    for line in [header, *lines]:
+        print("  ".join(cell.ljust(w) for cell, w in zip(line, widths)).rstrip(), file=out)
+    print(f"{len(lines)} label(s)", file=out)
+
+
+def _summary(rated: pd.DataFrame, row: pd.Series, settings) -> ModelSummary:
+    from mlee.rating import summarise
+
+    return summarise(rated, settings, dataset=row["dataset"], task=row["task"],
+                     environment=row["environment"], model=row["model"])
+
+
+def run(args: argparse.Namespace, out=sys.stdout) -> int:
+    """Carry out the parsed command line; returns the exit status."""
+    settings = _settings(args)
+    rated = rated_table(_directory(args), settings)
+    fmt = _resolve_format(args)
+    table = rows_for_file(rated, args.filename) if args.filename else rated
+    if args.list:
+        _print_list(select_rows(table, **_choices(args)), out)
+        return 0
+    if args.all:
+        rows = select_rows(table, **_choices(args))
+        target = args.output or Path(DEFAULT_ALL_DIRECTORY)
+        if target.exists() and not target.is_dir():
+            raise LabelCliError(f"--output {str(target)!r} is a file; with --all it must be a folder")
+        with_env = rows["environment"].nunique() > 1
+        written = 0
+        for _, row in tqdm(list(rows.iterrows()), desc="labels", unit="label", disable=len(rows) < 10):
+            summary = _summary(rated, row, settings)
+            write_label(summary, target / label_filename(summary, fmt, with_env), fmt, args.issue_date)
+            written += 1
+        print(f"wrote {written} {fmt.upper()} label(s) to {target}", file=out)
+        return 0
+    row = select_one(table, **_choices(args))
+    summary = _summary(rated, row, settings)
+    path = args.output or Path(label_filename(summary, fmt))
+    write_label(summary, path, fmt, args.issue_date)
+    print(f"wrote {path}: {summary.model} ({summary.task}) on {summary.dataset_display}, {summary.environment}, "
+          f"rating {rating_letter(summary.compound_rating)}", file=out)
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of ``python -m mlee.label_generator``; returns the exit status (0 ok, 2 bad input)."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
+                        format="%(levelname)s %(name)s: %(message)s")
+    try:
+        return run(args)
+    except (SelectionError, LabelCliError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    except (ValueError, FileNotFoundError) as error:  # e.g. invalid boundaries/weights files
+        print(f"error: {error}", file=sys.stderr)
+        return 2

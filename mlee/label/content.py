@@ -1,0 +1,178 @@
+"""What a label says, as plain text: every string and rating of the label, derived from a ModelSummary.
+
+This module decides the wording and the numbers; :mod:`mlee.label.drawing` decides where they go.
+All numbers go through :mod:`mlee.units` (the formatter shared with ELEx and the paper tables), so a
+missing value prints as ``"n.a."`` and values are rounded (not truncated) to 3 significant digits.
+"""
+
+from __future__ import annotations
+
+import datetime
+import math
+from dataclasses import dataclass, field
+
+from mlee.catalog import method_doc_url
+from mlee.metrics import get_metric, rating_letter
+from mlee.rating.summary import MetricSummary, ModelSummary
+from mlee.units import MISSING, format_count, format_duration, format_energy, format_percent, is_missing
+
+TASK_DISPLAY = {"inference": "Inference", "training": "Training"}
+
+
+@dataclass(frozen=True)
+class TileLine:
+    """One value line of a tile: a caption, the formatted value, and the metric's rating (0..4 or None)."""
+
+    caption: str
+    value: str
+    rating: int | None = None
+    rated: bool = False  # True when this line carries a rating chip (the line of a rated metric)
+
+
+@dataclass(frozen=True)
+class Tile:
+    """One of the four metric tiles.
+
+    kind: pictogram to draw (``energy``, ``time``, ``quality``, ``complexity``).
+    rating: the rating that colours the pictogram: that of the tile's first metric with a rating.
+    """
+
+    kind: str
+    title: str
+    lines: tuple[TileLine, ...]
+    rating: int | None
+
+
+@dataclass(frozen=True)
+class LabelContent:
+    """All text of one label, top to bottom."""
+
+    model: str
+    model_short: str
+    task: str
+    dataset: str
+    compound_rating: int | None
+    compound_letter: str
+    environment: str
+    doc_url: str
+    tiles: tuple[Tile, ...]
+    energy_sources: str
+    rating_line: str
+    fingerprint_line: str
+    issue_line: str
+    title: str = field(default="")
+
+
+def _metric(summary: ModelSummary, key: str) -> MetricSummary:
+    return summary.metrics.get(key) or MetricSummary(key=key, value=None)
+
+
+def _value(metric: MetricSummary) -> float | None:
+    value = metric.value
+    if is_missing(value):
+        return None
+    return float(value)  # type: ignore[arg-type]
+
+
+def _rating(metric: MetricSummary) -> int | None:
+    """The metric's rating 0..4; None when unrated or when its value is missing (nothing to rate)."""
+    rating = metric.rating
+    if rating is None or (isinstance(rating, float) and math.isnan(rating)) or _value(metric) is None:
+        return None
+    return int(rating)
+
+
+def _per_sample(total: float | None, n_samples: int | None) -> float | None:
+    if total is None or n_samples is None or is_missing(n_samples) or n_samples <= 0:
+        return None
+    return total / float(n_samples)
+
+
+def energy_estimated(summary: ModelSummary) -> bool:
+    """True when the energy shown is an estimate (flag of the summary or of the energy metric)."""
+    return bool(summary.energy_estimated or _metric(summary, "power_draw").estimated)
+
+
+def _tile_rating(lines: tuple[TileLine, ...]) -> int | None:
+    for line in lines:
+        if line.rated and line.rating is not None:
+            return line.rating
+    return None
+
+
+def _resource_tile(summary: ModelSummary, key: str, kind: str, title: str, formatter) -> Tile:
+    metric = _metric(summary, key)
+    total = _value(metric)
+    lines = [TileLine("Total", formatter(total) if total is not None else MISSING, _rating(metric), True)]
+    if summary.task == "inference":
+        per_sample = _per_sample(total, summary.n_test_samples)
+        lines.append(TileLine("Per sample", formatter(per_sample) if per_sample is not None else MISSING))
+    tile_lines = tuple(lines)
+    return Tile(kind, title, tile_lines, _tile_rating(tile_lines))
+
+
+def _quality_tile(summary: ModelSummary) -> Tile:
+    f1 = _metric(summary, "f1_val")
+    accuracy = _metric(summary, "top1_val")
+    if _value(accuracy) is None and _value(_metric(summary, "top5_val")) is not None:
+        accuracy = _metric(summary, "top5_val")
+    lines = (
+        TileLine(get_metric("f1_val").short, format_percent(_value(f1)), _rating(f1), True),
+        TileLine(get_metric(accuracy.key).short, format_percent(_value(accuracy)), _rating(accuracy), True),
+    )
+    return Tile("quality", "Quality", lines, _tile_rating(lines))
+
+
+def _complexity_tile(summary: ModelSummary) -> Tile:
+    params = _metric(summary, "parameters")
+    flops = _metric(summary, "flops")
+    lines = (
+        TileLine("Parameters", format_count(_value(params)), _rating(params), True),
+        TileLine("FLOPs / sample", format_count(_value(flops)), _rating(flops), True),
+    )
+    return Tile("complexity", "Complexity", lines, _tile_rating(lines))
+
+
+def sources_line(summary: ModelSummary) -> str:
+    """``"Energy: CPU package + DRAM (RAPL), measured"`` or ``"..., estimated"``."""
+    sources = summary.energy_sources or MISSING
+    if _value(_metric(summary, "power_draw")) is None:
+        return f"Energy sources: {sources}"
+    return f"Energy sources: {sources}, {'estimated' if energy_estimated(summary) else 'measured'}"
+
+
+def label_content(summary: ModelSummary, issue_date: datetime.date) -> LabelContent:
+    """Every text and rating on the label of ``summary``, issued on ``issue_date``."""
+    if summary.task not in TASK_DISPLAY:
+        raise ValueError(f"summary of {summary.model!r} has task {summary.task!r}; a label needs "
+                         f"'inference' or 'training'")
+    estimated = energy_estimated(summary)
+    tiles = (
+        _resource_tile(summary, "power_draw", "energy", "Energy (estimated)" if estimated else "Energy",
+                       format_energy),
+        _resource_tile(summary, "time", "time", "Running time", format_duration),
+        _quality_tile(summary),
+        _complexity_tile(summary),
+    )
+    compound = summary.compound_rating
+    if compound is not None and (isinstance(compound, float) and math.isnan(compound)):
+        compound = None
+    task = TASK_DISPLAY[summary.task]
+    reference = summary.reference_model or MISSING
+    runs = f"{summary.n_runs} run" + ("" if summary.n_runs == 1 else "s")
+    return LabelContent(
+        model=summary.model,
+        model_short=summary.model_short,
+        task=task,
+        dataset=summary.dataset_display or summary.dataset,
+        compound_rating=None if compound is None else int(compound),
+        compound_letter=rating_letter(compound),
+        environment=summary.environment or MISSING,
+        doc_url=summary.doc_url or method_doc_url(summary.model),
+        tiles=tiles,
+        energy_sources=sources_line(summary),
+        rating_line=f"Rating: {summary.rating_mode}, relative to {reference} ({runs})",
+        fingerprint_line=f"Boundaries + weights: {summary.fingerprint or MISSING}",
+        issue_line=f"Issued {issue_date.isoformat()}",
+        title=f"Energy label: {summary.model} ({task}) on {summary.dataset_display or summary.dataset}",
+    )

@@ -1,0 +1,217 @@
+"""The energy label as one reportlab ``Drawing`` (A6 portrait), built in code from a ModelSummary.
+
+Top to bottom: header (mlee mark, QR code to the method's documentation), model name, task and dataset,
+the A-E scale with the compound rating marked beside its arrow, the environment, four metric tiles
+(energy, running time, quality, complexity; each pictogram coloured by its own rating), the energy
+sources (measured or estimated), the rating mode with the fingerprint of boundaries and weights, and the
+issue date. Only the standard PDF fonts (Helvetica family) are used; nothing is a bitmap.
+"""
+
+from __future__ import annotations
+
+import datetime
+
+from reportlab.graphics.shapes import Drawing, Line, Polygon, Rect, Shape, String
+from reportlab.lib import colors
+from reportlab.lib.units import mm
+from reportlab.pdfbase.pdfmetrics import stringWidth
+
+from mlee.label.content import LabelContent, Tile, label_content
+from mlee.label.pictograms import DARK, contrast_colour, mlee_mark, pictogram, rating_colour
+from mlee.label.qr import qr_code
+from mlee.metrics import RATING_LETTERS
+from mlee.rating.summary import ModelSummary
+
+#: A6 portrait, in points.
+WIDTH, HEIGHT = 105 * mm, 148 * mm
+MARGIN = 14.0
+FONT, BOLD = "Helvetica", "Helvetica-Bold"
+GREY = colors.HexColor("#5A5A5A")
+LIGHT = colors.HexColor("#F4F4F4")
+RULE = colors.HexColor("#B4B4B4")
+
+
+class _Shapes:
+    """The flat list of shapes of a label (flat: every group would be one more node to render)."""
+
+    def __init__(self) -> None:
+        self.shapes: list[Shape] = []
+
+    def add(self, shape: Shape) -> None:
+        self.shapes.append(shape)
+
+    def add_all(self, shapes: list[Shape]) -> None:
+        self.shapes.extend(shapes)
+
+
+def wrap_text(text: str, font: str, size: float, width: float) -> list[str]:
+    """Greedy word wrap of ``text`` into lines no wider than ``width`` points (a single over-long word
+    stays on its own line)."""
+    lines: list[str] = []
+    current = ""
+    for word in text.split():
+        trial = f"{current} {word}" if current else word
+        if current and stringWidth(trial, font, size) > width:
+            lines.append(current)
+            current = word
+        else:
+            current = trial
+    if current or not lines:
+        lines.append(current)
+    return lines
+
+
+def fit_size(text: str, font: str, size: float, width: float, minimum: float) -> float:
+    """The largest font size <= ``size`` (not below ``minimum``) at which ``text`` fits ``width``."""
+    needed = stringWidth(text, font, size)
+    if needed <= width:
+        return size
+    return max(minimum, size * width / needed)
+
+
+def _string(x: float, y: float, text: str, font: str = FONT, size: float = 8.0,
+            colour: colors.Color = DARK, anchor: str = "start") -> String:
+    # Baselines on half points: reportlab's SVG writer places text with a whole-point transform of 2*y.
+    return String(x, round(y * 2) / 2, text, fontName=font, fontSize=size, fillColor=colour, textAnchor=anchor)
+
+
+def _block(g: _Shapes, x: float, y: float, text: str, font: str, size: float, width: float,
+           max_lines: int, minimum: float, colour: colors.Color = DARK, leading: float = 1.2) -> float:
+    """Draw ``text`` at baseline ``y`` wrapped into at most ``max_lines`` lines of ``width`` points,
+    shrinking the font (not below ``minimum``) until it fits; returns the baseline of the last line."""
+    while True:
+        lines = wrap_text(text, font, size, width)
+        widest = max(stringWidth(line, font, size) for line in lines)
+        if (len(lines) <= max_lines and widest <= width) or size <= minimum:
+            break
+        size = max(minimum, size - 0.5)
+    for i, line in enumerate(lines):
+        line_size = fit_size(line, font, size, width, 0.5 * minimum)
+        g.add(_string(x, y - i * size * leading, line, font, line_size, colour))
+    return y - (len(lines) - 1) * size * leading
+
+
+def _chip(g: _Shapes, x: float, y: float, rating: int | None, size: float = 9.0) -> None:
+    """A small rounded square with the rating letter; lower-left corner at (x, y)."""
+    fill = rating_colour(rating)
+    g.add(Rect(x, y, size, size, rx=1.5, ry=1.5, fillColor=fill, strokeColor=None))
+    letter = RATING_LETTERS[rating] if rating is not None else "-"
+    g.add(_string(x + size / 2, y + 0.24 * size, letter, BOLD, 0.72 * size, contrast_colour(fill), "middle"))
+
+
+def _header(g: _Shapes, content: LabelContent) -> None:
+    top = HEIGHT - 9
+    mark = 36.0
+    g.add_all(mlee_mark(MARGIN, top - 4 - mark, mark))
+    g.add(_string(MARGIN + mark + 8, top - 24, "mlee", BOLD, 22))
+    g.add(_string(MARGIN + mark + 8, top - 35, "Energy label for machine learning", FONT, 7, GREY))
+    g.add(_string(MARGIN + mark + 8, top - 44, "QR: documentation of the method", FONT, 5.5, GREY))
+    qr_size = 50.0
+    g.add_all(qr_code(content.doc_url, WIDTH - MARGIN + 4 - qr_size, top - qr_size, qr_size))
+    g.add(Line(MARGIN, HEIGHT - 64, WIDTH - MARGIN, HEIGHT - 64, strokeColor=RULE, strokeWidth=0.6))
+
+
+def _title(g: _Shapes, content: LabelContent) -> None:
+    width = WIDTH - 2 * MARGIN
+    name = content.model if content.model_short in ("", content.model) else f"{content.model} ({content.model_short})"
+    g.add(_string(MARGIN, HEIGHT - 82, name, BOLD, fit_size(name, BOLD, 15, width, 6)))
+    sub = f"{content.task} on {content.dataset}"
+    g.add(_string(MARGIN, HEIGHT - 95, sub, FONT, fit_size(sub, FONT, 9.5, width, 5)))
+
+
+def _scale(g: _Shapes, content: LabelContent) -> float:
+    """The A-E arrows and the compound marker; returns the y below the scale."""
+    top = HEIGHT - 104
+    bar_h, gap = 16.0, 3.5
+    for i, letter in enumerate(RATING_LETTERS):
+        y = top - i * (bar_h + gap) - bar_h
+        width = 58 + 18 * i
+        fill = rating_colour(i)
+        g.add(Polygon([MARGIN, y, MARGIN + width, y, MARGIN + width + bar_h / 2, y + bar_h / 2,
+                       MARGIN + width, y + bar_h, MARGIN, y + bar_h], fillColor=fill, strokeColor=None))
+        g.add(_string(MARGIN + 5, y + 4.0, letter, BOLD, 12, contrast_colour(fill)))
+    bottom = top - 5 * (bar_h + gap) + gap
+    marker_w, marker_h, tip = 58.0, 26.0, 11.0
+    right = WIDTH - MARGIN
+    caption_x = right - marker_w - 4
+    rating = content.compound_rating
+    if rating is None:
+        cy = top - 2 * (bar_h + gap) - bar_h / 2
+        g.add(Rect(right - marker_w, cy - marker_h / 2, marker_w, marker_h, fillColor=None,
+                   strokeColor=GREY, strokeWidth=0.8, strokeDashArray=[2, 2]))
+        g.add(_string(right - marker_w / 2 + 2, cy - 3.5, "n.a.", BOLD, 11, GREY, "middle"))
+        g.add(_string(caption_x, cy + 1.5, "Not rated:", FONT, 6.5, GREY, "end"))
+        g.add(_string(caption_x, cy - 6, "no rated metric", FONT, 6.5, GREY, "end"))
+        return bottom
+    cy = top - rating * (bar_h + gap) - bar_h / 2
+    left = right - marker_w
+    g.add(Polygon([left, cy, left + tip, cy + marker_h / 2, right, cy + marker_h / 2, right, cy - marker_h / 2,
+                   left + tip, cy - marker_h / 2], fillColor=DARK, strokeColor=None))
+    g.add(_string(left + tip + (marker_w - tip) / 2, cy - 7, content.compound_letter, BOLD, 20,
+                  colors.white, "middle"))
+    g.add(_string(caption_x, cy + 1.5, "Compound", FONT, 6.5, GREY, "end"))
+    g.add(_string(caption_x, cy - 6, "rating", FONT, 6.5, GREY, "end"))
+    return bottom
+
+
+def _environment(g: _Shapes, content: LabelContent, top: float) -> float:
+    g.add(_string(MARGIN, top - 8, "ENVIRONMENT", BOLD, 5.5, GREY))
+    last = _block(g, MARGIN, top - 17, content.environment, FONT, 8, WIDTH - 2 * MARGIN, 2, 5.5)
+    return last - 6
+
+
+def _tile(g: _Shapes, tile: Tile, x: float, top: float, width: float, height: float) -> None:
+    g.add(Rect(x, top - height, width, height, rx=4, ry=4, fillColor=LIGHT, strokeColor=RULE, strokeWidth=0.5))
+    icon = 24.0
+    g.add_all(pictogram(tile.kind, x + 5, top - 5 - icon, icon, tile.rating))
+    title_x = x + 5 + icon + 5
+    g.add(_string(title_x, top - 20, tile.title, BOLD,
+                  fit_size(tile.title, BOLD, 8.5, x + width - 5 - title_x, 5)))
+    chip = 8.5
+    value_right = x + width - 6 - chip - 3
+    for i, line in enumerate(tile.lines):
+        y = top - 5 - icon - 13 - i * 14
+        g.add(_string(x + 6, y, line.caption, FONT, 6.5, GREY))
+        caption_w = stringWidth(line.caption, FONT, 6.5)
+        space = value_right - (x + 6 + caption_w + 4)
+        g.add(_string(value_right, y, line.value, BOLD, fit_size(line.value, BOLD, 9.5, space, 5), DARK, "end"))
+        if line.rated:
+            _chip(g, x + width - 6 - chip, y - 1.5, line.rating, chip)
+
+
+def _tiles(g: _Shapes, content: LabelContent, top: float) -> float:
+    gap = 6.0
+    width = (WIDTH - 2 * MARGIN - gap) / 2
+    height = 66.0
+    for i, tile in enumerate(content.tiles):
+        row, col = divmod(i, 2)
+        _tile(g, tile, MARGIN + col * (width + gap), top - row * (height + gap), width, height)
+    return top - 2 * height - gap
+
+
+def _footer(g: _Shapes, content: LabelContent, top: float) -> None:
+    width = WIDTH - 2 * MARGIN
+    _block(g, MARGIN, top - 10, content.energy_sources, FONT, 7, width, 2, 5)
+    g.add(Line(MARGIN, 32, WIDTH - MARGIN, 32, strokeColor=RULE, strokeWidth=0.6))
+    g.add(_string(MARGIN, 23, content.rating_line, FONT, fit_size(content.rating_line, FONT, 6.5, width, 4), GREY))
+    issue_w = stringWidth(content.issue_line, BOLD, 6.5)
+    g.add(_string(MARGIN, 14, content.fingerprint_line, FONT,
+                  fit_size(content.fingerprint_line, FONT, 6.5, width - issue_w - 8, 4), GREY))
+    g.add(_string(WIDTH - MARGIN, 14, content.issue_line, BOLD, 6.5, DARK, "end"))
+
+
+def label_drawing(summary: ModelSummary, issue_date: datetime.date | None = None) -> Drawing:
+    """The energy label of ``summary`` as a reportlab Drawing of A6 size (points); ``issue_date``
+    defaults to today."""
+    content = label_content(summary, issue_date or datetime.date.today())
+    g = _Shapes()
+    g.add(Rect(4, 4, WIDTH - 8, HEIGHT - 8, rx=6, ry=6, fillColor=colors.white, strokeColor=DARK, strokeWidth=0.8))
+    _header(g, content)
+    _title(g, content)
+    below_scale = _scale(g, content)
+    below_env = _environment(g, content, below_scale - 4)
+    below_tiles = _tiles(g, content, below_env)
+    _footer(g, content, below_tiles)
+    drawing = Drawing(WIDTH, HEIGHT)
+    drawing.contents = g.shapes
+    return drawing
