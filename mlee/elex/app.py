@@ -1,0 +1,87 @@
+"""Build and run the ELEx Dash app.
+
+``create_app(directory)`` loads the results once (the only thing the server holds) and returns a Dash
+app whose every asset is served locally (no CDN: it runs offline). ``run`` serves it with Flask's
+threaded server, bound to 127.0.0.1 unless told otherwise.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from pathlib import Path
+from typing import Any
+
+from dash import Dash
+
+from mlee.elex.callbacks import register_callbacks
+from mlee.elex.data import ExplorerData
+from mlee.elex.layout import page
+from mlee.elex.state import View, default_settings_store
+from mlee.elex.uploads import MAX_UPLOAD_BYTES
+
+log = logging.getLogger(__name__)
+
+ASSETS = Path(__file__).resolve().parent / "assets"
+#: largest request the server accepts: an upload (base64 grows it by 4/3) plus the callback's other state
+MAX_REQUEST_BYTES = 2 * MAX_UPLOAD_BYTES + 1024 * 1024
+
+
+def default_view(data: ExplorerData) -> View:
+    """The first view of the page: the first dataset (by display name), inference, energy vs. top-1."""
+    dataset = data.dataset_keys()[0]
+    tasks = data.tasks_of(dataset)
+    return View(dataset=dataset, task="inference" if "inference" in tasks or not tasks else tasks[0])
+
+
+def create_app(directory: str | Path = "results", *, data: ExplorerData | None = None,
+               title: str = "ELEx - Energy Label Exploration") -> Dash:
+    """The ELEx app for the results in ``directory`` (or for an already loaded ``data``).
+
+    Raises FileNotFoundError / ValueError with a clear message when the folder is missing or empty.
+    """
+    from mlee.rating import RATING_MODES
+
+    data = data if data is not None else ExplorerData.load(directory)
+    app = Dash(
+        __name__, title=title, assets_folder=str(ASSETS), serve_locally=True, update_title=None,
+        external_stylesheets=[], external_scripts=[], suppress_callback_exceptions=False,
+    )
+    app.server.config["MAX_CONTENT_LENGTH"] = MAX_REQUEST_BYTES
+    store = default_settings_store()
+    view = default_view(data)
+    app.layout = page(data, view, store, tuple(RATING_MODES))
+    register_callbacks(app, data, view, store)
+    _warm_up_on_first_request(app, data, store)
+    app._elex_data = data  # type: ignore[attr-defined]  # for benchmarks and tests
+    return app
+
+
+def _warm_up_on_first_request(app: Dash, data: ExplorerData, store: dict[str, Any]) -> None:
+    """When the first page is requested, rate the table with the default settings and render one label
+    in a background thread: the browser spends that time loading scripts, and the first plot and the
+    first selection then find the rating cached and the label renderer imported."""
+    started = threading.Event()
+
+    def warm() -> None:
+        try:
+            rated = data.rated(store)
+            row = rated.iloc[0]
+            summary = data.summary(store, row["dataset"], row["task"], row["environment"], row["model"])
+            from mlee.label import render_label
+
+            render_label(summary, fmt="svg")
+        except Exception:  # noqa: BLE001 - warming is an optimisation; the real request reports errors
+            log.debug("warm-up failed", exc_info=True)
+
+    @app.server.before_request
+    def _first_request() -> None:
+        if not started.is_set():
+            started.set()
+            threading.Thread(target=warm, name="elex-warm-up", daemon=True).start()
+
+
+def run(app: Dash, host: str = "127.0.0.1", port: int = 8050, debug: bool = False, **kwargs: Any) -> None:
+    """Serve ``app`` (threaded: several users at once) until interrupted."""
+    log.info("ELEx on http://%s:%d/", host, port)
+    app.run(host=host, port=port, debug=debug, threaded=True, use_reloader=False, **kwargs)

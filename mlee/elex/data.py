@@ -1,0 +1,143 @@
+"""The results one ELEx server shows: loaded once at start, immutable, shared by all sessions.
+
+Everything that depends on a user's settings is computed per request from the settings dict the page
+sends (:mod:`mlee.elex.state`); rated tables and summaries are cached by the hash of that dict in a
+small thread-safe LRU, so two users with different settings never see each other's ratings and the
+same settings are rated only once.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from mlee.elex.state import settings_from_store, store_key
+
+log = logging.getLogger(__name__)
+
+
+class _LRU:
+    """A small thread-safe least-recently-used cache."""
+
+    def __init__(self, size: int) -> None:
+        self._size = size
+        self._items: OrderedDict[Hashable, Any] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: Hashable, make: Callable[[], Any]) -> Any:
+        with self._lock:
+            if key in self._items:
+                self._items.move_to_end(key)
+                return self._items[key]
+        value = make()  # computed outside the lock: a duplicate computation is harmless, a stall is not
+        with self._lock:
+            self._items[key] = value
+            self._items.move_to_end(key)
+            while len(self._items) > self._size:
+                self._items.popitem(last=False)
+        return value
+
+
+class ExplorerData:
+    """The aggregated results table of one results folder plus cached ratings per settings.
+
+    Parameters
+    ----------
+    table: the aggregated table of :func:`mlee.results.aggregate_runs` (one row per dataset, task,
+        environment, model).
+    directory: the folder it was loaded from (shown in the page).
+    """
+
+    def __init__(self, table: pd.DataFrame, directory: str | Path = "") -> None:
+        if table.empty:
+            raise ValueError(f"no results to explore in {str(directory)!r}: point --directory at a folder of "
+                             f"merged results (merge_results.py output or the published results)")
+        self.table = table.reset_index(drop=True)
+        self.directory = str(directory)
+        names = self.table[["dataset", "dataset_display"]].drop_duplicates("dataset")
+        order = sorted(zip(names["dataset_display"].astype(str), names["dataset"]), key=lambda p: p[0].lower())
+        #: (dataset key, display name), sorted by display name
+        self.datasets: list[tuple[str, str]] = [(key, display) for display, key in order]
+        #: every environment, sorted: its position picks its marker symbol everywhere
+        self.environments: list[str] = sorted(self.table["environment"].astype(str).unique())
+        self._rated = _LRU(32)
+        self._summaries = _LRU(512)
+
+    @classmethod
+    def load(cls, directory: str | Path) -> "ExplorerData":
+        """Load and aggregate every result under ``directory`` (Contract 3 or published layout)."""
+        from mlee.results import aggregate_runs, load_results
+
+        path = Path(directory)
+        if not path.is_dir():
+            raise FileNotFoundError(f"results folder {str(path)!r} does not exist: pass --directory with a folder "
+                                    f"of merged results, e.g. ../shared/reference/published-results")
+        runs = load_results(path)
+        table = aggregate_runs(runs)
+        log.info("loaded %d runs -> %d rows from %s", len(runs), len(table), path)
+        return cls(table, path)
+
+    # ----------------------------------------------------------------------------------------- choices
+    def dataset_keys(self) -> list[str]:
+        """Dataset keys in display order."""
+        return [key for key, _ in self.datasets]
+
+    def environments_of(self, dataset: str, task: str) -> list[str]:
+        """Environments with results for ``dataset`` and ``task`` (in global environment order)."""
+        rows = self.table[(self.table["dataset"] == dataset) & (self.table["task"] == task)]
+        present = set(rows["environment"].astype(str))
+        return [env for env in self.environments if env in present]
+
+    def models_of(self, dataset: str) -> list[str]:
+        """Models with results on ``dataset``, sorted."""
+        return sorted(self.table.loc[self.table["dataset"] == dataset, "model"].astype(str).unique())
+
+    def tasks_of(self, dataset: str) -> list[str]:
+        """Tasks with results on ``dataset``."""
+        return sorted(self.table.loc[self.table["dataset"] == dataset, "task"].astype(str).unique())
+
+    # ----------------------------------------------------------------------------------------- ratings
+    def rated(self, store: dict[str, Any] | None) -> pd.DataFrame:
+        """The whole table rated with the settings ``store`` describes (cached per settings)."""
+        from mlee.rating import rate
+
+        key = store_key(store)
+        return self._rated.get(key, lambda: rate(self.table, settings_from_store(store)))
+
+    def summary(self, store: dict[str, Any] | None, dataset: str, task: str, environment: str,
+                model: str) -> Any:
+        """The :class:`~mlee.rating.summary.ModelSummary` of one model under ``store``'s settings (cached)."""
+        from mlee.rating import summarise
+
+        key = (store_key(store), dataset, task, environment, model)
+        return self._summaries.get(key, lambda: summarise(self.rated(store), settings_from_store(store),
+                                                          dataset=dataset, task=task,
+                                                          environment=environment, model=model))
+
+    def has_row(self, dataset: str, task: str, environment: str, model: str) -> bool:
+        """True when the table has a row for this model."""
+        t = self.table
+        return bool(((t["dataset"] == dataset) & (t["task"] == task) & (t["environment"] == environment)
+                     & (t["model"] == model)).any())
+
+    # ----------------------------------------------------------------------------------------- logs
+    def logs(self, dataset: str, task: str, environment: str, model: str) -> list[dict[str, Any]]:
+        """The full merged result files of every run of one model, as parsed JSON, in file order."""
+        t = self.table
+        rows = t[(t["dataset"] == dataset) & (t["task"] == task) & (t["environment"] == environment)
+                 & (t["model"] == model)]
+        if rows.empty:
+            raise KeyError(f"no results for {model!r} on {dataset!r} ({task}, {environment})")
+        files = rows.iloc[0]["files"]
+        out = []
+        for name in list(files):
+            with open(name, encoding="utf-8") as handle:
+                out.append({"file": str(name), "content": json.load(handle)})
+        return out

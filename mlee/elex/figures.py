@@ -1,0 +1,319 @@
+"""Plotly figures of ELEx as plain dicts (no plotly import: faster start and faster callbacks).
+
+- :func:`scatter_figure`: two metrics of one dataset and task, one trace per environment (its own
+  marker symbol), points coloured by compound rating and labelled with the method's short name, over
+  a background of rating zones coloured by the compound of the zone's x and y ratings.
+- :func:`rating_bars_figure`: per environment, stacked bars of how many models got each rating.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import pandas as pd
+
+from mlee.metrics import METRICS_BY_KEY, RATING_COLOURS, RATING_LETTERS, Metric
+from mlee.units import MISSING, format_number, format_value
+
+SYMBOLS: tuple[str, ...] = ("circle", "square", "diamond", "triangle-up", "pentagon", "star", "hexagon",
+                            "triangle-down", "cross", "x")
+MISSING_COLOUR = "#9aa0a6"
+UNIT_TITLES = {"J": "J", "s": "s", "B": "bytes", "FLOP": "FLOP", "#": "count", "%": "%"}
+THEMES: dict[str, dict[str, str]] = {
+    "light": {"font": "#1f2933", "grid": "rgba(31,41,51,0.10)", "outline": "#1f2933", "zone_opacity": "0.22"},
+    "dark": {"font": "#e4e7eb", "grid": "rgba(228,231,235,0.14)", "outline": "#0f1419", "zone_opacity": "0.30"},
+}
+
+#: compound(ratings, weights) -> rating or None: how a zone's x and y ratings combine (the engine's mode)
+Compound = Callable[[Sequence[int], Sequence[float]], "int | None"]
+
+
+def symbol_of(environment: str, environments: Sequence[str]) -> str:
+    """Marker symbol of an environment: fixed by its position among all loaded environments."""
+    try:
+        position = list(environments).index(environment)
+    except ValueError:
+        position = 0
+    return SYMBOLS[position % len(SYMBOLS)]
+
+
+def short_environment(environment: str) -> str:
+    """A shorter display form: ``"Intel(R) Xeon(R) W-2155 CPU @ 3.30GHz - sklearn 1.1.2"`` ->
+    ``"Intel Xeon W-2155 - sklearn 1.1.2"``."""
+    text = re.sub(r"\((R|TM|r|tm)\)", "", environment)
+    text = re.sub(r"\s+CPU\s*@\s*[\d.]+\s*GHz", "", text)
+    text = re.sub(r"\s+@\s*[\d.]+\s*GHz", "", text)
+    return re.sub(r"\s{2,}", " ", text).strip()
+
+
+def rating_of(index: float, thresholds: Sequence[float]) -> int | None:
+    """Rating 0 (A) .. 4 (E) of an index against four descending thresholds: the rating engine's rule
+    (A above the first threshold, E at or below the last)."""
+    from mlee.rating import rating_from_index
+
+    if index is None or not math.isfinite(index):
+        return None
+    return rating_from_index(index, thresholds)
+
+
+def axis_values(rows: pd.DataFrame, metric: Metric, scale: str) -> pd.Series:
+    """What a scale plots for ``metric``: the index, or the value in display units (% as 0..100)."""
+    if scale == "index":
+        return pd.to_numeric(rows[f"{metric.key}_index"], errors="coerce").astype(float)
+    values = pd.to_numeric(rows[metric.key], errors="coerce").astype(float)
+    return values * 100.0 if metric.unit == "%" else values
+
+
+def axis_title(metric: Metric, scale: str, reference: str | None) -> str:
+    """Axis title: ``"Energy index (vs. RR)"`` or ``"Energy [J]"``."""
+    if scale == "index":
+        return f"{metric.name} index" + (f" (relative to {reference})" if reference else "")
+    return f"{metric.name} [{UNIT_TITLES.get(metric.unit, metric.unit)}]"
+
+
+def _finite(values: Sequence[float]) -> list[float]:
+    return [float(v) for v in values if v is not None and math.isfinite(float(v))]
+
+
+def axis_layout(values: Sequence[float], extra: Sequence[float] = ()) -> tuple[str, list[float]]:
+    """Axis type (``linear`` or ``log``) and range for ``values`` (plus nearby ``extra`` marks, e.g.
+    thresholds). Log when all values are positive and span more than a factor of 30."""
+    data = _finite(values) or [0.0, 1.0]
+    lo, hi = min(data), max(data)
+    log = lo > 0 and hi / lo > 30
+    if log:
+        near = [v for v in _finite(extra) if v > 0 and lo / 10 <= v <= hi * 10]
+    else:
+        span = (hi - lo) or abs(hi) or 1.0
+        near = [v for v in _finite(extra) if lo - span / 2 <= v <= hi + span / 2]
+    lo, hi = min([lo, *near]), max([hi, *near])
+    if log:
+        a, b = math.log10(lo), math.log10(hi)
+        pad = max((b - a) * 0.08, 0.1)
+        return "log", [a - pad, b + pad]
+    span = hi - lo or abs(hi) * 0.2 or 1.0
+    return "linear", [lo - span * 0.08, hi + span * 0.08]
+
+
+def zone_intervals(metric: Metric, thresholds: Sequence[float], scale: str,
+                   reference_value: float | None) -> list[tuple[float, float]] | None:
+    """For ratings A..E, the interval of the axis (in plotted units) that gets that rating: on the index
+    scale rating r is ``thresholds[r] < index <= thresholds[r-1]`` (open at the bottom end).
+
+    On the index scale the thresholds are the interval ends. On the value scale they are turned into
+    values with the reference model's value (index = value/ref for higher-is-better metrics, ref/value
+    otherwise); None when that needs a reference value that is missing.
+    """
+    ends = [math.inf, *[float(t) for t in thresholds], -math.inf]  # index ends, descending
+    if scale == "index":
+        return [(ends[r + 1], ends[r]) for r in range(5)]
+    if reference_value is None or not math.isfinite(reference_value) or reference_value <= 0:
+        return None
+    factor = 100.0 if metric.unit == "%" else 1.0
+
+    def to_value(index: float) -> float:
+        if metric.higher_is_better:
+            return index * reference_value * factor if math.isfinite(index) else index
+        if index == math.inf:
+            return 0.0
+        if index <= 0:
+            return math.inf
+        return reference_value / index * factor
+
+    out = []
+    for r in range(5):
+        a, b = to_value(ends[r + 1]), to_value(ends[r])
+        out.append((min(a, b), max(a, b)))
+    return out
+
+
+def _clamp(interval: tuple[float, float], axis_type: str, axis_range: Sequence[float]) -> tuple[float, float] | None:
+    lo, hi = axis_range
+    if axis_type == "log":
+        lo, hi = 10 ** lo, 10 ** hi
+    a, b = max(interval[0], lo), min(interval[1], hi)
+    return (a, b) if a < b else None
+
+
+def zone_shapes(x_zones: list[tuple[float, float]], y_zones: list[tuple[float, float]],
+                x_axis: tuple[str, list[float]], y_axis: tuple[str, list[float]],
+                compound: Compound, weights: tuple[float, float], opacity: float) -> list[dict[str, Any]]:
+    """Background rectangles: zone (rx, ry) coloured by ``compound([rx, ry], weights)``."""
+    shapes = []
+    for rx, xi in enumerate(x_zones):
+        xc = _clamp(xi, *x_axis)
+        if xc is None:
+            continue
+        for ry, yi in enumerate(y_zones):
+            yc = _clamp(yi, *y_axis)
+            if yc is None:
+                continue
+            rating = compound([rx, ry], list(weights))
+            shapes.append({"type": "rect", "layer": "below", "xref": "x", "yref": "y",
+                           "x0": xc[0], "x1": xc[1], "y0": yc[0], "y1": yc[1],
+                           "fillcolor": MISSING_COLOUR if rating is None else RATING_COLOURS[int(rating)],
+                           "opacity": opacity,
+                           "line": {"width": 0}})
+    return shapes
+
+
+def _hover(row: Any, x: Metric, y: Metric) -> str:
+    parts = [f"<b>{row['model']}</b>", short_environment(str(row["environment"]))]
+    for metric in (x, y) if x.key != y.key else (x,):
+        value = format_value(row[metric.key], metric.unit)
+        index = row.get(f"{metric.key}_index")
+        rating = row.get(f"{metric.key}_rating")
+        letter = RATING_LETTERS[int(rating)] if rating is not None and rating == rating else MISSING
+        parts.append(f"{metric.name}: {value} (index {format_number(index)}, {letter})")
+    compound = row.get("compound_rating")
+    parts.append("Compound rating: " + (RATING_LETTERS[int(compound)] if compound == compound and compound is not None
+                                        else MISSING))
+    return "<br>".join(parts)
+
+
+def scatter_figure(rows: pd.DataFrame, x: str, y: str, scale: str, task: str,
+                   boundaries: dict[str, Sequence[float]], weights: dict[str, float], compound: Compound,
+                   environments: Sequence[str], theme: str = "light", reference_model: str | None = None,
+                   reference_environment: str | None = None, uirevision: str = "") -> dict[str, Any]:
+    """The scatter plot of metric ``y`` over metric ``x`` for the rated ``rows`` of one dataset and task.
+
+    ``environments`` is the list of all loaded environments (fixes each one's marker symbol);
+    ``reference_environment`` is whose reference value places the zones on the value scale.
+    """
+    colours = THEMES.get(theme, THEMES["light"])
+    mx, my = METRICS_BY_KEY[x], METRICS_BY_KEY[y]
+    xs, ys = axis_values(rows, mx, scale), axis_values(rows, my, scale)
+    x_thresholds = boundaries.get(mx.scoped_key(task))
+    y_thresholds = boundaries.get(my.scoped_key(task))
+
+    reference_short = None
+    reference_row = None
+    if reference_model is not None:
+        ref_rows = rows[rows["model"] == reference_model]
+        if reference_environment is not None:
+            ref_rows = ref_rows[ref_rows["environment"] == reference_environment]
+        if not ref_rows.empty:
+            reference_row = ref_rows.iloc[0]
+            reference_short = str(reference_row["model_short"])
+        else:
+            reference_short = reference_model
+
+    def ref_value(metric: Metric) -> float | None:
+        if reference_row is None:
+            return None
+        value = reference_row[metric.key]
+        return float(value) if value is not None and value == value else None
+
+    x_zones = zone_intervals(mx, x_thresholds, scale, ref_value(mx)) if x_thresholds else None
+    y_zones = zone_intervals(my, y_thresholds, scale, ref_value(my)) if y_thresholds else None
+    def marks(zones: list[tuple[float, float]] | None, metric: Metric) -> list[float]:
+        ends = [v for zone in (zones or []) for v in zone]
+        if scale == "value" and metric.unit == "%":
+            ends = [v for v in ends if v <= 100.0]  # no share above 100 %
+        return ends
+
+    x_marks, y_marks = marks(x_zones, mx), marks(y_zones, my)
+    x_axis = axis_layout(xs.tolist(), x_marks)
+    y_axis = axis_layout(ys.tolist(), y_marks)
+
+    traces: list[dict[str, Any]] = []
+    shown = 0
+    for env in [e for e in environments if e in set(rows["environment"])]:
+        mask = (rows["environment"] == env) & xs.notna() & ys.notna()
+        part = rows[mask]
+        shown += len(part)
+        symbol = symbol_of(env, environments)
+        point_colours = [RATING_COLOURS[int(c)] if c == c and c is not None else MISSING_COLOUR
+                         for c in part["compound_rating"]]
+        traces.append({
+            "type": "scatter", "mode": "markers+text", "name": short_environment(env),
+            "x": xs[mask].tolist(), "y": ys[mask].tolist(),
+            "text": part["model_short"].astype(str).tolist(), "textposition": "top center",
+            "textfont": {"color": colours["font"], "size": 12},
+            "hovertext": [_hover(r, mx, my) for _, r in part.iterrows()], "hoverinfo": "text",
+            "customdata": [[env, m] for m in part["model"].astype(str)],
+            "marker": {"symbol": symbol, "size": 14, "color": point_colours,
+                       "line": {"width": 1.2, "color": colours["outline"]}},
+            "legendgroup": env, "showlegend": False,
+        })
+        traces.append({  # legend entry: the environment's symbol in a neutral colour
+            "type": "scatter", "mode": "markers", "name": short_environment(env), "x": [None], "y": [None],
+            "marker": {"symbol": symbol, "size": 11, "color": MISSING_COLOUR,
+                       "line": {"width": 1, "color": colours["outline"]}},
+            "legendgroup": env, "showlegend": True, "hoverinfo": "skip",
+        })
+    for r, letter in enumerate(RATING_LETTERS):  # legend entries of the rating colours
+        traces.append({"type": "scatter", "mode": "markers", "name": letter, "x": [None], "y": [None],
+                       "marker": {"symbol": "square", "size": 11, "color": RATING_COLOURS[r]},
+                       "legendgroup": "ratings", "showlegend": True, "hoverinfo": "skip"})
+
+    shapes: list[dict[str, Any]] = []
+    wx = float(weights.get(mx.scoped_key(task), 0.0) or 0.0)
+    wy = float(weights.get(my.scoped_key(task), 0.0) or 0.0)
+    if x_zones and y_zones:
+        if wx <= 0 and wy <= 0:
+            wx = wy = 1.0
+        shapes = zone_shapes(x_zones, y_zones, x_axis, y_axis, compound, (wx, wy), float(colours["zone_opacity"]))
+
+    def note(text: str, x_pos: float, anchor: str) -> dict[str, Any]:
+        return {"text": text, "xref": "paper", "yref": "paper", "x": x_pos, "y": 0.01, "xanchor": anchor,
+                "yanchor": "bottom", "showarrow": False, "font": {"size": 11, "color": colours["font"]},
+                "bgcolor": "rgba(128,128,128,0.12)"}
+
+    annotations = []
+    if rows.empty:
+        annotations.append(note("no results to show: choose at least one environment", 0.5, "center"))
+    else:
+        missing = len(rows) - shown
+        if missing:
+            lacking = mx.short if xs.isna().any() else my.short
+            annotations.append(note(f"{missing} model(s) without {lacking} not shown", 0.99, "right"))
+        if scale == "value" and (x_zones is None or y_zones is None):
+            annotations.append(note("no rating zones: the reference model has no value here", 0.01, "left"))
+
+    def axis(metric: Metric, layout: tuple[str, list[float]]) -> dict[str, Any]:
+        return {"title": {"text": axis_title(metric, scale, reference_short)}, "type": layout[0],
+                "range": layout[1], "gridcolor": colours["grid"], "zeroline": False,
+                "linecolor": colours["grid"], "automargin": True}
+
+    return {"data": traces, "layout": {
+        "xaxis": axis(mx, x_axis), "yaxis": axis(my, y_axis), "shapes": shapes, "annotations": annotations,
+        "paper_bgcolor": "rgba(0,0,0,0)", "plot_bgcolor": "rgba(0,0,0,0)",
+        "font": {"color": colours["font"], "family": "system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif"},
+        "margin": {"l": 60, "r": 16, "t": 36, "b": 50}, "hovermode": "closest", "clickmode": "event",
+        "legend": {"orientation": "h", "x": 0, "y": 1.0, "yanchor": "bottom", "font": {"size": 11},
+                   "traceorder": "normal", "itemclick": False, "itemdoubleclick": False},
+        "uirevision": uirevision,
+    }}
+
+
+def rating_bars_figure(rows: pd.DataFrame, environments: Sequence[str], theme: str = "light") -> dict[str, Any]:
+    """Per environment (x), stacked bars of the number of models with each compound rating A..E."""
+    colours = THEMES.get(theme, THEMES["light"])
+    present = [e for e in environments if e in set(rows["environment"])]
+    labels = [short_environment(e).replace(" - ", "<br>") for e in present]
+    traces = []
+    for r, letter in enumerate(RATING_LETTERS):
+        counts = [int(((rows["environment"] == e) & (rows["compound_rating"] == r)).sum()) for e in present]
+        traces.append({"type": "bar", "name": letter, "x": labels, "y": counts,
+                       "marker": {"color": RATING_COLOURS[r], "line": {"width": 0.5, "color": colours["outline"]}},
+                       "hovertemplate": f"{letter}: %{{y}} model(s)<extra></extra>"})
+    unrated = [int(((rows["environment"] == e) & rows["compound_rating"].isna()).sum()) for e in present]
+    if any(unrated):
+        traces.append({"type": "bar", "name": MISSING, "x": labels, "y": unrated,
+                       "marker": {"color": MISSING_COLOUR}, "hovertemplate": "unrated: %{y}<extra></extra>"})
+    return {"data": traces, "layout": {
+        "barmode": "stack", "bargap": 0.45, "paper_bgcolor": "rgba(0,0,0,0)", "plot_bgcolor": "rgba(0,0,0,0)",
+        "font": {"color": colours["font"], "family": "system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif"},
+        "yaxis": {"title": {"text": "models"}, "gridcolor": colours["grid"], "dtick": 1 if len(rows) <= 12 else None,
+                  "rangemode": "tozero"},
+        "xaxis": {"tickfont": {"size": 10}, "automargin": True},
+        "margin": {"l": 50, "r": 10, "t": 28, "b": 40},
+        "legend": {"orientation": "h", "x": 0, "y": 1.02, "yanchor": "bottom", "traceorder": "normal"},
+        "title": {"text": "Compound ratings per environment", "font": {"size": 13}, "x": 0.01, "y": 0.99,
+                  "yanchor": "top"},
+        "showlegend": True,
+    }}

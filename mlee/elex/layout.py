@@ -1,0 +1,165 @@
+"""The ELEx page: controls, plots, the selected model's tables and label, and the settings panel.
+
+Component ids are the page's interface to callbacks and browser tests; they are collected in
+:data:`IDS` for reference. Nothing here holds per-user data: the settings live in the ``settings``
+store of each page, the view in the URL.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from dash import dcc, html
+
+from mlee.elex.data import ExplorerData
+from mlee.elex.figures import short_environment
+from mlee.elex.state import View
+from mlee.elex.uploads import MAX_UPLOAD_BYTES
+from mlee.metrics import METRICS, TASKS
+
+IDS = ("url", "settings", "selection", "theme", "dataset", "task", "environments", "x-metric", "y-metric",
+       "scale", "scatter", "bars", "details-info", "details-metrics", "label-img", "label-modal",
+       "label-modal-img", "doc-link", "mode", "reference", "weight-x", "weight-y", "boundary-x",
+       "boundary-y", "boundary-x-text", "boundary-y-text", "compute-boundaries", "reset-settings",
+       "upload-boundaries", "upload-weights", "settings-message", "download", "theme-toggle")
+
+GRAPH_CONFIG = {"displaylogo": False, "responsive": True,
+                "modeBarButtonsToRemove": ["select2d", "lasso2d", "autoScale2d"],
+                "toImageButtonOptions": {"format": "svg", "filename": "elex"}}
+
+
+def _field(label: str, control: Any, class_name: str = "") -> html.Div:
+    return html.Div([html.Label(label, className="field-label"), control], className=f"field {class_name}".strip())
+
+
+def _metric_options() -> list[dict[str, str]]:
+    return [{"label": f"{m.name}", "value": m.key} for m in METRICS]
+
+
+def controls(data: ExplorerData, view: View) -> html.Div:
+    """The view controls: dataset, task, environments, x and y metric, scale."""
+    envs = data.environments_of(view.dataset, view.task)
+    return html.Div(className="controls card", children=[
+        _field("Dataset", dcc.Dropdown(id="dataset", options=[{"label": d, "value": k} for k, d in data.datasets],
+                                       value=view.dataset, clearable=False), "w-dataset"),
+        _field("Task", dcc.RadioItems(id="task", options=[{"label": t.capitalize(), "value": t} for t in TASKS],
+                                      value=view.task, inline=True, className="radio"), "w-task"),
+        _field("Environments", dcc.Dropdown(
+            id="environments", multi=True, clearable=False, value=envs,
+            options=[{"label": short_environment(e), "value": e, "title": e} for e in envs]), "w-envs"),
+        _field("X axis", dcc.Dropdown(id="x-metric", options=_metric_options(), value=view.x, clearable=False),
+               "w-metric"),
+        _field("Y axis", dcc.Dropdown(id="y-metric", options=_metric_options(), value=view.y, clearable=False),
+               "w-metric"),
+        _field("Scale", dcc.RadioItems(id="scale", options=[{"label": "Index", "value": "index"},
+                                                            {"label": "Value", "value": "value"}],
+                                       value=view.scale, inline=True, className="radio"), "w-scale"),
+    ])
+
+
+def _boundary_block(axis: str) -> html.Div:
+    return html.Div(className="boundary-block", children=[
+        html.Div([html.Span(f"{axis.upper()}: ", className="axis-tag"),
+                  html.Span(id=f"boundary-{axis}-name", className="metric-name")], className="block-title"),
+        html.Div(className="weight-row", children=[
+            html.Label("Weight", htmlFor=f"weight-{axis}", className="field-label"),
+            dcc.Input(id=f"weight-{axis}", type="number", min=0, max=10, step=0.05, debounce=True,
+                      className="weight-input"),
+        ]),
+        html.Label("Boundaries (index, log scale)", className="field-label"),
+        dcc.RangeSlider(id=f"boundary-{axis}", min=-2, max=2, step=0.01, count=3, value=[-1, 0, 0.5, 1],
+                        pushable=0.01, allow_direct_input=False, updatemode="mouseup", tooltip=None,
+                        className="boundary-slider"),
+        html.Div(id=f"boundary-{axis}-text", className="boundary-text"),
+    ])
+
+
+def settings_panel(modes: tuple[str, ...]) -> html.Section:
+    """Rating settings of this page: mode, reference, weights and boundaries of the shown metrics."""
+    upload_style = {"display": "inline-block"}
+    return html.Section(className="card settings", children=[
+        html.H2("Rating settings"),
+        html.P("Only this browser tab sees these settings.", className="hint"),
+        html.Div(className="settings-grid", children=[
+            html.Div(className="settings-col", children=[
+                _field("Rating mode", dcc.Dropdown(id="mode", options=list(modes), value=modes[0], clearable=False)),
+                _field("Reference model", dcc.Dropdown(id="reference", options=[], clearable=False)),
+            ]),
+            html.Div(className="settings-col", children=[_boundary_block("x")]),
+            html.Div(className="settings-col", children=[_boundary_block("y")]),
+        ]),
+        html.Div(className="button-row settings-actions", children=[
+            html.Button("Compute boundaries from the data", id="compute-boundaries", className="btn"),
+            dcc.Upload(id="upload-boundaries", max_size=MAX_UPLOAD_BYTES, accept=".json,application/json",
+                       children=html.Button("Upload boundaries", className="btn"), style=upload_style),
+            dcc.Upload(id="upload-weights", max_size=MAX_UPLOAD_BYTES, accept=".json,application/json",
+                       children=html.Button("Upload weights", className="btn"), style=upload_style),
+            html.Button("Download boundaries", id="download-boundaries", className="btn btn-quiet"),
+            html.Button("Download weights", id="download-weights", className="btn btn-quiet"),
+            html.Button("Reset to defaults", id="reset-settings", className="btn btn-quiet"),
+        ]),
+        html.Div(id="settings-message", className="message", role="status"),
+    ])
+
+
+def details_panel() -> html.Section:
+    """The selected model: label, general information, downloads and the metric table."""
+    return html.Section(className="card details", id="details", children=[
+        html.Div(id="details-empty", className="hint", children="Hover or click a point to see the model's "
+                                                                  "tables and energy label."),
+        html.Div(id="details-body", className="details-body hidden", children=[
+            html.Div(className="details-top", children=[
+                html.Div(className="label-box", children=[
+                    html.Img(id="label-img", alt="energy label", title="click to enlarge", className="label-img"),
+                    html.Div(id="label-note", className="hint"),
+                ]),
+                html.Div(className="info-box", children=[
+                    html.Div(id="details-info"),
+                    html.A("Method documentation", id="doc-link", href="#", target="_blank", rel="noopener",
+                           className="doc-link"),
+                ]),
+            ]),
+            html.Div(className="button-row downloads", children=[
+                html.Button("Label (PDF)", id="download-label", className="btn"),
+                html.Button("Summary (JSON)", id="download-summary", className="btn btn-quiet"),
+                html.Button("Logs (JSON)", id="download-logs", className="btn btn-quiet"),
+            ]),
+            html.Div(id="details-metrics", className="table-scroll"),
+        ]),
+    ])
+
+
+def page(data: ExplorerData, view: View, default_store: dict[str, Any], modes: tuple[str, ...]) -> html.Div:
+    """The whole page for ``data``, starting at ``view`` with ``default_store`` settings."""
+    n_models = len(data.table)
+    return html.Div(className="app", children=[
+        dcc.Location(id="url", refresh=False),
+        dcc.Store(id="settings", storage_type="memory", data=default_store),
+        dcc.Store(id="selection", storage_type="memory"),
+        dcc.Store(id="theme", storage_type="memory"),
+        dcc.Download(id="download"),
+        html.Header(className="topbar", children=[
+            html.Div([html.H1("ELEx"), html.Span("Energy Label Exploration", className="subtitle")],
+                     className="brand"),
+            html.Div(f"{n_models} rated results · {len(data.datasets)} datasets · "
+                     f"{len(data.environments)} environment(s) · {data.directory}", className="source hint"),
+            html.Button("◐ Theme", id="theme-toggle", className="btn btn-quiet", title="switch light / dark"),
+        ]),
+        controls(data, view),
+        html.Div(className="grid", children=[
+            html.Section(className="card plot-card", children=[
+                dcc.Graph(id="scatter", config=GRAPH_CONFIG, className="scatter", clear_on_unhover=False,
+                          style={"height": "540px"}),
+            ]),
+            details_panel(),
+            settings_panel(modes),
+            html.Section(className="card bars-card", children=[
+                dcc.Graph(id="bars", config={**GRAPH_CONFIG, "displayModeBar": False}, className="bars",
+                          style={"height": "300px"}),
+            ]),
+        ]),
+        html.Div(id="label-modal", className="modal hidden", n_clicks=0, children=[
+            html.Img(id="label-modal-img", alt="energy label (enlarged)", className="modal-img"),
+            html.Div("click anywhere to close", className="modal-hint"),
+        ]),
+    ])

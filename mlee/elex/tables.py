@@ -1,0 +1,101 @@
+"""The two tables of a selected model, as rows of strings (testable) and as Dash HTML.
+
+- general information: task, dataset, model, environment, compound rating, reference, mode, runs,
+  energy source (marked when estimated);
+- every metric: value with unit (± std over runs), index, rating, weight, measured or estimated.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from mlee.metrics import METRICS, RATING_COLOURS, rating_letter
+from mlee.units import MISSING, format_number, format_value
+
+TASK_DISPLAY = {"inference": "Inference", "training": "Training"}
+
+
+def info_rows(summary: Any) -> list[tuple[str, str]]:
+    """(caption, text) rows of the general-information table of a ModelSummary."""
+    energy = summary.energy_sources or MISSING
+    if summary.energy_estimated:
+        energy = f"{energy} (estimated)" if "estimat" not in energy.lower() else energy
+    return [
+        ("Task", TASK_DISPLAY.get(summary.task, summary.task)),
+        ("Dataset", summary.dataset_display),
+        ("Model", f"{summary.model} ({summary.model_short})"),
+        ("Environment", summary.environment),
+        ("Compound rating", rating_letter(summary.compound_rating)),
+        ("Reference model", summary.reference_model or MISSING),
+        ("Rating mode", summary.rating_mode),
+        ("Runs", str(summary.n_runs)),
+        ("Energy source", energy),
+    ]
+
+
+def provenance(metric: Any) -> str:
+    """``measured``, ``estimated`` or ``n.a.`` (no value) for one MetricSummary."""
+    if metric is None or metric.value is None or metric.value != metric.value:
+        return MISSING
+    return "estimated" if metric.estimated else "measured"
+
+
+def metric_rows(summary: Any) -> list[dict[str, Any]]:
+    """One dict per metric (in metric-table order): name, value, index, rating (letter and 0..4 or
+    None), weight and provenance, all formatted for display."""
+    rows = []
+    for metric in METRICS:
+        m = summary.metrics.get(metric.key)
+        value = None if m is None else m.value
+        text = format_value(value, metric.unit)
+        if m is not None and m.std is not None and m.std == m.std and text != MISSING and m.std > 0:
+            text += f" ± {format_value(m.std, metric.unit)}"
+        rating = None if m is None or m.rating is None or m.rating != m.rating else int(m.rating)
+        rows.append({
+            "key": metric.key, "name": metric.name, "group": metric.group, "value": text,
+            "index": format_number(None if m is None else m.index), "rating": rating,
+            "letter": rating_letter(rating), "weight": format_number(0.0 if m is None else m.weight),
+            "provenance": provenance(m),
+        })
+    return rows
+
+
+def _badge(rating: int | None) -> Any:
+    from dash import html
+
+    if rating is None:
+        return html.Span(MISSING, className="rating-badge rating-na")
+    return html.Span(rating_letter(rating), className=f"rating-badge rating-{rating}",
+                     style={"backgroundColor": RATING_COLOURS[rating]})
+
+
+def info_table(summary: Any) -> Any:
+    """The general-information table as Dash HTML."""
+    from dash import html
+
+    body = []
+    for caption, text in info_rows(summary):
+        if caption == "Compound rating":
+            cell = html.Td(_badge(summary.compound_rating))
+        elif caption == "Energy source" and summary.energy_estimated:
+            cell = html.Td([text, " ", html.Span("estimated", className="tag tag-estimated")])
+        else:
+            cell = html.Td(text)
+        body.append(html.Tr([html.Th(caption, scope="row"), cell]))
+    return html.Table(html.Tbody(body), className="info-table", id="info-table")
+
+
+def metrics_table(summary: Any) -> Any:
+    """The table of every metric as Dash HTML."""
+    from dash import html
+
+    head = html.Thead(html.Tr([html.Th(c) for c in ("Metric", "Value", "Index", "Rating", "Weight", "Source")]))
+    body = []
+    for row in metric_rows(summary):
+        source = row["provenance"]
+        source_cell = html.Span(source, className=f"tag tag-{source.replace('.', '')}")
+        body.append(html.Tr([html.Td(row["name"]), html.Td(row["value"], className="num"),
+                             html.Td(row["index"], className="num"), html.Td(_badge(row["rating"])),
+                             html.Td(row["weight"], className="num"), html.Td(source_cell)],
+                            className="weighted" if row["weight"] not in ("0", MISSING) else "unweighted"))
+    return html.Table([head, html.Tbody(body)], className="metrics-table", id="metrics-table")

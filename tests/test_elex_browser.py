@@ -1,0 +1,548 @@
+"""ELEx in a real browser: a real ``python elex.py`` server on a free port over a real results folder
+(the published results plus a second, estimated-energy environment), driven in headless Debian chromium
+by Selenium (chromedriver passed explicitly: no network). Skips without chromedriver or reference data."""
+
+from __future__ import annotations
+
+import base64
+import copy
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+CHROMEDRIVER = "/usr/bin/chromedriver"
+ESTIMATED_CPU = "AMD EPYC 7302 16-Core Processor"
+ESTIMATED_MARK = "EPYC 7302"  # what of the CPU name the environment key keeps
+ESTIMATED_DATASET = "credit-g"
+
+
+# ------------------------------------------------------------------------------------------- results folder
+def _measurement(energy_j: float, start: float, end: float) -> dict[str, Any]:
+    """A Contract-1 measurement dict of an estimated energy (no counters on that machine)."""
+    duration = max(end - start, 1e-6)
+    return {
+        "start": start, "end": end, "duration_s": duration, "energy_j": energy_j, "net_energy_j": None,
+        "mean_power_w": energy_j / duration, "estimated": True,
+        "description": "CPU + memory (estimated from TDP)",
+        "sources": [{"name": "cpu", "method": "estimate", "device": ESTIMATED_CPU, "domain": "package",
+                     "path": None, "energy_j": energy_j, "estimated": True,
+                     "parameters": {"tdp_w": 155.0, "utilisation": 1.0}}],
+        "carbon": None, "process": {"cpu_seconds": duration, "peak_rss_bytes": 1 << 28, "cpu_utilisation": 1.0},
+        "meter_cpu_seconds": 0.001,
+    }
+
+
+def _estimated_copy(data: dict[str, Any], rename: dict[str, str], factor: float) -> dict[str, Any]:
+    """A published train/infer dict re-labelled as a run on another CPU whose energy was estimated
+    (``factor`` times the published energy, so that its points do not hide the published ones)."""
+    out = copy.deepcopy(data)
+    out["directory_name"] = rename.get(out["directory_name"], out["directory_name"])
+    out["execution_platform"]["Processor"] = ESTIMATED_CPU
+    out["config"]["timestamp"] = out["directory_name"].split("_", 1)[1]
+    if "train_logdir" in out["config"]:
+        old = out["config"]["train_logdir"].rsplit("/", 1)[-1]
+        out["config"]["train_logdir"] = "logs/sklearn/" + rename.get(old, old)
+    for part in ("", "validation"):
+        holder = out if not part else out.get(part)
+        if not holder or not holder.get("results"):
+            continue
+        pyrapl = holder.get("monitoring_pyrapl") or {}
+        energy = float((pyrapl.get("total") or {}).get("total_power_draw", 10.0)) * factor
+        res = holder["results"]
+        holder["measurement"] = _measurement(energy, res.get("start", 0.0), res.get("end", 1.0))
+        holder["monitoring_pyrapl"] = None
+        holder["monitoring_psutil"] = None
+    if isinstance(out.get("training"), dict):
+        out["training"] = _estimated_copy(out["training"], rename, factor)
+    return out
+
+
+def make_results(reference_dir: Path, target: Path) -> Path:
+    """``target`` with the published results (sklearn/) plus the credit-g runs again, as if measured on a
+    second machine without energy counters (sklearn-estimated/: estimated energies, other CPU)."""
+    published = reference_dir / "published-results" / "sklearn"
+    shutil.copytree(published, target / "sklearn")
+    chosen = []
+    for path in sorted(published.glob("*.json")):
+        data = json.loads(path.read_text())
+        if data["config"]["dataset"] == ESTIMATED_DATASET:
+            chosen.append((path, data))
+    rename = {}
+    for i, (path, data) in enumerate(chosen):
+        kind = data["directory_name"].split("_", 1)[0]
+        rename[data["directory_name"]] = f"{kind}_2026_01_01_00_{i // 60:02d}_{i % 60:02d}"
+    (target / "sklearn-estimated").mkdir()
+    models = sorted({data["config"]["model"] for _, data in chosen})
+    for path, data in chosen:
+        new = _estimated_copy(data, rename, 1.2 + 0.45 * models.index(data["config"]["model"]))
+        (target / "sklearn-estimated" / f"{new['directory_name']}.json").write_text(json.dumps(new))
+    return target
+
+
+# ------------------------------------------------------------------------------------------- server
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Server:
+    """``python elex.py --port <free> --directory <dir>`` as a child process."""
+
+    def __init__(self, directory: Path, log_path: Path) -> None:
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}/"
+        self._log = open(log_path, "wb")
+        self.proc = subprocess.Popen([sys.executable, str(ROOT / "elex.py"), "--port", str(self.port),
+                                      "--directory", str(directory)], cwd=ROOT, stdout=self._log,
+                                     stderr=subprocess.STDOUT, env={**os.environ, "PYTHONUNBUFFERED": "1"})
+        self.log_path = log_path
+
+    def wait(self, timeout: float = 60.0) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"elex.py exited with {self.proc.returncode}: {self.log_path.read_text()[-3000:]}")
+            try:
+                with urllib.request.urlopen(self.url, timeout=2) as reply:
+                    if reply.status == 200:
+                        return
+            except OSError:
+                time.sleep(0.1)
+        raise TimeoutError(f"ELEx did not answer on {self.url} within {timeout} s")
+
+    def stop(self) -> None:
+        self.proc.terminate()
+        try:
+            self.proc.wait(10)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+        self._log.close()
+
+
+# ------------------------------------------------------------------------------------------- browser
+def make_driver(download_dir: Path) -> Any:
+    """Headless chromium via the system chromedriver, downloads into ``download_dir``."""
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    options = webdriver.ChromeOptions()
+    for arg in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                "--disable-background-networking", "--disable-component-update", "--no-first-run",
+                "--window-size=1280,800"):
+        options.add_argument(arg)
+    options.add_experimental_option("prefs", {"download.default_directory": str(download_dir),
+                                              "download.prompt_for_download": False})
+    driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
+    driver.execute_cdp_cmd("Page.setDownloadBehavior", {"behavior": "allow", "downloadPath": str(download_dir)})
+    return driver
+
+
+FIGURE_JS = """
+var gd = document.querySelector('#' + arguments[0] + ' .js-plotly-plot');
+if (!gd || !gd.data || !gd._fullLayout) { return null; }
+return {
+  traces: gd.data.filter(function(t) { return t.customdata || t.type === 'bar'; }).map(function(t) {
+    return {name: t.name, x: t.x, y: t.y, text: t.text, custom: t.customdata,
+            colors: t.marker ? t.marker.color : null, symbol: t.marker ? t.marker.symbol : null};
+  }),
+  legend: gd.data.filter(function(t) { return t.showlegend; }).map(function(t) { return t.name; }),
+  xtitle: gd.layout.xaxis && gd.layout.xaxis.title ? gd.layout.xaxis.title.text : null,
+  ytitle: gd.layout.yaxis && gd.layout.yaxis.title ? gd.layout.yaxis.title.text : null,
+  shapes: (gd.layout.shapes || []).map(function(s) { return [s.x0, s.x1, s.y0, s.y1, s.fillcolor]; })
+};
+"""
+
+
+def figure(driver: Any, graph_id: str = "scatter") -> dict[str, Any] | None:
+    """The data of a plotted figure, read from plotly's graph div in the page."""
+    return driver.execute_script(FIGURE_JS, graph_id)
+
+
+def svg_of(src: str) -> str:
+    """The SVG text of a ``data:image/svg+xml;base64,...`` URL."""
+    assert src.startswith("data:image/svg+xml;base64,"), src[:60]
+    return base64.b64decode(src.split(",", 1)[1]).decode("utf-8")
+
+
+# =========================================================================================== fixtures
+pytestmark = pytest.mark.skipif(not Path(CHROMEDRIVER).exists() or shutil.which("chromium") is None,
+                                reason="needs Debian chromium and chromedriver (installed by .ci/run)")
+
+
+@pytest.fixture(scope="module")
+def server(reference_dir, tmp_path_factory):
+    folder = make_results(reference_dir, tmp_path_factory.mktemp("elex") / "results")
+    srv = Server(folder, tmp_path_factory.mktemp("elex-log") / "server.log")
+    try:
+        srv.wait()
+        yield srv
+    finally:
+        srv.stop()
+
+
+@pytest.fixture(scope="module")
+def downloads_dir(tmp_path_factory):
+    return tmp_path_factory.mktemp("downloads")
+
+
+@pytest.fixture(scope="module")
+def browser(downloads_dir):
+    driver = make_driver(downloads_dir)
+    try:
+        yield driver
+    finally:
+        driver.quit()
+
+
+def wait(driver: Any, condition: Any, timeout: float = 15.0, message: str = "") -> Any:
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    return WebDriverWait(driver, timeout, poll_frequency=0.05).until(condition, message)
+
+
+def open_page(driver: Any, url: str) -> dict[str, Any]:
+    """Load ``url`` and wait until the scatter plot shows points; return its figure."""
+    driver.get(url)
+    wait(driver, lambda d: (figure(d) or {}).get("traces") and d.find_elements("css selector", "#scatter .point"),
+         message="scatter plot did not render")
+    wait(driver, lambda d: d.find_element("id", "boundary-x-text").text.strip(), message="settings not filled")
+    return figure(driver)
+
+
+def choose(driver: Any, dropdown_id: str, value: str) -> None:
+    """Pick ``value`` in a Dash 4 dropdown by opening it and clicking the option."""
+    driver.find_element("id", dropdown_id).click()
+    option = wait(driver, lambda d: d.find_element(
+        "css selector", f".dash-dropdown-options input[value='{value}']"), message=f"no option {value}")
+    driver.execute_script("arguments[0].closest('label').click();", option)
+    wait(driver, lambda d: d.find_element("id", dropdown_id).get_attribute("aria-expanded") == "false"
+         or not d.find_elements("css selector", ".dash-dropdown-options"))
+
+
+def toggle_option(driver: Any, dropdown_id: str, value: str) -> None:
+    """Tick or untick ``value`` in a Dash 4 multi-value dropdown, then close it."""
+    from selenium.webdriver.common.keys import Keys
+
+    driver.find_element("id", dropdown_id).click()
+    option = wait(driver, lambda d: d.find_element(
+        "css selector", f".dash-dropdown-options input[value='{value}']"), message=f"no option {value}")
+    driver.execute_script("arguments[0].closest('label').click();", option)
+    driver.switch_to.active_element.send_keys(Keys.ESCAPE)
+
+
+def point_element(driver: Any, trace: int, index: int) -> Any:
+    """The SVG element of point ``index`` of the ``trace``-th point trace of the scatter plot."""
+    groups = [g for g in driver.find_elements("css selector", "#scatter .scatterlayer .trace")
+              if g.find_elements("css selector", ".point")]
+    return groups[trace].find_elements("css selector", ".point")[index]
+
+
+def hover_point(driver: Any, trace: int, index: int, click: bool = False) -> None:
+    from selenium.webdriver.common.action_chains import ActionChains
+
+    chain = ActionChains(driver).move_to_element(point_element(driver, trace, index))
+    (chain.click() if click else chain).perform()
+
+
+def info(driver: Any) -> dict[str, str]:
+    """The general-information table of the selected model: caption -> text."""
+    rows = driver.execute_script(
+        "return Array.from(document.querySelectorAll('#info-table tr')).map(function(r) {"
+        " return [r.querySelector('th').innerText, r.querySelector('td').innerText]; });")
+    return {k.strip(): v.strip() for k, v in rows}
+
+
+def metric_row(driver: Any, name: str) -> list[str]:
+    rows = driver.execute_script(
+        "return Array.from(document.querySelectorAll('#metrics-table tbody tr')).map(function(r) {"
+        " return Array.from(r.querySelectorAll('td')).map(function(c) { return c.innerText.trim(); }); });")
+    for cells in rows:
+        if cells and cells[0] == name:
+            return cells
+    raise AssertionError(f"no metric row {name!r}")
+
+
+def select_point(driver: Any, trace: int, index: int, click: bool = True) -> tuple[str, str]:
+    """Hover (and click) a point; wait until the tables and label show its model. Returns (env, model)."""
+    env, model = figure(driver)["traces"][trace]["custom"][index]
+    hover_point(driver, trace, index, click=click)
+    wait(driver, lambda d: info(d).get("Model", "").startswith(model + " (")
+         and info(d).get("Environment") == env, message=f"tables did not show {model}")
+    wait(driver, lambda d: model in svg_of(d.find_element("id", "label-img").get_attribute("src") or "data:image/svg+xml;base64,"),
+         message="label did not show the model")
+    return env, model
+
+
+def query(driver: Any) -> dict[str, str]:
+    from urllib.parse import parse_qs, urlparse
+
+    return {k: v[-1] for k, v in parse_qs(urlparse(driver.current_url).query).items()}
+
+
+# =========================================================================================== tests
+def test_page_is_offline_and_complete(server, browser):
+    fig = open_page(browser, server.url)
+    resources = browser.execute_script(
+        "return performance.getEntriesByType('resource').map(function(e) { return e.name; });")
+    resources += [e.get_attribute("href") for e in browser.find_elements("css selector", "link[href]")]
+    resources += [e.get_attribute("src") for e in browser.find_elements("css selector", "script[src]")]
+    assert resources
+    foreign = [r for r in resources if r and not r.startswith(server.url) and not r.startswith("data:")]
+    assert foreign == [], f"page loads resources from elsewhere: {foreign}"
+    assert any("/assets/elex.css" in r for r in resources), "own stylesheet not served"
+    # every point is labelled with its method's short name and coloured by its compound rating
+    points = [t for t in fig["traces"] if t["custom"]]
+    assert points and all(len(t["text"]) == len(t["x"]) for t in points)
+    assert all(c.startswith("#") for t in points for c in t["colors"])
+    assert fig["shapes"], "no rating zones behind the points"
+    bars = figure(browser, "bars")
+    assert sum(sum(t["y"]) for t in bars["traces"]) == sum(len(t["x"]) for t in points)
+    severe = [e for e in browser.get_log("browser") if e.get("level") == "SEVERE"]
+    assert severe == [], severe
+
+
+def test_switch_dataset_task_axes_changes_plot_and_url(server, browser):
+    first = open_page(browser, server.url)
+    choose(browser, "dataset", "credit-g")
+    wait(browser, lambda d: query(d).get("dataset") == "credit-g", message="URL did not follow the dataset")
+    wait(browser, lambda d: figure(d)["traces"] != first["traces"], message="plot did not change with dataset")
+    credit = figure(browser)
+    # two environments on credit-g: two point traces with distinct symbols, both in the legend
+    envs = [t["custom"][0][0] for t in credit["traces"] if t["custom"]]
+    assert len(envs) == 2 and ESTIMATED_MARK in "".join(envs)
+    assert len({t["symbol"] for t in credit["traces"] if t["custom"]}) == 2
+    assert len([name for name in credit["legend"] if name not in list("ABCDE")]) == 2
+
+    browser.find_element("css selector", "#task input[value='training']").click()
+    wait(browser, lambda d: query(d).get("task") == "training")
+    wait(browser, lambda d: figure(d)["traces"] != credit["traces"], message="plot did not change with task")
+    assert "Energy" in figure(browser)["xtitle"]
+
+    choose(browser, "x-metric", "time")
+    wait(browser, lambda d: "Running time" in (figure(d)["xtitle"] or ""), message="x axis did not change")
+    choose(browser, "y-metric", "f1_val")
+    wait(browser, lambda d: "F1" in (figure(d)["ytitle"] or ""), message="y axis did not change")
+    assert query(browser) == {"dataset": "credit-g", "task": "training", "x": "time", "y": "f1_val",
+                              "scale": "index"}
+
+    browser.find_element("css selector", "#scale input[value='value']").click()
+    wait(browser, lambda d: "[s]" in (figure(d)["xtitle"] or ""), message="value scale has no units")
+
+    # the URL is shareable: a fresh load of it shows the same view
+    shared = browser.current_url
+    browser.get("about:blank")
+    fig = open_page(browser, shared)
+    assert "Running time [s]" == fig["xtitle"] and fig["ytitle"].startswith("F1 score")
+    assert browser.find_element("css selector", "#task input[value='training']").is_selected()
+    assert browser.find_element("id", "dataset").text.strip() == "German Credit"
+
+
+def test_select_point_shows_tables_and_label(server, browser):
+    open_page(browser, server.url + "?dataset=credit-g&task=inference&x=power_draw&y=top1_val")
+    fig = figure(browser)
+    trace = next(i for i, t in enumerate(fig["traces"]) if t["custom"] and ESTIMATED_MARK not in t["custom"][0][0])
+    env, model = select_point(browser, trace, 0, click=False)  # hover alone is enough
+    table = info(browser)
+    assert table["Task"] == "Inference" and table["Dataset"] == "German Credit"
+    assert table["Compound rating"] in "ABCDE"
+    energy = metric_row(browser, "Energy")
+    assert energy[5] == "measured" and energy[1].endswith("J") and energy[3] in "ABCDE"
+    assert len(browser.find_elements("css selector", "#metrics-table tbody tr")) == 10
+    doc = browser.find_element("id", "doc-link").get_attribute("href")
+    assert doc.startswith("https://scikit-learn.org/")
+    # a click on another point selects that one
+    other = 1 if len(fig["traces"][trace]["x"]) > 1 else 0
+    select_point(browser, trace, other, click=True)
+    # the label enlarges on click and closes again
+    browser.find_element("id", "label-img").click()
+    wait(browser, lambda d: "hidden" not in d.find_element("id", "label-modal").get_attribute("class"))
+    assert browser.find_element("id", "label-modal-img").get_attribute("src").startswith("data:image/svg+xml")
+    browser.find_element("id", "label-modal").click()
+    wait(browser, lambda d: "hidden" in d.find_element("id", "label-modal").get_attribute("class"))
+
+
+def test_estimated_energy_is_marked(server, browser):
+    open_page(browser, server.url + "?dataset=credit-g&task=inference&x=power_draw&y=top1_val")
+    fig = figure(browser)
+    measured = next(t["custom"][0][0] for t in fig["traces"] if t["custom"] and ESTIMATED_MARK not in t["custom"][0][0])
+    toggle_option(browser, "environments", measured)  # show the estimated environment alone
+    wait(browser, lambda d: len([t for t in figure(d)["traces"] if t["custom"]]) == 1,
+         message="environment not hidden")
+    trace = next(i for i, t in enumerate(figure(browser)["traces"]) if t["custom"])
+    assert ESTIMATED_MARK in figure(browser)["traces"][trace]["custom"][0][0]
+    select_point(browser, trace, 0)
+    assert metric_row(browser, "Energy")[5] == "estimated"
+    assert metric_row(browser, "Top-1 accuracy")[5] == "measured"
+    assert "estimated" in info(browser)["Energy source"]
+    svg = svg_of(browser.find_element("id", "label-img").get_attribute("src"))
+    assert "estimated" in svg.lower()
+
+
+def _energy_rating(driver: Any) -> str:
+    return metric_row(driver, "Energy")[3]
+
+
+def test_moving_a_boundary_changes_ratings(server, browser):
+    from selenium.webdriver.common.keys import Keys
+
+    open_page(browser, server.url + "?dataset=credit-g&task=inference&x=power_draw&y=top1_val")
+    fig = figure(browser)
+    trace = next(i for i, t in enumerate(fig["traces"]) if t["custom"])
+    worst = min(range(len(fig["traces"][trace]["x"])), key=lambda j: fig["traces"][trace]["x"][j])
+    select_point(browser, trace, worst)
+    assert _energy_rating(browser) == "E", "the least efficient model should start with an E for energy"
+    before_text = browser.find_element("id", "boundary-x-text").text
+    # move the D|E boundary (the lowest handle) to the slider's low end, below every model's index
+    browser.find_element("css selector", "#boundary-x .dash-slider-thumb-1").send_keys(Keys.HOME)
+    wait(browser, lambda d: d.find_element("id", "boundary-x-text").text != before_text,
+         message="boundary text did not change")
+    wait(browser, lambda d: _energy_rating(d) == "D", message="energy rating did not follow the boundary")
+    wait(browser, lambda d: figure(d)["shapes"] != fig["shapes"], message="zones did not move")
+
+
+def _upload(driver: Any, upload_id: str, path: Path) -> None:
+    driver.find_element("css selector", f"#{upload_id} input[type=file]").send_keys(str(path))
+
+
+def test_upload_valid_and_invalid_boundaries(server, browser, reference_dir, tmp_path):
+    open_page(browser, server.url + "?dataset=credit-g&task=inference&x=power_draw&y=top1_val")
+    fig = figure(browser)
+    trace = next(i for i, t in enumerate(fig["traces"]) if t["custom"])
+    worst = min(range(len(fig["traces"][trace]["x"])), key=lambda j: fig["traces"][trace]["x"][j])
+    select_point(browser, trace, worst)
+    assert _energy_rating(browser) != "A"
+    text_before = browser.find_element("id", "boundary-x-text").text
+
+    invalid = tmp_path / "broken_boundaries.json"
+    bad = json.loads((reference_dir / "boundaries.json").read_text())
+    bad["inference power_draw"] = [0.1, 0.5, 1.0, 2.0]  # ascending: not valid
+    invalid.write_text(json.dumps(bad))
+    _upload(browser, "upload-boundaries", invalid)
+    message = wait(browser, lambda d: "error" in d.find_element("id", "settings-message").get_attribute("class")
+                   and d.find_element("id", "settings-message"), message="no error shown for invalid upload")
+    assert "broken_boundaries.json" in message.text and "inference power_draw" in message.text
+    assert browser.find_element("id", "boundary-x-text").text == text_before
+    assert _energy_rating(browser) != "A"
+
+    garbage = tmp_path / "not_json.json"
+    garbage.write_text("{this is not json")
+    _upload(browser, "upload-boundaries", garbage)
+    wait(browser, lambda d: "not_json.json" in d.find_element("id", "settings-message").text)
+    assert "JSON" in browser.find_element("id", "settings-message").text
+
+    valid = tmp_path / "generous_boundaries.json"
+    good = json.loads((reference_dir / "boundaries.json").read_text())
+    good["inference power_draw"] = [1e-5, 1e-6, 1e-7, 1e-8]
+    valid.write_text(json.dumps(good))
+    _upload(browser, "upload-boundaries", valid)
+    wait(browser, lambda d: "ok" in d.find_element("id", "settings-message").get_attribute("class"),
+         message="valid upload not accepted")
+    assert "generous_boundaries.json" in browser.find_element("id", "settings-message").text
+    wait(browser, lambda d: _energy_rating(d) == "A", message="uploaded boundaries not applied")
+    assert browser.find_element("id", "boundary-x-text").text != text_before
+
+
+def _wait_download(directory: Path, pattern: str, timeout: float = 20.0) -> Path:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        done = [p for p in directory.glob(pattern) if not p.name.endswith(".crdownload")]
+        if done and done[0].stat().st_size > 0:
+            return done[0]
+        time.sleep(0.1)
+    raise AssertionError(f"no download matching {pattern} in {directory}: {list(directory.iterdir())}")
+
+
+def test_download_label_pdf_summary_and_boundaries(server, browser, downloads_dir):
+    from pypdf import PdfReader
+
+    for old in downloads_dir.iterdir():
+        old.unlink()
+    open_page(browser, server.url + "?dataset=credit-g&task=training&x=power_draw&y=top1_val")
+    fig = figure(browser)
+    trace = next(i for i, t in enumerate(fig["traces"]) if t["custom"] and ESTIMATED_MARK not in t["custom"][0][0])
+    env, model = select_point(browser, trace, 0)
+    browser.find_element("id", "download-label").click()
+    pdf = _wait_download(downloads_dir, "label_*.pdf")
+    assert pdf.read_bytes().startswith(b"%PDF")
+    text = "\n".join(page.extract_text() for page in PdfReader(pdf).pages)
+    assert model in text and "German Credit" in text and "Training" in text
+
+    browser.find_element("id", "download-summary").click()
+    summary = json.loads(_wait_download(downloads_dir, "summary_*.json").read_text())
+    assert summary["model"] == model and summary["environment"] == env and summary["task"] == "training"
+
+    browser.find_element("id", "download-logs").click()
+    logs = json.loads(_wait_download(downloads_dir, "logs_*.json").read_text())
+    assert logs and all(entry["content"]["config"]["model"] == model for entry in logs)
+
+    browser.find_element("id", "download-boundaries").click()
+    boundaries = json.loads(_wait_download(downloads_dir, "boundaries*.json").read_text())
+    assert "inference power_draw" in boundaries and len(boundaries["inference power_draw"]) == 4
+
+
+def test_two_sessions_do_not_share_settings(server, browser, tmp_path):
+    from selenium.webdriver.common.keys import Keys
+
+    url = server.url + "?dataset=credit-g&task=inference&x=power_draw&y=top1_val"
+    open_page(browser, url)
+    other = make_driver(tmp_path)
+    try:
+        open_page(other, url)
+        before_other = browser.find_element("id", "boundary-x-text").text
+        assert other.find_element("id", "boundary-x-text").text == before_other
+        colours_other = [t["colors"] for t in figure(other)["traces"] if t["custom"]]
+        # session 1 changes mode and a boundary
+        choose(browser, "mode", "worst")
+        browser.find_element("css selector", "#boundary-x .dash-slider-thumb-1").send_keys(Keys.HOME)
+        wait(browser, lambda d: d.find_element("id", "boundary-x-text").text != before_other,
+             message="session 1: boundary did not move")
+        assert browser.find_element("id", "mode").text.strip() == "worst"
+        # session 2 still sees the defaults, also after re-rendering its view
+        other.find_element("css selector", "#task input[value='training']").click()
+        wait(other, lambda d: query(d).get("task") == "training")
+        other.find_element("css selector", "#task input[value='inference']").click()
+        wait(other, lambda d: query(d).get("task") == "inference")
+        wait(other, lambda d: figure(d) and [t["colors"] for t in figure(d)["traces"] if t["custom"]] == colours_other,
+             message="session 2: colours changed")
+        assert other.find_element("id", "boundary-x-text").text == before_other
+        assert other.find_element("id", "mode").text.strip() == "optimistic median"
+        # and session 1 kept its own
+        assert browser.find_element("id", "boundary-x-text").text != before_other
+    finally:
+        other.quit()
+
+
+def test_reference_weight_and_computed_boundaries(server, browser):
+    open_page(browser, server.url + "?dataset=credit-g&task=inference&x=power_draw&y=top1_val")
+    fig = figure(browser)
+    # another reference model re-indexes everything: it sits at index 1 on both axes
+    choose(browser, "reference", "Random Forest")
+    wait(browser, lambda d: "relative to RF" in (figure(d)["xtitle"] or ""), message="x axis not re-indexed")
+    for trace in figure(browser)["traces"]:
+        for (env, model), x, y in zip(trace["custom"] or [], trace["x"], trace["y"]):
+            if model == "Random Forest":
+                assert abs(x - 1) < 1e-9 and abs(y - 1) < 1e-9
+    # all weight on y: the zones follow the y ratings only, so their colours change
+    before = figure(browser)["shapes"]
+    weight = browser.find_element("id", "weight-y")
+    weight.clear()
+    weight.send_keys("5\n")
+    wait(browser, lambda d: [s[4] for s in figure(d)["shapes"]] != [s[4] for s in before],
+         message="zones did not follow the weight")
+    # boundaries computed from the data replace the published ones
+    text = browser.find_element("id", "boundary-x-text").text
+    browser.find_element("id", "compute-boundaries").click()
+    wait(browser, lambda d: "quantiles" in d.find_element("id", "settings-message").text)
+    wait(browser, lambda d: d.find_element("id", "boundary-x-text").text != text)
+    assert figure(browser)["traces"] != fig["traces"]
