@@ -1,0 +1,221 @@
+"""Generate every paper output from a results folder: tables, scatter, labels, rating distributions.
+
+Outputs (in the publication's file names) written to the output folder:
+
+- ``table_best_models.tex``: best model per dataset (largest dataset first), see
+  :func:`mlee.paper.selection.best_models` and :func:`mlee.paper.tables.best_models_tex`.
+- ``table_weights.tex``: inference metric weights > 0 grouped by Complexity, Quality, Resources.
+- ``scatter index.pdf``: inference energy index vs F1 index of the chosen dataset over the rating zones.
+- ``label <Method>.pdf``: the energy label of every method on the chosen dataset (label API).
+- ``distrib NN.pdf``: compound-rating distribution (count of A..E over the methods) of one dataset;
+  NN is the dataset's 0-based position in the size order of the best-model table (``00`` = largest),
+  as in the publication's file names.
+- ``model distrib NN.pdf``: compound-rating distribution of one method across the datasets; NN is the
+  method's 0-based position in the catalog's method order (``mlee/data/methods.json``: kNN, SVM, RF,
+  XRF, AB, GNB, RR, LR, SGD, MLP), methods the catalog lacks follow alphabetically.
+- ``contents.json``: what each file shows (dataset or method of every NN), environment, rating mode,
+  fingerprint of the boundaries and weights.
+
+With ``png=True`` every PDF figure also gets a PNG beside it.
+"""
+
+from __future__ import annotations
+
+import datetime
+import logging
+import math
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from tqdm import tqdm
+
+from mlee.atomic import write_json_atomic, write_text_atomic
+from mlee.catalog import methods as catalog_methods
+
+from .selection import best_models, dataset_sizes, datasets_by_size, default_dataset, default_environment, \
+    inference_rows
+from .tables import best_models_tex, weights_tex
+
+log = logging.getLogger(__name__)
+
+X_KEY, Y_KEY = "inference power_draw", "general f1_val"
+
+
+@dataclass
+class PaperOptions:
+    """What to generate.
+
+    directory: results folder (merged results, ``results/<backend>/*.json`` or the published layout).
+    output: folder the outputs are written to (created).
+    environment: environment to show; None = the one with the most results.
+    dataset: dataset of the scatter figure and labels; None = credit-g if present, else the one with the
+        most models.
+    rating_mode: compound rating mode (one of ``mlee.rating.RATING_MODES``); None = the package default.
+    boundaries / weights: JSON files replacing the default boundaries / weights (None = defaults).
+    png: also write a PNG of every figure.
+    issue_date: date printed on the labels (None = today); fix it for byte-identical labels.
+    """
+
+    directory: Path
+    output: Path
+    environment: str | None = None
+    dataset: str | None = None
+    rating_mode: str | None = None
+    boundaries: Path | None = None
+    weights: Path | None = None
+    png: bool = False
+    issue_date: datetime.date | None = None
+
+
+@dataclass
+class PaperResult:
+    """What :func:`generate` did: the chosen environment, dataset and mode, and the files written."""
+
+    environment: str
+    dataset: str
+    rating_mode: str
+    fingerprint: str
+    files: list[Path] = field(default_factory=list)
+
+
+def _settings(options: PaperOptions) -> Any:
+    from mlee.rating import RATING_MODES, RatingSettings, load_boundaries, load_weights
+
+    settings = RatingSettings.default()
+    changes: dict[str, Any] = {}
+    if options.rating_mode is not None:
+        if options.rating_mode not in RATING_MODES:
+            raise ValueError(f"unknown rating mode {options.rating_mode!r}; pass --rating-mode with one of: "
+                             + ", ".join(repr(m) for m in RATING_MODES))
+        changes["mode"] = options.rating_mode
+    if options.boundaries is not None:
+        changes["boundaries"] = load_boundaries(options.boundaries)
+    if options.weights is not None:
+        changes["weights"] = load_weights(options.weights)
+    return settings.replace(**changes) if changes else settings
+
+
+def _safe_name(name: str) -> str:
+    """A method name usable in a file name (path separators and control characters replaced)."""
+    return re.sub(r"[\\/:*?\"<>|\x00-\x1f]", "_", name).strip() or "model"
+
+
+def method_order(models: list[str]) -> list[str]:
+    """Methods in the catalog's order, unknown ones after them alphabetically."""
+    known = list(catalog_methods())
+    present = set(models)
+    return [m for m in known if m in present] + sorted(present - set(known))
+
+
+def _compound_function(settings: Any):
+    """compound(ratings, weights) of the rating engine with the chosen mode bound."""
+    from mlee.rating import compound_rating
+
+    def compound(ratings, weights):
+        return compound_rating(list(ratings), list(weights), settings.mode)
+
+    return compound
+
+
+def _finite(value: object) -> float:
+    try:
+        number = float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return math.nan
+    return number
+
+
+def generate(options: PaperOptions) -> PaperResult:
+    """Write all paper outputs for ``options``; returns the chosen settings and the written files.
+
+    Raises ``ValueError`` (with the fix in the message) for an empty results folder, an unknown
+    environment, dataset or rating mode.
+    """
+    from mlee.label import write_label
+    from mlee.rating import rate, summarise
+    from mlee.results import aggregate_runs, load_results
+
+    from . import figures
+
+    directory = Path(options.directory)
+    if not directory.is_dir():
+        raise ValueError(f"results folder {directory} does not exist; pass --directory with a folder of "
+                         "merged results (e.g. results/ written by merge_results.py)")
+    settings = _settings(options)
+    runs = load_results(directory)
+    environment = options.environment or default_environment(runs)
+    table = aggregate_runs(runs)
+    rated = rate(table, settings)
+    rows = inference_rows(rated, environment)
+    dataset = options.dataset or default_dataset(rows)
+    if dataset not in set(rows["dataset"]):
+        raise ValueError(f"dataset {dataset!r} has no inference results in {environment!r}; pass --dataset "
+                         f"with one of: {', '.join(sorted(set(rows['dataset'])))}")
+    fingerprint = settings.fingerprint()
+    context = {"environment": environment, "rating mode": settings.mode, "fingerprint": fingerprint}
+    out = Path(options.output)
+    out.mkdir(parents=True, exist_ok=True)
+    result = PaperResult(environment, dataset, settings.mode, fingerprint)
+    contents: dict[str, Any] = {"environment": environment, "rating_mode": settings.mode,
+                                "fingerprint": fingerprint, "scatter_dataset": dataset, "files": {}}
+
+    def note(paths: list[Path], what: str) -> None:
+        result.files.extend(paths)
+        for path in paths:
+            contents["files"][path.name] = what
+
+    steps = tqdm(total=6, desc="paper results", unit="step", disable=None)
+
+    best = best_models(rated, environment)
+    note([write_text_atomic(out / "table_best_models.tex", best_models_tex(best, context))],
+         "best model per dataset (largest dataset first)")
+    note([write_text_atomic(out / "table_weights.tex", weights_tex(settings.weights, context))],
+         "inference metric weights > 0 by group")
+    steps.update()
+
+    chosen = rows[rows["dataset"] == dataset].sort_values("model")
+    display = str(chosen["dataset_display"].iloc[0])
+    fig = figures.scatter_index_figure(
+        [_finite(v) for v in chosen["power_draw_index"]], [_finite(v) for v in chosen["f1_val_index"]],
+        [str(v) for v in chosen["model_short"]],
+        settings.boundaries[X_KEY], settings.boundaries[Y_KEY],
+        float(settings.weights.get(X_KEY, 0.0)), float(settings.weights.get(Y_KEY, 0.0)),
+        _compound_function(settings), title=f"{display}: energy vs. F1 (index)",
+        x_label="Inference energy index", y_label="F1 score index")
+    note(figures.save_figure(fig, out / "scatter index.pdf", options.png),
+         f"inference energy index vs F1 index of {dataset}")
+    steps.update()
+
+    for model in chosen["model"]:
+        summary = summarise(rated, settings, dataset=dataset, task="inference", environment=environment,
+                            model=model)
+        path = write_label(summary, out / f"label {_safe_name(str(model))}.pdf", fmt="pdf",
+                           issue_date=options.issue_date)
+        note([Path(path)], f"energy label of {model} on {dataset}")
+    steps.update()
+
+    ordered = datasets_by_size(rows)
+    sizes = dataset_sizes(rows)
+    for position, name in enumerate(ordered):
+        group = rows[rows["dataset"] == name]
+        fig = figures.rating_distribution_figure(list(group["compound_rating"]),
+                                                 str(group["dataset_display"].iloc[0]), "Methods")
+        note(figures.save_figure(fig, out / f"distrib {position:02d}.pdf", options.png),
+             f"compound ratings of the methods on {name} ({sizes[name]} rows)")
+    steps.update()
+
+    for position, model in enumerate(method_order([str(m) for m in rows["model"].unique()])):
+        group = rows[rows["model"] == model]
+        fig = figures.rating_distribution_figure(list(group["compound_rating"]), model, "Datasets")
+        note(figures.save_figure(fig, out / f"model distrib {position:02d}.pdf", options.png),
+             f"compound ratings of {model} across datasets")
+    steps.update()
+
+    write_json_atomic(out / "contents.json", contents)
+    result.files.append(out / "contents.json")
+    steps.update()
+    steps.close()
+    log.info("wrote %d files to %s", len(result.files), out)
+    return result
