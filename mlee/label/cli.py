@@ -13,6 +13,7 @@ import logging
 import re
 import sys
 from collections.abc import Sequence
+from typing import TextIO
 from pathlib import Path
 
 import pandas as pd
@@ -165,8 +166,9 @@ def _summary(rated: pd.DataFrame, row: pd.Series, settings) -> ModelSummary:
                      environment=row["environment"], model=row["model"])
 
 
-def run(args: argparse.Namespace, out=sys.stdout) -> int:
-    """Carry out the parsed command line; returns the exit status."""
+def run(args: argparse.Namespace, out: TextIO | None = None) -> int:
+    """Carry out the parsed command line, reporting to ``out`` (default: the current stdout); returns the exit status."""
+    out = out or sys.stdout
     settings = _settings(args)
     rated = rated_table(_directory(args), settings)
     fmt = _resolve_format(args)
@@ -204,9 +206,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                         format="%(levelname)s %(name)s: %(message)s")
     try:
         return run(args)
-    except (SelectionError, LabelCliError) as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 2
-    except (ValueError, FileNotFoundError) as error:  # e.g. invalid boundaries/weights files
+    # ValueError/FileNotFoundError: e.g. an invalid boundaries or weights file, a missing results folder.
+    except (SelectionError, LabelCliError, ValueError, FileNotFoundError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
