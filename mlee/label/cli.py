@@ -210,3 +210,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (SelectionError, LabelCliError, ValueError, FileNotFoundError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
+    except BrokenPipeError:  # output piped into e.g. `head`, which stopped reading: not an error
+        sys.stderr.close()
+        return 0

@@ -227,7 +227,6 @@ class Meter:
 
     def _end(self, st: dict[str, Any], idle: bool = False) -> Measurement:
         mono1 = time.perf_counter()
-        end = time.time()
         t0 = time.thread_time()
         proc1 = self._process.snapshot()
         sources = self.sources

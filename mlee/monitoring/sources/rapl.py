@@ -155,7 +155,7 @@ def discover_zones(root: Path) -> tuple[list[RaplZone], list[str]]:
 def _driver_fix(root: Path) -> str:
     return ("on bare-metal Linux load the powercap driver (`sudo modprobe intel_rapl_msr`, Intel and AMD Zen "
             "CPUs); in a container also mount the host's files (`-v /sys/class/powercap:/sys/class/powercap:ro`). "
-            "Virtual machines usually cannot read RAPL.") if root == DEFAULT_ROOT else f"point root at a powercap tree"
+            "Virtual machines usually cannot read RAPL.") if root == DEFAULT_ROOT else "point root at a powercap tree"
 
 
 def _user() -> str:
