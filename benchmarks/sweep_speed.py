@@ -1,7 +1,7 @@
 #!/usr/bin/env python
 """Time the default experiment sweep (4 bundled datasets x 10 methods) and the shipped hyperparameter search.
 
-python benchmarks/bench_experiment_sweep.py [--search] [--monitor estimate]
+python benchmarks/sweep_speed.py [--search] [--monitor estimate]
 
 Prints wall time of the whole sweep, of each (dataset, method) run (train + inference folders) and the slowest
 runs. Target: the default sweep finishes in a few minutes on a 2-core machine.
