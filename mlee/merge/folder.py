@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import os
 import re
+from collections.abc import Collection
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -52,16 +53,25 @@ def folder_kind(name: str) -> str | None:
     return match.group(1) if match else None
 
 
-def folder_signature(path: Path) -> str:
-    """Cheap change detector: hash of (name, size, mtime) of every file directly in the folder."""
-    entries = []
+def scan_folder(path: str | os.PathLike) -> tuple[str, frozenset[str]]:
+    """(signature, names of the files directly in the folder) from one directory scan.
+
+    The signature is a cheap change detector: a hash of (name, size, mtime) of every file.
+    """
+    entries, names = [], []
     with os.scandir(path) as it:
         for entry in it:
             if entry.is_file(follow_symlinks=False):
                 st = entry.stat(follow_symlinks=False)
                 entries.append(f"{entry.name}:{st.st_size}:{st.st_mtime_ns}")
+                names.append(entry.name)
     entries.sort()
-    return hashlib.sha1("|".join(entries).encode("utf-8")).hexdigest()[:16]
+    return hashlib.sha1("|".join(entries).encode("utf-8")).hexdigest()[:16], frozenset(names)
+
+
+def folder_signature(path: str | os.PathLike) -> str:
+    """Hash of (name, size, mtime) of every file directly in the folder (see :func:`scan_folder`)."""
+    return scan_folder(path)[0]
 
 
 def _load_json(path: Path, folder: str) -> Any:
@@ -89,15 +99,20 @@ def _object(value: Any, name: str, folder: str) -> dict[str, Any]:
     return value
 
 
-def read_folder(path: str | os.PathLike) -> ExperimentFolder:
-    """Parse and check one experiment folder; raises :class:`FolderError` with the reason when unusable."""
+def read_folder(path: str | os.PathLike, files: Collection[str] | None = None) -> ExperimentFolder:
+    """Parse and check one experiment folder; raises :class:`FolderError` with the reason when unusable.
+
+    ``files``: the names of the files in the folder if the caller has just listed them (spares the checks).
+    """
     path = Path(path)
     name = path.name
     kind = folder_kind(name)
     if kind is None:
         raise FolderError(f"{name}: not an experiment folder name (train_/infer_<YYYY_MM_DD_HH_MM_SS>)")
+    if files is None:
+        files = scan_folder(path)[1] if path.is_dir() else frozenset()
     error_file = path / "error.json"
-    if error_file.exists():
+    if "error.json" in files:
         try:
             error = jsonio.loads(error_file.read_bytes())
             message = str(error.get("error", "")) if isinstance(error, dict) else str(error)
@@ -105,7 +120,7 @@ def read_folder(path: str | os.PathLike) -> ExperimentFolder:
             message = "error.json unreadable"
         raise FolderError(f"{name}: the run failed ({message.strip() or 'no message'}); see its error.json and "
                           f"logfile.txt, fix the cause and run the experiment again")
-    missing = [f for f in REQUIRED_FILES if not (path / f).is_file()]
+    missing = [f for f in REQUIRED_FILES if f not in files]
     if missing:
         raise FolderError(f"{name}: incomplete, {', '.join(missing)} missing; re-run the experiment or delete "
                           f"the folder")
