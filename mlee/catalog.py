@@ -7,6 +7,7 @@ that results of a dataset or method mlee does not know still load and display.
 from __future__ import annotations
 
 import json
+import re
 from functools import lru_cache
 from importlib import resources
 from typing import Any
@@ -44,3 +45,20 @@ def method_short(name: str) -> str:
 def method_doc_url(name: str) -> str:
     """Documentation page of a method; the scikit-learn user guide for unknown methods."""
     return methods().get(name, {}).get("doc_url", "https://scikit-learn.org/stable/supervised_learning.html")
+
+
+def _loose(name: str) -> str:
+    return re.sub(r"[\s_\-]+", "", name.lower())
+
+
+def find_key(name: str, table: dict[str, dict[str, Any]], alias: str) -> str | None:
+    """The key of ``table`` that ``name`` denotes, ignoring case, spaces, ``_`` and ``-``: the key itself or
+    the entry's ``alias`` field (``"display"`` for datasets, ``"short"`` for methods); None if none matches."""
+    if name in table:
+        return name
+    wanted = _loose(name)
+    for key, entry in table.items():
+        if wanted in (_loose(key), _loose(str(entry.get(alias, "")))):
+            return key
+    return None
+

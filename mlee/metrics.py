@@ -8,7 +8,9 @@ Keys are those of the published ``boundaries.json`` / ``weighting.json`` without
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 TASKS: tuple[str, ...] = ("inference", "training")
 GROUPS: tuple[str, ...] = ("Quality", "Resources", "Complexity")
@@ -89,6 +91,23 @@ def split_scoped_key(scoped: str) -> tuple[str, str]:
         raise ValueError(f"metric key {scoped!r} must look like '<general|inference|training> <metric>'")
     get_metric(key)
     return scope, key
+
+
+def scoped_entries(data: Any, source: str, holds: str) -> Iterator[tuple[str, Any]]:
+    """(scoped metric key, value) of a JSON object keyed by scoped metric keys, such as a boundaries or weights
+    file; keys starting with ``_`` are comments. ValueError naming ``source`` and the bad key otherwise.
+    ``holds`` says what the values are, for the message (e.g. "weights >= 0")."""
+    if not isinstance(data, Mapping):
+        raise ValueError(f"{source}: expected a JSON object mapping metric keys such as 'inference power_draw' "
+                         f"to {holds}, got {type(data).__name__}")
+    for key, value in data.items():
+        if str(key).startswith("_"):
+            continue
+        try:
+            split_scoped_key(str(key))
+        except (ValueError, KeyError) as exc:
+            raise ValueError(f"{source}: invalid metric key {key!r}: {exc}") from None
+        yield str(key), value
 
 
 def metrics_for_task(task: str) -> tuple[Metric, ...]:

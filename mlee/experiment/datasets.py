@@ -98,16 +98,9 @@ def resolve_dataset_name(name: str) -> str:
     if text.lower() == "synthetic" or SYNTHETIC_PATTERN.match(text.lower()):
         return text.lower()
     table = catalog.datasets()
-    if text in table:
-        return text
-
-    def norm(value: str) -> str:
-        return re.sub(r"[\s_\-]+", "", value.lower())
-
-    wanted = norm(text)
-    for key, entry in table.items():
-        if wanted in (norm(key), norm(entry.get("display", ""))):
-            return key
+    key = catalog.find_key(text, table, "display")
+    if key is not None:
+        return key
     raise UnknownNameError(
         f"Unknown dataset {name!r}. Valid names: {', '.join(table)}. For any other OpenML dataset write "
         f"openml:<name> (e.g. openml:kc1); for generated data write synthetic or synthetic_<rows>x<features>x<classes>."

@@ -11,7 +11,6 @@ estimator classes. The backend name and version are recorded in every run's ``co
 from __future__ import annotations
 
 import importlib
-import re
 from dataclasses import dataclass
 from typing import Any, Callable
 
@@ -28,16 +27,9 @@ def method_names() -> list[str]:
 def resolve_method_name(name: str) -> str:
     """Full method name for a full, short or case-insensitive name; :class:`UnknownNameError` otherwise."""
     table = catalog.methods()
-    if name in table:
-        return name
-
-    def norm(value: str) -> str:
-        return re.sub(r"[\s_\-]+", "", value.lower())
-
-    wanted = norm(name)
-    for full, entry in table.items():
-        if wanted in (norm(full), norm(entry.get("short", ""))):
-            return full
+    full = catalog.find_key(name, table, "short")
+    if full is not None:
+        return full
     valid = ", ".join(f"{full} ({entry['short']})" for full, entry in table.items())
     raise UnknownNameError(f"Unknown method {name!r}. Valid names (full or short, any case): {valid}.")
 

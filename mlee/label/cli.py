@@ -37,7 +37,7 @@ class LabelCliError(Exception):
 
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of the label generator (every flag is documented in its help)."""
-    from mlee.rating import RATING_MODES
+    from mlee.rating.options import add_rating_arguments
 
     parser = argparse.ArgumentParser(
         prog="python -m mlee.label_generator",
@@ -54,13 +54,7 @@ def build_parser() -> argparse.ArgumentParser:
                                            "--directory to its folder unless --directory is given")
     parser.add_argument("--directory", default=None,
                         help=f"folder of merged result files, searched recursively (default: {DEFAULT_DIRECTORY})")
-    parser.add_argument("--rating-mode", choices=RATING_MODES, default=None,
-                        help="how per-metric ratings combine into the compound rating "
-                             "(default: the package default, optimistic median)")
-    parser.add_argument("--boundaries", type=Path, default=None,
-                        help="JSON file of rating boundaries (default: the package's boundaries.json)")
-    parser.add_argument("--weights", type=Path, default=None,
-                        help="JSON file of metric weights (default: the package's weighting.json)")
+    add_rating_arguments(parser)
     parser.add_argument("--format", choices=FORMATS, default=None,
                         help="label file format (default: from the --output suffix, else pdf)")
     parser.add_argument("--output", type=Path, default=None,
@@ -118,20 +112,6 @@ def _directory(args: argparse.Namespace) -> Path:
     return directory
 
 
-def _settings(args: argparse.Namespace):
-    from mlee.rating import RatingSettings, load_boundaries, load_weights
-
-    settings = RatingSettings.default()
-    changes = {}
-    if args.rating_mode:
-        changes["mode"] = args.rating_mode
-    if args.boundaries is not None:
-        changes["boundaries"] = load_boundaries(args.boundaries)
-    if args.weights is not None:
-        changes["weights"] = load_weights(args.weights)
-    return settings.replace(**changes) if changes else settings
-
-
 def rated_table(directory: Path, settings) -> pd.DataFrame:
     """Load, aggregate and rate the merged results under ``directory`` (Contract 4)."""
     from mlee.rating import rate
@@ -168,8 +148,10 @@ def _summary(rated: pd.DataFrame, row: pd.Series, settings) -> ModelSummary:
 
 def run(args: argparse.Namespace, out: TextIO | None = None) -> int:
     """Carry out the parsed command line, reporting to ``out`` (default: the current stdout); returns the exit status."""
+    from mlee.rating.options import settings_from_options
+
     out = out or sys.stdout
-    settings = _settings(args)
+    settings = settings_from_options(args.rating_mode, args.boundaries, args.weights)
     rated = rated_table(_directory(args), settings)
     fmt = _resolve_format(args)
     table = rows_for_file(rated, args.filename) if args.filename else rated

@@ -10,6 +10,8 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
+from mlee.rating.options import add_rating_arguments
+
 REPOSITORY = Path(__file__).resolve().parents[2]
 
 
@@ -35,13 +37,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--dataset", default=None,
                         help="dataset of the scatter figure and the labels; default: credit-g if present, "
                              "else the dataset with the most methods")
-    parser.add_argument("--rating-mode", default=None,
-                        help="compound rating mode, e.g. 'published median' or 'optimistic median' "
-                             "(default: the package default)")
-    parser.add_argument("--boundaries", type=Path, default=None,
-                        help="JSON file of rating boundaries replacing the defaults")
-    parser.add_argument("--weights", type=Path, default=None,
-                        help="JSON file of metric weights replacing the defaults")
+    add_rating_arguments(parser)
     parser.add_argument("--output", type=Path, default=Path("paper_results"),
                         help="output folder (default: paper_results/)")
     parser.add_argument("--issue-date", type=_date, default=None,

@@ -80,23 +80,6 @@ class PaperResult:
     files: list[Path] = field(default_factory=list)
 
 
-def _settings(options: PaperOptions) -> Any:
-    from mlee.rating import RATING_MODES, RatingSettings, load_boundaries, load_weights
-
-    settings = RatingSettings.default()
-    changes: dict[str, Any] = {}
-    if options.rating_mode is not None:
-        if options.rating_mode not in RATING_MODES:
-            raise ValueError(f"unknown rating mode {options.rating_mode!r}; pass --rating-mode with one of: "
-                             + ", ".join(repr(m) for m in RATING_MODES))
-        changes["mode"] = options.rating_mode
-    if options.boundaries is not None:
-        changes["boundaries"] = load_boundaries(options.boundaries)
-    if options.weights is not None:
-        changes["weights"] = load_weights(options.weights)
-    return settings.replace(**changes) if changes else settings
-
-
 def _safe_name(name: str) -> str:
     """A method name usable in a file name (path separators and control characters replaced)."""
     return re.sub(r"[\\/:*?\"<>|\x00-\x1f]", "_", name).strip() or "model"
@@ -135,6 +118,7 @@ def generate(options: PaperOptions) -> PaperResult:
     """
     from mlee.label import write_label
     from mlee.rating import rate, summarise
+    from mlee.rating.options import settings_from_options
     from mlee.results import aggregate_runs, load_results
 
     from . import figures
@@ -143,7 +127,7 @@ def generate(options: PaperOptions) -> PaperResult:
     if not directory.is_dir():
         raise ValueError(f"results folder {directory} does not exist; pass --directory with a folder of "
                          "merged results (e.g. results/ written by merge_results.py)")
-    settings = _settings(options)
+    settings = settings_from_options(options.rating_mode, options.boundaries, options.weights)
     runs = load_results(directory)
     environment = options.environment or default_environment(runs)
     table = aggregate_runs(runs)

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from mlee.atomic import write_json_atomic
-from mlee.metrics import METRICS, get_metric, split_scoped_key
+from mlee.metrics import METRICS, get_metric, scoped_entries
 from mlee.results import jsonio
 
 Boundaries = dict[str, tuple[float, float, float, float]]
@@ -24,17 +24,8 @@ DEFAULT_QUANTILES: tuple[float, float, float, float] = (0.8, 0.6, 0.4, 0.2)
 
 def validate_boundaries(data: Any, source: str = "boundaries") -> Boundaries:
     """Checked copy of a boundaries mapping; ValueError naming the key and the fix when invalid."""
-    if not isinstance(data, Mapping):
-        raise ValueError(f"{source}: expected a JSON object mapping metric keys such as 'inference power_draw' "
-                         f"to four descending thresholds, got {type(data).__name__}")
     out: Boundaries = {}
-    for key, values in data.items():
-        if str(key).startswith("_"):
-            continue
-        try:
-            split_scoped_key(str(key))
-        except (ValueError, KeyError) as exc:
-            raise ValueError(f"{source}: invalid metric key {key!r}: {exc}") from None
+    for key, values in scoped_entries(data, source, "four descending thresholds"):
         if (not isinstance(values, (list, tuple)) or len(values) != 4
                 or any(isinstance(v, bool) or not isinstance(v, (int, float, np.floating, np.integer))
                        for v in values)):
@@ -46,21 +37,13 @@ def validate_boundaries(data: Any, source: str = "boundaries") -> Boundaries:
         if any(a < b for a, b in zip(numbers, numbers[1:])):
             raise ValueError(f"{source}: thresholds of {key!r} must descend (b0 >= b1 >= b2 >= b3), got "
                              f"{list(numbers)}; sort them from largest to smallest")
-        out[str(key)] = numbers  # type: ignore[assignment]
+        out[key] = numbers  # type: ignore[assignment]
     return out
 
 
 def load_boundaries(path: str | os.PathLike) -> Boundaries:
     """Read a boundaries file (published format); ValueError with the problem and the fix when invalid."""
-    try:
-        raw = open(path, "rb").read()
-    except OSError as exc:
-        raise ValueError(f"cannot read boundaries file {str(path)!r}: {exc.strerror or exc}") from None
-    try:
-        data = jsonio.loads(raw)
-    except (jsonio.JSONDecodeError, ValueError) as exc:
-        raise ValueError(f"boundaries file {str(path)!r} is not valid JSON ({exc}); fix or re-save it") from None
-    return validate_boundaries(data, f"boundaries file {str(path)!r}")
+    return validate_boundaries(jsonio.load_file(path, "boundaries file"), f"boundaries file {str(path)!r}")
 
 
 def save_boundaries(boundaries: Mapping[str, Sequence[float]], path: str | os.PathLike) -> None:

@@ -32,15 +32,7 @@ def validate_references(data: Any, source: str = "references") -> References:
 
 def load_references(path: str | os.PathLike) -> References:
     """Read a references file; ValueError with the problem and the fix when invalid."""
-    try:
-        raw = open(path, "rb").read()
-    except OSError as exc:
-        raise ValueError(f"cannot read references file {str(path)!r}: {exc.strerror or exc}") from None
-    try:
-        data = jsonio.loads(raw)
-    except (jsonio.JSONDecodeError, ValueError) as exc:
-        raise ValueError(f"references file {str(path)!r} is not valid JSON ({exc}); fix or re-save it") from None
-    return validate_references(data, f"references file {str(path)!r}")
+    return validate_references(jsonio.load_file(path, "references file"), f"references file {str(path)!r}")
 
 
 def save_references(references: Mapping[str, str], path: str | os.PathLike) -> None:

@@ -13,7 +13,7 @@ from typing import Any, Mapping
 import numpy as np
 
 from mlee.atomic import write_json_atomic
-from mlee.metrics import split_scoped_key
+from mlee.metrics import scoped_entries
 from mlee.results import jsonio
 
 Weights = dict[str, float]
@@ -21,38 +21,21 @@ Weights = dict[str, float]
 
 def validate_weights(data: Any, source: str = "weights") -> Weights:
     """Checked copy of a weights mapping; ValueError naming the key and the fix when invalid."""
-    if not isinstance(data, Mapping):
-        raise ValueError(f"{source}: expected a JSON object mapping metric keys such as 'inference power_draw' "
-                         f"to weights >= 0, got {type(data).__name__}")
     out: Weights = {}
-    for key, value in data.items():
-        if str(key).startswith("_"):
-            continue
-        try:
-            split_scoped_key(str(key))
-        except (ValueError, KeyError) as exc:
-            raise ValueError(f"{source}: invalid metric key {key!r}: {exc}") from None
+    for key, value in scoped_entries(data, source, "weights >= 0"):
         if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
             raise ValueError(f"{source}: weight of {key!r} must be a number >= 0, got {value!r}")
         number = float(value)
         if not math.isfinite(number) or number < 0:
             raise ValueError(f"{source}: weight of {key!r} must be a finite number >= 0 (0 leaves the metric "
                              f"out of the compound rating), got {value!r}")
-        out[str(key)] = value if isinstance(value, int) else number
+        out[key] = value if isinstance(value, int) else number
     return out
 
 
 def load_weights(path: str | os.PathLike) -> Weights:
     """Read a weights file (published format); ValueError with the problem and the fix when invalid."""
-    try:
-        raw = open(path, "rb").read()
-    except OSError as exc:
-        raise ValueError(f"cannot read weights file {str(path)!r}: {exc.strerror or exc}") from None
-    try:
-        data = jsonio.loads(raw)
-    except (jsonio.JSONDecodeError, ValueError) as exc:
-        raise ValueError(f"weights file {str(path)!r} is not valid JSON ({exc}); fix or re-save it") from None
-    return validate_weights(data, f"weights file {str(path)!r}")
+    return validate_weights(jsonio.load_file(path, "weights file"), f"weights file {str(path)!r}")
 
 
 def save_weights(weights: Mapping[str, float], path: str | os.PathLike) -> None:

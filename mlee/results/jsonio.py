@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from typing import Any
 
 try:  # pragma: no cover - which branch runs depends on the installation
@@ -48,3 +49,16 @@ def dumps(obj: Any, indent: bool = True) -> bytes:
         except TypeError:
             pass  # a type orjson does not know: the standard library decides (and names it)
     return (json.dumps(_finite(obj), indent=2 if indent else None, allow_nan=False) + "\n").encode("utf-8")
+
+
+def load_file(path: str | os.PathLike, what: str) -> Any:
+    """Parse the JSON file ``path``; ValueError naming ``what`` (e.g. "boundaries file"), the file and the fix."""
+    try:
+        raw = open(path, "rb").read()
+    except OSError as exc:
+        raise ValueError(f"cannot read {what} {str(path)!r}: {exc.strerror or exc}") from None
+    try:
+        return loads(raw)
+    except (JSONDecodeError, ValueError) as exc:
+        raise ValueError(f"{what} {str(path)!r} is not valid JSON ({exc}); fix or re-save it") from None
+

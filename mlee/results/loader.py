@@ -118,17 +118,22 @@ def _duration(phase: dict[str, Any]) -> float:
     return value if value == value and value >= 0 else math.nan
 
 
+def _with_training_values(row: _Row, training: dict[str, Any]) -> _Row:
+    """``row`` with the model values, running time and energy of a training record filled in."""
+    row.values = _model_values(training["results"])
+    row.values["time"] = _duration(training)
+    energy = phase_energy(training)
+    row.values["power_draw"] = energy.energy_j
+    row.energy_estimated, row.energy_sources = energy.estimated, energy.sources
+    return row
+
+
 def _train_row(data: dict[str, Any], path: str, env_cache: dict[Any, str]) -> _Row:
     dataset, model, env, name, run_id = _header(data, path, env_cache)
     if not isinstance(data.get("results"), dict):
         raise ResultFileError(f"{path}: training result without a 'results' object (incomplete merge?)")
     row = _Row(dataset, "training", env, model, name, run_id, path)
-    row.values = _model_values(data["results"])
-    row.values["time"] = _duration(data)
-    energy = phase_energy(data)
-    row.values["power_draw"] = energy.energy_j
-    row.energy_estimated, row.energy_sources = energy.estimated, energy.sources
-    return row
+    return _with_training_values(row, data)
 
 
 def _quality(results: dict[str, Any]) -> dict[str, float]:
@@ -292,12 +297,7 @@ def _embedded_train_row(training: dict[str, Any], infer: _Row, train_name: str) 
         raise ResultFileError("no 'results' object")
     row = _Row(infer.dataset, "training", infer.environment, infer.model, train_name,
                str(_get(training, "config", "run_id") or train_name), infer.file)
-    row.values = _model_values(training["results"])
-    row.values["time"] = _duration(training)
-    energy = phase_energy(training)
-    row.values["power_draw"] = energy.energy_j
-    row.energy_estimated, row.energy_sources = energy.estimated, energy.sources
-    return row
+    return _with_training_values(row, training)
 
 
 def _to_frame(rows: list[_Row]) -> pd.DataFrame:

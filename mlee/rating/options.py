@@ -1,0 +1,41 @@
+"""Rating settings as the command-line tools take them: ``--rating-mode``, ``--boundaries``, ``--weights``."""
+
+from __future__ import annotations
+
+import argparse
+import os
+from pathlib import Path
+
+from mlee.rating.boundaries import load_boundaries
+from mlee.rating.compound import RATING_MODES
+from mlee.rating.settings import RatingSettings
+from mlee.rating.weights import load_weights
+
+
+def add_rating_arguments(parser: argparse.ArgumentParser) -> None:
+    """Add ``--rating-mode``, ``--boundaries`` and ``--weights`` (all optional: the package defaults)."""
+    parser.add_argument("--rating-mode", choices=RATING_MODES, default=None, metavar="MODE",
+                        help="how per-metric ratings combine into the compound rating: "
+                             + ", ".join(repr(m) for m in RATING_MODES)
+                             + " (default: optimistic median; the publication used 'published median')")
+    parser.add_argument("--boundaries", type=Path, default=None,
+                        help="JSON file of rating boundaries (default: the package's boundaries.json)")
+    parser.add_argument("--weights", type=Path, default=None,
+                        help="JSON file of metric weights (default: the package's weighting.json)")
+
+
+def settings_from_options(mode: str | None = None, boundaries: str | os.PathLike | None = None,
+                          weights: str | os.PathLike | None = None) -> RatingSettings:
+    """The package defaults with a rating mode and boundaries / weights files applied where given.
+
+    Raises ValueError naming the problem and the fix (unknown mode, unreadable or invalid file).
+    """
+    changes: dict[str, object] = {}
+    if mode is not None:
+        changes["mode"] = mode
+    if boundaries is not None:
+        changes["boundaries"] = load_boundaries(boundaries)
+    if weights is not None:
+        changes["weights"] = load_weights(weights)
+    settings = RatingSettings.default()
+    return settings.replace(**changes) if changes else settings
