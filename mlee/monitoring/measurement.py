@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import math
 from dataclasses import asdict, dataclass, field, fields
-from typing import Any
+from typing import Any, TypeVar
 
 SCHEMA_VERSION = 1
+R = TypeVar("R", bound="_Record")
 
 
 def _finite_or_none(value: float | None) -> float | None:
@@ -21,8 +22,22 @@ def _finite_or_none(value: float | None) -> float | None:
     return value if math.isfinite(value) else None
 
 
+class _Record:
+    """Flat dataclass record: ``to_dict`` gives all fields, ``from_dict`` takes them back (unknown keys ignored)."""
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-able dict of all fields."""
+        return asdict(self)  # type: ignore[call-overload]
+
+    @classmethod
+    def from_dict(cls: type[R], data: dict[str, Any]) -> R:
+        """Inverse of :meth:`to_dict`."""
+        known = {f.name for f in fields(cls)}  # type: ignore[arg-type]
+        return cls(**{k: v for k, v in data.items() if k in known})
+
+
 @dataclass(frozen=True)
-class SourceEnergy:
+class SourceEnergy(_Record):
     """Energy of one domain (one CPU package, DRAM of one socket, one GPU, an estimate term) in a window.
 
     Attributes
@@ -49,19 +64,9 @@ class SourceEnergy:
     library: str | None = None
     parameters: dict[str, Any] = field(default_factory=dict)
 
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-able dict of all fields."""
-        return asdict(self)
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> "SourceEnergy":
-        """Inverse of :meth:`to_dict`."""
-        known = {f.name for f in fields(cls)}
-        return cls(**{k: v for k, v in data.items() if k in known})
-
 
 @dataclass(frozen=True)
-class ProcessStats:
+class ProcessStats(_Record):
     """Resource use of the measured process tree in the window.
 
     cpu_seconds : user + system CPU seconds of this process and its children (live ones read from /proc,
@@ -82,17 +87,9 @@ class ProcessStats:
     logical_cores: int = 1
     n_children: int = 0
 
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> "ProcessStats":
-        known = {f.name for f in fields(cls)}
-        return cls(**{k: v for k, v in data.items() if k in known})
-
 
 @dataclass(frozen=True)
-class Carbon:
+class Carbon(_Record):
     """Carbon footprint of the window's gross (and net) energy.
 
     grams_co2e = energy_j / 3.6e6 (kWh) * pue * intensity_g_per_kwh. Raw joules elsewhere are never scaled.
@@ -107,17 +104,9 @@ class Carbon:
     source: str
     year: int | None = None
 
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> "Carbon":
-        known = {f.name for f in fields(cls)}
-        return cls(**{k: v for k, v in data.items() if k in known})
-
 
 @dataclass(frozen=True)
-class IdleBaseline:
+class IdleBaseline(_Record):
     """Idle power measured before the run with the same sources: ``power_w`` over ``seconds``."""
 
     power_w: float
@@ -125,14 +114,6 @@ class IdleBaseline:
     measured_at: float
     estimated: bool
     description: str
-
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> "IdleBaseline":
-        known = {f.name for f in fields(cls)}
-        return cls(**{k: v for k, v in data.items() if k in known})
 
 
 def describe_sources(sources: list[SourceEnergy], notes: list[str] | None = None) -> str:
