@@ -14,7 +14,6 @@ from __future__ import annotations
 import functools
 import json
 import logging
-from pathlib import Path
 from typing import Any
 
 from mlee.monitoring.cpu_info import codecarbon_data_dir
@@ -23,6 +22,7 @@ from mlee.monitoring.measurement import Carbon
 log = logging.getLogger(__name__)
 
 J_PER_KWH = 3.6e6
+ENERGY_MIX_FILE = "global_energy_mix.json"  # codecarbon's bundled country table, under data/private_infra
 
 
 @functools.lru_cache(maxsize=2)
@@ -33,14 +33,9 @@ def load_energy_mix(path: str | None = None) -> dict[str, dict[str, Any]]:
         if data is None:
             raise FileNotFoundError("codecarbon is not installed, so its country carbon-intensity table is missing; "
                                     "install it with `pip install codecarbon` or leave --country out.")
-        path = str(data / "private_infra" / "global_energy_mix.json")
+        path = str(data / "private_infra" / ENERGY_MIX_FILE)
     with open(path, encoding="utf-8") as fh:
         return {k.upper(): v for k, v in json.load(fh).items()}
-
-
-def energy_mix_path() -> str:
-    data = codecarbon_data_dir()
-    return str(data / "private_infra" / "global_energy_mix.json") if data else "global_energy_mix.json"
 
 
 def country_record(country: str) -> dict[str, Any]:
@@ -78,5 +73,5 @@ def carbon_for(energy_j: float, net_energy_j: float | None, country: str, pue: f
     return Carbon(country=rec["iso_code"], country_name=str(rec.get("country_name", rec["iso_code"])),
                   intensity_g_per_kwh=intensity, pue=pue, grams_co2e=energy_j * factor,
                   net_grams_co2e=None if net_energy_j is None else net_energy_j * factor,
-                  source=f"codecarbon {Path(energy_mix_path()).name}",
+                  source=f"codecarbon {ENERGY_MIX_FILE}",
                   year=int(rec["year"]) if rec.get("year") is not None else None)

@@ -20,6 +20,7 @@ from __future__ import annotations
 import logging
 import os
 import resource
+import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -32,6 +33,7 @@ _CLK_TCK = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
 _PAGE = os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096
 _PROC = Path("/proc")
 LOGICAL_CORES = os.cpu_count() or 1
+_DARWIN = sys.platform == "darwin"
 
 
 @dataclass
@@ -208,19 +210,18 @@ class ProcessMonitor:
     def peak_rss(self) -> tuple[int, str]:
         """(peak RSS bytes, scope) of this process: window peak if reset worked, else lifetime peak."""
         if self._hwm_ok:
-            hwm = _status_hwm() if not self._maxrss_follows_hwm else None
-            maxrss_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-            if hwm is not None and self._maxrss_follows_hwm is None:
-                # Linux's ru_maxrss is max(peak before the last exec, VmHWM): once it equals VmHWM after a reset,
-                # the one-syscall getrusage replaces generating /proc/self/status (~50 µs) in later windows.
-                self._maxrss_follows_hwm = maxrss_kib * 1024 == hwm
-            if hwm is not None:
-                return hwm, "window"
             if self._maxrss_follows_hwm:
-                return maxrss_kib * 1024, "window"
+                return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024, "window"
+            hwm = _status_hwm()
+            if hwm is not None:
+                if self._maxrss_follows_hwm is None:
+                    # Linux's ru_maxrss is max(peak before the last exec, VmHWM): once it equals VmHWM after a
+                    # reset, the one-syscall getrusage replaces generating /proc/self/status (~50 µs) later on.
+                    maxrss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+                    self._maxrss_follows_hwm = maxrss == hwm
+                return hwm, "window"
         maxrss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-        # Linux reports kilobytes, macOS bytes
-        return (maxrss if os.uname().sysname == "Darwin" else maxrss * 1024), "process lifetime"
+        return (maxrss if _DARWIN else maxrss * 1024), "process lifetime"  # Linux reports KiB, macOS bytes
 
     @staticmethod
     def cpu_seconds_between(start: ProcessSnapshot, end: ProcessSnapshot) -> float:

@@ -13,12 +13,12 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from mlee.monitoring.carbon import J_PER_KWH
 from mlee.monitoring.measurement import SourceEnergy
 from mlee.monitoring.sources.base import EnergySource, SourceUnavailable, WindowContext
 
 log = logging.getLogger(__name__)
 
-J_PER_KWH = 3.6e6
 MEASURED_CPU_MODES = {"intel_rapl", "intel_power_gadget", "windows_emi", "apple_powermetrics"}
 
 
