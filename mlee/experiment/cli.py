@@ -12,14 +12,15 @@ import sys
 import time
 import warnings
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Sequence
 
 from mlee import catalog
 from mlee.experiment.datasets import SyntheticSpec, bundled_datasets, known_datasets, resolve_dataset_name
 from mlee.experiment.errors import ExperimentError, HyperparametersNotFoundError
-from mlee.experiment.hyperparams import (DEFAULT_CONFIG, available_pairs, find_hyperparameters,
-                                         new_search_folder, run_search, write_search_result)
-from mlee.experiment.methods import BACKENDS, get_backend, method_names, resolve_method_name
+from mlee.experiment.folders import reserve_folder
+from mlee.experiment.hyperparams import (DEFAULT_CONFIG, FOLDER_PREFIX, available_pairs, find_hyperparameters,
+                                         run_search, write_search_result)
+from mlee.experiment.methods import BACKENDS, fixed_params, get_backend, method_names, resolve_method_name
 from mlee.experiment.preparation import DEFAULT_TEST_SIZE
 from mlee.experiment.quality import AVERAGES
 
@@ -169,13 +170,10 @@ def _evaluate_pairs(args: argparse.Namespace) -> list[tuple[str, str]]:
     return pairs
 
 
-def _monitor_options(args: argparse.Namespace, known: set[str]) -> dict[str, Any]:
-    return {k: v for k, v in vars(args).items() if k not in known}
-
-
 def evaluate_main(argv: Sequence[str] | None = None) -> int:
     """Entry point of ``evaluate_sklearn.py``; returns the exit status."""
     from mlee.monitoring import meter_from_args
+    from mlee.monitoring.cli import MONITOR_DESTS
     from mlee.experiment.runner import RunSettings, run_sweep
 
     parser = build_evaluate_parser()
@@ -189,14 +187,11 @@ def evaluate_main(argv: Sequence[str] | None = None) -> int:
     except ExperimentError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    common = {"dataset", "model", "seed", "data_home", "no_download", "test_size", "synthetic_samples",
-              "synthetic_features", "synthetic_classes", "no_progress", "verbose", "hyperparameters",
-              "output_dir", "repeats", "backend", "average"}
     settings = RunSettings(
         output_dir=Path(args.output_dir), seed=args.seed, repeats=args.repeats, data_home=args.data_home,
         backend=args.backend, average=args.average, hyperparameters=args.hyperparameters,
         test_size=args.test_size, synthetic=_synthetic(args), download=not args.no_download,
-        monitor_options=_monitor_options(args, common),
+        monitor_options={key: getattr(args, key) for key in MONITOR_DESTS},
         extra_config={"argv": list(sys.argv[1:] if argv is None else argv), "arguments": dict(vars(args))},
     )
     meter = meter_from_args(args)
@@ -244,14 +239,12 @@ def build_search_parser() -> argparse.ArgumentParser:
 def search_main(argv: Sequence[str] | None = None) -> int:
     """Entry point of ``evaluate_hyperparams.py``; returns the exit status."""
     import json
-    import os
 
     from tqdm.auto import tqdm
 
     from mlee.atomic import write_json_atomic
     from mlee.experiment.datasets import load_dataset
     from mlee.experiment.preparation import prepare
-    from mlee.experiment.search_spaces import FIXED
 
     parser = build_search_parser()
     args = parser.parse_args(argv)
@@ -264,12 +257,13 @@ def search_main(argv: Sequence[str] | None = None) -> int:
     except ExperimentError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    tmp, final = new_search_folder(args.output_dir)
+    folder = reserve_folder(args.output_dir, FOLDER_PREFIX.rstrip("_"))
+    tmp = folder.tmp_path
     import sklearn
 
     config = {"datasets": datasets, "methods": methods, "n_iter": args.n_iter, "folds": args.folds,
               "n_jobs": args.n_jobs, "seed": args.seed, "test_size": args.test_size, "scoring": "accuracy",
-              "fixed_params": {m: FIXED.get(m, {}) for m in methods}, "sklearn_version": sklearn.__version__,
+              "fixed_params": {m: fixed_params(m) for m in methods}, "sklearn_version": sklearn.__version__,
               "python": sys.version.split()[0], "start": time.time(), "argv": list(sys.argv[1:] if argv is None else argv),
               "completed": [], "failed": []}
     errors: list[str] = []
@@ -304,7 +298,7 @@ def search_main(argv: Sequence[str] | None = None) -> int:
         return 130
     config["end"] = time.time()
     write_json_atomic(tmp / "search_config.json", json.loads(json.dumps(config, default=str)))
-    os.rename(tmp, final)
+    final = folder.finish()
     print(f"{len(config['completed'])} search result(s) in {time.time() - started:.1f} s: {final}")
     if errors:
         print(f"{len(errors)} search(es) failed:", file=sys.stderr)

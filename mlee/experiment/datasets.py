@@ -208,11 +208,10 @@ def load_dataset(name: str, data_home: str | Path | None = None, seed: int = 42,
     """
     key = resolve_dataset_name(name)
     home = str(data_home) if data_home is not None else None
-    if key == "synthetic" or SYNTHETIC_PATTERN.match(key):
-        if key != "synthetic":
-            m = SYNTHETIC_PATTERN.match(key)
-            assert m is not None
-            synthetic = SyntheticSpec(int(m.group(1)), int(m.group(2)), int(m.group(3)))
+    sized = SYNTHETIC_PATTERN.match(key)
+    if key == "synthetic" or sized:
+        if sized:
+            synthetic = SyntheticSpec(int(sized.group(1)), int(sized.group(2)), int(sized.group(3)))
         spec = synthetic or SyntheticSpec()
         X, y, details = _synthetic(spec, seed)
         return Dataset(spec.key, X, y, f"Synthetic {spec.samples}x{spec.features}x{spec.classes}", "synthetic", details)

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import json
 import logging
-import time
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,7 +21,6 @@ import numpy as np
 
 from mlee.atomic import write_json_atomic
 from mlee.experiment.errors import HyperparametersNotFoundError
-from mlee.experiment.folders import TMP_PREFIX, timestamp_text
 from mlee.experiment.methods import (file_safe_method, fixed_params, make_estimator, method_search_space,
                                      normalise_params, resolve_method_name)
 from mlee.experiment.preparation import PreparedData
@@ -113,15 +111,18 @@ def run_search(data: PreparedData, method: str, n_iter: int = 15, folds: int = 3
     return cv_results_to_json(search.cv_results_)
 
 
-def best_params(cv_results: dict[str, Any]) -> dict[str, Any]:
-    """Parameters of the best-ranked configuration (``rank_test_score == 1``, first on ties)."""
+def best_index(cv_results: dict[str, Any]) -> int:
+    """Row of the best-ranked configuration (``rank_test_score == 1``, first on ties)."""
     try:
-        ranks = cv_results["rank_test_score"]
-        params = cv_results["params"]
+        ranks, _ = cv_results["rank_test_score"], cv_results["params"]
     except KeyError as exc:
         raise ValueError(f"Not a cv_results_ file: key {exc} is missing.") from None
-    best = min(range(len(ranks)), key=lambda i: (ranks[i] if ranks[i] is not None else float("inf"), i))
-    return dict(params[best])
+    return min(range(len(ranks)), key=lambda i: (ranks[i] if ranks[i] is not None else float("inf"), i))
+
+
+def best_params(cv_results: dict[str, Any]) -> dict[str, Any]:
+    """Parameters of the best-ranked configuration (``rank_test_score == 1``, first on ties)."""
+    return dict(cv_results["params"][best_index(cv_results)])
 
 
 @dataclass
@@ -161,15 +162,15 @@ def find_hyperparameters(dataset: str, method: str, folder: str | Path | None = 
         if path.is_file():
             try:
                 cv_results = json.loads(path.read_text(encoding="utf-8"))
-                params = best_params(cv_results)
+                best = best_index(cv_results)
+                params = dict(cv_results["params"][best])
             except (OSError, ValueError) as exc:
                 raise HyperparametersNotFoundError(
                     f"Hyperparameter file {path} is not a readable cv_results_ JSON ({exc}). Delete it and "
                     f"rerun evaluate_hyperparams.py --dataset {dataset} --model \"{method}\".") from exc
-            best = cv_results["params"].index(params)
             scores = cv_results.get("mean_test_score") or []
             score = scores[best] if best < len(scores) else None
-            return Hyperparameters(normalise_params(method, params), str(path), score)
+            return Hyperparameters(normalise_params(params), str(path), score)
     raise HyperparametersNotFoundError(
         f"No hyperparameter file {name} in {where}. Create it with: python evaluate_hyperparams.py "
         f"--dataset {dataset} --model \"{method}\" (or pass --hyperparameters default for the estimator defaults).")
@@ -188,24 +189,6 @@ def available_pairs(folder: str | Path | None = None) -> list[tuple[str, str]]:
             _, dataset, method = path.stem.split("__", 2)
             pairs.add((dataset, method.replace("_", " ")))
     return sorted(pairs)
-
-
-def new_search_folder(root: str | Path) -> tuple[Path, Path]:
-    """Reserve ``<root>/.tmp-hyperparameters_<ts>[_n]``; returns (temporary path, final path)."""
-    base = Path(root)
-    base.mkdir(parents=True, exist_ok=True)
-    stamp = timestamp_text(time.time())
-    for n in range(10_000):
-        name = f"{FOLDER_PREFIX}{stamp}" + (f"_{n}" if n else "")
-        tmp = base / f"{TMP_PREFIX}{name}"
-        if (base / name).exists():
-            continue
-        try:
-            tmp.mkdir()
-        except FileExistsError:
-            continue
-        return tmp, base / name
-    raise RuntimeError(f"No free search folder name under {base}.")
 
 
 def write_search_result(folder: Path, dataset: str, method: str, cv_results: dict[str, Any]) -> Path:

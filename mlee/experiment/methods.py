@@ -82,7 +82,7 @@ def fixed_params(method: str) -> dict[str, Any]:
     return dict(FIXED.get(method, {}))
 
 
-def normalise_params(method: str, params: dict[str, Any]) -> dict[str, Any]:
+def normalise_params(params: dict[str, Any]) -> dict[str, Any]:
     """Undo what a JSON round-trip does to parameters (e.g. MLP ``hidden_layer_sizes`` list -> tuple)."""
     out = dict(params)
     if "hidden_layer_sizes" in out and isinstance(out["hidden_layer_sizes"], list):
@@ -94,10 +94,11 @@ def make_estimator(method: str, params: dict[str, Any] | None = None, seed: int 
                    backend: str = "sklearn") -> Any:
     """An unfitted estimator of ``method`` with the fixed settings, then ``params``, and ``random_state=seed``
     where the estimator has one."""
-    cls = get_backend(backend).estimator_class(resolve_method_name(method))
+    method = resolve_method_name(method)
+    cls = get_backend(backend).estimator_class(method)
     estimator = cls()
     settings = fixed_params(method)
-    settings.update(normalise_params(method, params or {}))
+    settings.update(normalise_params(params or {}))
     if seed is not None and "random_state" in estimator.get_params():
         settings["random_state"] = seed
     unknown = sorted(set(settings) - set(estimator.get_params()))

@@ -70,12 +70,7 @@ class RunOutcome:
 
 
 def _jsonable_config(config: dict[str, Any]) -> dict[str, Any]:
-    out = {}
-    for key, value in config.items():
-        if isinstance(value, Path):
-            value = str(value)
-        out[key] = jsonable_params({key: value})[key]
-    return out
+    return jsonable_params({k: str(v) if isinstance(v, Path) else v for k, v in config.items()})
 
 
 def _base_config(settings: RunSettings, dataset: str, method: str, hp: Hyperparameters | None, repeat: int,
@@ -171,11 +166,11 @@ def run_experiment(data: PreparedData, method: str, settings: RunSettings, meter
                     model.fit(data.X_train, data.y_train)
                     end = time.time()
             measurement = window.measurement.to_dict()
-            info = model_info(model)
+            train_info = model_info(model)  # predicting changes none of it: the inference phase reuses it
             write_json_atomic(train.path / "measurement.json", measurement)
             write_json_atomic(train.path / "results.json", {
                 "start": start, "end": end, "duration": end - start, "history": _history(model),
-                "model": info,
+                "model": train_info,
             })
             log.info("training took %.3f s", end - start)
         except Exception as exc:  # noqa: BLE001 - one failing run must not stop the sweep
@@ -201,8 +196,8 @@ def run_experiment(data: PreparedData, method: str, settings: RunSettings, meter
             measurement = window.measurement.to_dict()
             metrics = quality_metrics(model, data.X_test, data.y_test, y_pred, settings.average)
             top5_source = metrics.pop("top_5_scores")
-            info = model_info(model)
-            info["flops_measured"] = measure_flops(lambda: model.predict(data.X_test), data.X_test.shape[0])
+            info = dict(train_info,
+                        flops_measured=measure_flops(lambda: model.predict(data.X_test), data.X_test.shape[0]))
             write_json_atomic(infer.path / "measurement.json", measurement)
             write_json_atomic(infer.path / "results.json", {
                 "metrics": metrics, "average": settings.average, "top_5_scores": top5_source,
@@ -243,6 +238,17 @@ def run_sweep(pairs: Iterable[tuple[str, str]], settings: RunSettings, meter: An
     outcomes: list[RunOutcome] = []
     total = len(pairs) * settings.repeats
     with tqdm(total=total, disable=not progress, unit="run", desc="experiments") as bar:
+
+        def record(outcome: RunOutcome) -> None:
+            outcomes.append(outcome)
+            if on_outcome:
+                on_outcome(outcome)
+            bar.update(1)
+
+        def fail_all(dataset: str, method: str, exc: BaseException) -> None:
+            for repeat in range(settings.repeats):
+                record(_failed_train_folder(settings, dataset, method, repeat, exc, context))
+
         for dataset, methods in by_dataset.items():
             bar.set_description(f"{dataset}: loading")
             try:
@@ -251,29 +257,15 @@ def run_sweep(pairs: Iterable[tuple[str, str]], settings: RunSettings, meter: An
                 data = prepare(loaded, seed=settings.seed, test_size=settings.test_size)
             except Exception as exc:  # noqa: BLE001 - recorded per run, sweep continues
                 for method in methods:
-                    for repeat in range(settings.repeats):
-                        outcome = _failed_train_folder(settings, dataset, method, repeat, exc, context)
-                        outcomes.append(outcome)
-                        if on_outcome:
-                            on_outcome(outcome)
-                        bar.update(1)
+                    fail_all(dataset, method, exc)
                 continue
             for method in methods:
                 try:
                     hp = find_hyperparameters(data.dataset, method, settings.hyperparameters)
                 except ExperimentError as exc:
-                    for repeat in range(settings.repeats):
-                        outcome = _failed_train_folder(settings, data.dataset, method, repeat, exc, context)
-                        outcomes.append(outcome)
-                        if on_outcome:
-                            on_outcome(outcome)
-                        bar.update(1)
+                    fail_all(data.dataset, method, exc)
                     continue
                 for repeat in range(settings.repeats):
                     bar.set_description(f"{dataset}: {method}")
-                    outcome = run_experiment(data, method, settings, meter, repeat, hp, context)
-                    outcomes.append(outcome)
-                    if on_outcome:
-                        on_outcome(outcome)
-                    bar.update(1)
+                    record(run_experiment(data, method, settings, meter, repeat, hp, context))
     return outcomes

@@ -6,6 +6,7 @@ import argparse
 from typing import Any
 
 MONITORS = ("auto", "rapl", "nvml", "pyrapl", "codecarbon", "estimate")
+MONITOR_DESTS = ("monitor", "cpu_tdp", "idle_seconds", "country", "pue")  # what add_monitor_arguments adds
 
 
 def parse_monitor(value: str) -> str:
