@@ -14,19 +14,20 @@ from typing import Any
 
 
 @lru_cache(maxsize=None)
-def _table(name: str) -> dict[str, dict[str, Any]]:
+def package_table(name: str) -> dict[str, Any]:
+    """A JSON table of ``mlee/data`` (read once), without its ``_``-prefixed comment keys."""
     text = resources.files("mlee.data").joinpath(name).read_text(encoding="utf-8")
     return {k: v for k, v in json.loads(text).items() if not k.startswith("_")}
 
 
 def datasets() -> dict[str, dict[str, Any]]:
     """Dataset key -> entry (``display``, ``source``, ``rows``, ``features``, ``classes``)."""
-    return _table("datasets.json")
+    return package_table("datasets.json")
 
 
 def methods() -> dict[str, dict[str, Any]]:
     """Method full name -> entry (``short``, ``estimator``, ``doc_url``)."""
-    return _table("methods.json")
+    return package_table("methods.json")
 
 
 def dataset_display(key: str) -> str:

@@ -110,13 +110,6 @@ def scoped_entries(data: Any, source: str, holds: str) -> Iterator[tuple[str, An
         yield str(key), value
 
 
-def metrics_for_task(task: str) -> tuple[Metric, ...]:
-    """All metrics that apply to a task (the general ones plus that task's energy and time)."""
-    if task not in TASKS:
-        raise ValueError(f"unknown task {task!r}; use one of {', '.join(TASKS)}")
-    return METRICS
-
-
 def rating_letter(rating: int | float | None) -> str:
     """``0 -> "A"`` ... ``4 -> "E"``; a missing rating gives ``"n.a."``."""
     if rating is None or rating != rating:  # NaN check without numpy

@@ -46,21 +46,18 @@ def format_number(value: float, digits: int = 3) -> str:
 
 
 def _prefixed(value: float, unit: str, digits: int) -> str:
-    for factor, prefix in _SI:
-        # Decide on the rounded value so that 999,999 becomes "1 M", not "1000 k".
-        if abs(round_sig(value, digits)) >= factor:
-            return f"{format_number(value / factor, digits)} {prefix}{unit}".rstrip()
-    return f"{format_number(value, digits)} {unit}".rstrip()
+    """SI prefix (k, M, G, T) before ``unit``; no trailing space when ``unit`` is empty."""
+    return _scaled(value, digits, tuple((factor, prefix + unit) for factor, prefix in _SI) + ((0.0, unit),)).rstrip()
 
 
 def _scaled(value: float, digits: int, steps: tuple[tuple[float, str], ...]) -> str:
-    """Pick the largest step (factor, unit) whose factor the rounded value reaches; the last is the fallback."""
+    """Pick the largest step (factor, unit) whose factor the rounded value reaches (deciding on the rounded value,
+    999,999 becomes "1 M", not "1000 k"). The last step has factor 0: the catch-all for zero and tiny values,
+    shown in the base unit."""
     for factor, unit in steps:
         if abs(round_sig(value, digits)) >= factor:
-            # A factor of 0 marks the catch-all step (zero and tiny values): show in the base unit.
             return f"{format_number(value / (factor or 1.0), digits)} {unit}"
-    factor, unit = steps[-1]
-    return f"{format_number(value / (factor or 1.0), digits)} {unit}"
+    raise AssertionError("the last step (factor 0) always matches")  # pragma: no cover
 
 
 def format_energy(joules: float, digits: int = 3) -> str:
@@ -116,7 +113,3 @@ def format_value(value: float, unit: str, digits: int = 3) -> str:
         return format_count(value, digits)
     raise ValueError(f"unknown unit {unit!r}; expected one of J, s, B, %, FLOP, #")
 
-
-def format_index(index: float, digits: int = 3) -> str:
-    """A dimensionless index (value relative to the reference model)."""
-    return format_number(index, digits)

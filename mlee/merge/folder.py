@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from mlee.results import jsonio
+from mlee.results.loader import train_folder_name
 
 FOLDER_PATTERN = re.compile(r"^(train|infer)_\d{4}(_\d{2}){5}(_\d+)?$")
 JSON_FILES = ("config.json", "execution_platform.json", "results.json", "measurement.json")
@@ -43,8 +44,7 @@ class ExperimentFolder:
     @property
     def train_name(self) -> str | None:
         """Folder name of the training run of an inference folder (from ``config.train_logdir``)."""
-        logdir = self.config.get("train_logdir")
-        return os.path.basename(str(logdir).rstrip("/\\")) if logdir else None
+        return train_folder_name(self.config)
 
 
 def folder_kind(name: str) -> str | None:
@@ -68,10 +68,6 @@ def scan_folder(path: str | os.PathLike) -> tuple[str, frozenset[str]]:
     entries.sort()
     return hashlib.sha1("|".join(entries).encode("utf-8")).hexdigest()[:16], frozenset(names)
 
-
-def folder_signature(path: str | os.PathLike) -> str:
-    """Hash of (name, size, mtime) of every file directly in the folder (see :func:`scan_folder`)."""
-    return scan_folder(path)[0]
 
 
 def _load_json(path: Path, folder: str) -> Any:

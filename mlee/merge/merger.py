@@ -168,7 +168,7 @@ def merge_directory(directory: str | os.PathLike = "logs/sklearn",
         if name not in train_cache:
             path = source / name
             try:
-                train_cache[name] = train_record(read_folder(path)) if path.is_dir() else None
+                train_cache[name] = train_record(read_folder(path, scan(path)[1])) if path.is_dir() else None
             except FolderError:
                 train_cache[name] = None
         return train_cache[name]

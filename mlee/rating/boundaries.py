@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from mlee.atomic import write_json_atomic
-from mlee.metrics import METRICS, get_metric, scoped_entries
+from mlee.metrics import METRICS, TASKS, get_metric, scoped_entries
 from mlee.results import jsonio
 
 Boundaries = dict[str, tuple[float, float, float, float]]
@@ -72,7 +72,7 @@ def compute_boundaries(rated: pd.DataFrame, quantiles: Iterable[float] = DEFAULT
             continue
         values = rated[column].to_numpy(dtype="float64")
         if metric.per_task:
-            scopes = [(t, tasks == t) for t in ("inference", "training")]
+            scopes = [(t, tasks == t) for t in TASKS]
         else:
             mask = tasks == "inference"
             scopes = [("general", mask if mask.any() else np.ones(len(values), bool))]

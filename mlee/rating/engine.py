@@ -105,7 +105,7 @@ def rate(table: pd.DataFrame, settings: RatingSettings | None = None) -> pd.Data
         raise ValueError(f"rate needs the table of mlee.results.aggregate_runs; columns missing: "
                          f"{', '.join(missing)}")
     warnings: list[str] = list(table.attrs.get("warnings", []))
-    rated = table.reset_index(drop=True).copy()
+    rated = table.reset_index(drop=True)
     n = len(rated)
     ref_pos, fallback = _reference_positions(rated, settings, warnings) if n else (
         np.zeros(0, dtype=np.int64), np.zeros(0, dtype=bool))

@@ -11,23 +11,16 @@ import dataclasses
 import hashlib
 import json
 from dataclasses import dataclass, field
-from functools import lru_cache
-from importlib import resources
 from types import MappingProxyType
 from typing import Any, Mapping
 
+from mlee.catalog import package_table
 from mlee.rating.boundaries import validate_boundaries
 from mlee.rating.compound import check_mode
 from mlee.rating.references import validate_references
 from mlee.rating.weights import validate_weights
-from mlee.results import jsonio
 
 DEFAULT_MODE = "optimistic median"
-
-
-@lru_cache(maxsize=None)
-def _package_json(name: str) -> Any:
-    return jsonio.loads(resources.files("mlee.data").joinpath(name).read_bytes())
 
 
 @dataclass(frozen=True)
@@ -57,8 +50,8 @@ class RatingSettings:
     @classmethod
     def default(cls) -> "RatingSettings":
         """The package defaults: published boundaries and weights, bundled references, optimistic median."""
-        return cls(boundaries=_package_json("boundaries.json"), weights=_package_json("weighting.json"),
-                   references=_package_json("references.json"), mode=DEFAULT_MODE)
+        return cls(boundaries=package_table("boundaries.json"), weights=package_table("weighting.json"),
+                   references=package_table("references.json"), mode=DEFAULT_MODE)
 
     def replace(self, **changes: Any) -> "RatingSettings":
         """A validated copy with ``changes`` (any of boundaries, weights, references, mode) applied."""
@@ -73,7 +66,11 @@ class RatingSettings:
 
     def fingerprint(self) -> str:
         """First 8 hex digits of the SHA-256 of the canonical JSON of boundaries and weights."""
-        return settings_fingerprint(self.boundaries, self.weights)
+        cached = self.__dict__.get("_fingerprint")
+        if cached is None:  # computed once: the settings are immutable, and summaries ask for it per model
+            cached = settings_fingerprint(self.boundaries, self.weights)
+            object.__setattr__(self, "_fingerprint", cached)
+        return cached
 
     def weight(self, scoped_key: str) -> float:
         """Weight of a scoped metric key (0.0 when not given)."""

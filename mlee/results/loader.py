@@ -39,10 +39,6 @@ QUALITY_FIELDS: dict[str, str] = {
 MODEL_FIELDS: dict[str, str] = {"params": "parameters", "flops": "flops", "fsize": "fsize"}
 
 METRIC_KEYS: tuple[str, ...] = tuple(m.key for m in METRICS)
-ID_COLUMNS: tuple[str, ...] = ("dataset", "task", "environment", "model", "run", "run_id", "file")
-EXTRA_COLUMNS: tuple[str, ...] = ("energy_estimated", "energy_sources", "n_test_samples")
-RUN_COLUMNS: tuple[str, ...] = (ID_COLUMNS + METRIC_KEYS + EXTRA_COLUMNS
-                                + tuple(f"{k}_unit" for k in METRIC_KEYS))
 
 
 class ResultFileError(ValueError):
@@ -118,13 +114,18 @@ def _duration(phase: dict[str, Any]) -> float:
     return value if value == value and value >= 0 else math.nan
 
 
+def _fill_phase(row: _Row, phase: dict[str, Any]) -> None:
+    """Set ``row``'s running time and energy (with provenance) from one phase (training or validation)."""
+    row.values["time"] = _duration(phase)
+    energy = phase_energy(phase)
+    row.values["power_draw"] = energy.energy_j
+    row.energy_estimated, row.energy_sources = energy.estimated, energy.sources
+
+
 def _with_training_values(row: _Row, training: dict[str, Any]) -> _Row:
     """``row`` with the model values, running time and energy of a training record filled in."""
     row.values = _model_values(training["results"])
-    row.values["time"] = _duration(training)
-    energy = phase_energy(training)
-    row.values["power_draw"] = energy.energy_j
-    row.energy_estimated, row.energy_sources = energy.estimated, energy.sources
+    _fill_phase(row, training)
     return row
 
 
@@ -162,19 +163,20 @@ def _infer_row(data: dict[str, Any], path: str, env_cache: dict[Any, str]) -> tu
     if training is not None and all(v != v for v in row.values.values()):
         row.values = _model_values(training.get("results"))
     row.values.update(_quality(results))
-    row.values["time"] = _duration(validation)
-    energy = phase_energy(validation)
-    row.values["power_draw"] = energy.energy_j
-    row.energy_estimated, row.energy_sources = energy.estimated, energy.sources
+    _fill_phase(row, validation)
     row.n_test_samples = _n_test(results)
     train_name = None
     if training is not None and training.get("directory_name"):
         train_name = str(training["directory_name"])
     else:
-        logdir = _get(data, "config", "train_logdir")
-        if logdir:
-            train_name = os.path.basename(str(logdir).rstrip("/\\"))
+        train_name = train_folder_name(data.get("config"))
     return row, train_name
+
+
+def train_folder_name(config: Any) -> str | None:
+    """Folder name of the training run an inference config points to (``train_logdir``), None if none."""
+    logdir = config.get("train_logdir") if isinstance(config, dict) else None
+    return os.path.basename(str(logdir).rstrip("/\\")) if logdir else None
 
 
 def result_files(directory: str | os.PathLike) -> list[str]:
