@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 TASKS: tuple[str, ...] = ("inference", "training")
+TASK_DISPLAY: dict[str, str] = {"inference": "Inference", "training": "Training"}
 GROUPS: tuple[str, ...] = ("Quality", "Resources", "Complexity")
 RATING_LETTERS: tuple[str, ...] = ("A", "B", "C", "D", "E")
 

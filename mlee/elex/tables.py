@@ -9,10 +9,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from mlee.metrics import METRICS, RATING_COLOURS, rating_letter
+from mlee.metrics import METRICS, RATING_COLOURS, TASK_DISPLAY, rating_letter
 from mlee.units import MISSING, format_number, format_value
 
-TASK_DISPLAY = {"inference": "Inference", "training": "Training"}
 
 
 def info_rows(summary: Any) -> list[tuple[str, str]]:

@@ -18,7 +18,7 @@ from pathlib import Path
 
 from mlee.atomic import write_bytes_atomic
 from mlee.label.content import label_content
-from mlee.label.drawing import HEIGHT, WIDTH, label_drawing
+from mlee.label.drawing import HEIGHT, WIDTH, content_drawing, label_drawing
 from mlee.label.render import FORMATS, check_format, render_drawing
 from mlee.rating.summary import ModelSummary
 
@@ -36,10 +36,8 @@ def render_label(summary: ModelSummary, fmt: str = "pdf", issue_date: datetime.d
     if not isinstance(summary, ModelSummary):
         raise TypeError(f"render_label needs a mlee.rating.summary.ModelSummary, got {type(summary).__name__}; "
                         f"build one with mlee.rating.summarise(...)")
-    date = issue_date or datetime.date.today()
-    drawing = label_drawing(summary, date)
-    title = label_content(summary, date).title
-    return render_drawing(drawing, fmt, title=title)
+    content = label_content(summary, issue_date or datetime.date.today())
+    return render_drawing(content_drawing(content), fmt, title=content.title)
 
 
 def write_label(summary: ModelSummary, path: str | os.PathLike, fmt: str | None = None,

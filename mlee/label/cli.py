@@ -60,7 +60,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--output", type=Path, default=None,
                         help="label file to write (default: <dataset>_<task>_<model>.<format> in the current "
                              f"folder); with --all the folder to write into (default: {DEFAULT_ALL_DIRECTORY})")
-    parser.add_argument("--issue-date", type=_date, default=None,
+    parser.add_argument("--issue-date", type=iso_date, default=None,
                         help="date printed on the label, YYYY-MM-DD (default: today); fix it for reproducible files")
     mode = parser.add_mutually_exclusive_group()
     mode.add_argument("--all", action="store_true",
@@ -71,7 +71,8 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _date(text: str) -> datetime.date:
+def iso_date(text: str) -> datetime.date:
+    """``--issue-date`` values: a date written YYYY-MM-DD (argparse type)."""
     try:
         return datetime.date.fromisoformat(text)
     except ValueError:
@@ -148,6 +149,7 @@ def _summary(rated: pd.DataFrame, row: pd.Series, settings) -> ModelSummary:
 
 def run(args: argparse.Namespace, out: TextIO | None = None) -> int:
     """Carry out the parsed command line, reporting to ``out`` (default: the current stdout); returns the exit status."""
+    from mlee.rating import summaries
     from mlee.rating.options import settings_from_options
 
     out = out or sys.stdout
@@ -165,8 +167,7 @@ def run(args: argparse.Namespace, out: TextIO | None = None) -> int:
             raise LabelCliError(f"--output {str(target)!r} is a file; with --all it must be a folder")
         with_env = rows["environment"].nunique() > 1
         written = 0
-        for _, row in tqdm(list(rows.iterrows()), desc="labels", unit="label", disable=len(rows) < 10):
-            summary = _summary(rated, row, settings)
+        for summary in tqdm(summaries(rows, settings), desc="labels", unit="label", disable=len(rows) < 10):
             write_label(summary, target / label_filename(summary, fmt, with_env), fmt, args.issue_date)
             written += 1
         print(f"wrote {written} {fmt.upper()} label(s) to {target}", file=out)

@@ -12,11 +12,10 @@ import math
 from dataclasses import dataclass, field
 
 from mlee.catalog import method_doc_url
-from mlee.metrics import get_metric, rating_letter
+from mlee.metrics import TASK_DISPLAY, get_metric, rating_letter
 from mlee.rating.summary import MetricSummary, ModelSummary
 from mlee.units import MISSING, format_count, format_duration, format_energy, format_percent, is_missing
 
-TASK_DISPLAY = {"inference": "Inference", "training": "Training"}
 
 
 @dataclass(frozen=True)
@@ -103,10 +102,10 @@ def _tile_rating(lines: tuple[TileLine, ...]) -> int | None:
 def _resource_tile(summary: ModelSummary, key: str, kind: str, title: str, formatter) -> Tile:
     metric = _metric(summary, key)
     total = _value(metric)
-    lines = [TileLine("Total", formatter(total) if total is not None else MISSING, _rating(metric), True)]
+    lines = [TileLine("Total", formatter(total), _rating(metric), True)]
     if summary.task == "inference":
         per_sample = _per_sample(total, summary.n_test_samples)
-        lines.append(TileLine("Per sample", formatter(per_sample) if per_sample is not None else MISSING))
+        lines.append(TileLine("Per sample", formatter(per_sample)))
     tile_lines = tuple(lines)
     return Tile(kind, title, tile_lines, _tile_rating(tile_lines))
 

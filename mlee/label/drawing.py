@@ -203,7 +203,11 @@ def _footer(g: _Shapes, content: LabelContent, top: float) -> None:
 def label_drawing(summary: ModelSummary, issue_date: datetime.date | None = None) -> Drawing:
     """The energy label of ``summary`` as a reportlab Drawing of A6 size (points); ``issue_date``
     defaults to today."""
-    content = label_content(summary, issue_date or datetime.date.today())
+    return content_drawing(label_content(summary, issue_date or datetime.date.today()))
+
+
+def content_drawing(content: LabelContent) -> Drawing:
+    """The label drawing of already laid-out ``content`` (A6, points)."""
     g = _Shapes()
     g.add(Rect(4, 4, WIDTH - 8, HEIGHT - 8, rx=6, ry=6, fillColor=colors.white, strokeColor=DARK, strokeWidth=0.8))
     _header(g, content)

@@ -128,10 +128,10 @@ def mlee_mark(x: float, y: float, size: float) -> list[Shape]:
     bar_h = 0.11 * size
     gap = 0.045 * size
     top = y + size - 0.17 * size
-    for i, colour in enumerate(RATING_COLOURS):
+    for i in range(len(RATING_COLOURS)):
         width = (0.32 + 0.1 * i) * size
         by = top - i * (bar_h + gap) - bar_h
         bx = x + 0.14 * size
         g.append(Polygon([bx, by, bx + width, by, bx + width + bar_h / 2, by + bar_h / 2, bx + width, by + bar_h,
-                       bx, by + bar_h], fillColor=colors.HexColor(colour), strokeColor=None))
+                       bx, by + bar_h], fillColor=rating_colour(i), strokeColor=None))
     return g

@@ -3,23 +3,16 @@
 from __future__ import annotations
 
 import argparse
-import datetime
 import logging
 import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
 
+from mlee.label.cli import iso_date
 from mlee.rating.options import add_rating_arguments
 
 REPOSITORY = Path(__file__).resolve().parents[2]
-
-
-def _date(text: str) -> datetime.date:
-    try:
-        return datetime.date.fromisoformat(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a date; write it as YYYY-MM-DD") from None
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -40,7 +33,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_rating_arguments(parser)
     parser.add_argument("--output", type=Path, default=Path("paper_results"),
                         help="output folder (default: paper_results/)")
-    parser.add_argument("--issue-date", type=_date, default=None,
+    parser.add_argument("--issue-date", type=iso_date, default=None,
                         help="date printed on the labels, YYYY-MM-DD (default: today)")
     parser.add_argument("--png", action="store_true", help="also write a PNG of every figure")
     parser.add_argument("-v", "--verbose", action="store_true", help="log progress details")

@@ -117,7 +117,7 @@ def generate(options: PaperOptions) -> PaperResult:
     environment, dataset or rating mode.
     """
     from mlee.label import write_label
-    from mlee.rating import rate, summarise
+    from mlee.rating import rate, summaries
     from mlee.rating.options import settings_from_options
     from mlee.results import aggregate_runs, load_results
 
@@ -152,7 +152,8 @@ def generate(options: PaperOptions) -> PaperResult:
 
     steps = tqdm(total=6, desc="paper results", unit="step", disable=None)
 
-    best = best_models(rated, environment)
+    sizes = dataset_sizes(rows)  # reads a result file per dataset: once for the table and the distributions
+    best = best_models(rated, environment, sizes)
     note([write_text_atomic(out / "table_best_models.tex", best_models_tex(best, context))],
          "best model per dataset (largest dataset first)")
     note([write_text_atomic(out / "table_weights.tex", weights_tex(settings.weights, context))],
@@ -172,16 +173,13 @@ def generate(options: PaperOptions) -> PaperResult:
          f"inference energy index vs F1 index of {dataset}")
     steps.update()
 
-    for model in chosen["model"]:
-        summary = summarise(rated, settings, dataset=dataset, task="inference", environment=environment,
-                            model=model)
-        path = write_label(summary, out / f"label {_safe_name(str(model))}.pdf", fmt="pdf",
+    for summary in summaries(chosen, settings):
+        path = write_label(summary, out / f"label {_safe_name(summary.model)}.pdf", fmt="pdf",
                            issue_date=options.issue_date)
-        note([Path(path)], f"energy label of {model} on {dataset}")
+        note([Path(path)], f"energy label of {summary.model} on {dataset}")
     steps.update()
 
-    ordered = datasets_by_size(rows)
-    sizes = dataset_sizes(rows)
+    ordered = datasets_by_size(rows, sizes)
     for position, name in enumerate(ordered):
         group = rows[rows["dataset"] == name]
         fig = figures.rating_distribution_figure(list(group["compound_rating"]),

@@ -95,9 +95,11 @@ def dataset_sizes(rows: pd.DataFrame) -> dict[str, int | None]:
     return sizes
 
 
-def datasets_by_size(rows: pd.DataFrame) -> list[str]:
-    """Datasets of ``rows`` ordered by size, largest first (ties and unknown sizes: by display name)."""
-    sizes = dataset_sizes(rows)
+def datasets_by_size(rows: pd.DataFrame, sizes: dict[str, int | None] | None = None) -> list[str]:
+    """Datasets of ``rows`` ordered by size, largest first (ties and unknown sizes: by display name).
+
+    ``sizes``: :func:`dataset_sizes` of ``rows`` if the caller has it already (it reads result files)."""
+    sizes = dataset_sizes(rows) if sizes is None else sizes
     display = dict(zip(rows["dataset"], rows["dataset_display"]))
     return sorted(sizes, key=lambda d: (-(sizes[d] if sizes[d] is not None else -1), str(display.get(d, d))))
 
@@ -118,16 +120,17 @@ def best_model(rows: pd.DataFrame) -> pd.Series | None:
     return best.iloc[order[0]]
 
 
-def best_models(rated: pd.DataFrame, environment: str) -> pd.DataFrame:
+def best_models(rated: pd.DataFrame, environment: str,
+                sizes: dict[str, int | None] | None = None) -> pd.DataFrame:
     """One row per dataset (largest dataset first): the best model of each, see :func:`best_model`.
 
     Adds the column ``dataset_size`` (training + test rows). Datasets without any compound rating are
-    left out with a warning.
+    left out with a warning. ``sizes``: :func:`dataset_sizes` of the environment's inference rows, if known.
     """
     rows = inference_rows(rated, environment)
-    sizes = dataset_sizes(rows)
+    sizes = dataset_sizes(rows) if sizes is None else sizes
     chosen = []
-    for dataset in datasets_by_size(rows):
+    for dataset in datasets_by_size(rows, sizes):
         row = best_model(rows[rows["dataset"] == dataset])
         if row is None:
             log.warning("dataset %s has no compound rating in %s; left out of the best-model table",
