@@ -21,7 +21,6 @@ import argparse
 import copy
 import json
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
@@ -33,14 +32,10 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "tests"))  # the browser tests' server and driver helpers
 PUBLISHED = ROOT.parent / "shared" / "reference" / "published-results"
-CHROMEDRIVER = "/usr/bin/chromedriver"
 
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+from elex_support import CHROMEDRIVER, free_port, make_driver  # noqa: E402
 
 
 def get(url: str) -> bytes:
@@ -83,16 +78,7 @@ def make_large(published: Path, target: Path, n_files: int) -> Path:
 
 def browser() -> Any:
     """Headless chromium (system chromedriver) or None when it is not installed."""
-    if not Path(CHROMEDRIVER).exists():
-        return None
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-
-    options = webdriver.ChromeOptions()
-    for arg in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                "--disable-background-networking", "--no-first-run", "--window-size=1280,800"):
-        options.add_argument(arg)
-    return webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
+    return make_driver(Path(tempfile.gettempdir())) if Path(CHROMEDRIVER).exists() else None
 
 
 def start_and_load(directory: Path, driver: Any = None) -> tuple[subprocess.Popen, str, float, float, float | None]:

@@ -22,13 +22,14 @@ from mlee.elex import downloads  # noqa: E402
 from mlee.elex.callbacks import zone_compound  # noqa: E402
 from mlee.elex.controls import SettingError, merge_controls, slider_state, thresholds_from_slider  # noqa: E402
 from mlee.elex.data import ExplorerData  # noqa: E402
-from mlee.elex.figures import (axis_values, rating_bars_figure, rating_of, scatter_figure,  # noqa: E402
+from mlee.elex.figures import (axis_values, rating_bars_figure, scatter_figure,  # noqa: E402
                                short_environment, zone_intervals)
 from mlee.elex.state import (View, default_settings_store, parse_view, settings_from_store,  # noqa: E402
                              settings_to_store, store_key)
 from mlee.elex.tables import info_rows, metric_rows  # noqa: E402
 from mlee.elex.uploads import MAX_UPLOAD_BYTES, UploadError, parse_upload  # noqa: E402
 from mlee.metrics import METRICS, METRICS_BY_KEY, RATING_COLOURS, TASKS  # noqa: E402
+from mlee.rating import rating_from_index  # noqa: E402
 
 
 @pytest.fixture(scope="module")
@@ -84,7 +85,7 @@ def test_zone_geometry_matches_the_engine_ratings(data, store):
                 rating, index = row[f"{metric.key}_rating"], row[f"{metric.key}_index"]
                 if pd.isna(rating) or pd.isna(index):
                     continue
-                assert rating_of(float(index), thresholds) == int(rating), (metric.key, row["model"])
+                assert rating_from_index(float(index), thresholds) == int(rating), (metric.key, row["model"])
                 lo, hi = zone_intervals(metric, thresholds, "index", None)[int(rating)]
                 assert lo < index <= hi or (index == hi == math.inf)
                 ref = rated[(rated["dataset"] == row["dataset"]) & (rated["task"] == task)

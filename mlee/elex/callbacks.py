@@ -4,7 +4,6 @@ store, control values, URL): the server keeps no per-user state, so sessions can
 
 from __future__ import annotations
 
-import base64
 import copy
 import logging
 from typing import Any
@@ -12,7 +11,6 @@ from typing import Any
 import pandas as pd
 from dash import Dash, Input, Output, State, ctx, dcc, no_update
 
-from mlee.catalog import method_doc_url
 from mlee.elex import downloads
 from mlee.elex.data import ExplorerData
 from mlee.elex.figures import rating_bars_figure, scatter_figure, short_environment
@@ -35,16 +33,15 @@ def zone_compound(mode: str) -> Any:
     return compound
 
 
-def label_svg_src(summary: Any) -> tuple[str | None, str]:
+def label_svg_src(data: ExplorerData, store: dict[str, Any], summary: Any) -> tuple[str | None, str]:
     """(data URL of the label SVG or None, note for the page)."""
     try:
-        from mlee.label import render_label
+        src = data.label_src(store, summary)
     except ImportError as error:  # the label package is optional for browsing tables
         log.warning("label unavailable: %s", error)
         return None, "Label unavailable: the label package could not be imported."
-    svg = render_label(summary, fmt="svg")
     note = "Energy estimated, not measured (see the label)." if summary.energy_estimated else ""
-    return "data:image/svg+xml;base64," + base64.b64encode(svg).decode("ascii"), note
+    return src, note
 
 
 def view_rows(rated: pd.DataFrame, dataset: str, task: str, environments: list[str] | None) -> pd.DataFrame:
@@ -56,7 +53,7 @@ def view_rows(rated: pd.DataFrame, dataset: str, task: str, environments: list[s
 
 
 def _metric_indices(rated: pd.DataFrame, dataset: str, task: str, metric: str) -> list[float]:
-    rows = rated[(rated["dataset"] == dataset) & (rated["task"] == task)]
+    rows = view_rows(rated, dataset, task, None)
     return pd.to_numeric(rows[f"{metric}_index"], errors="coerce").dropna().astype(float).tolist()
 
 
@@ -193,7 +190,7 @@ def register_callbacks(app: Dash, data: ExplorerData, default_view: View, defaul
         reference = reference or store.get("references", {}).get(dataset)
         scatter = scatter_figure(
             rows, x, y, scale or "index", task, store.get("boundaries", {}), store.get("weights", {}),
-            zone_compound(store.get("mode", "optimistic median")), data.environments, theme or "light",
+            zone_compound(store.get("mode", default_store["mode"])), data.environments, theme or "light",
             reference_model=reference, reference_environment=shown_envs[0] if shown_envs else None,
             uirevision=f"{dataset}|{task}|{x}|{y}|{scale}")
         bars = rating_bars_figure(rows, data.environments, theme or "light")
@@ -219,10 +216,10 @@ def register_callbacks(app: Dash, data: ExplorerData, default_view: View, defaul
             return None, "details-body hidden", "hint", None, None, None, "", "#", "Method documentation"
         selection = {"dataset": dataset, "task": task, "environment": selection["environment"],
                      "model": selection["model"]}
-        summary = data.summary(store or default_store, dataset, task, selection["environment"],
-                               selection["model"])
-        src, note = label_svg_src(summary)
-        doc = summary.doc_url or method_doc_url(summary.model)
+        store = store or default_store
+        summary = data.summary(store, dataset, task, selection["environment"], selection["model"])
+        src, note = label_svg_src(data, store, summary)
+        doc = summary.doc_url
         return (selection, "details-body", "hint hidden", info_table(summary), metrics_table(summary), src,
                 note, doc, f"{summary.model}: scikit-learn documentation")
 

@@ -8,6 +8,8 @@ same settings are rated only once.
 
 from __future__ import annotations
 
+import base64
+import datetime
 import json
 import logging
 import threading
@@ -69,6 +71,7 @@ class ExplorerData:
         self.environments: list[str] = sorted(self.table["environment"].astype(str).unique())
         self._rated = _LRU(32)
         self._summaries = _LRU(512)
+        self._labels = _LRU(512)
 
     @classmethod
     def load(cls, directory: str | Path) -> "ExplorerData":
@@ -121,18 +124,29 @@ class ExplorerData:
                                                           dataset=dataset, task=task,
                                                           environment=environment, model=model))
 
+    def label_src(self, store: dict[str, Any] | None, summary: Any) -> str:
+        """``data:`` URL of the label SVG of ``summary`` (cached per settings, model and issue date: hovering a
+        point again does not draw its label again)."""
+        from mlee.label import render_label
+
+        today = datetime.date.today()
+        key = (store_key(store), summary.dataset, summary.task, summary.environment, summary.model, today)
+        return self._labels.get(key, lambda: "data:image/svg+xml;base64," + base64.b64encode(
+            render_label(summary, fmt="svg", issue_date=today)).decode("ascii"))
+
+    def _rows(self, dataset: str, task: str, environment: str, model: str) -> pd.DataFrame:
+        t = self.table
+        return t[(t["dataset"] == dataset) & (t["task"] == task) & (t["environment"] == environment)
+                 & (t["model"] == model)]
+
     def has_row(self, dataset: str, task: str, environment: str, model: str) -> bool:
         """True when the table has a row for this model."""
-        t = self.table
-        return bool(((t["dataset"] == dataset) & (t["task"] == task) & (t["environment"] == environment)
-                     & (t["model"] == model)).any())
+        return not self._rows(dataset, task, environment, model).empty
 
     # ----------------------------------------------------------------------------------------- logs
     def logs(self, dataset: str, task: str, environment: str, model: str) -> list[dict[str, Any]]:
         """The full merged result files of every run of one model, as parsed JSON, in file order."""
-        t = self.table
-        rows = t[(t["dataset"] == dataset) & (t["task"] == task) & (t["environment"] == environment)
-                 & (t["model"] == model)]
+        rows = self._rows(dataset, task, environment, model)
         if rows.empty:
             raise KeyError(f"no results for {model!r} on {dataset!r} ({task}, {environment})")
         files = rows.iloc[0]["files"]

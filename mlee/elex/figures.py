@@ -15,7 +15,7 @@ from typing import Any
 
 import pandas as pd
 
-from mlee.metrics import METRICS_BY_KEY, RATING_COLOURS, RATING_LETTERS, Metric
+from mlee.metrics import METRICS_BY_KEY, RATING_COLOURS, RATING_LETTERS, Metric, rating_letter
 from mlee.units import MISSING, format_number, format_value
 
 SYMBOLS: tuple[str, ...] = ("circle", "square", "diamond", "triangle-up", "pentagon", "star", "hexagon",
@@ -47,16 +47,6 @@ def short_environment(environment: str) -> str:
     text = re.sub(r"\s+CPU\s*@\s*[\d.]+\s*GHz", "", text)
     text = re.sub(r"\s+@\s*[\d.]+\s*GHz", "", text)
     return re.sub(r"\s{2,}", " ", text).strip()
-
-
-def rating_of(index: float, thresholds: Sequence[float]) -> int | None:
-    """Rating 0 (A) .. 4 (E) of an index against four descending thresholds: the rating engine's rule
-    (A above the first threshold, E at or below the last)."""
-    from mlee.rating import rating_from_index
-
-    if index is None or not math.isfinite(index):
-        return None
-    return rating_from_index(index, thresholds)
 
 
 def axis_values(rows: pd.DataFrame, metric: Metric, scale: str) -> pd.Series:
@@ -166,11 +156,8 @@ def _hover(row: Any, x: Metric, y: Metric) -> str:
         value = format_value(row[metric.key], metric.unit)
         index = row.get(f"{metric.key}_index")
         rating = row.get(f"{metric.key}_rating")
-        letter = RATING_LETTERS[int(rating)] if rating is not None and rating == rating else MISSING
-        parts.append(f"{metric.name}: {value} (index {format_number(index)}, {letter})")
-    compound = row.get("compound_rating")
-    parts.append("Compound rating: " + (RATING_LETTERS[int(compound)] if compound == compound and compound is not None
-                                        else MISSING))
+        parts.append(f"{metric.name}: {value} (index {format_number(index)}, {rating_letter(rating)})")
+    parts.append("Compound rating: " + rating_letter(row.get("compound_rating")))
     return "<br>".join(parts)
 
 

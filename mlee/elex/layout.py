@@ -1,7 +1,6 @@
 """The ELEx page: controls, plots, the selected model's tables and label, and the settings panel.
 
-Component ids are the page's interface to callbacks and browser tests; they are collected in
-:data:`IDS` for reference. Nothing here holds per-user data: the settings live in the ``settings``
+Component ids are the page's interface to callbacks and browser tests. Nothing here holds per-user data: the settings live in the ``settings``
 store of each page, the view in the URL.
 """
 
@@ -15,13 +14,8 @@ from mlee.elex.data import ExplorerData
 from mlee.elex.figures import short_environment
 from mlee.elex.state import View
 from mlee.elex.uploads import MAX_UPLOAD_BYTES
-from mlee.metrics import METRICS, TASKS
+from mlee.metrics import METRICS, TASK_DISPLAY, TASKS
 
-IDS = ("url", "settings", "selection", "theme", "dataset", "task", "environments", "x-metric", "y-metric",
-       "scale", "scatter", "bars", "details-info", "details-metrics", "label-img", "label-modal",
-       "label-modal-img", "doc-link", "mode", "reference", "weight-x", "weight-y", "boundary-x",
-       "boundary-y", "boundary-x-text", "boundary-y-text", "compute-boundaries", "reset-settings",
-       "upload-boundaries", "upload-weights", "settings-message", "download", "theme-toggle")
 
 GRAPH_CONFIG = {"displaylogo": False, "responsive": True,
                 "modeBarButtonsToRemove": ["select2d", "lasso2d", "autoScale2d"],
@@ -42,7 +36,7 @@ def controls(data: ExplorerData, view: View) -> html.Div:
     return html.Div(className="controls card", children=[
         _field("Dataset", dcc.Dropdown(id="dataset", options=[{"label": d, "value": k} for k, d in data.datasets],
                                        value=view.dataset, clearable=False), "w-dataset"),
-        _field("Task", dcc.RadioItems(id="task", options=[{"label": t.capitalize(), "value": t} for t in TASKS],
+        _field("Task", dcc.RadioItems(id="task", options=[{"label": TASK_DISPLAY[t], "value": t} for t in TASKS],
                                       value=view.task, inline=True, className="radio"), "w-task"),
         _field("Environments", dcc.Dropdown(
             id="environments", multi=True, clearable=False, value=envs,
