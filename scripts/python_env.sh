@@ -1,4 +1,6 @@
-# Sourced by quickstart.sh and .ci/run: pick a Python >= 3.10 and make sure mlee's requirements are installed.
+# Sourced by quickstart.sh and .ci/run: pick a Python >= 3.10 and make sure mlee's requirements are installed
+# (with MLEE_BACKENDS=1, as .ci/run sets it, also the optional backends: torch==2.13.0, then
+# requirements-backends.txt).
 # Inside an active virtual environment that one is used; otherwise ./.venv is created (with access to the
 # system's site-packages, so that already installed packages are reused) and used.
 if [ -z "${VIRTUAL_ENV:-}" ]; then
@@ -15,5 +17,13 @@ else
     PYTHON="${VIRTUAL_ENV}/bin/python"
 fi
 "$PYTHON" -m pip install -q --disable-pip-version-check -r requirements.txt "setuptools>=64" wheel
+if [ "${MLEE_BACKENDS:-0}" = 1 ]; then  # the optional backends (.ci/run sets this): torch pinned first
+    if ! "$PYTHON" -c 'import importlib.metadata as m, sys; v = tuple(int(p) for p in m.version("torch").split("+")[0].split(".")[:2]); sys.exit(not (2, 4) <= v < (3, 0))' 2>/dev/null; then
+        echo "installing torch==2.13.0 for the PyTorch backend ..." >&2
+        "$PYTHON" -m pip install -q --disable-pip-version-check "torch==2.13.0"
+    fi
+    echo "installing the optional backends (requirements-backends.txt) ..." >&2
+    "$PYTHON" -m pip install -q --disable-pip-version-check -r requirements-backends.txt
+fi
 "$PYTHON" -m pip install -q --disable-pip-version-check --no-deps --no-build-isolation -e . >/dev/null
 export PYTHON

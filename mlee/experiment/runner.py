@@ -43,6 +43,7 @@ class RunSettings:
     repeats: int = 1
     data_home: str | None = None
     backend: str = "sklearn"
+    device: str = "cpu"
     average: str = "macro"
     hyperparameters: str | None = None
     test_size: float = DEFAULT_TEST_SIZE
@@ -92,6 +93,7 @@ def _base_config(settings: RunSettings, dataset: str, method: str, hp: Hyperpara
         "test_size": settings.test_size,
         "backend": backend.name,
         "backend_version": backend.version(),
+        "device": settings.device,
         "timestamp": folder.timestamp,
         "run_id": run_id,
         "repeat": repeat,
@@ -131,6 +133,14 @@ def _history(model: Any) -> dict[str, Any]:
     return history
 
 
+def _provenance(calls: Any) -> dict[str, Any]:
+    """``{"backend_provenance": ...}`` from a backend trace (what ran accelerated), or nothing."""
+    record = calls.record() if calls is not None else None
+    if record is not None:
+        log.info("backend provenance: %s", record)
+    return {"backend_provenance": record} if record is not None else {}
+
+
 class _Context:
     """Platform description and package list, read once per sweep."""
 
@@ -150,6 +160,7 @@ def run_experiment(data: PreparedData, method: str, settings: RunSettings, meter
     if hp is None:
         hp = find_hyperparameters(data.dataset, method, settings.hyperparameters)
 
+    backend = get_backend(settings.backend)
     train = reserve_folder(settings.output_dir, "train")
     model = None
     with run_log(train.path / "logfile.txt"):
@@ -157,11 +168,12 @@ def run_experiment(data: PreparedData, method: str, settings: RunSettings, meter
         train_config = _base_config(settings, data.dataset, method, hp, repeat, run_id, train)
         _write_common(train, train_config, context.platform, context.requirements)
         try:
-            model = make_estimator(method, hp.params, seed=settings.seed + repeat, backend=settings.backend)
+            model = make_estimator(method, hp.params, seed=settings.seed + repeat, backend=settings.backend,
+                                   device=settings.device)
             log.info("hyperparameters from %s: %s", hp.source, hp.params)
             with warnings.catch_warnings():
                 warnings.simplefilter("always")
-                with meter.window() as window:
+                with backend.trace(method) as calls, meter.window() as window:
                     start = time.time()
                     model.fit(data.X_train, data.y_train)
                     end = time.time()
@@ -170,7 +182,7 @@ def run_experiment(data: PreparedData, method: str, settings: RunSettings, meter
             write_json_atomic(train.path / "measurement.json", measurement)
             write_json_atomic(train.path / "results.json", {
                 "start": start, "end": end, "duration": end - start, "history": _history(model),
-                "model": train_info,
+                "model": train_info, **_provenance(calls),
             })
             log.info("training took %.3f s", end - start)
         except Exception as exc:  # noqa: BLE001 - one failing run must not stop the sweep
@@ -189,7 +201,7 @@ def run_experiment(data: PreparedData, method: str, settings: RunSettings, meter
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("always")
-                with meter.window() as window:
+                with backend.trace(method) as calls, meter.window() as window:
                     start = time.time()
                     y_pred = model.predict(data.X_test)
                     end = time.time()
@@ -201,7 +213,7 @@ def run_experiment(data: PreparedData, method: str, settings: RunSettings, meter
             write_json_atomic(infer.path / "measurement.json", measurement)
             write_json_atomic(infer.path / "results.json", {
                 "metrics": metrics, "average": settings.average, "top_5_scores": top5_source,
-                "start": start, "end": end, "duration": end - start, "model": info,
+                "start": start, "end": end, "duration": end - start, "model": info, **_provenance(calls),
                 "data": {"shape": data.shapes(), "classes": data.n_classes,
                          "dropped_classes": [str(c) for c in data.dropped_classes]},
             })
