@@ -90,7 +90,8 @@ class _TorchClassifier(ClassifierMixin, BaseEstimator):
         sizes = self._layer_sizes(n_features, n_outputs)
         layers: list[Any] = []
         for i, (n_in, n_out) in enumerate(zip(sizes[:-1], sizes[1:])):
-            linear = nn.Linear(n_in, n_out, bias=self._bias())
+            with torch.random.fork_rng(devices=[]):  # nn.Linear's own initialisation draws from the global RNG
+                linear = nn.Linear(n_in, n_out, bias=self._bias())
             factor = 2.0 if self._hidden_activation() == "logistic" else 6.0
             bound = math.sqrt(factor / (n_in + n_out))
             with torch.no_grad():
