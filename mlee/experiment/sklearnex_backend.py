@@ -99,7 +99,8 @@ class _Collector(logging.Handler):
 @contextmanager
 def trace(accelerated_class: bool) -> Iterator[CallTrace]:
     """Collect sklearnex's per-call messages while the block runs. sklearnex's own stderr handler is silenced
-    meanwhile (its level is INFO only inside the block); the logger's settings are restored afterwards."""
+    meanwhile (its level is INFO only inside the block); the logger's settings are restored afterwards, an unset
+    level as WARNING."""
     result = CallTrace(accelerated_class)
     logger = logging.getLogger("sklearnex")
     saved = logger.level, logger.handlers[:], logger.propagate
@@ -110,6 +111,9 @@ def trace(accelerated_class: bool) -> Iterator[CallTrace]:
     try:
         yield result
     finally:
-        logger.setLevel(saved[0])
+        # NOTSET would inherit the root's level: with INFO there (a run's log file) sklearnex's stderr handler
+        # would print every later call (e.g. predict_proba of the quality metrics). SKLEARNEX_VERBOSE sets a level
+        # explicitly and is kept.
+        logger.setLevel(saved[0] or logging.WARNING)
         logger.handlers = saved[1]
         logger.propagate = saved[2]
