@@ -70,8 +70,9 @@ class Backend:
     ``estimator_class(method)`` gives the class, ``version()`` the implementation's version, ``methods`` the full
     names it implements (``None``: all). ``trace(method)`` is a context manager around a fit or predict that
     yields an object with ``record() -> dict`` (what ran; ``None`` yielded where the backend records nothing).
-    ``check(device)`` raises :class:`ImportError` (package missing) or :class:`ValueError` (device unusable) with
-    the fix. ``uses_device``: estimators take a ``device`` parameter.
+    ``check(device)``, called once before a sweep, raises :class:`ImportError` (package missing) or
+    :class:`ValueError` (device unusable) with the fix, and may warm the implementation up so that one-time costs
+    are not measured in the first run. ``uses_device``: estimators take a ``device`` parameter.
     """
 
     name: str
@@ -141,9 +142,10 @@ def _torch_check(device: str) -> None:
         raise ImportError(f"--backend torch needs PyTorch ({exc}). Install the CPU build with: pip install "
                           f"torch --index-url https://download.pytorch.org/whl/cpu, then pip install "
                           f"'mlee[torch]' (see the README, 'Other implementations')") from None
-    from mlee.experiment.torch_models import torch_device
+    from mlee.experiment.torch_models import torch_device, warm_up
 
     torch_device(device)
+    warm_up(device)
 
 
 BACKENDS: dict[str, Backend] = {

@@ -239,10 +239,12 @@ def run_sweep(pairs: Iterable[tuple[str, str]], settings: RunSettings, meter: An
               on_outcome: Callable[[RunOutcome], None] | None = None) -> list[RunOutcome]:
     """Run every (dataset key, method full name) pair ``settings.repeats`` times.
 
-    Each dataset is loaded and prepared once. A failing run (or a dataset that does not load) is recorded in its
+    The backend is checked first (:attr:`Backend.check`: a missing package or device raises, with the fix). Each
+    dataset is loaded and prepared once. A failing run (or a dataset that does not load) is recorded in its
     folder and in the returned outcomes; the sweep goes on.
     """
     pairs = list(pairs)
+    get_backend(settings.backend).check(settings.device)  # before any window: missing package, no GPU, warm-up
     by_dataset: dict[str, list[str]] = {}
     for dataset, method in pairs:
         by_dataset.setdefault(dataset, []).append(method)

@@ -64,6 +64,22 @@ def torch_device(device: str) -> Any:
     return dev
 
 
+_WARM: set[str] = set()
+
+
+def warm_up(device: str = "cpu") -> None:
+    """Fit both models once on four rows, once per process and device, so that PyTorch's one-time costs (lazy
+    imports on the first optimiser step, kernel and allocator set-up; seconds on a small machine) are not
+    measured as part of the first experiment's fit."""
+    if device in _WARM:
+        return
+    X = np.array([[0.0, 1.0], [1.0, 0.0], [0.5, 0.5], [1.0, 1.0]], dtype=np.float32)
+    y = np.array([0, 1, 0, 1])
+    TorchLogisticRegression(max_iter=2, device=device).fit(X, y).predict(X)
+    TorchMLPClassifier(hidden_layer_sizes=(2,), max_iter=2, device=device).fit(X, y).predict(X)
+    _WARM.add(device)
+
+
 def _activation(name: str) -> Any:
     import torch.nn as nn
 
