@@ -253,7 +253,8 @@ class Meter:
             mean_power_w=energy / duration if duration > 0 else 0.0, estimated=estimated,
             description=describe_sources(parts, _unique(source_notes)), sources=parts, process=process,
             meter_cpu_seconds=cost, carbon=carbon, idle=None if idle else self.idle, monitor=self.monitor,
-            notes=notes)
+            notes=notes, complete=all(p.complete for p in parts),
+            quality=_unique([problem for p in parts for problem in p.problems]))
 
 
 def _unique(items: list[str]) -> list[str]:
