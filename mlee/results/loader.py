@@ -59,6 +59,8 @@ class _Row:
     values: dict[str, float] = field(default_factory=dict)
     energy_estimated: bool = False
     energy_sources: str = "n.a."
+    energy_complete: bool = True
+    energy_quality: str = ""
     n_test_samples: float = math.nan
 
 
@@ -120,6 +122,7 @@ def _fill_phase(row: _Row, phase: dict[str, Any]) -> None:
     energy = phase_energy(phase)
     row.values["power_draw"] = energy.energy_j
     row.energy_estimated, row.energy_sources = energy.estimated, energy.sources
+    row.energy_complete, row.energy_quality = energy.complete, energy.quality
 
 
 def _with_training_values(row: _Row, training: dict[str, Any]) -> _Row:
@@ -222,7 +225,9 @@ def load_results(directory: str | os.PathLike, files: Iterable[str | os.PathLike
     Columns: ``dataset``, ``task`` (``"training"`` / ``"inference"``), ``environment``, ``model``, ``run``
     (directory name of the run), ``run_id``, ``file``; every metric key of :mod:`mlee.metrics` (value in the
     metric's unit, NaN when missing) and ``<key>_unit``; ``energy_estimated`` (bool: the energy is an
-    estimate), ``energy_sources`` (text), ``n_test_samples`` (float, NaN when unknown). Training rows carry
+    estimate), ``energy_sources`` (text), ``energy_complete`` (bool: the counters were read cleanly over the
+    whole window), ``energy_quality`` (text: why not, empty when clean), ``n_test_samples`` (float, NaN when
+    unknown). Training rows carry
     the quality metrics of their inference run (as the study did). ``files`` restricts the load to those
     paths. Problems (bad files, duplicate runs) are logged and listed in ``table.attrs["warnings"]``.
 
@@ -317,6 +322,8 @@ def _to_frame(rows: list[_Row]) -> pd.DataFrame:
         columns[key] = pd.array([r.values.get(key, nan) for r in rows], dtype="float64").to_numpy()
     columns["energy_estimated"] = pd.array([r.energy_estimated for r in rows], dtype=bool).to_numpy()
     columns["energy_sources"] = [r.energy_sources for r in rows]
+    columns["energy_complete"] = pd.array([r.energy_complete for r in rows], dtype=bool).to_numpy()
+    columns["energy_quality"] = [r.energy_quality for r in rows]
     columns["n_test_samples"] = pd.array([r.n_test_samples for r in rows], dtype="float64").to_numpy()
     table = pd.DataFrame(columns)
     for metric in METRICS:
