@@ -45,6 +45,7 @@ class EstimateSource(EnergySource):
     name = "estimate"
     covers = "cpu"
     estimated = True
+    resolution_s = 0.01  # CPU seconds are counted in clock ticks of 10 ms
 
     def __init__(self, cpu_tdp_w: float | None = None, memory_w_per_gib: float = MEMORY_W_PER_GIB,
                  include_memory: bool = True, cpu_name: str | None = None, sockets: int | None = None,

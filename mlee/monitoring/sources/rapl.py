@@ -234,6 +234,7 @@ class RaplSource(EnergySource):
     name = "rapl"
     covers = "cpu"
     estimated = False
+    resolution_s = 0.001  # RAPL counters update about every millisecond
 
     def __init__(self, root: str | Path | None = None, max_power_w: float = MAX_POWER_W,
                  watch_interval_s: float | None = None) -> None:
