@@ -168,7 +168,7 @@ def _describe_group(name: str, method: str, parts: list[SourceEnergy]) -> str:
         return " + ".join(words) + (" (codecarbon, estimated)" if est else " (codecarbon)")
     if name == "estimate":
         words = [{"cpu": "CPU", "memory": "memory"}.get(d, d) for d in domains]
-        return " + ".join(words) + " (estimated from TDP)"
+        return " + ".join(words) + " (estimated)"
     return f"{', '.join(domains)} ({name})"
 
 

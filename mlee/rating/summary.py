@@ -45,7 +45,7 @@ class ModelSummary:
     rating_mode: the compound mode used (``"optimistic median"`` ...).
     fingerprint: short hash of the boundaries and weights used.
     reference_model: the model the indices are relative to.
-    energy_sources: human description, e.g. ``"CPU package + DRAM (RAPL)"`` or ``"CPU (estimated from TDP)"``.
+    energy_sources: human description, e.g. ``"CPU package + DRAM (RAPL)"`` or ``"CPU + memory (estimated)"``.
     energy_estimated: True when the energy is an estimate.
     energy_complete: False when some run's energy counters were not read cleanly (or read 0 J: not measurable).
     energy_quality: the reasons (text), empty when complete.
