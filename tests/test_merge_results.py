@@ -197,7 +197,7 @@ def test_script_flags(tmp_path):
     assert "2 merged" in done.stdout and "2 archived" in done.stdout
     runs = load_results(out)
     assert runs["energy_estimated"].all()
-    assert set(runs["energy_sources"]) == {"CPU + memory (estimated)"}
+    assert set(runs["energy_sources"]) == {"CPU + memory (estimated from TDP)"}
     missing = subprocess.run([sys.executable, str(ROOT / "merge_results.py"), "--directory",
                               str(tmp_path / "nope")], capture_output=True, text=True, cwd=ROOT, timeout=60)
     assert missing.returncode == 2 and "does not exist" in missing.stderr
