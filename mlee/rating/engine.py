@@ -11,13 +11,16 @@ metric that other models of the group have, a warning names the group, the metri
 Reference: ``settings.references[dataset]``. When a dataset has no configured reference, or the
 configured model has no row in a (dataset, task, environment) group, the fallback is the model with the
 median energy of the group (lower median; by running time when no energy is known, by name when neither
-is); a warning is logged and listed in ``rated.attrs["warnings"]`` and the row's ``reference_fallback`` is
-True.
+is), chosen once per (dataset, environment) on the inference group and used for training too where that
+model has a training row; a warning names the file to edit (or ``--reference``), is logged and listed in
+``rated.attrs["warnings"]``, and the row's ``reference_fallback`` is True.
 """
 
 from __future__ import annotations
 
 import logging
+from importlib import resources
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -29,6 +32,8 @@ from mlee.rating.settings import RatingSettings
 log = logging.getLogger(__name__)
 
 GROUP_KEYS = ["dataset", "task", "environment"]
+#: The package's reference models (what the fallback warning tells users to edit).
+REFERENCES_FILE = str(resources.files("mlee").joinpath("data", "references.json"))
 
 
 def index_values(values: np.ndarray, reference: np.ndarray, higher_is_better: bool) -> np.ndarray:
@@ -94,17 +99,22 @@ def _reference_positions(table: pd.DataFrame, settings: RatingSettings,
         bounds = np.searchsorted(codes[order], np.arange(n_groups + 1))
         tasks = table["task"].to_numpy(dtype=object)
         envs = table["environment"].to_numpy(dtype=object)
-        for g in missing:
+        chosen: dict[tuple[Any, Any], str] = {}  # one fallback model per (dataset, environment), inference first
+        for g in sorted(missing, key=lambda g: tasks[order[bounds[g]]] != "inference"):
             positions = order[bounds[g]:bounds[g + 1]]
-            pos = _fallback_position(positions, energy, time, models)
+            first = positions[0]
+            key = (datasets[first], envs[first])
+            same = positions[models[positions] == chosen[key]] if key in chosen else positions[:0]
+            pos = int(same[0]) if same.size else _fallback_position(positions, energy, time, models)
+            chosen.setdefault(key, models[pos])
             ref_of_group[g] = pos
             fallback_group[g] = True
-            first = positions[0]
             dataset, configured = datasets[first], settings.references.get(str(datasets[first]))
             why = (f"reference model {configured!r} has no results here" if configured
                    else "no reference model is configured for this dataset")
             message = (f"{dataset} / {tasks[first]} / {envs[first]}: {why}; using {models[pos]!r} (median "
-                       f"energy of the group) as reference - set one in references.json to choose")
+                       f"inference energy of the dataset, the same model for inference and training) as "
+                       f"reference - choose one with --reference {dataset}=MODEL or in {REFERENCES_FILE}")
             warnings.append(message)
             log.warning(message)
     return ref_of_group[codes], fallback_group[codes]
