@@ -74,7 +74,7 @@ def _jsonable_config(config: dict[str, Any]) -> dict[str, Any]:
 
 
 def _base_config(settings: RunSettings, dataset: str, method: str, hp: Hyperparameters | None, repeat: int,
-                 run_id: str, folder: RunFolder) -> dict[str, Any]:
+                 run_id: str, folder: RunFolder, display: str | None = None) -> dict[str, Any]:
     backend = get_backend(settings.backend)
     hp_folder = DEFAULT_CONFIG if hp is not None and hp.source == DEFAULT_CONFIG else (
         str(Path(hp.source).parent) if hp is not None else settings.hyperparameters)
@@ -82,6 +82,7 @@ def _base_config(settings: RunSettings, dataset: str, method: str, hp: Hyperpara
     config.update(settings.monitor_options)
     config.update({
         "dataset": dataset,
+        "dataset_display": display or dataset,
         "model": method,
         "hyperparameters": hp_folder,
         "hyperparameters_file": hp.source if hp is not None else None,
@@ -154,7 +155,7 @@ def run_experiment(data: PreparedData, method: str, settings: RunSettings, meter
     model = None
     with run_log(train.path / "logfile.txt"):
         log.info("training %s on %s (repeat %d, run %s)", method, data.dataset, repeat, run_id)
-        train_config = _base_config(settings, data.dataset, method, hp, repeat, run_id, train)
+        train_config = _base_config(settings, data.dataset, method, hp, repeat, run_id, train, data.display)
         _write_common(train, train_config, context.platform, context.requirements)
         try:
             model = make_estimator(method, hp.params, seed=settings.seed + repeat, backend=settings.backend)
@@ -183,7 +184,7 @@ def run_experiment(data: PreparedData, method: str, settings: RunSettings, meter
     infer = reserve_folder(settings.output_dir, "infer")
     with run_log(infer.path / "logfile.txt"):
         log.info("inference of %s on %s (repeat %d, run %s)", method, data.dataset, repeat, run_id)
-        infer_config = _base_config(settings, data.dataset, method, hp, repeat, run_id, infer)
+        infer_config = _base_config(settings, data.dataset, method, hp, repeat, run_id, infer, data.display)
         infer_config["train_logdir"] = str(Path(settings.output_dir) / train.name)
         _write_common(infer, infer_config, context.platform, context.requirements)
         try:

@@ -80,10 +80,25 @@ def aggregate_runs(runs: pd.DataFrame) -> pd.DataFrame:
         out["energy_complete"], out["energy_quality"] = True, ""
     out["n_test_samples"] = means["n_test_samples"].to_numpy()
     out["files"] = [files[a:b] for a, b in zip(starts.tolist(), ends.tolist())]
-    out["dataset_display"] = out["dataset"].map({d: dataset_display(d) for d in out["dataset"].unique()})
+    out["dataset_display"] = out["dataset"].map(_display_names(runs))
     out["model_short"] = out["model"].map({m: method_short(m) for m in out["model"].unique()})
     out = out[table_columns()]
     out.attrs["warnings"] = list(runs.attrs.get("warnings", []))
+    return out
+
+
+def _display_names(runs: pd.DataFrame) -> dict[str, str]:
+    """Dataset key -> display name: the catalog's, else the name the runner recorded (an OpenML dataset's
+    name instead of ``openml:3``), else the key."""
+    recorded: dict[str, str] = {}
+    if "dataset_display" in runs:
+        for key, name in zip(runs["dataset"], runs["dataset_display"]):
+            if name and key not in recorded:
+                recorded[key] = str(name)
+    out = {}
+    for key in runs["dataset"].unique():
+        catalog = dataset_display(key)
+        out[key] = catalog if catalog != key else recorded.get(key, key)
     return out
 
 
