@@ -5,20 +5,10 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-MONITORS = ("auto", "rapl", "nvml", "pyrapl", "codecarbon", "estimate")
+from mlee.monitoring.meter import Meter
+from mlee.monitoring.monitors import MONITORS, parse_monitor
+
 MONITOR_DESTS = ("monitor", "cpu_tdp", "idle_seconds", "country", "pue")  # what add_monitor_arguments adds
-
-
-def parse_monitor(value: str) -> str:
-    """Validate a ``--monitor`` value: ``auto`` or a comma list of source names (``rapl,nvml``)."""
-    names = [n.strip().lower() for n in str(value).split(",") if n.strip()]
-    bad = [n for n in names if n not in MONITORS]
-    if not names or bad:
-        raise argparse.ArgumentTypeError(
-            f"invalid --monitor {value!r}: choose one of {', '.join(MONITORS)} or a comma list such as rapl,nvml")
-    if "auto" in names and len(names) > 1:
-        raise argparse.ArgumentTypeError("--monitor auto cannot be combined with other sources")
-    return ",".join(names)
 
 
 def _positive_float(text: str) -> float:
@@ -79,7 +69,6 @@ def monitor_options(args: argparse.Namespace | dict[str, Any]) -> dict[str, Any]
             "pue": get("pue", 1.0) if get("pue", None) is not None else 1.0}
 
 
-def meter_from_args(args: argparse.Namespace | dict[str, Any], **kwargs: Any):
+def meter_from_args(args: argparse.Namespace | dict[str, Any], **kwargs: Any) -> Meter:
     """A :class:`~mlee.monitoring.meter.Meter` configured from parsed :func:`add_monitor_arguments` options."""
-    from mlee.monitoring.meter import Meter
     return Meter(**monitor_options(args), **kwargs)

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from mlee.monitoring.carbon import carbon_for, country_record, validate_pue
-from mlee.monitoring.cli import MONITORS, parse_monitor
+from mlee.monitoring.monitors import MONITORS, parse_monitor
 from mlee.monitoring.measurement import IdleBaseline, Measurement, SourceEnergy, describe_sources
 from mlee.monitoring.process_stats import ProcessMonitor
 from mlee.monitoring.sources.base import EnergySource, SourceUnavailable, WindowContext
