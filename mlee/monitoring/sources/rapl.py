@@ -2,19 +2,25 @@
 the same files).
 
 Every ``package-N`` zone and every ``dram`` zone is read; ``core``, ``uncore`` and ``psys`` are never added on
-top (they are parts of, or overlap with, the package). Each zone's cumulative ``energy_uj`` counter (microjoules)
-is read at window start and end. The counter wraps to 0 after ``max_energy_range_uj``; a background watcher
-thread reads the counters every ``watch_interval_s`` (the time the fastest zone needs to run through half its
-range at ``max_power_w``, capped at 60 s) so that at most one wrap happens between two reads, and each wrap
-adds ``max_energy_range_uj``::
+top (they are parts of, or overlap with, the package). AMD Zen 1/2 die zones (``package-0-die-0``,
+``package-0-die-1`` ...) that mirror one socket counter are counted once per socket. Each zone's cumulative
+``energy_uj`` counter (microjoules) is read at window start and end, and while a window is open by a background
+watcher every ``watch_interval_s`` (the time the fastest zone needs to run through half its range at
+``max_power_w``, capped at 60 s). The counter wraps to 0 after ``max_energy_range_uj``::
 
     delta_uj = now - last                          if now >= last
     delta_uj = now + max_energy_range_uj - last    otherwise (one wraparound)
 
-The watcher thread is started with the first window and sleeps ``watch_interval_s`` on an
-:class:`threading.Event` between reads (nothing is signalled per window, so window start and end stay cheap
-and short windows never wake it). ``close()`` ends it at
-once, whatever its interval.
+Robustness (every case is recorded in the zone's ``problems`` and the measurement's ``quality``):
+
+* each zone is read on its own: one that fails (OSError, ValueError) is skipped until it reads again, the
+  others go on; the energy across the gap is counted from its last good read;
+* every read compares the time since the zone's last good read with its wrap time at ``max_power_w``: a C call
+  holding the GIL can starve the watcher, so a longer gap may hide whole wraps; their number is recovered from
+  the zone's mean power over its cleanly read intervals. The window edges are always read, so no gap passes
+  unchecked even when the watcher never ran;
+* the watcher reads only while a window is open (it waits on an event otherwise) and survives any error;
+  ``close()`` ends it at once.
 """
 
 from __future__ import annotations
