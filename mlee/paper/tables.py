@@ -88,9 +88,8 @@ def energy_footnotes(rows: pd.DataFrame, n_cols: int) -> list[str]:
         lines.append(escape_latex(note))
     if (~complete).any():
         reasons = "; ".join(sorted(set(str(q) for q in rows.loc[~complete, "energy_quality"] if q)))
-        lines.append(escape_latex(incomplete_note(int((~complete).sum())))
-                     + (f" {escape_latex(reasons)}" if reasons else ""))
-        lines[-1] = INCOMPLETE_MARKER + " " + lines[-1]
+        text = incomplete_note(int((~complete).sum())) + (f" {reasons}" if reasons else "")
+        lines.append(f"{INCOMPLETE_MARKER} {escape_latex(text)}")
     return [rf"    \multicolumn{{{n_cols}}}{{p{{0.95\linewidth}}}}{{\footnotesize {line}}} \\" for line in lines]
 
 

@@ -33,7 +33,8 @@ def aggregate_runs(runs: pd.DataFrame) -> pd.DataFrame:
     ``model_short``, ``n_runs``; per metric key ``k`` the mean ``k`` (metric unit) and ``k_std``;
     ``energy_estimated`` (True if any run's energy is estimated), ``energy_sources`` (distinct source texts
     joined by ``" / "``), ``energy_complete`` (False if any run's counters were not read cleanly),
-    ``energy_quality`` (the distinct reasons, joined by ``" / "``), ``n_test_samples`` (mean over runs), ``files`` (list of the runs' result files).
+    ``energy_quality`` (the distinct reasons, joined by ``" / "``), ``n_test_samples`` (mean over runs),
+    ``files`` (list of the runs' result files).
     ``attrs["warnings"]`` of ``runs`` is carried over.
     """
     missing = [c for c in GROUP_KEYS + ["file"] if c not in runs.columns]
