@@ -16,7 +16,7 @@ from sklearn.linear_model import LogisticRegression
 
 from mlee.monitoring import Measurement, Meter, ProcessStats, WindowContext, SourceUnavailable, add_monitor_arguments, meter_from_args
 from mlee.monitoring.carbon import load_energy_mix
-from mlee.monitoring.cpu_info import DEFAULT_CPU_TDP_W, codecarbon_data_dir, cpu_info, match_tdp, resolve_tdp
+from mlee.monitoring.cpu_info import cpu_info
 from mlee.monitoring.sources.estimate import EstimateSource, cpu_family, memory_bytes, power_model
 
 REPO = Path(__file__).resolve().parents[1]
@@ -84,22 +84,6 @@ def test_child_processes_count() -> None:
     p = win.measurement.process
     assert p.n_children >= 1
     assert p.cpu_seconds >= 0.4 + 0.3 - 0.05  # both children's CPU time (tick resolution 10 ms)
-
-
-def test_tdp_lookup_from_codecarbon_table() -> None:
-    if codecarbon_data_dir() is None:
-        pytest.skip("codecarbon not installed")
-    rows = (codecarbon_data_dir() / "hardware" / "cpu_power.csv").read_text().splitlines()
-    table = dict(r.rsplit(",", 1) for r in rows[1:])
-    assert match_tdp("Intel(R) Xeon(R) W-2155 CPU @ 3.30GHz") == ("Intel Xeon W-2155", float(table["Intel Xeon W-2155"]))
-    assert match_tdp("AMD EPYC 7763 64-Core Processor")[1] == float(table["AMD EPYC 7763"])
-    assert match_tdp("Intel(R) Core(TM) i7-8700K CPU @ 3.70GHz")[0] == "Intel Core i7-8700K"
-    assert match_tdp("AMD EPYC") is None  # no model number: no guess
-    assert resolve_tdp(None, "AMD EPYC").tdp_w == DEFAULT_CPU_TDP_W
-    assert resolve_tdp(None, "AMD EPYC").origin == "default"
-    assert resolve_tdp(77.0).origin == "--cpu-tdp"
-    with pytest.raises(ValueError, match="--cpu-tdp"):
-        resolve_tdp(-5)
 
 
 def test_idle_baseline_gives_net_energy() -> None:

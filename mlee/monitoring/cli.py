@@ -47,8 +47,9 @@ def add_monitor_arguments(parser: argparse.ArgumentParser) -> argparse.ArgumentP
                             "NVIDIA GPUs if present), rapl, nvml, pyrapl, codecarbon (offline), estimate, or a "
                             "comma list such as rapl,nvml (default auto)")
     group.add_argument("--cpu-tdp", type=_positive_float, default=None, metavar="WATTS",
-                       help="TDP of one CPU package in watts, for the estimate (default: codecarbon's CPU table, "
-                            "else 85 W)")
+                       help="TDP of one CPU package in watts: the estimate's full-load power per logical CPU "
+                            "becomes TDP x sockets / logical CPUs (default: per-vCPU watts of the CPU's "
+                            "micro-architecture, mlee/data/cpu_power_per_vcpu.json)")
     group.add_argument("--idle-seconds", type=_non_negative_float, default=0.0, metavar="S",
                        help="measure idle power for S seconds before the first window and report net energy "
                             "(gross - idle power x duration) beside gross (default 0: off)")

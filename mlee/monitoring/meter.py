@@ -79,7 +79,8 @@ class Meter:
         answers), one of ``rapl``, ``nvml``, ``pyrapl``, ``codecarbon``, ``estimate``, or a comma list.
         A requested source that cannot measure here is reported (one warning, with the fix) and the CPU falls
         back to the estimate, unless ``strict`` is True (then :class:`SourceUnavailable` is raised).
-    cpu_tdp_w : per-package CPU TDP in W for the estimate (default: codecarbon's table, else 85 W).
+    cpu_tdp_w : per-package CPU TDP in W for the estimate (default: per-vCPU watts of the CPU's family, see
+        :mod:`mlee.monitoring.sources.estimate`).
     idle_seconds : when > 0, idle power is measured for that long before the first window and every
         measurement gets ``net_energy_j = energy_j - idle_power_w * duration_s``.
     country : ISO 3166-1 alpha-3 code for the grams-CO2e figure (None: no carbon figure).
@@ -160,7 +161,7 @@ class Meter:
                 if exc.fix:
                     msg += f" To enable it: {exc.fix}"
                 if not any(s.covers in ("cpu", "all") for s in opened) and name != "nvml":
-                    msg += " Falling back to the estimate (CPU seconds x TDP share), marked as estimated."
+                    msg += " Falling back to the estimate (static + dynamic power per vCPU), marked as estimated."
                 log.warning(msg)
                 self.notes.append(f"{name} unavailable: {exc.reason}")
         if not any(s.covers in ("cpu", "all") for s in opened):
