@@ -92,7 +92,7 @@ def phase_energy(phase: dict[str, Any]) -> PhaseEnergy:
 
 #: Spread (p10-p90 of estimate / RAPL) of the estimate on the study's 98 inference runs, from
 #: ``benchmarks/estimate_accuracy.py``: the estimate's stated error.
-ESTIMATE_ERROR = (0.47, 1.31)
+ESTIMATE_ERROR = (0.46, 1.29)
 
 
 def comparability_note(estimated: list[bool]) -> str:

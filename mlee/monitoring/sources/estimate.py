@@ -14,13 +14,13 @@ dynamic power of the CPU seconds the workload spent. Formula (every number is re
   Other processes' work is not included (a counter would include it).
 * ``min_w`` / ``max_w``: power of one vCPU at idle / at full load from Cloud Carbon Footprint's SPECpower-derived
   coefficients per micro-architecture (``mlee/data/cpu_power_per_vcpu.json``), chosen by the CPU model name;
-  a CPU matching no family gets the families' mean. With ``--cpu-tdp`` the TDP share of one logical CPU
+  a CPU matching no family gets the families' median. With ``--cpu-tdp`` the TDP share of one logical CPU
   (``tdp_w * sockets / logical_cores``) is ``max_w`` and ``min_w`` keeps the family's min/max ratio.
 * ``memory_gb``: memory visible to this machine or VM (10^9 bytes); ``memory_w_per_gb`` 0.392 W/GB (CCF).
 
 SPECpower measures whole servers at the wall, so the coefficients include more than package + DRAM (power
 supply, fans, board) but describe efficient servers: on the study's Xeon W-2155 workstation the estimate reads
-a median of 0.84x the RAPL energy, p10 0.47x, p90 1.31x (``benchmarks/estimate_accuracy.py``).
+a median of 0.83x the RAPL energy, p10 0.46x, p90 1.29x (``benchmarks/estimate_accuracy.py``).
 
 Both terms carry ``estimated=True``: an estimate is never presented as a measurement.
 """
@@ -31,6 +31,7 @@ import functools
 import json
 import os
 import re
+import statistics
 from dataclasses import dataclass
 from importlib import resources
 from typing import Any
@@ -40,7 +41,7 @@ from mlee.monitoring.measurement import SourceEnergy
 from mlee.monitoring.sources.base import EnergySource, WindowContext
 
 TABLE = "cpu_power_per_vcpu.json"
-UNKNOWN_FAMILY = "unknown (mean of the families)"
+UNKNOWN_FAMILY = "unknown (median of the families)"
 
 
 @dataclass(frozen=True)
@@ -77,8 +78,8 @@ def power_model(cpu_name: str, cpu_tdp_w: float | None = None, sockets: int = 1,
         min_w, max_w = families[family]["min_w"], families[family]["max_w"]
     else:
         family = UNKNOWN_FAMILY
-        min_w = sum(f["min_w"] for f in families.values()) / len(families)
-        max_w = sum(f["max_w"] for f in families.values()) / len(families)
+        min_w = statistics.median(f["min_w"] for f in families.values())
+        max_w = statistics.median(f["max_w"] for f in families.values())
     if cpu_tdp_w is None:
         return PowerModel(family, float(min_w), float(max_w), "Cloud Carbon Footprint coefficients (SPECpower)")
     if not cpu_tdp_w > 0:
