@@ -198,10 +198,13 @@ def evaluate_main(argv: Sequence[str] | None = None) -> int:
     started = time.time()
     print(f"Running {len(pairs)} (dataset, method) pair(s) x {args.repeats} repeat(s) -> {settings.output_dir}",
           file=sys.stderr)
+    done: list = []
     try:
-        outcomes = run_sweep(pairs, settings, meter, progress=not args.no_progress)
+        outcomes = run_sweep(pairs, settings, meter, progress=not args.no_progress, on_outcome=done.append)
     except KeyboardInterrupt:
-        print("Interrupted: unfinished runs are left as hidden .tmp-* folders and are ignored.", file=sys.stderr)
+        print(f"Interrupted: the sweep stopped after {len(done)} of {len(pairs) * args.repeats} run(s). The run in "
+              f"progress was discarded: its unfinished folder is left hidden (.tmp-*) in {settings.output_dir}, "
+              f"is never merged, and `python merge_results.py --clean` removes it.", file=sys.stderr)
         return 130
     failed = [o for o in outcomes if not o.ok]
     elapsed = time.time() - started
