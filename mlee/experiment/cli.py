@@ -127,8 +127,9 @@ def build_evaluate_parser() -> argparse.ArgumentParser:
     _add_common(parser, "all", _dataset_help("all (every dataset x method that has a hyperparameter file)"))
     parser.add_argument("--hyperparameters", default=None,
                         help="folder written by evaluate_hyperparams.py (or a root holding several); 'default' "
-                             "uses the estimator defaults. Default: per pair the newest folder under "
-                             "sklearn_hyperparameters/ that has its file.")
+                             "uses the estimator defaults. Default: per pair the newest folder that has its file, "
+                             "from your searches in ./sklearn_hyperparameters/ and the shipped ones in "
+                             "shipped/sklearn_hyperparameters/.")
     parser.add_argument("--output-dir", default="logs/sklearn", help="where run folders go (default logs/sklearn)")
     parser.add_argument("--repeats", type=int, default=1,
                         help="runs per (dataset, method); repeat r seeds the model with seed + r (default 1)")
@@ -162,12 +163,24 @@ def _evaluate_pairs(args: argparse.Namespace) -> list[tuple[str, str]]:
             elif not grouped and explicit_models:
                 find_hyperparameters(dataset, method, args.hyperparameters)  # raises with the fix
     if not pairs:
-        where = args.hyperparameters or "sklearn_hyperparameters/"
+        where = args.hyperparameters or "./sklearn_hyperparameters/ or shipped/sklearn_hyperparameters/"
         raise ExperimentError(
             f"No hyperparameter files in {where} for dataset(s) {', '.join(datasets)} and method(s) "
             f"{', '.join(methods)}. Run: python evaluate_hyperparams.py --dataset {' '.join(datasets)} "
             f"(or pass --hyperparameters default).")
     return pairs
+
+
+def _hyperparameter_origin(pairs: Sequence[tuple[str, str]]) -> str:
+    """Which search the pairs' hyperparameters come from: the user's own (they take precedence) or the shipped."""
+    from mlee.layout import SHIPPED_HYPERPARAMETERS
+
+    shipped = sum(1 for d, m in pairs if SHIPPED_HYPERPARAMETERS in Path(find_hyperparameters(d, m).source).parents)
+    own = len(pairs) - shipped
+    if not own:
+        return f"Hyperparameters: the shipped search ({SHIPPED_HYPERPARAMETERS.name}/ under shipped/)."
+    return (f"Hyperparameters: your own search(es) in ./sklearn_hyperparameters/ for {own} pair(s) (the newest "
+            f"search holding a pair wins), the shipped search for {shipped}. Pass --hyperparameters to choose.")
 
 
 def evaluate_main(argv: Sequence[str] | None = None) -> int:
@@ -198,6 +211,8 @@ def evaluate_main(argv: Sequence[str] | None = None) -> int:
     started = time.time()
     print(f"Running {len(pairs)} (dataset, method) pair(s) x {args.repeats} repeat(s) -> {settings.output_dir}",
           file=sys.stderr)
+    if args.hyperparameters is None:
+        print(_hyperparameter_origin(pairs), file=sys.stderr)
     done: list = []
     try:
         outcomes = run_sweep(pairs, settings, meter, progress=not args.no_progress, on_outcome=done.append)

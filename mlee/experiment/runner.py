@@ -27,7 +27,7 @@ from mlee.experiment.folders import RunFolder, reserve_folder, run_log
 from mlee.experiment.hyperparams import DEFAULT_CONFIG, Hyperparameters, find_hyperparameters
 from mlee.experiment.interrupts import InterruptGuard, interrupt_guard
 from mlee.experiment.methods import get_backend, make_estimator
-from mlee.experiment.platform_info import execution_platform, requirements_text
+from mlee.experiment.platform_info import execution_platform, machine_id, requirements_text
 from mlee.experiment.preparation import DEFAULT_TEST_SIZE, PreparedData, prepare
 from mlee.experiment.quality import quality_metrics
 
@@ -93,6 +93,7 @@ def _base_config(settings: RunSettings, dataset: str, method: str, hp: Hyperpara
         "test_size": settings.test_size,
         "backend": backend.name,
         "backend_version": backend.version(),
+        "machine_id": machine_id(),
         "timestamp": folder.timestamp,
         "run_id": run_id,
         "repeat": repeat,

@@ -27,7 +27,6 @@ from mlee.rating.summary import ModelSummary
 
 log = logging.getLogger(__name__)
 
-DEFAULT_DIRECTORY = "results"
 DEFAULT_ALL_DIRECTORY = "labels"
 
 
@@ -53,7 +52,8 @@ def build_parser() -> argparse.ArgumentParser:
                                            "model, dataset and task it holds; a path to the file also sets "
                                            "--directory to its folder unless --directory is given")
     parser.add_argument("--directory", default=None,
-                        help=f"folder of merged result files, searched recursively (default: {DEFAULT_DIRECTORY})")
+                        help="folder of merged result files, searched recursively (default: your results/ when it "
+                             "holds results, else the shipped results in shipped/results/)")
     add_rating_arguments(parser)
     parser.add_argument("--format", choices=FORMATS, default=None,
                         help="label file format (default: from the --output suffix, else pdf)")
@@ -106,7 +106,11 @@ def _directory(args: argparse.Namespace) -> Path:
     elif args.filename and Path(args.filename).is_file():
         directory = Path(args.filename).parent
     else:
-        directory = Path(DEFAULT_DIRECTORY)
+        from mlee.layout import default_results
+
+        choice = default_results()
+        print(f"showing {choice.description}", file=sys.stderr)
+        directory = choice.directory
     if not directory.is_dir():
         raise LabelCliError(f"results folder {str(directory)!r} does not exist; pass --directory with the folder "
                             f"of merged result files (the output of merge_results.py, e.g. results/)")
