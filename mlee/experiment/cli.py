@@ -45,6 +45,18 @@ def _console_logging(verbose: bool) -> None:
     logging.getLogger().addHandler(handler)
 
 
+def _fraction(text: str) -> float:
+    """``--test-size``: a number strictly between 0 and 1 (argparse type)."""
+    try:
+        value = float(text)
+    except ValueError:
+        value = float("nan")
+    if not 0.0 < value < 1.0:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a fraction between 0 and 1; pass e.g. --test-size 0.25 "
+                                         f"(a quarter of the rows for testing)")
+    return value
+
+
 def _add_common(parser: argparse.ArgumentParser, dataset_default: str, dataset_help: str) -> None:
     parser.add_argument("--dataset", nargs="+", default=[dataset_default], metavar="NAME", help=dataset_help)
     parser.add_argument("--model", nargs="+", default=["all"], metavar="NAME",
@@ -58,8 +70,8 @@ def _add_common(parser: argparse.ArgumentParser, dataset_default: str, dataset_h
                              "~/scikit_learn_data)")
     parser.add_argument("--no-download", action="store_true",
                         help="never download: datasets must be bundled or already in the --data-home cache")
-    parser.add_argument("--test-size", type=float, default=DEFAULT_TEST_SIZE,
-                        help=f"fraction of rows in the test split (default {DEFAULT_TEST_SIZE})")
+    parser.add_argument("--test-size", type=_fraction, default=DEFAULT_TEST_SIZE, metavar="F",
+                        help=f"fraction of rows in the test split, between 0 and 1 (default {DEFAULT_TEST_SIZE})")
     parser.add_argument("--synthetic-samples", type=int, default=1000,
                         help="rows of the 'synthetic' dataset (make_classification; default 1000)")
     parser.add_argument("--synthetic-features", type=int, default=20,
@@ -70,9 +82,10 @@ def _add_common(parser: argparse.ArgumentParser, dataset_default: str, dataset_h
     parser.add_argument("--verbose", "-v", action="store_true", help="log progress messages to stderr")
 
 
-def _dataset_help(default_group: str) -> str:
+def _dataset_help(default_group: str, all_means: str = GROUPS["all"]) -> str:
+    groups = dict(GROUPS, all=all_means)
     return ("datasets: table keys or display names (" + ", ".join(known_datasets()) + "), groups "
-            + "; ".join(f"'{k}' = {v}" for k, v in GROUPS.items())
+            + "; ".join(f"'{k}' = {v}" for k, v in groups.items())
             + ", openml:<name>[@<version>] or openml:<id> for any OpenML dataset, 'synthetic' (size from "
             f"--synthetic-*) or synthetic_<rows>x<features>x<classes>. Default: {default_group}.")
 
@@ -124,7 +137,9 @@ def build_evaluate_parser() -> argparse.ArgumentParser:
         prog="evaluate_sklearn.py",
         description="Train and evaluate scikit-learn classifiers with their best searched hyperparameters, "
                     "measuring time and energy; writes one train_<ts> and one infer_<ts> folder per run.")
-    _add_common(parser, "all", _dataset_help("all (every dataset x method that has a hyperparameter file)"))
+    _add_common(parser, "all", _dataset_help(
+        "all", "every dataset of mlee/data/datasets.json, with the methods that have a hyperparameter file for it "
+               "(pairs without one are skipped; with --hyperparameters default: the bundled datasets)"))
     parser.add_argument("--hyperparameters", default=None,
                         help="folder written by evaluate_hyperparams.py (or a root holding several); 'default' "
                              "uses the estimator defaults. Default: per pair the newest folder that has its file, "
