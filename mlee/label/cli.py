@@ -72,6 +72,9 @@ def build_parser() -> argparse.ArgumentParser:
                       help="write every label of the results (narrowed by any choices given) into --output")
     mode.add_argument("--list", action="store_true",
                       help="list the available labels (narrowed by any choices given) and exit")
+    mode.add_argument("--export", type=Path, default=None, metavar="FILE",
+                      help="write the rated table (narrowed by any choices given) as a tidy .csv or .parquet "
+                           "file, one row per model with values, units, indices, ratings and provenance, and exit")
     parser.add_argument("-v", "--verbose", action="store_true", help="log progress")
     return parser
 
@@ -185,6 +188,13 @@ def run(args: argparse.Namespace, out: TextIO | None = None) -> int:
     table = rows_for_file(rated, args.filename) if args.filename else rated
     if args.list:
         _print_list(select_rows(table, **_choices(args)), out)
+        return 0
+    if args.export is not None:
+        from mlee.rating.export import tidy_table, write_table
+
+        tidy = tidy_table(select_rows(table, **_choices(args)), settings)
+        write_table(tidy, args.export)
+        print(f"wrote {args.export}: {len(tidy)} row(s), {len(tidy.columns)} columns", file=out)
         return 0
     if args.all:
         rows = select_rows(table, **_choices(args))
