@@ -20,6 +20,7 @@ from mlee.experiment.errors import ExperimentError, HyperparametersNotFoundError
 from mlee.experiment.folders import reserve_folder
 from mlee.experiment.hyperparams import (DEFAULT_CONFIG, FOLDER_PREFIX, available_pairs, find_hyperparameters,
                                          run_search, write_search_result)
+from mlee.experiment.interrupts import interrupt_guard
 from mlee.experiment.methods import BACKENDS, fixed_params, get_backend, method_names, resolve_method_name
 from mlee.experiment.preparation import DEFAULT_TEST_SIZE
 from mlee.experiment.quality import AVERAGES
@@ -190,10 +191,11 @@ def _hyperparameter_origin(pairs: Sequence[tuple[str, str]]) -> str:
     """Which search the pairs' hyperparameters come from: the user's own (they take precedence) or the shipped."""
     from mlee.layout import SHIPPED_HYPERPARAMETERS
 
-    shipped = sum(1 for d, m in pairs if SHIPPED_HYPERPARAMETERS in Path(find_hyperparameters(d, m).source).parents)
+    shipped = sum(1 for d, m in pairs
+                  if SHIPPED_HYPERPARAMETERS in Path(find_hyperparameters(d, m).source).resolve().parents)
     own = len(pairs) - shipped
     if not own:
-        return f"Hyperparameters: the shipped search ({SHIPPED_HYPERPARAMETERS.name}/ under shipped/)."
+        return "Hyperparameters: the shipped search (shipped/sklearn_hyperparameters/)."
     return (f"Hyperparameters: your own search(es) in ./sklearn_hyperparameters/ for {own} pair(s) (the newest "
             f"search holding a pair wins), the shipped search for {shipped}. Pass --hyperparameters to choose.")
 
@@ -302,7 +304,8 @@ def search_main(argv: Sequence[str] | None = None) -> int:
     errors: list[str] = []
     started = time.time()
     try:
-        with tqdm(total=len(datasets) * len(methods), disable=args.no_progress, unit="search") as bar:
+        with tqdm(total=len(datasets) * len(methods), disable=args.no_progress, unit="search") as bar, \
+                interrupt_guard() as guard:
             for dataset in datasets:
                 bar.set_description(f"{dataset}: loading")
                 try:
@@ -320,6 +323,7 @@ def search_main(argv: Sequence[str] | None = None) -> int:
                     bar.set_description(f"{dataset}: {method}")
                     try:
                         results = run_search(data, method, args.n_iter, args.folds, args.n_jobs, args.seed)
+                        guard.check()  # an estimator may have swallowed Ctrl-C: never keep that search
                         write_search_result(tmp, data.dataset, method, results)
                         config["completed"].append([data.dataset, method])
                     except Exception as exc:  # noqa: BLE001 - next method

@@ -15,14 +15,10 @@ thread handles Ctrl-C there.
 from __future__ import annotations
 
 import contextlib
-import logging
 import signal
 import threading
 from types import FrameType
 from typing import Iterator
-
-log = logging.getLogger(__name__)
-
 
 class RunInterrupted(KeyboardInterrupt):
     """Ctrl-C arrived during a run; the run is discarded (its folder keeps its hidden temporary name)."""
@@ -35,10 +31,7 @@ class InterruptGuard:
         self.interrupted = False
 
     def _handle(self, signum: int, frame: FrameType | None) -> None:
-        first = not self.interrupted
         self.interrupted = True
-        if first:
-            log.warning("interrupted (Ctrl-C): this run is discarded and the sweep stops")
         raise KeyboardInterrupt
 
     def check(self) -> None:

@@ -40,8 +40,8 @@ def load_energy_mix(path: str | None = None) -> dict[str, dict[str, Any]]:
 
 
 @functools.lru_cache(maxsize=1)
-def _iso_countries() -> dict[str, dict[str, Any]]:
-    """ISO 3166-1 alpha-2 code -> ``{"alpha_3", "names"}`` (``mlee/data/countries.json``)."""
+def _iso_countries() -> dict[str, list[str]]:
+    """ISO 3166-1 alpha-2 code -> ``[alpha-3 code, names...]`` (``mlee/data/countries.json``)."""
     from mlee.catalog import package_table
 
     return package_table("countries.json")["countries"]
@@ -56,11 +56,11 @@ def resolve_country(country: str) -> str:
     code = text.upper()
     iso = _iso_countries()
     if len(code) == 2 and code in iso:
-        code = iso[code]["alpha_3"]
+        code = iso[code][0]
     elif not (len(code) == 3 and code in table):
         names: dict[str, set[str]] = {}
-        for record in iso.values():
-            names.setdefault(record["alpha_3"], set()).update(n.lower() for n in record["names"])
+        for alpha_3, *known in iso.values():
+            names.setdefault(alpha_3, set()).update(n.lower() for n in known)
         for key, record in table.items():
             names.setdefault(key, set()).add(str(record.get("country_name", "")).lower())
         wanted = text.lower()

@@ -253,7 +253,9 @@ def _read(path: str) -> dict[str, Any]:
 def load_results(directory: str | os.PathLike, files: Iterable[str | os.PathLike] | None = None) -> pd.DataFrame:
     """One row per (dataset, task, environment, model, run) of every result file below ``directory``.
 
-    Columns: ``dataset``, ``task`` (``"training"`` / ``"inference"``), ``environment``, ``model``, ``run``
+    Columns: ``dataset``, ``task`` (``"training"`` / ``"inference"``), ``environment`` (the name users know;
+    runs of different machines or sweep settings that share it get a suffix naming the difference, see
+    :data:`POOL_FIELDS`), ``model``, ``run``
     (directory name of the run), ``run_id``, ``file``; every metric key of :mod:`mlee.metrics` (value in the
     metric's unit, NaN when missing) and ``<key>_unit``; ``energy_estimated`` (bool: the energy is an
     estimate), ``energy_sources`` (text), ``n_test_samples`` (float, NaN when unknown). Training rows carry
