@@ -183,7 +183,7 @@ def run(args: argparse.Namespace, out: TextIO | None = None) -> int:
                             f"(e.g. results/sklearn/infer_<timestamp>.json), or just its name to look it up in "
                             f"--directory")
     fmt = _resolve_format(args)
-    settings = settings_from_options(args.rating_mode, args.boundaries, args.weights)
+    settings = settings_from_options(args.rating_mode, args.boundaries, args.weights, args.reference)
     rated = rated_table(_directory(args), settings)
     table = rows_for_file(rated, args.filename) if args.filename else rated
     if args.list:
