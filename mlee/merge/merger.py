@@ -145,7 +145,13 @@ def _merge_lock(folder: Path | None) -> Iterator[None]:
     except ImportError:  # pragma: no cover - Windows
         yield
         return
-    with open(folder / LOCK_FILE, "a") as handle:
+    try:
+        handle = open(folder / LOCK_FILE, "a")
+    except OSError as exc:  # a read-only folder: the merge reports its write errors file by file
+        log.warning("cannot lock %s (%s); merging without the lock", folder, exc)
+        yield
+        return
+    with handle:
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
