@@ -18,8 +18,8 @@ from mlee.experiment.interrupts import RunInterrupted, interrupt_guard
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def _wait_for_line(stream, needle: str, timeout: float, seen: list[str]) -> bool:
-    """Read ``stream`` line by line (in a thread) until ``needle`` shows up; every line goes to ``seen``."""
+def _read_lines(stream, needle: str, seen: list[str]) -> tuple[threading.Event, threading.Thread]:
+    """Read ``stream`` to its end in a thread, every line into ``seen``; the event is set when ``needle`` shows up."""
     found = threading.Event()
 
     def reader() -> None:
@@ -28,8 +28,9 @@ def _wait_for_line(stream, needle: str, timeout: float, seen: list[str]) -> bool
             if needle in line:
                 found.set()
 
-    threading.Thread(target=reader, daemon=True).start()
-    return found.wait(timeout)
+    thread = threading.Thread(target=reader, daemon=True)
+    thread.start()
+    return found, thread
 
 
 def test_sigint_during_mlp_fit_discards_the_run_stops_the_sweep_and_exits_130(tmp_path):
@@ -40,11 +41,14 @@ def test_sigint_during_mlp_fit_discards_the_run_stops_the_sweep_and_exits_130(tm
            "--output-dir", str(logs), "--no-progress", "-v"]
     proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     seen: list[str] = []
+    training, reader = _read_lines(proc.stderr, "training Multilayer Perceptron", seen)
     try:
-        assert _wait_for_line(proc.stderr, "training Multilayer Perceptron", 120, seen), "".join(seen)
+        assert training.wait(120), "".join(seen)
         time.sleep(1.0)  # inside the fit: the MLP's epochs are running
         proc.send_signal(signal.SIGINT)
-        stdout, _ = proc.communicate(timeout=120)
+        proc.wait(timeout=120)
+        stdout = proc.stdout.read()
+        reader.join(timeout=30)
     finally:
         if proc.poll() is None:
             proc.kill()
