@@ -24,6 +24,8 @@ DEFAULT_OUTPUT = "quickstart_output"
 DEFAULT_DATASET = "iris"
 DEFAULT_MODELS = ("Logistic Regression", "Random Forest")
 MARKER = ".mlee-quickstart"  # marks an output folder as the quickstart's own (safe to start clean)
+#: what the quickstart writes into its folder (an output folder of an older version has no MARKER)
+QUICKSTART_FOLDERS = {"logs", "results", "labels", "paper_results"}
 
 
 class StepFailed(RuntimeError):
@@ -95,7 +97,8 @@ def prepare_output(output: Path, keep: bool) -> str:
     quickstart's own is never removed: :class:`StepFailed` asks for another ``--output``."""
     earlier = output / "logs" / "sklearn"
     runs = len([p for p in earlier.glob("infer_*")]) if earlier.is_dir() else 0
-    if output.exists() and any(output.iterdir()) and not (output / MARKER).is_file():
+    names = {p.name for p in output.iterdir()} if output.is_dir() else set()
+    if names and MARKER not in names and not names <= QUICKSTART_FOLDERS:
         raise StepFailed(f"{output} exists and was not written by the quickstart; pass another --output")
     if keep:
         message = (f"pooling with {runs} earlier run(s) in {output} (--keep)" if runs else f"writing to {output}")
