@@ -2,7 +2,7 @@
 """Time and energy of each method per backend on the bundled sweep, as ratios to scikit-learn.
 
 python benchmarks/backends.py [--repeats 1] [--monitor auto] [--backends sklearn sklearnex torch]
-python benchmarks/backends.py --results results       # from merged results instead of a fresh sweep
+python benchmarks/backends.py --results shipped/results   # from merged results instead of a fresh sweep
 
 A fresh sweep runs the 4 bundled datasets x every method each backend implements (shipped hyperparameters) into
 a temporary folder (backends taking turns per dataset and method), merges it and reads it back like any results
