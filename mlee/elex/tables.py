@@ -43,6 +43,11 @@ def spread_digits(value: float, spread: float, digits: int = 3) -> int:
     return max(1, min(digits, digits - finer))
 
 
+def _unbroken(text: str) -> str:
+    """A number and its unit kept on one line (no-break space): a narrow table wraps before "±" only."""
+    return text.replace(" ", "\u00a0")
+
+
 def provenance(metric: Any) -> str:
     """``measured``, ``estimated`` or ``n.a.`` (no value) for one MetricSummary."""
     if metric is None or metric.value is None or metric.value != metric.value:
@@ -57,9 +62,9 @@ def metric_rows(summary: Any) -> list[dict[str, Any]]:
     for metric in METRICS:
         m = summary.metrics.get(metric.key)
         value = None if m is None else m.value
-        text = format_value(value, metric.unit)
+        text = _unbroken(format_value(value, metric.unit))
         if m is not None and m.std is not None and m.std == m.std and text != MISSING and m.std > 0:
-            text += f" ± {format_value(m.std, metric.unit, spread_digits(value, m.std))}"
+            text += f" ± {_unbroken(format_value(m.std, metric.unit, spread_digits(value, m.std)))}"
         rating = None if m is None or m.rating is None or m.rating != m.rating else int(m.rating)
         rows.append({
             "key": metric.key, "name": metric.name, "group": metric.group, "value": text,
