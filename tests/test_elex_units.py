@@ -10,6 +10,7 @@ import json
 import math
 import re
 import sys
+import time
 from pathlib import Path
 
 import pandas as pd
@@ -286,3 +287,39 @@ def test_command_line_defaults_and_missing_folder(tmp_path, capsys):
     assert (args.directory, args.host, args.port, args.debug) == ("x", "0.0.0.0", 9000, True)
     assert elex.main(["--directory", str(tmp_path / "missing")]) == 2
     assert "does not exist" in capsys.readouterr().err
+
+
+def test_workers_flag_serves_with_gunicorn_processes(reference_dir, tmp_path):
+    """``elex.py --workers 2`` answers the page and a callback from gunicorn worker processes."""
+    import subprocess
+    import urllib.request
+
+    import psutil
+    from elex_support import free_port
+
+    port = free_port()
+    root = Path(__file__).resolve().parents[1]
+    log = open(tmp_path / "server.log", "wb")
+    proc = subprocess.Popen([sys.executable, str(root / "elex.py"), "--port", str(port), "--workers", "2",
+                             "--directory", str(reference_dir / "published-results")], cwd=root, stdout=log,
+                            stderr=subprocess.STDOUT)
+    try:
+        url = f"http://127.0.0.1:{port}/"
+        for _ in range(300):
+            try:
+                with urllib.request.urlopen(url, timeout=2) as reply:
+                    assert reply.status == 200 and b"ELEx" in reply.read()
+                break
+            except OSError:
+                assert proc.poll() is None, (tmp_path / "server.log").read_text()
+                time.sleep(0.1)
+        with urllib.request.urlopen(url + "_dash-layout", timeout=10) as reply:
+            assert b'"settings"' in reply.read()
+        assert len(psutil.Process(proc.pid).children()) == 2  # the worker processes
+    finally:
+        proc.terminate()
+        proc.wait(20)
+        log.close()
+    import elex
+
+    assert elex.main(["--workers", "2", "--debug"]) == 2  # debug mode is one process

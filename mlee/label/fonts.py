@@ -21,9 +21,13 @@ _LOCK = threading.Lock()
 
 def font_file(name: str) -> Path:
     """Path of the TrueType file of a label font name (matplotlib's bundled DejaVu)."""
-    import matplotlib
+    import importlib.util
 
-    path = Path(matplotlib.get_data_path()) / "fonts" / "ttf" / _FILES[name]
+    # found, not imported: importing matplotlib (and PIL with it) inside a server's request thread races
+    # with other threads that look PIL up half-imported
+    spec = importlib.util.find_spec("matplotlib")
+    folder = Path(next(iter(spec.submodule_search_locations))) if spec and spec.submodule_search_locations else Path()
+    path = folder / "mpl-data" / "fonts" / "ttf" / _FILES[name]
     if not path.is_file():
         raise FileNotFoundError(f"label font {path} is missing: reinstall matplotlib (it ships the DejaVu fonts)")
     return path
