@@ -15,6 +15,8 @@ log = logging.getLogger(__name__)
 
 #: threads per worker process: callbacks wait on little I/O, so a few are enough to overlap requests
 THREADS = 4
+#: seconds an idle keep-alive connection stays open (as nginx's default)
+KEEPALIVE_S = 75
 
 
 def serve_workers(make_app: Callable[[], Any], host: str, port: int, workers: int, threads: int = THREADS,
@@ -29,6 +31,9 @@ def serve_workers(make_app: Callable[[], Any], host: str, port: int, workers: in
         def load_config(self) -> None:
             options = {"bind": f"{host}:{port}", "workers": workers, "worker_class": "gthread",
                        "threads": threads, "timeout": timeout_s, "preload_app": True, "accesslog": None,
+                       # idle connections stay open as long as browsers keep them (gunicorn's 2 s closed
+                       # them while a page was sending its next request: "connection reset")
+                       "keepalive": KEEPALIVE_S,
                        "loglevel": "warning", "proc_name": "elex"}
             for key, value in options.items():
                 self.cfg.set(key, value)
