@@ -222,7 +222,10 @@ def register_callbacks(app: Dash, data: ExplorerData, default_view: View, defaul
         Input("dataset", "value"), Input("task", "value"), State("selection", "data"),
     )
     def select(pinned, hover, store, dataset, task, selection):
-        """The details show the pinned model; with none pinned, the model last hovered (a preview)."""
+        """The details show the pinned model; with none pinned (or the pinned one not in this view), the
+        model last hovered (a preview)."""
+        if pinned and not data.has_row(dataset, task, pinned["environment"], pinned["model"]):
+            pinned = None  # kept in its store: back in a view that has it, it is pinned again
         if pinned:
             if ctx.triggered_id == "scatter":
                 return (no_update,) * 12  # hover only previews in the plot's tooltip while a model is pinned
