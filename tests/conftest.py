@@ -5,7 +5,7 @@ import pathlib
 
 import pytest
 
-#: ../shared/reference beside the repository, or the folder MLEE_REFERENCE names (a checkout elsewhere)
+#: ``MLEE_REFERENCE`` points elsewhere (a git worktree has no ``../shared`` beside it).
 REFERENCE = pathlib.Path(os.environ.get("MLEE_REFERENCE")
                          or pathlib.Path(__file__).resolve().parents[1].parent / "shared" / "reference")
 

@@ -20,6 +20,7 @@ from mlee.elex.state import View, parse_view, scoped
 from mlee.elex.tables import info_table, metrics_table
 from mlee.elex.uploads import UploadError, parse_upload
 from mlee.metrics import METRICS_BY_KEY
+from mlee.results.energy import comparability_note, incomplete_note
 
 log = logging.getLogger(__name__)
 
@@ -49,6 +50,16 @@ def point_of(event: dict[str, Any] | None) -> dict[str, str] | None:
     """{environment, model} of the point of a plotly click or hover event (None for other traces)."""
     custom = ((event or {}).get("points") or [{}])[0].get("customdata")
     return {"environment": custom[0], "model": custom[1]} if custom else None
+
+
+def energy_note(rows: pd.DataFrame) -> str:
+    """What the shown energies cannot say: estimates beside measurements, counters not read cleanly."""
+    if rows.empty:
+        return ""
+    complete = rows["energy_complete"] if "energy_complete" in rows else pd.Series(True, index=rows.index)
+    notes = [comparability_note(rows["energy_estimated"].astype(bool).tolist()),
+             incomplete_note(int((~complete.astype(bool)).sum()))]
+    return " ".join(n for n in notes if n)
 
 
 def view_rows(rated: pd.DataFrame, dataset: str, task: str, environments: list[str] | None) -> pd.DataFrame:
@@ -178,6 +189,7 @@ def register_callbacks(app: Dash, data: ExplorerData, default_view: View, defaul
     # -------------------------------------------------------------------------------- figures
     @app.callback(
         Output("scatter", "figure"), Output("bars", "figure"), Output("scatter-legend", "children"),
+        Output("energy-note", "children"),
         Input("settings", "data"), Input("dataset", "value"), Input("task", "value"),
         Input("environments", "value"), Input("x-metric", "value"), Input("y-metric", "value"),
         Input("scale", "value"), Input("theme", "data"), Input("pin", "data"),
@@ -199,7 +211,7 @@ def register_callbacks(app: Dash, data: ExplorerData, default_view: View, defaul
             reference_environment=shown_envs[0] if shown_envs else None,
             uirevision=f"{dataset}|{task}|{x}|{y}|{scale}", pinned=pinned)
         bars = rating_bars_figure(rows, data.environments, theme or "light")
-        return scatter, bars, scatter_legend(shown_envs, data.environments, mode)
+        return scatter, bars, scatter_legend(shown_envs, data.environments, mode), energy_note(rows)
 
     # -------------------------------------------------------------------------------- selection
     @app.callback(

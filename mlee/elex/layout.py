@@ -160,6 +160,7 @@ def page(data: ExplorerData, view: View, default_store: dict[str, Any], modes: t
                 dcc.Graph(id="scatter", config=GRAPH_CONFIG, className="scatter", clear_on_unhover=False,
                           style={"height": "clamp(360px, 70vh, 540px)"}),
                 html.Div(id="scatter-legend", className="plot-legend"),
+                html.Div(id="energy-note", className="hint energy-note", role="note"),
             ]),
             details_panel(),
             settings_panel(modes),
