@@ -512,9 +512,10 @@ def test_click_pins_the_model_and_hover_only_previews(server, browser, downloads
     assert "Preview" in browser.find_element("id", "details-state").text
     env, model = _pin(browser, trace, 0)
     j = fig["traces"][trace]["custom"].index([env, model])
-    ring = browser.execute_script("var gd = document.querySelector('#scatter .js-plotly-plot');"
-                                  "var t = gd.data[gd.data.length - 1]; return [t.name, t.x, t.y];")
-    assert ring == ["pinned", [fig["traces"][trace]["x"][j]], [fig["traces"][trace]["y"][j]]]
+    ring = ["pinned", [fig["traces"][trace]["x"][j]], [fig["traces"][trace]["y"][j]]]
+    wait(browser, lambda d: d.execute_script("var gd = document.querySelector('#scatter .js-plotly-plot');"
+                                             "var t = gd.data[gd.data.length - 1]; return [t.name, t.x, t.y];")
+         == ring, message="the pinned point is not ringed")
     for other in (1, 2):  # on the way to the buttons the mouse crosses other points
         hover_point(browser, trace, other)
     time.sleep(1.0)
