@@ -323,3 +323,13 @@ def test_workers_flag_serves_with_gunicorn_processes(reference_dir, tmp_path):
     import elex
 
     assert elex.main(["--workers", "2", "--debug"]) == 2  # debug mode is one process
+
+
+def test_spread_is_not_more_precise_than_the_value():
+    """97.9 % +- 0.3 %, not +- 0.257 %: the spread stops at the value's last shown digit."""
+    from mlee.elex.tables import spread_digits
+    from mlee.units import format_value
+
+    assert format_value(0.00257, "%", spread_digits(0.979, 0.00257)) == "0.3 %"
+    assert format_value(0.0025, "J", spread_digits(0.0362, 0.0025)) == "2.5 mJ"
+    assert spread_digits(1.0, 3.0) == 3 and spread_digits(0.0, 1.0) == 3
