@@ -140,10 +140,18 @@ def point_element(driver: Any, trace: int, index: int) -> Any:
 
 
 def hover_point(driver: Any, trace: int, index: int, click: bool = False) -> None:
+    from selenium.common.exceptions import StaleElementReferenceException
     from selenium.webdriver.common.action_chains import ActionChains
 
-    chain = ActionChains(driver).move_to_element(point_element(driver, trace, index))
-    (chain.click() if click else chain).perform()
+    for attempt in range(3):  # the plot may be redrawn (a callback's answer) between finding and moving
+        try:
+            chain = ActionChains(driver).move_to_element(point_element(driver, trace, index))
+            (chain.click() if click else chain).perform()
+            return
+        except StaleElementReferenceException:
+            if attempt == 2:
+                raise
+            time.sleep(0.2)
 
 
 def info(driver: Any) -> dict[str, str]:
@@ -471,6 +479,10 @@ return r.left >= -1 && r.right <= root.clientWidth + 1;
 """
 
 
+RING_JS = ("var gd = document.querySelector('#scatter .js-plotly-plot');"
+           "var t = gd.data[gd.data.length - 1]; return [t.name, t.x, t.y];")
+
+
 def _at_width(driver: Any, width: int, height: int) -> None:
     driver.set_window_size(width, height)
     wait(driver, lambda d: d.execute_script("return window.innerWidth") <= width, message="window not resized")
@@ -513,9 +525,7 @@ def test_click_pins_the_model_and_hover_only_previews(server, browser, downloads
     env, model = _pin(browser, trace, 0)
     j = fig["traces"][trace]["custom"].index([env, model])
     ring = ["pinned", [fig["traces"][trace]["x"][j]], [fig["traces"][trace]["y"][j]]]
-    wait(browser, lambda d: d.execute_script("var gd = document.querySelector('#scatter .js-plotly-plot');"
-                                             "var t = gd.data[gd.data.length - 1]; return [t.name, t.x, t.y];")
-         == ring, message="the pinned point is not ringed")
+    wait(browser, lambda d: d.execute_script(RING_JS) == ring, message="the pinned point is not ringed")
     for other in (1, 2):  # on the way to the buttons the mouse crosses other points
         hover_point(browser, trace, other)
     time.sleep(1.0)
@@ -530,6 +540,7 @@ def test_click_pins_the_model_and_hover_only_previews(server, browser, downloads
     browser.execute_script("arguments[0].scrollIntoView({block: 'center'});", browser.find_element("id", "unpin"))
     browser.find_element("id", "unpin").click()
     wait(browser, lambda d: "Preview" in d.find_element("id", "details-state").text, message="unpin did not work")
+    wait(browser, lambda d: d.execute_script(RING_JS) == ["pinned", [], []], message="the ring stayed")
     browser.execute_script("window.scrollTo(0, 0);")
     select_point(browser, trace, 1, click=False)
     _at_width(browser, 1280, 800)
