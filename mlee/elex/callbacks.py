@@ -248,7 +248,7 @@ def register_callbacks(app: Dash, data: ExplorerData, default_view: View, defaul
             return (None, "details-body hidden", "hint", None, None, None, "", "#", "Method documentation", "",
                     "btn btn-quiet hidden", "card details")
         selection = {"dataset": dataset, "task": task, "environment": selection["environment"],
-                     "model": selection["model"], "pinned": bool(pinned)}
+                     "model": selection["model"]}
         store = store or default_store
         summary = data.summary(store, dataset, task, selection["environment"], selection["model"])
         src, note = label_svg_src(data, store, summary)
