@@ -9,7 +9,7 @@ from pathlib import Path
 from mlee.rating.boundaries import load_boundaries
 from mlee.rating.compound import RATING_MODES
 from mlee.rating.settings import RatingSettings
-from mlee.rating.weights import load_weights
+from mlee.rating.weights import WEIGHT_PRESETS, load_weights, preset_weights
 
 
 def add_rating_arguments(parser: argparse.ArgumentParser) -> None:
@@ -20,13 +20,17 @@ def add_rating_arguments(parser: argparse.ArgumentParser) -> None:
                              + " (default: optimistic median; the publication used 'published median')")
     parser.add_argument("--boundaries", type=Path, default=None,
                         help="JSON file of rating boundaries (default: the package's boundaries.json)")
-    parser.add_argument("--weights", type=Path, default=None,
-                        help="JSON file of metric weights (default: the package's weighting.json)")
+    parser.add_argument("--weights", default=None, metavar="FILE|PRESET",
+                        help="JSON file of metric weights, or a preset: "
+                             + ", ".join(repr(p) for p in WEIGHT_PRESETS)
+                             + " (default: 'published', the study's weights; 'trust' also rates robustness and "
+                               "calibration)")
 
 
 def settings_from_options(mode: str | None = None, boundaries: str | os.PathLike | None = None,
                           weights: str | os.PathLike | None = None) -> RatingSettings:
-    """The package defaults with a rating mode and boundaries / weights files applied where given.
+    """The package defaults with a rating mode and boundaries / weights files applied where given. ``weights``
+    may name a preset of :data:`mlee.rating.weights.WEIGHT_PRESETS` (a file of that name: write ``./trust``).
 
     Raises ValueError naming the problem and the fix (unknown mode, unreadable or invalid file).
     """
@@ -36,6 +40,7 @@ def settings_from_options(mode: str | None = None, boundaries: str | os.PathLike
     if boundaries is not None:
         changes["boundaries"] = load_boundaries(boundaries)
     if weights is not None:
-        changes["weights"] = load_weights(weights)
+        changes["weights"] = (preset_weights(str(weights)) if str(weights) in WEIGHT_PRESETS
+                              else load_weights(weights))
     settings = RatingSettings.default()
     return settings.replace(**changes) if changes else settings
