@@ -40,7 +40,16 @@ def settings_from_options(mode: str | None = None, boundaries: str | os.PathLike
     if boundaries is not None:
         changes["boundaries"] = load_boundaries(boundaries)
     if weights is not None:
-        changes["weights"] = (preset_weights(str(weights)) if str(weights) in WEIGHT_PRESETS
-                              else load_weights(weights))
+        changes["weights"] = preset_weights(str(weights)) if str(weights) in WEIGHT_PRESETS else _weights_file(weights)
     settings = RatingSettings.default()
     return settings.replace(**changes) if changes else settings
+
+
+def _weights_file(path: str | os.PathLike) -> dict[str, float]:
+    """``load_weights(path)``; a path that does not exist also gets the presets named in the message."""
+    try:
+        return load_weights(path)
+    except ValueError as exc:
+        if os.path.exists(path):
+            raise
+        raise ValueError(f"{exc}; or name a weights preset: {', '.join(WEIGHT_PRESETS)}") from None
