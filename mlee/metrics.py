@@ -86,9 +86,9 @@ METRICS: tuple[Metric, ...] = (
     *(Metric(f"noise_f1_{level}", f"F1 score, {level} noise", f"F1 {level} noise", "Robustness", "%",
              True, False, f"F1 score on the test split with Gaussian noise of the '{level}' severity added to "
                           f"the standardised features.") for level in NOISE_LEVELS),
-    Metric("noise_drop", "Accuracy drop under noise", "Acc. drop", "Robustness", "%", False, False,
+    Metric("noise_drop", "Accuracy drop under noise", "Acc. drop (noise)", "Robustness", "%", False, False,
            "Relative drop of accuracy from the clean test split, averaged over the noise severities."),
-    Metric("ece", "Expected calibration error", "ECE", "Robustness", "%", False, False,
+    Metric("ece", "Expected calibration error", "Calibration (ECE)", "Robustness", "%", False, False,
            "Mean gap between confidence and accuracy over equal-width confidence bins (needs probabilities)."),
     Metric("brier", "Brier score", "Brier", "Robustness", "1", False, False,
            "Mean squared distance between predicted class probabilities and the true class, 0..2 (needs "
