@@ -116,7 +116,7 @@ def noisy_copy(X: Any, sigma: float, rng: np.random.Generator, n_scaled: int | N
     """``X`` plus Gaussian noise of standard deviation ``sigma``: on the first ``n_scaled`` columns of a dense
     array (all when None), on the stored entries of a sparse matrix. ``X`` itself is left unchanged."""
     if sp.issparse(X):
-        noisy = X.copy().astype("float64")
+        noisy = X.astype("float64", copy=True)
         noisy.data += sigma * rng.standard_normal(noisy.data.shape[0])
         return noisy
     noisy = np.array(X, dtype="float64", copy=True)
