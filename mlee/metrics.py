@@ -39,6 +39,8 @@ class Metric:
     higher_is_better: True for quality metrics; the index is value/reference then, else reference/value.
     per_task: True when the metric is measured per task (energy, time); False for ``general`` metrics.
     description: one sentence on what is measured.
+    optional: True for metrics that only newer results hold (robustness, calibration, latency): displays
+        leave such a metric out where it has no value instead of listing it as "n.a.".
     """
 
     key: str
@@ -49,6 +51,7 @@ class Metric:
     higher_is_better: bool
     per_task: bool
     description: str
+    optional: bool = False
 
     def scoped_key(self, task: str) -> str:
         """Key as in the published boundaries/weights files, e.g. ``"inference power_draw"``."""
@@ -77,22 +80,23 @@ METRICS: tuple[Metric, ...] = (
     Metric("time", "Running time", "Time", "Resources", "s", False, True,
            "Wall-clock duration of the task."),
     Metric("latency_p50", "Latency per sample (median)", "Latency p50", "Resources", "s", False, True,
-           "Median over timed test batches of the prediction time per sample (inference only)."),
+           "Median over timed test batches of the prediction time per sample (inference only).", True),
     Metric("latency_p99", "Latency per sample (99th pct.)", "Latency p99", "Resources", "s", False, True,
-           "99th percentile over timed test batches of the prediction time per sample (inference only)."),
+           "99th percentile over timed test batches of the prediction time per sample (inference only).", True),
     *(Metric(f"noise_top1_{level}", f"Top-1 accuracy, {level} noise", f"Acc. {level} noise", "Robustness", "%",
              True, False, f"Accuracy on the test split with Gaussian noise of the '{level}' severity added to the "
-                          f"standardised features.") for level in NOISE_LEVELS),
+                          f"standardised features.", True) for level in NOISE_LEVELS),
     *(Metric(f"noise_f1_{level}", f"F1 score, {level} noise", f"F1 {level} noise", "Robustness", "%",
              True, False, f"F1 score on the test split with Gaussian noise of the '{level}' severity added to "
-                          f"the standardised features.") for level in NOISE_LEVELS),
+                          f"the standardised features.", True) for level in NOISE_LEVELS),
     Metric("noise_drop", "Accuracy drop under noise", "Acc. drop (noise)", "Robustness", "%", False, False,
-           "Relative drop of accuracy from the clean test split, averaged over the noise severities."),
+           "Relative drop of accuracy from the clean test split, averaged over the noise severities.", True),
     Metric("ece", "Expected calibration error", "Calibration (ECE)", "Robustness", "%", False, False,
-           "Mean gap between confidence and accuracy over equal-width confidence bins (needs probabilities)."),
+           "Mean gap between confidence and accuracy over equal-width confidence bins (needs probabilities).",
+           True),
     Metric("brier", "Brier score", "Brier", "Robustness", "1", False, False,
            "Mean squared distance between predicted class probabilities and the true class, 0..2 (needs "
-           "probabilities)."),
+           "probabilities).", True),
 )
 
 METRICS_BY_KEY: dict[str, Metric] = {m.key: m for m in METRICS}

@@ -39,10 +39,9 @@ QUALITY_FIELDS: dict[str, str] = {
 MODEL_FIELDS: dict[str, str] = {"params": "parameters", "flops": "flops", "fsize": "fsize"}
 
 METRIC_KEYS: tuple[str, ...] = tuple(m.key for m in METRICS)
-#: metrics read from ``validation.results.robustness.metrics`` (keyed by metric key): every metric not read
-#: from elsewhere (absent in results written before mlee measured them, e.g. the study's)
-ROBUSTNESS_KEYS: tuple[str, ...] = tuple(
-    k for k in METRIC_KEYS if k not in {*QUALITY_FIELDS.values(), *MODEL_FIELDS.values(), "time", "power_draw"})
+#: metrics read from ``validation.results.robustness.metrics`` (keyed by metric key): the optional ones,
+#: absent in results written before mlee measured them (e.g. the study's)
+ROBUSTNESS_KEYS: tuple[str, ...] = tuple(m.key for m in METRICS if m.optional)
 #: metrics of an inference run that its training run shows too (the study did so for quality)
 _SHARED_WITH_TRAINING: tuple[str, ...] = tuple(
     m.key for m in METRICS if not m.per_task and m.key in {*QUALITY_FIELDS.values(), *ROBUSTNESS_KEYS})
