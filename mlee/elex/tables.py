@@ -40,12 +40,15 @@ def provenance(metric: Any) -> str:
 
 
 def metric_rows(summary: Any) -> list[dict[str, Any]]:
-    """One dict per metric (in metric-table order): name, value, index, rating (letter and 0..4 or
-    None), weight and provenance, all formatted for display."""
+    """One dict per metric (in metric-table order): name, group, value, index, rating (letter and 0..4 or
+    None), weight and provenance, all formatted for display. Optional metrics (robustness, calibration,
+    latency) without a value are left out: results measured before them show the table they always had."""
     rows = []
     for metric in METRICS:
         m = summary.metrics.get(metric.key)
         value = None if m is None else m.value
+        if metric.optional and (value is None or value != value):
+            continue
         text = format_value(value, metric.unit)
         if m is not None and m.std is not None and m.std == m.std and text != MISSING and m.std > 0:
             text += f" ± {format_value(m.std, metric.unit)}"
