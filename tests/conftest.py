@@ -5,7 +5,7 @@ import pathlib
 
 import pytest
 
-# ../shared/reference beside the repository; MLEE_REFERENCE points elsewhere (e.g. from a git worktree)
+#: ``MLEE_REFERENCE`` points elsewhere (a git worktree has no ``../shared`` beside it).
 REFERENCE = pathlib.Path(os.environ.get("MLEE_REFERENCE")
                          or pathlib.Path(__file__).resolve().parents[1].parent / "shared" / "reference")
 
