@@ -249,7 +249,9 @@ def test_select_point_shows_tables_and_label(server, browser):
     assert table["Compound rating"] in "ABCDE"
     energy = metric_row(browser, "Energy")
     assert energy[5] == "measured" and energy[1].endswith("J") and energy[3] in "ABCDE"
-    assert len(browser.find_elements("css selector", "#metrics-table tbody tr")) == 10
+    assert len(browser.find_elements("css selector", "#metrics-table tbody tr:not(.group-row)")) == 10
+    groups = [e.text for e in browser.find_elements("css selector", "#metrics-table tr.group-row th")]
+    assert [g.lower() for g in groups] == ["complexity", "quality", "resources"]  # no robustness in these results
     doc = browser.find_element("id", "doc-link").get_attribute("href")
     assert doc.startswith("https://scikit-learn.org/")
     # a click on another point selects that one
