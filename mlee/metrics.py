@@ -35,7 +35,7 @@ class Metric:
     short: short display name for axes and tiles.
     group: ``Quality``, ``Resources``, ``Complexity`` or ``Robustness``.
     unit: unit of the stored value: ``J``, ``s``, ``B``, ``FLOP``, ``#`` (a count), ``%`` (the value is
-        stored as a fraction in [0, 1] and displayed times 100) or ``1`` (a dimensionless score).
+        stored as a fraction in [0, 1] and displayed times 100) or ``score`` (a dimensionless number).
     higher_is_better: True for quality metrics; the index is value/reference then, else reference/value.
     per_task: True when the metric is measured per task (energy, time); False for ``general`` metrics.
     description: one sentence on what is measured.
@@ -94,7 +94,7 @@ METRICS: tuple[Metric, ...] = (
     Metric("ece", "Expected calibration error", "Calibration (ECE)", "Robustness", "%", False, False,
            "Mean gap between confidence and accuracy over equal-width confidence bins (needs probabilities).",
            True),
-    Metric("brier", "Brier score", "Brier", "Robustness", "1", False, False,
+    Metric("brier", "Brier score", "Brier", "Robustness", "score", False, False,
            "Mean squared distance between predicted class probabilities and the true class, 0..2 (needs "
            "probabilities).", True),
 )
