@@ -2,7 +2,8 @@
 
 Top to bottom: header (mlee mark, QR code to the method's documentation), model name, task and dataset,
 the A-E scale with the compound rating marked beside its arrow, the environment, four metric tiles
-(energy, running time, quality, complexity; each pictogram coloured by its own rating), the energy
+(energy, running time, quality, complexity; each pictogram coloured by its own rating) and, for results
+that have them, a robustness strip, the energy
 sources (measured or estimated), the rating mode with the fingerprint of boundaries and weights, and the
 issue date. Only the standard PDF fonts (Helvetica family) are used; nothing is a bitmap.
 """
@@ -182,11 +183,38 @@ def _tile(g: _Shapes, tile: Tile, x: float, top: float, width: float, height: fl
 def _tiles(g: _Shapes, content: LabelContent, top: float) -> float:
     gap = 6.0
     width = (WIDTH - 2 * MARGIN - gap) / 2
-    height = 66.0
-    for i, tile in enumerate(content.tiles):
+    grid, extra = content.tiles[:4], content.tiles[4:]
+    height = 66.0 if not extra else 58.0  # a fifth panel (robustness) takes the space below as a strip
+    for i, tile in enumerate(grid):
         row, col = divmod(i, 2)
         _tile(g, tile, MARGIN + col * (width + gap), top - row * (height + gap), width, height)
-    return top - 2 * height - gap
+    bottom = top - 2 * height - gap
+    for tile in extra:
+        bottom = _strip(g, tile, bottom - 4)
+    return bottom
+
+
+def _strip(g: _Shapes, tile: Tile, top: float) -> float:
+    """A further panel as one full-width line: pictogram, title, then every value with its letter; returns
+    the y of its bottom edge."""
+    height, icon, chip = 18.0, 14.0, 8.0
+    width = WIDTH - 2 * MARGIN
+    g.add(Rect(MARGIN, top - height, width, height, rx=4, ry=4, fillColor=LIGHT, strokeColor=RULE, strokeWidth=0.5))
+    g.add_all(pictogram(tile.kind, MARGIN + 3, top - height + 2, icon, tile.rating))
+    baseline = top - height + 6
+    x = MARGIN + 3 + icon + 4
+    g.add(_string(x, baseline, tile.title, BOLD, 8))
+    x += stringWidth(tile.title, BOLD, 8) + 8
+    slot = (MARGIN + width - 4 - x) / max(len(tile.lines), 1)
+    for line in tile.lines:
+        g.add(_string(x, baseline, line.caption, FONT, 6.5, GREY))
+        right = x + slot - 4 - (chip + 3 if line.rated else 0)
+        room = right - (x + stringWidth(line.caption, FONT, 6.5) + 3)
+        g.add(_string(right, baseline, line.value, BOLD, fit_size(line.value, BOLD, 8, room, 5), DARK, "end"))
+        if line.rated:
+            _chip(g, right + 3, baseline - 1.5, line.rating, chip)
+        x += slot
+    return top - height
 
 
 def _footer(g: _Shapes, content: LabelContent, top: float) -> None:
