@@ -40,12 +40,8 @@ def server(tmp_path_factory):
                          Meter(monitor="estimate"), progress=False)
     assert all(o.ok for o in outcomes), [o.error for o in outcomes]
     merge_directory(root / "logs", root / "results")
-    srv = Server(root / "results", root / "server.log")
-    try:
-        srv.wait()
+    with Server(root / "results", root / "server.log") as srv:
         yield srv
-    finally:
-        srv.stop()
 
 
 @pytest.fixture(scope="module")
