@@ -39,8 +39,8 @@ class Metric:
     higher_is_better: True for quality metrics; the index is value/reference then, else reference/value.
     per_task: True when the metric is measured per task (energy, time); False for ``general`` metrics.
     description: one sentence on what is measured.
-    optional: True for metrics that only newer results hold (robustness, calibration, latency): displays
-        leave such a metric out where it has no value instead of listing it as "n.a.".
+    optional: True for metrics that only newer results hold (robustness, calibration, latency): the loader
+        reads them from ``results.robustness``, and displays leave them out for results that have none of them.
     """
 
     key: str
