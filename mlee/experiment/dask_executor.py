@@ -1,0 +1,224 @@
+"""Run sweeps on a Dask cluster: an embedded ``LocalCluster``, a running scheduler, or a scheduler file.
+
+Only ``--cluster``/``--scheduler-file`` (or using :class:`DaskExecutor`) imports this module, and with it Dask.
+Each experiment is one task (``pure=False``, a key per run) that returns its folders' contents; this process
+writes the folders (:mod:`mlee.experiment.folder_transfer`). Measured experiments hold the lock
+``mlee-node-<node id>`` on the worker, so runs on one node never overlap whatever the number of worker
+processes there. A task whose worker dies is rerun on another worker by Dask; its result arrives once, so each
+run is written once. Hyperparameter searches measure nothing and take no lock.
+
+Cluster specs: ``local`` (one single-threaded worker process per core), ``local:N`` (N workers), or a scheduler
+address such as ``tcp://host:8786``; ``scheduler_file`` is the file ``dask scheduler --scheduler-file`` wrote.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import uuid
+from pathlib import Path
+from typing import Any, Iterator
+
+import dask
+from distributed import Client, Future, Nanny, Scheduler, SpecCluster, as_completed
+
+from mlee.experiment.dask_worker import PLUGIN_NAME, RemoteJob, RemoteResult, WorkerResources, run_on_worker, \
+    search_on_worker
+from mlee.experiment.errors import ExperimentError
+from mlee.experiment.folder_transfer import write_run_folders
+from mlee.experiment.runner import RunOutcome, RunSettings, _Context, _failed_train_folder
+from mlee.experiment.sweep import NODE_ID_VARIABLE, RunJob, RunKey, RunState, SweepError, SweepHandle
+
+log = logging.getLogger(__name__)
+
+#: Seconds to wait for a scheduler (and, for an embedded cluster, its workers) before giving up.
+CONNECT_TIMEOUT_S = 20
+
+
+def parse_cluster(spec: str) -> tuple[str, int | None]:
+    """``("local", N or None)`` for ``local``/``local:N``, ``("address", None)`` for a scheduler address;
+    raises :class:`ExperimentError` naming the accepted forms."""
+    text = spec.strip()
+    if text == "local":
+        return "local", None
+    if text.startswith("local:"):
+        count = text.split(":", 1)[1]
+        if count.isdigit() and int(count) >= 1:
+            return "local", int(count)
+    elif "://" in text and text.split("://", 1)[1]:
+        return "address", None
+    raise ExperimentError(
+        f"--cluster {spec!r} is not a cluster: use 'local' (one worker process per core), 'local:N' (N worker "
+        f"processes, N >= 1), a scheduler address such as tcp://host:8786, or --scheduler-file FILE.")
+
+
+def local_cluster(workers: int | None = None, node_ids: list[str] | None = None) -> SpecCluster:
+    """An embedded cluster on this machine: ``workers`` worker processes (default: one per core) with one thread
+    each. ``node_ids`` gives each worker its own ``MLEE_NODE_ID`` (simulated machines for tests and benchmarks);
+    by default they all share this machine's node id, so their measured experiments take turns."""
+    count = len(node_ids) if node_ids else (workers or os.cpu_count() or 1)
+    specs: dict[str, Any] = {}
+    for i in range(count):
+        env = {NODE_ID_VARIABLE: node_ids[i]} if node_ids else {}
+        specs[f"worker-{i}"] = {"cls": Nanny, "options": {"nthreads": 1, "env": env,
+                                                          "silence_logs": logging.ERROR}}
+    scheduler = {"cls": Scheduler, "options": {"dashboard_address": None}}
+    return SpecCluster(workers=specs, scheduler=scheduler, silence_logs=logging.ERROR, name="mlee-local")
+
+
+class DaskExecutor:
+    """Executor for :func:`mlee.experiment.sweep.start_sweep` on a Dask cluster.
+
+    Give exactly one of ``cluster`` (a spec, see :func:`parse_cluster`), ``scheduler_file`` or ``client`` (an
+    existing :class:`distributed.Client`, not closed by :meth:`close`). The connection is made on first use and
+    kept for later sweeps; an embedded cluster lives until :meth:`close`. Use as a context manager.
+    """
+
+    name = "dask"
+
+    def __init__(self, cluster: str | None = None, scheduler_file: str | os.PathLike | None = None,
+                 client: Client | None = None) -> None:
+        if sum(x is not None for x in (cluster, scheduler_file, client)) != 1:
+            raise ExperimentError("Give exactly one of --cluster and --scheduler-file.")
+        if cluster is not None:
+            parse_cluster(cluster)
+        if scheduler_file is not None and not Path(scheduler_file).is_file():
+            raise ExperimentError(
+                f"Scheduler file {scheduler_file} does not exist. Start a scheduler with "
+                f"`dask scheduler --scheduler-file {scheduler_file}` (on a shared file system) or pass --cluster.")
+        self.cluster_spec = cluster
+        self.scheduler_file = scheduler_file
+        self._client = client
+        self._owns_client = client is None
+        self._cluster: SpecCluster | None = None
+        self._plugin_registered = False
+
+    def __enter__(self) -> "DaskExecutor":
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.close()
+
+    @property
+    def client(self) -> Client:
+        """The connected client (connects, or starts the embedded cluster, on first use)."""
+        if self._client is None:
+            self._client = self._connect()
+        if not self._plugin_registered:
+            self._client.register_plugin(WorkerResources(), name=PLUGIN_NAME)
+            self._plugin_registered = True
+        return self._client
+
+    @property
+    def scheduler_address(self) -> str:
+        """Address of the scheduler this executor uses."""
+        return self.client.scheduler.address
+
+    def _connect(self) -> Client:
+        timeout = f"{CONNECT_TIMEOUT_S}s"
+        if self.cluster_spec is not None and parse_cluster(self.cluster_spec)[0] == "local":
+            self._cluster = local_cluster(parse_cluster(self.cluster_spec)[1])
+            return Client(self._cluster, set_as_default=False)
+        where = self.cluster_spec or f"the scheduler in {self.scheduler_file}"
+        try:
+            with dask.config.set({"distributed.comm.timeouts.connect": timeout}):
+                if self.scheduler_file is not None:
+                    return Client(scheduler_file=str(self.scheduler_file), timeout=timeout, set_as_default=False)
+                return Client(self.cluster_spec, timeout=timeout, set_as_default=False)
+        except (OSError, TimeoutError) as exc:
+            raise ExperimentError(
+                f"Could not reach the Dask scheduler at {where} within {CONNECT_TIMEOUT_S} s ({exc}). Start it "
+                f"with `dask scheduler` and workers with `dask worker <address> --nworkers 1 --nthreads 1`, "
+                f"or use --cluster local.") from None
+
+    def workers(self) -> dict[str, str]:
+        """Worker address -> node id of every connected worker (waits for one worker at most 20 s)."""
+        client = self.client
+        client.wait_for_workers(1, timeout=CONNECT_TIMEOUT_S)
+        return client.run(lambda dask_worker: dask_worker.plugins[PLUGIN_NAME].node)
+
+    def close(self) -> None:
+        """Close the client and the embedded cluster (a client given by the caller stays open)."""
+        if self._client is not None and self._owns_client:
+            self._client.close()
+        self._client = None
+        self._plugin_registered = False
+        if self._cluster is not None:
+            self._cluster.close()
+            self._cluster = None
+
+    # ------------------------------------------------------------------------------------------------ sweeps
+    def execute(self, handle: SweepHandle, jobs: list[RunJob]) -> None:
+        """Submit every job, write each run's folders as its result arrives, report to ``handle``."""
+        client = self.client
+        plan = handle.plan
+        sweep = uuid.uuid4().hex[:12]
+        topic = f"mlee-sweep-{sweep}"
+
+        def started(event: tuple[float, dict[str, Any]]) -> None:
+            msg = event[1]
+            handle.mark_running(RunKey(*msg["key"]), msg["node"], msg["worker"], msg["started"])
+
+        client.subscribe_topic(topic, started)
+        futures: dict[Future, RunJob] = {}
+        try:
+            for i, job in enumerate(jobs):
+                remote = RemoteJob(job, plan.settings, topic, measured=True, dry_run=plan.dry_run)
+                future = client.submit(run_on_worker, remote, pure=False, key=f"mlee-run-{sweep}-{i}")
+                futures[future] = job
+            handle.on_cancel(lambda: client.cancel(list(futures), force=True))
+            for future in as_completed(futures, loop=client.loop):
+                self._collect(handle, future, futures[future])
+                future.release()
+        finally:
+            client.unsubscribe_topic(topic)
+
+    def _collect(self, handle: SweepHandle, future: Future, job: RunJob) -> None:
+        settings = handle.plan.settings
+        if future.status == "finished":
+            result: RemoteResult = future.result()
+            paths = write_run_folders(handle.output_dir, result.folders, str(settings.output_dir))
+            dirs = {contents.kind: path for contents, path in zip(result.folders, paths)}
+            outcome = RunOutcome(job.key.dataset, job.key.method, job.key.repeat, dirs.get("train"),
+                                 dirs.get("infer"), result.error)
+            handle.mark_finished(outcome, result.node, result.worker, result.started, result.ended)
+        elif future.status == "cancelled" and handle.cancelled:
+            handle.mark_cancelled(job.key)
+        elif future.status == "cancelled":
+            raise SweepError(self._lost_message(handle))
+        else:  # the task raised outside the runner (e.g. its worker died repeatedly): record it as a failed run
+            exc = future.exception()
+            outcome = _failed_train_folder(settings, job.key.dataset, job.key.method, job.key.repeat, exc,
+                                           _Context())
+            handle.mark_finished(outcome)
+
+    def _lost_message(self, handle: SweepHandle) -> str:
+        ended = [s for s in handle.status() if s.state in (RunState.DONE, RunState.FAILED)]
+        names = "; ".join(str(s.key) for s in ended[:20]) + (f"; ... ({len(ended) - 20} more)" if len(ended) > 20
+                                                             else "")
+        where = self.cluster_spec or f"scheduler file {self.scheduler_file}"
+        return (f"Lost the Dask scheduler ({where}). {len(ended)} of {len(handle.status())} runs had finished and "
+                f"are written in {handle.output_dir}" + (f": {names}" if ended else "") +
+                ". Restart the scheduler and workers, then rerun the same command with --resume to run the rest.")
+
+    # --------------------------------------------------------------------------------------------- searches
+    def searches(self, pairs: list[tuple[str, str]], settings: RunSettings, n_iter: int,
+                 folds: int) -> Iterator[tuple[str, str, dict[str, Any] | BaseException]]:
+        """Run one random search per (dataset, method) pair on the workers, all at once; yields
+        ``(dataset, method, cv_results or the exception)`` as each ends. Closing the iterator (or Ctrl-C while
+        iterating) cancels the searches still pending."""
+        client = self.client
+        sweep = uuid.uuid4().hex[:12]
+        futures = {client.submit(search_on_worker, dataset, method, settings, n_iter, folds, pure=False,
+                                 key=f"mlee-search-{sweep}-{i}"): (dataset, method)
+                   for i, (dataset, method) in enumerate(pairs)}
+        try:
+            for future in as_completed(futures, loop=client.loop):
+                dataset, method = futures[future]
+                if future.status == "cancelled":
+                    raise SweepError(f"Lost the Dask scheduler ({self.cluster_spec or self.scheduler_file}) "
+                                     f"during the search of {dataset} / {method}.")
+                yield dataset, method, future.result() if future.status == "finished" else future.exception()
+                future.release()
+        finally:
+            client.cancel([f for f in futures if not f.done()], force=True)
