@@ -5,7 +5,7 @@ Each experiment is one task (``pure=False``, a key per run) that returns its fol
 writes the folders (:mod:`mlee.experiment.folder_transfer`). Measured experiments hold the lock
 ``mlee-node-<node id>`` on the worker, so runs on one node never overlap whatever the number of worker
 processes there. A task whose worker dies is rerun on another worker by Dask; its result arrives once, so each
-run is written once. Hyperparameter searches measure nothing and take no lock.
+run is written once. Hyperparameter searches measure nothing and take no lock: their fits go to any worker.
 
 Cluster specs: ``local`` (one single-threaded worker process per core), ``local:N`` (N workers), or a scheduler
 address such as ``tcp://host:8786``; ``scheduler_file`` is the file ``dask scheduler --scheduler-file`` wrote.
@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import logging
 import os
+import threading
 import uuid
 from pathlib import Path
 from typing import Any, Iterator
@@ -22,12 +23,11 @@ from typing import Any, Iterator
 import dask
 from distributed import Client, Future, Nanny, Scheduler, SpecCluster, as_completed
 
-from mlee.experiment.dask_worker import PLUGIN_NAME, RemoteJob, RemoteResult, WorkerResources, run_on_worker, \
-    search_on_worker
+from mlee.experiment.dask_worker import PLUGIN_NAME, RemoteJob, RemoteResult, WorkerResources, run_on_worker
 from mlee.experiment.errors import ExperimentError
 from mlee.experiment.folder_transfer import write_run_folders
 from mlee.experiment.runner import RunOutcome, RunSettings, _Context, _failed_train_folder
-from mlee.experiment.sweep import NODE_ID_VARIABLE, RunJob, RunKey, RunState, SweepError, SweepHandle
+from mlee.experiment.sweep import NODE_ID_VARIABLE, RunJob, RunKey, RunResources, RunState, SweepError, SweepHandle
 
 log = logging.getLogger(__name__)
 
@@ -202,23 +202,42 @@ class DaskExecutor:
                 ". Restart the scheduler and workers, then rerun the same command with --resume to run the rest.")
 
     # --------------------------------------------------------------------------------------------- searches
-    def searches(self, pairs: list[tuple[str, str]], settings: RunSettings, n_iter: int,
-                 folds: int) -> Iterator[tuple[str, str, dict[str, Any] | BaseException]]:
-        """Run one random search per (dataset, method) pair on the workers, all at once; yields
-        ``(dataset, method, cv_results or the exception)`` as each ends. Closing the iterator (or Ctrl-C while
-        iterating) cancels the searches still pending."""
+    def searches(self, pairs: list[tuple[str, str]], settings: RunSettings, n_iter: int, folds: int,
+                 concurrent: int = 4) -> Iterator[tuple[str, str, dict[str, Any] | BaseException]]:
+        """Random search of each (dataset, method) pair; yields ``(dataset, method, cv_results or the exception)``
+        as each ends. The candidates x folds of every search are spread over all workers (joblib's Dask backend;
+        the training split is sent once per search); ``concurrent`` searches run at a time, so that the fits of
+        small searches fill the gaps of large ones. Datasets are loaded here (the search splits them here).
+        Closing the iterator (or Ctrl-C while iterating) drops the searches not started. Raises
+        :class:`SweepError` if the scheduler goes away."""
+        from concurrent.futures import ThreadPoolExecutor
+        from concurrent.futures import as_completed as threads_completed
+
+        from joblib import parallel_config
+
+        from mlee.experiment.hyperparams import run_search
+
         client = self.client
-        sweep = uuid.uuid4().hex[:12]
-        futures = {client.submit(search_on_worker, dataset, method, settings, n_iter, folds, pure=False,
-                                 key=f"mlee-search-{sweep}-{i}"): (dataset, method)
-                   for i, (dataset, method) in enumerate(pairs)}
+        datasets = RunResources(keep=len({dataset for dataset, _ in pairs}))
+        loading = threading.Lock()
+
+        def search(dataset: str, method: str) -> dict[str, Any]:
+            with loading:
+                data = datasets.data(dataset, settings)
+            with parallel_config(backend="dask", client=client, n_jobs=-1):
+                return run_search(data, method, n_iter, folds, -1, settings.seed)
+
+        pool = ThreadPoolExecutor(max_workers=concurrent, thread_name_prefix="mlee-search")
         try:
-            for future in as_completed(futures, loop=client.loop):
-                dataset, method = futures[future]
-                if future.status == "cancelled":
-                    raise SweepError(f"Lost the Dask scheduler ({self.cluster_spec or self.scheduler_file}) "
-                                     f"during the search of {dataset} / {method}.")
-                yield dataset, method, future.result() if future.status == "finished" else future.exception()
-                future.release()
+            jobs = {pool.submit(search, dataset, method): (dataset, method) for dataset, method in pairs}
+            finished = 0
+            for job in threads_completed(jobs):
+                dataset, method = jobs[job]
+                error = job.exception()
+                if error is not None and client.status != "running":
+                    raise SweepError(f"Lost the Dask scheduler ({self.cluster_spec or self.scheduler_file}) after "
+                                     f"{finished} of {len(pairs)} searches had finished; rerun the search.")
+                finished += 1
+                yield dataset, method, error if error is not None else job.result()
         finally:
-            client.cancel([f for f in futures if not f.done()], force=True)
+            pool.shutdown(wait=False, cancel_futures=True)

@@ -1,4 +1,4 @@
-"""What runs on a Dask worker: one experiment under the node lock, or one hyperparameter search.
+"""What runs on a Dask worker: one experiment, under the lock of its node.
 
 Loaded on the workers by pickling references to these functions; workers need mlee installed (same version as
 the client). The :class:`WorkerResources` plugin keeps each worker process's prepared datasets, meters and
@@ -100,12 +100,3 @@ def run_on_worker(remote: RemoteJob) -> RemoteResult:
         finally:
             shutil.rmtree(scratch, ignore_errors=True)
         return RemoteResult(key, plugin.node, worker.address, started, time.time(), outcome.error, folders)
-
-
-def search_on_worker(dataset: str, method: str, settings: RunSettings, n_iter: int, folds: int) -> dict[str, Any]:
-    """Random search of ``method`` on ``dataset`` (loaded as ``settings`` says) on this worker; returns
-    ``cv_results_`` as JSON. Measures no energy, so it holds no lock."""
-    from mlee.experiment.hyperparams import run_search
-
-    data = _plugin().resources.data(dataset, settings)
-    return run_search(data, method, n_iter, folds, 1, settings.seed)

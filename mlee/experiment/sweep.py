@@ -307,6 +307,10 @@ class SweepHandle:
         for hook in hooks:
             hook()
 
+    def join(self, timeout: float | None = None) -> bool:
+        """Block until the sweep is done or ``timeout`` seconds passed; returns :attr:`done`."""
+        return self._done.wait(timeout)
+
     def wait(self, timeout: float | None = None) -> list[RunOutcome]:
         """Block until the sweep is done; returns the outcome of each run that ended (in the order they ended).
         Raises ``TimeoutError`` after ``timeout`` seconds, and the executor's :class:`SweepError` if it failed."""
@@ -385,7 +389,7 @@ class SweepHandle:
         except BaseException as exc:  # noqa: BLE001 - reported through wait()/error
             self._error = exc if isinstance(exc, SweepError) else SweepError(
                 f"The sweep stopped: {type(exc).__name__}: {exc}")
-            log.error("%s", self._error, exc_info=exc)
+            log.error("%s", self._error, exc_info=None if isinstance(exc, SweepError) else exc)
         finally:
             for status in self.status():
                 self.mark_cancelled(status.key)
