@@ -62,7 +62,7 @@ def local_cluster(workers: int | None = None, node_ids: list[str] | None = None)
         env = {NODE_ID_VARIABLE: node_ids[i]} if node_ids else {}
         specs[f"worker-{i}"] = {"cls": Nanny, "options": {"nthreads": 1, "env": env,
                                                           "silence_logs": logging.ERROR}}
-    scheduler = {"cls": Scheduler, "options": {"dashboard_address": None}}
+    scheduler = {"cls": Scheduler, "options": {"dashboard": False}}
     return SpecCluster(workers=specs, scheduler=scheduler, silence_logs=logging.ERROR, name="mlee-local")
 
 
