@@ -162,10 +162,10 @@ class DaskExecutor:
         client.subscribe_topic(topic, started)
         futures: dict[Future, RunJob] = {}
         try:
-            for i, job in enumerate(jobs):
-                remote = RemoteJob(job, plan.settings, topic, measured=True, dry_run=plan.dry_run)
-                future = client.submit(run_on_worker, remote, pure=False, key=f"mlee-run-{sweep}-{i}")
-                futures[future] = job
+            remotes = [RemoteJob(job, plan.settings, topic, measured=True, dry_run=plan.dry_run) for job in jobs]
+            keys = [f"mlee-run-{sweep}-{i}" for i in range(len(jobs))]  # one submission message for the sweep
+            futures = dict(zip(client.map(run_on_worker, remotes, key=keys, pure=False), jobs))
+            log.info("submitted %d runs to %s", len(futures), client.scheduler.address)
             handle.on_cancel(lambda: client.cancel(list(futures), force=True))
             for future in as_completed(futures, loop=client.loop):
                 self._collect(handle, future, futures[future])
