@@ -265,3 +265,29 @@ def test_without_the_flag_nothing_of_dask_is_imported(tmp_path):
             "print(status, sorted(m for m in sys.modules if m.split('.')[0] in ('dask', 'distributed')))")
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=120)
     assert result.stdout.strip().splitlines()[-1] == "0 []", result.stderr
+
+
+def test_ctrl_c_on_the_client_cancels_the_rest_and_leaves_nothing_half_written(tmp_path):
+    out = tmp_path / "runs"
+    command = [sys.executable, str(ROOT / "evaluate_sklearn.py"), "--dataset", "digits", "--model", "RF", "XRF",
+               "--hyperparameters", "default", "--repeats", "20", "--cluster", "local:2", "--output-dir", str(out),
+               "--monitor", "estimate", "--no-progress"]
+    # a new session, and SIGINT to its whole process group: what Ctrl-C in a terminal does (workers included)
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                               start_new_session=True, cwd=tmp_path)
+    try:
+        deadline = time.time() + 120
+        while not list(out.glob("infer_*")):
+            assert time.time() < deadline and process.poll() is None, process.communicate()
+            time.sleep(0.05)
+        os.killpg(process.pid, signal.SIGINT)
+        _, err = process.communicate(timeout=60)
+    finally:
+        if process.poll() is None:
+            process.kill()
+    assert process.returncode == 130, err
+    assert "Interrupted:" in err and "Rerun with --resume" in err and "Traceback" not in err
+    written = complete_runs(out)
+    assert 1 <= len(written) < 40
+    assert not [p for p in out.iterdir() if p.name.startswith(".")]
+    assert len(list(out.glob("train_*"))) == len(list(out.glob("infer_*"))) == len(written)

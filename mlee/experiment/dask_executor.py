@@ -23,7 +23,7 @@ from typing import Any, Iterator
 import dask
 from distributed import Client, Future, Nanny, Scheduler, SpecCluster, as_completed
 
-from mlee.experiment.dask_worker import PLUGIN_NAME, RemoteJob, RemoteResult, WorkerResources, run_on_worker
+from mlee.experiment.dask_worker import PLUGIN_NAME, EmbeddedWorker, RemoteJob, RemoteResult, WorkerResources, run_on_worker
 from mlee.experiment.errors import ExperimentError
 from mlee.experiment.folder_transfer import write_run_folders
 from mlee.experiment.runner import RunOutcome, RunSettings, _Context, _failed_train_folder
@@ -62,7 +62,7 @@ def local_cluster(workers: int | None = None, node_ids: list[str] | None = None)
         env = {NODE_ID_VARIABLE: node_ids[i]} if node_ids else {}
         specs[f"worker-{i}"] = {"cls": Nanny, "options": {"nthreads": 1, "env": env,
                                                           "silence_logs": logging.ERROR}}
-    scheduler = {"cls": Scheduler, "options": {"dashboard": False}}
+    scheduler = {"cls": Scheduler, "options": {"dashboard": False, "dashboard_address": ":0"}}
     return SpecCluster(workers=specs, scheduler=scheduler, silence_logs=logging.ERROR, name="mlee-local")
 
 
@@ -118,7 +118,9 @@ class DaskExecutor:
         timeout = f"{CONNECT_TIMEOUT_S}s"
         if self.cluster_spec is not None and parse_cluster(self.cluster_spec)[0] == "local":
             self._cluster = local_cluster(parse_cluster(self.cluster_spec)[1])
-            return Client(self._cluster, set_as_default=False)
+            client = Client(self._cluster, set_as_default=False)
+            client.register_plugin(EmbeddedWorker(), name=EmbeddedWorker.name)
+            return client
         where = self.cluster_spec or f"the scheduler in {self.scheduler_file}"
         try:
             with dask.config.set({"distributed.comm.timeouts.connect": timeout}):

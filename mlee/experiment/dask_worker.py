@@ -10,7 +10,9 @@ from __future__ import annotations
 import contextlib
 import logging
 import shutil
+import signal
 import tempfile
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -43,6 +45,21 @@ class WorkerResources(WorkerPlugin):
         self.node = node_id()
         self.resources = RunResources()
         logging.getLogger("codecarbon").setLevel(logging.ERROR)
+
+
+class EmbeddedWorker(WorkerPlugin):
+    """Worker plugin for the processes of an embedded cluster (``--cluster local``). Ctrl-C in a terminal reaches
+    the whole process group, but the client cancels the sweep and shuts its workers down itself: they ignore
+    SIGINT (instead of dying mid-task with a traceback each), and a run abandoned at shutdown does not report its
+    lock release failing."""
+
+    name = "mlee-embedded-worker"
+
+    def setup(self, worker: Any) -> None:
+        """Ignore SIGINT in this worker process (plugins are set up in the process's main thread)."""
+        if threading.current_thread() is threading.main_thread():
+            signal.signal(signal.SIGINT, signal.SIG_IGN)
+        logging.getLogger("distributed.semaphore").setLevel(logging.CRITICAL)
 
 
 @dataclass
