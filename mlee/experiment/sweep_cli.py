@@ -6,13 +6,16 @@ Adding the arguments imports no Dask; :func:`cluster_executor` does, only when a
 from __future__ import annotations
 
 import argparse
+import logging
 import sys
 import time
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
 from mlee.experiment.errors import ExperimentError
-from mlee.experiment.runner import RunSettings
-from mlee.experiment.sweep import SweepError, SweepHandle, SweepPlan, start_sweep
+
+if TYPE_CHECKING:
+    from mlee.experiment.runner import RunSettings
+    from mlee.experiment.sweep import SweepHandle
 
 
 def add_cluster_arguments(parser: argparse.ArgumentParser, resume: bool) -> None:
@@ -39,6 +42,8 @@ def cluster_executor(args: argparse.Namespace) -> Any:
     :class:`ExperimentError` when the spec is wrong or no scheduler answers. Prints what it connected to."""
     from mlee.experiment.dask_executor import DaskExecutor
 
+    if not args.verbose:  # a lost scheduler is reported once, clearly, instead of Dask's reconnect tracebacks
+        logging.getLogger("distributed").setLevel(logging.CRITICAL)
     executor = DaskExecutor(cluster=args.cluster, scheduler_file=args.scheduler_file)
     try:
         workers = executor.workers()
@@ -88,6 +93,8 @@ def run_on_cluster(args: argparse.Namespace, pairs: list[tuple[str, str]], setti
     """Run the evaluation sweep on the cluster named by ``args``; ``report(outcomes, elapsed)`` prints the
     summary and returns the exit status. Returns 2 for a bad cluster, 130 after Ctrl-C, 1 if the scheduler
     went away."""
+    from mlee.experiment.sweep import SweepError, SweepPlan, start_sweep
+
     try:
         executor = cluster_executor(args)
     except ExperimentError as exc:
@@ -126,6 +133,8 @@ def search_on_cluster(args: argparse.Namespace, pairs: list[tuple[str, str]], se
     ``KeyboardInterrupt`` after cancelling what remains)."""
     from tqdm.auto import tqdm
 
+    from mlee.experiment.sweep import SweepError
+
     try:
         executor = cluster_executor(args)
     except ExperimentError as exc:
@@ -147,6 +156,3 @@ def search_on_cluster(args: argparse.Namespace, pairs: list[tuple[str, str]], se
         executor.close()
     return 0
 
-
-__all__ = ["add_cluster_arguments", "cluster_executor", "follow", "print_node_summary",
-           "run_on_cluster", "search_on_cluster", "wants_cluster"]
