@@ -92,6 +92,7 @@ class DaskExecutor:
         self._owns_client = client is None
         self._cluster: SpecCluster | None = None
         self._plugin_registered = False
+        self._connecting = threading.Lock()
 
     def __enter__(self) -> "DaskExecutor":
         return self
@@ -102,12 +103,13 @@ class DaskExecutor:
     @property
     def client(self) -> Client:
         """The connected client (connects, or starts the embedded cluster, on first use)."""
-        if self._client is None:
-            self._client = self._connect()
-        if not self._plugin_registered:
-            self._client.register_plugin(WorkerResources(), name=PLUGIN_NAME)
-            self._plugin_registered = True
-        return self._client
+        with self._connecting:  # a server may start sweeps from several threads
+            if self._client is None:
+                self._client = self._connect()
+            if not self._plugin_registered:
+                self._client.register_plugin(WorkerResources(), name=PLUGIN_NAME)
+                self._plugin_registered = True
+            return self._client
 
     @property
     def scheduler_address(self) -> str:

@@ -419,9 +419,15 @@ class SweepHandle:
         return jobs
 
 
+#: Held around every in-process experiment: sweeps started concurrently in one process (e.g. by a server)
+#: take turns, so their measured windows never overlap.
+_IN_PROCESS_LOCK = threading.Lock()
+
+
 class InProcessExecutor:
-    """Runs one experiment at a time in the sweep's background thread (the measured windows of one process never
-    overlap). Datasets and meters are kept between runs and sweeps. Cancelling lets the running experiment end."""
+    """Runs one experiment at a time in the sweep's background thread; concurrent sweeps of this process take
+    turns run by run (their measured windows never overlap). Datasets and meters are kept between runs and sweeps.
+    Cancelling lets the running experiment end."""
 
     name = "in-process"
 
@@ -433,13 +439,15 @@ class InProcessExecutor:
         plan = handle.plan
         settings = with_execution(plan.settings, execution_record(self.name, None, "one experiment at a time"))
         for job in jobs:
-            if handle.cancelled:
-                return
-            started = time.time()
-            handle.mark_running(job.key, node_id(), None, started)
-            outcome = RunOutcome(*dataclasses.astuple(job.key)) if plan.dry_run else \
-                execute_run(job, settings, self.resources)
-            handle.mark_finished(outcome, started=started)
+            with _IN_PROCESS_LOCK:
+                if handle.cancelled:
+                    return
+                started = time.time()
+                handle.mark_running(job.key, node_id(), None, started)
+                outcome = RunOutcome(*dataclasses.astuple(job.key)) if plan.dry_run else \
+                    execute_run(job, settings, self.resources)
+                ended = time.time()
+            handle.mark_finished(outcome, started=started, ended=ended)
 
     def close(self) -> None:
         """Nothing to release (present for symmetry with the cluster executor)."""
