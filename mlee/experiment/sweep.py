@@ -6,9 +6,13 @@ A *sweep* is every (dataset, method, repeat) of a :class:`SweepPlan`. :func:`sta
 (:func:`mlee.experiment.runner.run_experiment`) and every run folder is written by this process, atomically, in
 ``plan.settings.output_dir``, with the layout of an in-process run. Executors:
 
-- :class:`InProcessExecutor`: one experiment at a time in a background thread of this process.
+- :class:`InProcessExecutor`: in a background thread of this process, one experiment at a time in the process
+  (concurrent sweeps take turns).
 - :class:`mlee.experiment.dask_executor.DaskExecutor`: a Dask cluster (embedded ``LocalCluster``, scheduler
-  address, scheduler file); measured experiments hold a lock per node. Importing this module imports no Dask.
+  address, scheduler file); measured experiments hold a lock per node.
+
+This module imports no Dask. ``evaluate_sklearn.py --cluster`` uses this API; without ``--cluster`` the script
+runs :func:`~mlee.experiment.runner.run_sweep` in its main thread, as it always did.
 
 Example (a long-lived server such as ELEx does the same, polling :meth:`SweepHandle.status`)::
 
