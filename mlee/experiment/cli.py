@@ -12,7 +12,7 @@ import sys
 import time
 import warnings
 from pathlib import Path
-from typing import Sequence
+from typing import TYPE_CHECKING, Callable, Sequence
 
 from mlee import catalog
 from mlee.experiment.datasets import SyntheticSpec, bundled_datasets, known_datasets, resolve_dataset_name
@@ -25,6 +25,10 @@ from mlee.experiment.methods import (BACKENDS, backend_methods, fixed_params, ge
                                      resolve_method_name)
 from mlee.experiment.preparation import DEFAULT_TEST_SIZE
 from mlee.experiment.quality import AVERAGES
+from mlee.experiment.sweep_cli import add_cluster_arguments, wants_cluster
+
+if TYPE_CHECKING:
+    from mlee.experiment.runner import RunOutcome, RunSettings
 
 log = logging.getLogger("mlee.experiment")
 
@@ -164,6 +168,7 @@ def build_evaluate_parser() -> argparse.ArgumentParser:
                         help="skip the robustness, calibration and latency measurement that follows each "
                              "inference window (it never counts towards energy or time)")
     add_monitor_arguments(parser)
+    add_cluster_arguments(parser, resume=True)
     return parser
 
 
@@ -226,6 +231,8 @@ def evaluate_main(argv: Sequence[str] | None = None) -> int:
     from mlee.monitoring import meter_from_args
     from mlee.monitoring.cli import MONITOR_DESTS
     from mlee.experiment.runner import RunSettings, run_sweep
+    from mlee.experiment.run_execution import execution_record
+    from mlee.experiment.sweep import complete_runs
 
     parser = build_evaluate_parser()
     args = parser.parse_args(argv)
@@ -247,22 +254,36 @@ def evaluate_main(argv: Sequence[str] | None = None) -> int:
         robustness=not args.no_robustness,
         extra_config={"argv": list(sys.argv[1:] if argv is None else argv), "arguments": dict(vars(args))},
     )
-    meter = meter_from_args(args)
     started = time.time()
     print(f"Running {len(pairs)} (dataset, method) pair(s) x {args.repeats} repeat(s) -> {settings.output_dir}",
           file=sys.stderr)
     if args.hyperparameters is None:
         print(_hyperparameter_origin(pairs), file=sys.stderr)
+    if wants_cluster(args):
+        from mlee.experiment.sweep_cli import run_on_cluster
+
+        return run_on_cluster(args, pairs, settings, lambda outcomes, elapsed: _report(outcomes, elapsed, settings))
+    settings.extra_config["execution"] = execution_record("in-process", None, "one experiment at a time")
+    planned = {(d, m, r) for d, m in pairs for r in range(args.repeats)}
+    skip = {(k.dataset, k.method, k.repeat) for k in complete_runs(settings.output_dir)} & planned \
+        if args.resume else set()
+    if args.resume:
+        print(f"--resume: {len(skip)} run(s) already complete, {len(planned) - len(skip)} to run", file=sys.stderr)
     done: list = []
     try:
-        outcomes = run_sweep(pairs, settings, meter, progress=not args.no_progress, on_outcome=done.append)
+        outcomes = run_sweep(pairs, settings, meter_from_args(args), progress=not args.no_progress,
+                             on_outcome=done.append, skip=skip)
     except KeyboardInterrupt:
-        print(f"Interrupted: the sweep stopped after {len(done)} of {len(pairs) * args.repeats} run(s). The run in "
+        print(f"Interrupted: the sweep stopped after {len(done)} of {len(planned) - len(skip)} run(s). The run in "
               f"progress was discarded: its unfinished folder is left hidden (.tmp-*) in {settings.output_dir}, "
               f"is never merged, and `python merge_results.py --clean` removes it.", file=sys.stderr)
         return 130
+    return _report(outcomes, time.time() - started, settings)
+
+
+def _report(outcomes: list[RunOutcome], elapsed: float, settings: RunSettings) -> int:
+    """Print the sweep's summary (failures to stderr); 1 when a run failed, else 0."""
     failed = [o for o in outcomes if not o.ok]
-    elapsed = time.time() - started
     print(f"{len(outcomes) - len(failed)} of {len(outcomes)} runs completed in {elapsed:.1f} s. "
           f"Results: {Path(settings.output_dir).resolve()}")
     if failed:
@@ -291,6 +312,7 @@ def build_search_parser() -> argparse.ArgumentParser:
                         help="parallel fits of the search (-1: all cores; default 1)")
     parser.add_argument("--output-dir", default="sklearn_hyperparameters",
                         help="root of the timestamped result folders (default sklearn_hyperparameters)")
+    add_cluster_arguments(parser, resume=False)
     return parser
 
 
@@ -298,11 +320,7 @@ def search_main(argv: Sequence[str] | None = None) -> int:
     """Entry point of ``evaluate_hyperparams.py``; returns the exit status."""
     import json
 
-    from tqdm.auto import tqdm
-
     from mlee.atomic import write_json_atomic
-    from mlee.experiment.datasets import load_dataset
-    from mlee.experiment.preparation import prepare
 
     parser = build_search_parser()
     args = parser.parse_args(argv)
@@ -325,34 +343,33 @@ def search_main(argv: Sequence[str] | None = None) -> int:
               "python": sys.version.split()[0], "start": time.time(), "argv": list(sys.argv[1:] if argv is None else argv),
               "completed": [], "failed": []}
     errors: list[str] = []
+
+    def record(dataset: str, method: str | None, result: dict | BaseException) -> None:
+        """Write a search result, or note its error (``method`` is ``None`` when the dataset did not load)."""
+        if isinstance(result, BaseException):
+            errors.append(f"{dataset}{f' / {method}' if method else ''}: {type(result).__name__}: {result}")
+            config["failed"].append({"dataset": dataset, **({"method": method} if method else {}),
+                                     "error": str(result)})
+        else:
+            write_search_result(tmp, dataset, method, result)
+            config["completed"].append([dataset, method])
+
     started = time.time()
     try:
-        with tqdm(total=len(datasets) * len(methods), disable=args.no_progress, unit="search") as bar, \
-                interrupt_guard() as guard:
-            for dataset in datasets:
-                bar.set_description(f"{dataset}: loading")
-                try:
-                    with warnings.catch_warnings():
-                        warnings.simplefilter("ignore", UserWarning)
-                        data = prepare(load_dataset(dataset, data_home=args.data_home, seed=args.seed,
-                                                    synthetic=_synthetic(args), download=not args.no_download),
-                                       seed=args.seed, test_size=args.test_size)
-                except Exception as exc:  # noqa: BLE001 - next dataset
-                    errors.append(f"{dataset}: {type(exc).__name__}: {exc}")
-                    config["failed"].append({"dataset": dataset, "error": str(exc)})
-                    bar.update(len(methods))
-                    continue
-                for method in methods:
-                    bar.set_description(f"{dataset}: {method}")
-                    try:
-                        results = run_search(data, method, args.n_iter, args.folds, args.n_jobs, args.seed)
-                        guard.check()  # an estimator may have swallowed Ctrl-C: never keep that search
-                        write_search_result(tmp, data.dataset, method, results)
-                        config["completed"].append([data.dataset, method])
-                    except Exception as exc:  # noqa: BLE001 - next method
-                        errors.append(f"{dataset} / {method}: {type(exc).__name__}: {exc}")
-                        config["failed"].append({"dataset": dataset, "method": method, "error": str(exc)})
-                    bar.update(1)
+        if wants_cluster(args):
+            from mlee.experiment.runner import RunSettings
+            from mlee.experiment.sweep_cli import search_on_cluster
+
+            config["cluster"] = args.cluster or args.scheduler_file
+            loading = RunSettings(seed=args.seed, data_home=args.data_home, test_size=args.test_size,
+                                  synthetic=_synthetic(args), download=not args.no_download)
+            status = search_on_cluster(args, [(d, m) for d in datasets for m in methods], loading, record)
+            if status == 2:
+                tmp.rmdir()
+            if status:
+                return status
+        else:
+            _search_in_process(args, datasets, methods, record)
     except KeyboardInterrupt:
         print(f"Interrupted: partial results stay in the hidden folder {tmp}.", file=sys.stderr)
         return 130
@@ -366,3 +383,37 @@ def search_main(argv: Sequence[str] | None = None) -> int:
             print(f"  {line}", file=sys.stderr)
         return 1
     return 0
+
+
+def _search_in_process(args: argparse.Namespace, datasets: list[str], methods: list[str],
+                       record: Callable[[str, str | None, dict | BaseException], None]) -> None:
+    """Run the searches one after another in this process, loading each dataset once."""
+    from tqdm.auto import tqdm
+
+    from mlee.experiment.datasets import load_dataset
+    from mlee.experiment.preparation import prepare
+
+    with tqdm(total=len(datasets) * len(methods), disable=args.no_progress, unit="search") as bar, \
+            interrupt_guard() as guard:
+        for dataset in datasets:
+            bar.set_description(f"{dataset}: loading")
+            try:
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore", UserWarning)
+                    data = prepare(load_dataset(dataset, data_home=args.data_home, seed=args.seed,
+                                                synthetic=_synthetic(args), download=not args.no_download),
+                                   seed=args.seed, test_size=args.test_size)
+            except Exception as exc:  # noqa: BLE001 - next dataset
+                record(dataset, None, exc)
+                bar.update(len(methods))
+                continue
+            for method in methods:
+                bar.set_description(f"{dataset}: {method}")
+                try:
+                    result: dict | BaseException = run_search(data, method, args.n_iter, args.folds, args.n_jobs,
+                                                              args.seed)
+                    guard.check()  # an estimator may have swallowed Ctrl-C: never keep that search
+                except Exception as exc:  # noqa: BLE001 - next method
+                    result = exc
+                record(data.dataset, method, result)
+                bar.update(1)

@@ -59,15 +59,17 @@ class RunFolder:
         return self.final_path
 
 
-def reserve_folder(output_dir: str | os.PathLike, kind: str, now: float | None = None) -> RunFolder:
+def reserve_folder(output_dir: str | os.PathLike, kind: str, now: float | None = None,
+                   stamp: str | None = None) -> RunFolder:
     """Create a unique temporary run folder ``.tmp-<kind>_<timestamp>[_<n>]`` under ``output_dir``.
 
-    ``now`` is the Unix time used for the name (default ``time.time()``).
+    ``now`` is the Unix time used for the name (default ``time.time()``); ``stamp`` gives the name's timestamp
+    text instead (a folder made elsewhere keeps the name it was given there, up to the ``_<n>`` suffix).
     """
     out = Path(output_dir)
     out.mkdir(parents=True, exist_ok=True)
     created = time.time() if now is None else now
-    stamp = timestamp_text(created)
+    stamp = stamp or timestamp_text(created)
     base = f"{kind}_{stamp}"
     for n in range(100_000):
         name = base if n == 0 else f"{base}_{n}"

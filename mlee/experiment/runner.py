@@ -15,7 +15,7 @@ import uuid
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterable
+from typing import Any, Callable, Container, Iterable
 
 from tqdm.auto import tqdm
 
@@ -259,21 +259,24 @@ def _failed_train_folder(settings: RunSettings, dataset: str, method: str, repea
 
 
 def run_sweep(pairs: Iterable[tuple[str, str]], settings: RunSettings, meter: Any, progress: bool = True,
-              on_outcome: Callable[[RunOutcome], None] | None = None) -> list[RunOutcome]:
-    """Run every (dataset key, method full name) pair ``settings.repeats`` times.
+              on_outcome: Callable[[RunOutcome], None] | None = None,
+              skip: Container[tuple[str, str, int]] = ()) -> list[RunOutcome]:
+    """Run every (dataset key, method full name) pair ``settings.repeats`` times, except the
+    (dataset, method, repeat) runs in ``skip`` (``--resume``).
 
     The backend is checked first (:attr:`Backend.check`: a missing package or device raises, with the fix). Each
     dataset is loaded and prepared once. A failing run (or a dataset that does not load) is recorded in its
     folder and in the returned outcomes; the sweep goes on.
     """
-    pairs = list(pairs)
+    repeats = {(d, m): [r for r in range(settings.repeats) if (d, m, r) not in skip] for d, m in pairs}
+    pairs = [pair for pair, todo in repeats.items() if todo]
     get_backend(settings.backend).check(settings.device)  # before any window: missing package, no GPU, warm-up
     by_dataset: dict[str, list[str]] = {}
     for dataset, method in pairs:
         by_dataset.setdefault(dataset, []).append(method)
     context = _Context()
     outcomes: list[RunOutcome] = []
-    total = len(pairs) * settings.repeats
+    total = sum(len(r) for r in repeats.values())
     with tqdm(total=total, disable=not progress, unit="run", desc="experiments") as bar:
 
         def record(outcome: RunOutcome) -> None:
@@ -283,7 +286,7 @@ def run_sweep(pairs: Iterable[tuple[str, str]], settings: RunSettings, meter: An
             bar.update(1)
 
         def fail_all(dataset: str, method: str, exc: BaseException) -> None:
-            for repeat in range(settings.repeats):
+            for repeat in repeats[(dataset, method)]:
                 record(_failed_train_folder(settings, dataset, method, repeat, exc, context))
 
         for dataset, methods in by_dataset.items():
@@ -302,7 +305,7 @@ def run_sweep(pairs: Iterable[tuple[str, str]], settings: RunSettings, meter: An
                 except ExperimentError as exc:
                     fail_all(data.dataset, method, exc)
                     continue
-                for repeat in range(settings.repeats):
+                for repeat in repeats[(dataset, method)]:
                     bar.set_description(f"{dataset}: {method}")
                     record(run_experiment(data, method, settings, meter, repeat, hp, context))
     return outcomes
