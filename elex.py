@@ -2,6 +2,7 @@
 
 Usage:
     python elex.py [--directory results] [--host 127.0.0.1] [--port 8050] [--debug]
+                   [--read-only | --allow-runs] [--cluster tcp://HOST:PORT | --scheduler-file FILE]
 
 Example (the published results of the original study):
     python elex.py --directory ../shared/reference/published-results
@@ -12,6 +13,8 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
+
+from mlee.elex.runs_cli import add_run_arguments, describe, run_options, serve_until_stopped
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -25,6 +28,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                              "the network, at your own risk")
     parser.add_argument("--port", type=int, default=8050, help="port to serve on; default 8050")
     parser.add_argument("--debug", action="store_true", help="Dash debug mode (dev tools, detailed errors)")
+    add_run_arguments(parser)
     return parser.parse_args(argv)
 
 
@@ -38,12 +42,14 @@ def main(argv: list[str] | None = None) -> int:
     from mlee.elex.app import create_app, run
 
     try:
-        app = create_app(args.directory)
+        runs = run_options(args)
+        app = create_app(args.directory, runs=runs)
     except (FileNotFoundError, ValueError) as error:
         print(f"elex: {error}", file=sys.stderr)
         return 2
+    print(describe(runs), flush=True)
     print(f"ELEx: http://{args.host}:{args.port}/  (Ctrl+C to stop)", flush=True)
-    run(app, host=args.host, port=args.port, debug=args.debug)
+    serve_until_stopped(lambda: run(app, host=args.host, port=args.port, debug=args.debug), app)
     return 0
 
 

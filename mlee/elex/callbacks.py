@@ -13,6 +13,7 @@ from dash import Dash, Input, Output, State, ctx, dcc, no_update
 
 from mlee.elex import downloads
 from mlee.elex.data import ExplorerData
+from mlee.elex.live_data import LiveData, mark_new
 from mlee.elex.figures import rating_bars_figure, scatter_figure, short_environment
 from mlee.elex.state import View, parse_view, scoped
 from mlee.elex.tables import info_table, metrics_table
@@ -58,10 +59,8 @@ def _metric_indices(rated: pd.DataFrame, dataset: str, task: str, metric: str) -
 
 
 # ------------------------------------------------------------------------------------------------ register
-def register_callbacks(app: Dash, data: ExplorerData, default_view: View, default_store: dict[str, Any]) -> None:
+def register_callbacks(app: Dash, data: LiveData, default_view: View, default_store: dict[str, Any]) -> None:
     """Attach all callbacks of the page to ``app``."""
-    dataset_keys = data.dataset_keys()
-
     # -------------------------------------------------------------------------------- URL <-> view
     @app.callback(
         Output("dataset", "value"), Output("task", "value"), Output("x-metric", "value"),
@@ -72,7 +71,7 @@ def register_callbacks(app: Dash, data: ExplorerData, default_view: View, defaul
     def sync_url(search, dataset, task, x, y, scale):
         current = View(dataset, task, x, y, scale)
         if ctx.triggered_id in (None, "url"):
-            wanted = parse_view(search, dataset_keys, default_view)
+            wanted = parse_view(search, data.dataset_keys(), default_view)  # reloads may add datasets
             if wanted == current:
                 return (no_update,) * 6
             return wanted.dataset, wanted.task, wanted.x, wanted.y, wanted.scale, no_update
@@ -82,10 +81,10 @@ def register_callbacks(app: Dash, data: ExplorerData, default_view: View, defaul
     # -------------------------------------------------------------------------------- environments
     @app.callback(
         Output("environments", "options"), Output("environments", "value"),
-        Input("dataset", "value"), Input("task", "value"),
+        Input("dataset", "value"), Input("task", "value"), Input("results-version", "data"),
     )
-    def environments(dataset, task):
-        """A new dataset or task shows all of its environments again."""
+    def environments(dataset, task, _version):
+        """A new dataset or task, or reloaded results, shows all of its environments again."""
         available = data.environments_of(dataset, task)
         options = [{"label": short_environment(e), "value": e, "title": e} for e in available]
         return options, available
@@ -176,9 +175,9 @@ def register_callbacks(app: Dash, data: ExplorerData, default_view: View, defaul
         Output("scatter", "figure"), Output("bars", "figure"),
         Input("settings", "data"), Input("dataset", "value"), Input("task", "value"),
         Input("environments", "value"), Input("x-metric", "value"), Input("y-metric", "value"),
-        Input("scale", "value"), Input("theme", "data"),
+        Input("scale", "value"), Input("theme", "data"), Input("results-version", "data"),
     )
-    def figures(store, dataset, task, environments, x, y, scale, theme):
+    def figures(store, dataset, task, environments, x, y, scale, theme, _version):
         store = store or default_store
         rated = data.rated(store)
         rows = view_rows(rated, dataset, task, environments or [])
@@ -194,7 +193,7 @@ def register_callbacks(app: Dash, data: ExplorerData, default_view: View, defaul
             reference_model=reference, reference_environment=shown_envs[0] if shown_envs else None,
             uirevision=f"{dataset}|{task}|{x}|{y}|{scale}")
         bars = rating_bars_figure(rows, data.environments, theme or "light")
-        return scatter, bars
+        return mark_new(scatter, data.new_models(dataset, task)), bars
 
     # -------------------------------------------------------------------------------- selection
     @app.callback(
