@@ -83,7 +83,8 @@ class DaskExecutor:
     def __init__(self, cluster: str | None = None, scheduler_file: str | os.PathLike | None = None,
                  client: Client | None = None) -> None:
         if sum(x is not None for x in (cluster, scheduler_file, client)) != 1:
-            raise ExperimentError("Give exactly one of --cluster and --scheduler-file.")
+            raise ExperimentError("Give exactly one of cluster (--cluster), scheduler_file (--scheduler-file) or "
+                                  "client.")
         if cluster is not None:
             parse_cluster(cluster)
         if scheduler_file is not None and not Path(scheduler_file).is_file():
@@ -142,7 +143,12 @@ class DaskExecutor:
     def workers(self) -> dict[str, str]:
         """Worker address -> node id of every connected worker (waits for one worker at most 20 s)."""
         client = self.client
-        client.wait_for_workers(1, timeout=CONNECT_TIMEOUT_S)
+        try:
+            client.wait_for_workers(1, timeout=CONNECT_TIMEOUT_S)
+        except TimeoutError:
+            raise ExperimentError(
+                f"The Dask scheduler at {client.scheduler.address} has no workers after {CONNECT_TIMEOUT_S} s. Start "
+                f"them with `dask worker {client.scheduler.address} --nworkers 1 --nthreads 1`.") from None
         return client.run(lambda dask_worker: dask_worker.plugins[PLUGIN_NAME].node)
 
     def close(self) -> None:
