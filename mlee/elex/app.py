@@ -54,9 +54,17 @@ def create_app(directory: str | Path = "results", *, data: ExplorerData | None =
     app.server.config["MAX_CONTENT_LENGTH"] = MAX_REQUEST_BYTES
     store = default_settings_store()
     view = default_view(data)
-    app.layout = page(data, view, store, tuple(RATING_MODES))
+    manager, runs_panel = attach_runs(app, data, runs)
+
+    def layout() -> Any:
+        """The page, built per visit: results reloaded since the start (runs launched here) are in its choices."""
+        root = page(data, view, store, tuple(RATING_MODES))
+        root.children.append(runs_panel())
+        return root
+
+    app.layout = layout
     register_callbacks(app, data, view, store)
-    app._elex_runs = attach_runs(app, data, runs)  # type: ignore[attr-defined]  # closed by the command line
+    app._elex_runs = manager  # type: ignore[attr-defined]  # closed by the command line
     _warm_up_on_first_request(app, data, store)
     app._elex_data = data  # type: ignore[attr-defined]  # for benchmarks and tests
     return app

@@ -8,6 +8,7 @@ reaches a shell or ``eval``; names are only looked up in tables, and file paths 
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -97,6 +98,25 @@ def hyperparameter_choices(roots: list[Path]) -> list[tuple[str, str]]:
     return out
 
 
+@dataclass(frozen=True)
+class RunChoices:
+    """What the panel offers now: (value, label) of datasets and hyperparameters, country codes."""
+
+    datasets: list[tuple[str, str]]
+    hyperparameters: list[tuple[str, str]]
+    countries: list[str]
+
+
+def current_choices(data_home: str | None = None) -> RunChoices:
+    """The choices offered now (the cache and the search folders may have changed since the server started):
+    datasets of :func:`dataset_choices`, searches under ``./sklearn_hyperparameters`` and the shipped ones."""
+    from mlee.experiment.hyperparams import default_search_root, repository_root
+
+    roots = [default_search_root(), repository_root() / "sklearn_hyperparameters"]
+    return RunChoices(dataset_choices(data_home), hyperparameter_choices(roots), country_choices())
+
+
+@functools.lru_cache(maxsize=1)
 def country_choices() -> list[str]:
     """ISO 3166-1 alpha-3 codes of codecarbon's offline country table, sorted (empty if it is missing)."""
     try:
@@ -145,15 +165,14 @@ def _openml_names(text: Any) -> list[str]:
     return out
 
 
-def validate_request(raw: dict[str, Any], datasets: list[str], hyperparameters: list[str],
-                     countries: list[str], limits: RunLimits = RunLimits()) -> RunRequest:
+def validate_request(raw: dict[str, Any], choices: RunChoices, limits: RunLimits = RunLimits()) -> RunRequest:
     """The :class:`RunRequest` of the panel's raw values, or :class:`RunRequestError`.
 
     ``raw`` keys: ``datasets`` (list of offered keys), ``openml`` (comma-separated OpenML names), ``rows``,
     ``features``, ``classes`` (synthetic sizes), ``methods`` (full names), ``repeats``, ``monitor``,
-    ``hyperparameters``, ``idle_seconds``, ``country``. ``datasets``, ``hyperparameters`` and ``countries``
-    are the offered choices; anything else is refused.
+    ``hyperparameters``, ``idle_seconds``, ``country``. Only what ``choices`` offers is accepted.
     """
+    datasets = [key for key, _ in choices.datasets]
     chosen = _names(raw.get("datasets"))
     unknown = [d for d in chosen if d not in datasets]
     if unknown:
@@ -187,7 +206,7 @@ def validate_request(raw: dict[str, Any], datasets: list[str], hyperparameters: 
     if monitor not in MONITORS:
         raise RunRequestError(f"Monitor must be one of {', '.join(MONITORS)}.")
     hp = raw.get("hyperparameters") or SHIPPED
-    if hp not in hyperparameters:
+    if hp not in [value for value, _ in choices.hyperparameters]:
         raise RunRequestError("Hyperparameters: pick shipped, default or a search folder from the list.")
     try:
         idle = float(raw.get("idle_seconds") or 0.0)
@@ -196,6 +215,6 @@ def validate_request(raw: dict[str, Any], datasets: list[str], hyperparameters: 
     if not 0.0 <= idle <= limits.max_idle_seconds:
         raise RunRequestError(f"Idle baseline must be 0 to {limits.max_idle_seconds:g} seconds (0: off).")
     country = raw.get("country") or None
-    if country is not None and country not in countries:
+    if country is not None and country not in choices.countries:
         raise RunRequestError("Country: pick an ISO 3166-1 alpha-3 code from the list, or none.")
     return RunRequest(tuple(keys), tuple(methods), repeats, monitor, hp, idle, country)

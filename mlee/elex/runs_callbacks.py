@@ -5,14 +5,14 @@ against the :class:`~mlee.elex.run_access.RunAccess` policy on the server, whate
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import Any, Callable
 
 from dash import ALL, Dash, Input, Output, State, ctx, no_update
 
 from mlee.elex.run_access import RunAccess
 from mlee.elex.live_data import LiveData
 from mlee.elex.run_manager import RunManager, RunOptions
-from mlee.elex.run_request import RunRequestError, validate_request
+from mlee.elex.run_request import RunRequestError, current_choices, validate_request
 from mlee.elex.runs_layout import progress_view
 
 log = logging.getLogger(__name__)
@@ -25,9 +25,8 @@ def _refusal(access: RunAccess, token: str | None) -> str | None:
     return access.allows(request.host, request.headers.get("Origin"), token)
 
 
-def register_run_callbacks(app: Dash, manager: RunManager, access: RunAccess, datasets: list[str],
-                           hyperparameters: list[str], countries: list[str]) -> None:
-    """Attach the panel's callbacks; ``datasets``, ``hyperparameters``, ``countries`` are the offered values."""
+def register_run_callbacks(app: Dash, manager: RunManager, access: RunAccess) -> None:
+    """Attach the panel's callbacks."""
 
     @app.callback(
         Output("runs-message", "children"), Output("runs-message", "className"),
@@ -48,7 +47,7 @@ def register_run_callbacks(app: Dash, manager: RunManager, access: RunAccess, da
                "methods": methods, "repeats": repeats, "monitor": monitor, "hyperparameters": hp,
                "idle_seconds": idle, "country": country}
         try:
-            request = validate_request(raw, datasets, hyperparameters, countries, manager.limits)
+            request = validate_request(raw, current_choices(manager.data_home), manager.limits)
             sweep = manager.launch(request)
         except RunRequestError as error:
             return str(error), "message error"
@@ -84,24 +83,16 @@ def register_run_callbacks(app: Dash, manager: RunManager, access: RunAccess, da
 
 
 
-def attach_runs(app: Dash, data: LiveData, options: RunOptions | None) -> RunManager | None:
-    """Add the "Run experiments" panel to ``app``'s page and register its callbacks; returns the server's
-    :class:`RunManager` (None without ``options`` or with a read-only policy: then only the ``results-version``
-    store is added, which never changes)."""
+def attach_runs(app: Dash, data: LiveData, options: RunOptions | None) -> tuple[RunManager | None, Callable[[], Any]]:
+    """Register the "Run experiments" callbacks on ``app``; returns the server's :class:`RunManager` and a
+    function that builds the panel for a new page (with the choices of that moment). Without ``options`` or with
+    a read-only policy: no manager, and the page gets only the ``results-version`` store (which never changes)."""
     from dash import dcc
 
-    from mlee.experiment.hyperparams import default_search_root, repository_root
-    from mlee.elex.run_request import country_choices, dataset_choices, hyperparameter_choices
     from mlee.elex.runs_layout import runs_panel
 
     if options is None or not options.access.visible:
-        app.layout.children.append(dcc.Store(id="results-version", data=0))
-        return None
+        return None, lambda: dcc.Store(id="results-version", data=0)
     manager = RunManager(data, options)
-    datasets = dataset_choices(options.data_home)
-    hyperparameters = hyperparameter_choices([default_search_root(), repository_root() / "sklearn_hyperparameters"])
-    countries = country_choices()
-    app.layout.children.append(runs_panel(options.access, datasets, hyperparameters, countries, options.limits))
-    register_run_callbacks(app, manager, options.access, [k for k, _ in datasets], [v for v, _ in hyperparameters],
-                           countries)
-    return manager
+    register_run_callbacks(app, manager, options.access)
+    return manager, lambda: runs_panel(options.access, current_choices(options.data_home), options.limits)

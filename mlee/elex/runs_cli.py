@@ -8,6 +8,7 @@ Adding the flags imports nothing heavy; :func:`run_options` checks them (a malfo
 from __future__ import annotations
 
 import argparse
+import logging
 import signal
 import sys
 from pathlib import Path
@@ -61,6 +62,8 @@ def run_options(args: argparse.Namespace) -> RunOptions:
         except ExperimentError as exc:
             raise ValueError(str(exc)) from None
         make_executor = lambda: DaskExecutor(cluster=args.cluster, scheduler_file=args.scheduler_file)  # noqa: E731
+    if not args.debug:  # a lost scheduler shows in the panel; Dask's own reconnect messages would flood the log
+        logging.getLogger("distributed").setLevel(logging.ERROR)
     return RunOptions(access, Path(args.runs_logs), Path(args.runs_results), make_executor)
 
 

@@ -12,7 +12,7 @@ from typing import Any
 from dash import dcc, html
 
 from mlee.elex.run_access import RunAccess
-from mlee.elex.run_request import SHIPPED, SYNTHETIC, RunLimits
+from mlee.elex.run_request import SHIPPED, SYNTHETIC, RunChoices, RunLimits
 from mlee.experiment.methods import method_names
 from mlee.monitoring.cli import MONITORS
 
@@ -24,15 +24,14 @@ def _field(label: str, control: Any, class_name: str = "") -> html.Div:
     return html.Div([html.Label(label, className="field-label"), control], className=f"field {class_name}".strip())
 
 
-def runs_panel(access: RunAccess, datasets: list[tuple[str, str]], hyperparameters: list[tuple[str, str]],
-               countries: list[str], limits: RunLimits = RunLimits()) -> html.Section:
-    """The panel. ``datasets``/``hyperparameters``: (value, label) choices; ``countries``: ISO alpha-3 codes.
-    When ``access`` is disabled, every control is disabled and the panel says why."""
+def runs_panel(access: RunAccess, choices: RunChoices, limits: RunLimits = RunLimits()) -> html.Section:
+    """The panel offering ``choices``. When ``access`` is disabled, every control is disabled and the panel
+    says why."""
     off = not access.enabled
     number = {"type": "number", "debounce": False, "disabled": off, "className": "runs-number"}
     controls = [
         _field("Datasets", dcc.Dropdown(id="runs-datasets", multi=True, value=[], disabled=off,
-                                        options=[{"label": label, "value": key} for key, label in datasets],
+                                        options=[{"label": label, "value": key} for key, label in choices.datasets],
                                         placeholder="choose datasets"), "runs-wide"),
         _field("OpenML names", dcc.Input(id="runs-openml", type="text", value="", disabled=off, maxLength=1000,
                                          placeholder="e.g. openml:kc1, openml:31", className="runs-text"),
@@ -50,11 +49,11 @@ def runs_panel(access: RunAccess, datasets: list[tuple[str, str]], hyperparamete
                                        disabled=off)),
         _field("Hyperparameters", dcc.Dropdown(id="runs-hyperparameters", clearable=False, value=SHIPPED,
                                                disabled=off, options=[{"label": label, "value": value}
-                                                                      for value, label in hyperparameters]),
+                                                                      for value, label in choices.hyperparameters]),
                "runs-wide"),
         _field("Idle baseline (s)", dcc.Input(id="runs-idle", value=0, min=0, max=limits.max_idle_seconds,
                                               step="any", **number)),
-        _field("Country (CO2e)", dcc.Dropdown(id="runs-country", options=countries, value=None, disabled=off,
+        _field("Country (CO2e)", dcc.Dropdown(id="runs-country", options=choices.countries, value=None, disabled=off,
                                               placeholder="none")),
     ]
     if access.token is not None:
