@@ -89,3 +89,14 @@ def test_concurrent_sweeps_in_one_process_take_turns(tmp_path):
     assert len(spans) == 8
     for (_, end), (start, _) in zip(spans, spans[1:]):
         assert start >= end
+
+
+def test_a_dataset_that_does_not_load_fails_each_of_its_runs_with_error_json(tmp_path):
+    settings = _settings(tmp_path, repeats=2)
+    settings.download = False
+    handle = start_sweep(SweepPlan([("openml:no-such-dataset-mlee", "Gaussian Naive Bayes")], settings),
+                         InProcessExecutor())
+    outcomes = handle.wait(timeout=60)
+    assert [s.state for s in handle.status()] == [RunState.FAILED, RunState.FAILED]
+    for outcome in outcomes:
+        assert outcome.infer_dir is None and "no-such-dataset-mlee" in _read(outcome.train_dir / "error.json")["error"]

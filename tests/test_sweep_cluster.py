@@ -100,6 +100,22 @@ def test_cluster_sweep_writes_the_same_folders_as_in_process(tmp_path, executor)
     assert {s.state for s in statuses} == {RunState.DONE} and all(s.node and s.elapsed() > 0 for s in statuses)
 
 
+def test_a_failing_experiment_on_the_cluster_writes_error_json(tmp_path, executor):
+    hp = tmp_path / "hp" / "hyperparameters_2026_02_02_00_00_00"
+    hp.mkdir(parents=True)
+    (hp / "hyperparameters__iris__Logistic_Regression.json").write_text(json.dumps(
+        {"params": [{"C": -1.0}], "rank_test_score": [1], "mean_test_score": [0.9]}))  # rejected at fit
+    settings = _settings(tmp_path / "runs")
+    settings.hyperparameters = str(hp)
+    handle = start_sweep(SweepPlan([("iris", "Logistic Regression")], settings), executor)
+    [outcome] = handle.wait(timeout=60)
+    [status] = handle.status()
+    assert status.state == RunState.FAILED and status.error.startswith("training:") and status.node
+    error = _read(outcome.train_dir / "error.json")
+    assert "C" in error["error"] and "Traceback" in error["traceback"]
+    assert outcome.infer_dir is None and [p.name for p in (tmp_path / "runs").iterdir()] == [outcome.train_dir.name]
+
+
 def executor_meter():
     from mlee.monitoring import Meter
 

@@ -181,28 +181,29 @@ class DaskExecutor:
             futures = dict(zip(client.map(run_on_worker, remotes, key=keys, pure=False), jobs))
             log.info("submitted %d runs to %s", len(futures), client.scheduler.address)
             handle.on_cancel(lambda: client.cancel(list(futures), force=True))
-            for future in as_completed(futures, loop=client.loop):
-                self._collect(handle, future, futures[future])
+            # results are fetched on the client's event loop, not one blocking call per run from this thread
+            for future, result in as_completed(futures, loop=client.loop, with_results=True, raise_errors=False):
+                self._collect(handle, future.status, result, futures[future])
                 future.release()
         finally:
             client.unsubscribe_topic(topic)
 
-    def _collect(self, handle: SweepHandle, future: Future, job: RunJob) -> None:
+    def _collect(self, handle: SweepHandle, status: str, result: RemoteResult | BaseException, job: RunJob) -> None:
+        """Write and report one run whose future ended with ``status`` and ``result`` (its exception if it failed)."""
         settings = handle.plan.settings
-        if future.status == "finished":
-            result: RemoteResult = future.result()
+        if status == "finished":
+            assert isinstance(result, RemoteResult)
             paths = write_run_folders(handle.output_dir, result.folders, str(settings.output_dir))
             dirs = {contents.kind: path for contents, path in zip(result.folders, paths)}
             outcome = RunOutcome(job.key.dataset, job.key.method, job.key.repeat, dirs.get("train"),
                                  dirs.get("infer"), result.error)
             handle.mark_finished(outcome, result.node, result.worker, result.started, result.ended)
-        elif future.status == "cancelled" and handle.cancelled:
+        elif status == "cancelled" and handle.cancelled:
             handle.mark_cancelled(job.key)
-        elif future.status == "cancelled":
+        elif status == "cancelled":
             raise SweepError(self._lost_message(handle))
         else:  # the task raised outside the runner (e.g. its worker died repeatedly): record it as a failed run
-            exc = future.exception()
-            outcome = _failed_train_folder(settings, job.key.dataset, job.key.method, job.key.repeat, exc,
+            outcome = _failed_train_folder(settings, job.key.dataset, job.key.method, job.key.repeat, result,
                                            _Context())
             handle.mark_finished(outcome)
 

@@ -46,6 +46,8 @@ from mlee.experiment.runner import RunOutcome, RunSettings, _Context, _failed_tr
 
 log = logging.getLogger(__name__)
 
+#: Seconds a dataset that failed to load is not tried again (its repeats fail at once, e.g. without network).
+FAILURE_MEMORY_S = 60.0
 #: Environment variable that overrides the node id (the host name): containers, simulated nodes in tests.
 NODE_ID_VARIABLE = "MLEE_NODE_ID"
 
@@ -162,7 +164,7 @@ class RunResources:
 
     def __init__(self, keep: int = 2) -> None:
         self.keep = keep
-        self._data: OrderedDict[tuple, Any] = OrderedDict()
+        self._data: OrderedDict[tuple, tuple[Any, float]] = OrderedDict()  # key -> (data or error, when)
         self._meters: dict[tuple, Any] = {}
         self._context: _Context | None = None
 
@@ -174,22 +176,24 @@ class RunResources:
         return self._context
 
     def data(self, dataset: str, settings: RunSettings) -> Any:
-        """The prepared dataset (loaded once per process and settings); raises what loading raised."""
+        """The prepared dataset (loaded once per process and settings); raises what loading raised (a failure is
+        remembered for :data:`FAILURE_MEMORY_S` seconds)."""
         from mlee.experiment.datasets import load_dataset
         from mlee.experiment.preparation import prepare
 
         key = (dataset, settings.data_home, settings.seed, settings.synthetic, settings.download, settings.test_size)
-        if key not in self._data:
+        cached = self._data.get(key)
+        if cached is None or (isinstance(cached[0], Exception) and time.time() - cached[1] > FAILURE_MEMORY_S):
             try:
                 loaded = load_dataset(dataset, data_home=settings.data_home, seed=settings.seed,
                                       synthetic=settings.synthetic, download=settings.download)
-                self._data[key] = prepare(loaded, seed=settings.seed, test_size=settings.test_size)
-            except Exception as exc:  # noqa: BLE001 - remembered: every run of the dataset fails the same way
-                self._data[key] = exc
-            while len(self._data) > self.keep:
-                self._data.popitem(last=False)
+                self._data[key] = (prepare(loaded, seed=settings.seed, test_size=settings.test_size), time.time())
+            except Exception as exc:  # noqa: BLE001 - the other runs of the dataset fail the same way for a while
+                self._data[key] = (exc, time.time())
         self._data.move_to_end(key)
-        value = self._data[key]
+        while len(self._data) > self.keep:
+            self._data.popitem(last=False)
+        value = self._data[key][0]
         if isinstance(value, Exception):
             raise value
         return value
