@@ -2,7 +2,7 @@
 
 Values are rounded (never truncated) to a number of significant digits and given a fitting prefix or
 unit: joules become mJ/kJ or Wh/kWh, seconds become ms/min/h, counts take SI prefixes (k, M, G, T),
-bytes take kB/MB/GB, fractions are shown as percent. Missing values print as ``"n.a."``.
+bytes take kB/MB/GB, fractions are shown as percent. Missing and infinite values print as ``"n.a."``.
 """
 
 from __future__ import annotations
@@ -14,11 +14,12 @@ _SI = ((1e12, "T"), (1e9, "G"), (1e6, "M"), (1e3, "k"))
 
 
 def is_missing(value: object) -> bool:
-    """True for None, NaN and the published ``-1`` sentinel is *not* handled here (loaders do that)."""
+    """True for None, NaN and infinity (no value can be shown for them: an infinite index means a reading of 0,
+    below the measurement's resolution). The published ``-1`` sentinel is *not* handled here (loaders do that)."""
     if value is None:
         return True
     try:
-        return math.isnan(float(value))  # type: ignore[arg-type]
+        return not math.isfinite(float(value))  # type: ignore[arg-type]
     except (TypeError, ValueError):
         return True
 

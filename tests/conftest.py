@@ -1,10 +1,13 @@
 """Shared fixtures: where the study's published reference data lives (../shared/reference)."""
 
+import os
 import pathlib
 
 import pytest
 
-REFERENCE = pathlib.Path(__file__).resolve().parents[1].parent / "shared" / "reference"
+#: ``MLEE_REFERENCE`` points elsewhere (a git worktree has no ``../shared`` beside it).
+REFERENCE = pathlib.Path(os.environ.get("MLEE_REFERENCE")
+                         or pathlib.Path(__file__).resolve().parents[1].parent / "shared" / "reference")
 
 
 @pytest.fixture(scope="session")

@@ -437,3 +437,13 @@ def test_reference_weight_and_computed_boundaries(server, browser):
     wait(browser, lambda d: "quantiles" in d.find_element("id", "settings-message").text)
     wait(browser, lambda d: d.find_element("id", "boundary-x-text").text != text)
     assert figure(browser)["traces"] != fig["traces"]
+
+
+def test_estimated_and_measured_environments_side_by_side_are_called_not_comparable(server, browser):
+    fig = open_page(browser, server.url + "?dataset=credit-g&task=inference&x=power_draw&y=top1_val")
+    note = wait(browser, lambda d: d.find_element("id", "energy-note").text.strip(), message="no energy note")
+    assert "not comparable to better than the estimate's error" in note and "0.46x" in note
+    estimated = next(t["custom"][0][0] for t in fig["traces"] if t["custom"] and ESTIMATED_MARK in t["custom"][0][0])
+    toggle_option(browser, "environments", estimated)  # the measured environment alone: nothing to warn about
+    wait(browser, lambda d: not d.find_element("id", "energy-note").text.strip(),
+         message="the note stayed with only measured energies shown")

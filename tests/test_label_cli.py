@@ -136,3 +136,15 @@ def test_issue_date_defaults_to_today(published, tmp_path):
     assert run_cli("--directory", str(published), "--dataset", "credit-g", "--task", "inference",
                    "--model", "Ridge", "--output", str(out)) == 0
     assert f"Issued {datetime.date.today().isoformat()}" in pdf_lines(out)
+
+
+def test_reference_option_changes_the_reference(published, tmp_path, capsys):
+    out = tmp_path / "rf.svg"
+    assert run_cli("--directory", str(published), "--dataset", "credit-g", "--task", "inference",
+                   "--model", "Random Forest", "--output", str(out), "--issue-date", DAY,
+                   "--reference", "credit-g=Random Forest") == 0
+    svg = out.read_text()
+    assert "relative to Random Forest" in svg and "relative to Support Vector Machine" not in svg
+    with pytest.raises(SystemExit) as exit_:
+        run_cli("--directory", str(published), "--dataset", "credit-g", "--reference", "credit-g")
+    assert exit_.value.code == 2 and "DATASET=MODEL" in capsys.readouterr().err

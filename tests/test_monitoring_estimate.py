@@ -14,10 +14,10 @@ import pytest
 from sklearn.datasets import make_classification
 from sklearn.linear_model import LogisticRegression
 
-from mlee.monitoring import Measurement, Meter, SourceUnavailable, add_monitor_arguments, meter_from_args
+from mlee.monitoring import Measurement, Meter, ProcessStats, WindowContext, SourceUnavailable, add_monitor_arguments, meter_from_args
 from mlee.monitoring.carbon import load_energy_mix
-from mlee.monitoring.cpu_info import DEFAULT_CPU_TDP_W, codecarbon_data_dir, cpu_info, match_tdp, resolve_tdp
-from mlee.monitoring.sources.estimate import MEMORY_W_PER_GIB
+from mlee.monitoring.cpu_info import cpu_info
+from mlee.monitoring.sources.estimate import EstimateSource, cpu_family, memory_bytes, power_model
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -38,21 +38,35 @@ def test_estimate_matches_its_formula_on_a_real_fit() -> None:
     m = win.measurement
     info = cpu_info()
     cpu_part, mem_part = m.sources
-    per_core = 120.0 * info.sockets / info.logical_cores
+    model = power_model(info.name, 120.0, info.sockets, info.logical_cores)
+    assert model.max_w == pytest.approx(120.0 * info.sockets / info.logical_cores)  # the TDP share of one vCPU
+    static = info.logical_cores * model.min_w * m.duration_s
     assert cpu_part.domain == "cpu" and cpu_part.estimated and cpu_part.method == "estimate"
-    assert cpu_part.energy_j == pytest.approx(m.process.cpu_seconds * per_core, rel=1e-12)
-    assert cpu_part.parameters["tdp_w"] == 120.0 and cpu_part.parameters["tdp_origin"] == "--cpu-tdp"
-    rss = m.process.peak_rss_bytes + m.process.children_rss_bytes
-    assert mem_part.energy_j == pytest.approx(MEMORY_W_PER_GIB * rss / 2**30 * m.duration_s, rel=1e-12)
+    assert cpu_part.energy_j == pytest.approx(static + m.process.cpu_seconds * (model.max_w - model.min_w), rel=1e-9)
+    assert cpu_part.parameters["max_w_per_vcpu"] == model.max_w and cpu_part.parameters["vcpus"] == info.logical_cores
+    assert mem_part.energy_j == pytest.approx(0.392 * memory_bytes() / 1e9 * m.duration_s, rel=1e-9)
     assert m.energy_j == pytest.approx(cpu_part.energy_j + mem_part.energy_j, rel=1e-12)
     # the CPU seconds are the real ones of the fit (measured independently around the window)
     assert 0 < m.process.cpu_seconds <= own_cpu + 0.02
     assert m.process.cpu_seconds >= 0.8 * own_cpu - 0.01
     assert m.process.peak_rss_scope == "window" and m.process.peak_rss_bytes > 10 * 2**20
     assert m.process.cpu_utilisation == pytest.approx(m.process.cpu_seconds / m.duration_s)
-    assert m.estimated and m.description == "CPU + memory (estimated from TDP)"
+    assert m.estimated and m.description == "CPU + memory (estimated)"
     assert 0 <= m.meter_cpu_seconds < 0.05
     assert abs((m.end - m.start) - m.duration_s) < 1e-6  # float resolution of Unix time
+
+
+def test_per_vcpu_power_of_a_vm_and_of_the_studys_workstation() -> None:
+    """A VM with 2 vCPUs of a 64-core EPYC is charged the static power of 2 vCPUs, not TDP / 2 per busy vCPU."""
+    assert cpu_family("Intel(R) Xeon(R) W-2155 CPU @ 3.30GHz") == "Intel Skylake"
+    assert cpu_family("AMD EPYC 7B13") == "AMD EPYC 3rd Gen" and cpu_family("AMD EPYC 7742 64-Core") == "AMD EPYC 2nd Gen"
+    vm = EstimateSource(cpu_name="AMD EPYC 7B13", sockets=1, logical_cores=2, memory_gb=8.0)
+    ctx = WindowContext(0.0, 10.0, 10.0, ProcessStats(cpu_seconds=10.0, peak_rss_bytes=0, cpu_utilisation=1.0))
+    cpu, memory = vm.energy(None, None, ctx)
+    assert cpu.energy_j == pytest.approx(2 * 0.456 * 10 + 10 * (1.957 - 0.456))  # 24.1 J: 2.4 W, not 42.5 W
+    assert memory.energy_j == pytest.approx(0.392 * 8 * 10)
+    unknown = power_model("Some Future CPU")
+    assert unknown.family.startswith("unknown") and 0.4 < unknown.min_w < unknown.max_w < 6  # the median family
 
 
 def test_child_processes_count() -> None:
@@ -70,22 +84,6 @@ def test_child_processes_count() -> None:
     p = win.measurement.process
     assert p.n_children >= 1
     assert p.cpu_seconds >= 0.4 + 0.3 - 0.05  # both children's CPU time (tick resolution 10 ms)
-
-
-def test_tdp_lookup_from_codecarbon_table() -> None:
-    if codecarbon_data_dir() is None:
-        pytest.skip("codecarbon not installed")
-    rows = (codecarbon_data_dir() / "hardware" / "cpu_power.csv").read_text().splitlines()
-    table = dict(r.rsplit(",", 1) for r in rows[1:])
-    assert match_tdp("Intel(R) Xeon(R) W-2155 CPU @ 3.30GHz") == ("Intel Xeon W-2155", float(table["Intel Xeon W-2155"]))
-    assert match_tdp("AMD EPYC 7763 64-Core Processor")[1] == float(table["AMD EPYC 7763"])
-    assert match_tdp("Intel(R) Core(TM) i7-8700K CPU @ 3.70GHz")[0] == "Intel Core i7-8700K"
-    assert match_tdp("AMD EPYC") is None  # no model number: no guess
-    assert resolve_tdp(None, "AMD EPYC").tdp_w == DEFAULT_CPU_TDP_W
-    assert resolve_tdp(None, "AMD EPYC").origin == "default"
-    assert resolve_tdp(77.0).origin == "--cpu-tdp"
-    with pytest.raises(ValueError, match="--cpu-tdp"):
-        resolve_tdp(-5)
 
 
 def test_idle_baseline_gives_net_energy() -> None:

@@ -175,7 +175,7 @@ def test_mixed_estimated_cpu_measured_gpu(tmp_path: Path, monkeypatch: pytest.Mo
             sum(i * i for i in range(200_000))
     m = win.measurement
     assert m.estimated is True  # the CPU part is an estimate, so the total is
-    assert m.description == "CPU + memory (estimated from TDP) + 1 GPU (NVML energy counter)"
+    assert m.description == "CPU + memory (estimated) + 1 GPU (NVML energy counter)"
     gpu = [s for s in m.sources if s.domain == "gpu"]
     assert gpu[0].energy_j == 2.0 and gpu[0].estimated is False
     assert any("rapl unavailable" in n for n in m.notes)

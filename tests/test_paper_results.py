@@ -175,3 +175,13 @@ def test_cli_refuses_unknown_inputs_with_the_fix(published, tmp_path, capsys):
     assert main(["--directory", str(tmp_path / "missing"), "--output", str(tmp_path)]) == 2
     assert "--directory" in capsys.readouterr().err
     assert not any(tmp_path.glob("*.pdf"))
+
+
+def test_reference_option_reaches_the_ratings(published, tmp_path):
+    assert main(["--directory", str(published), "--rating-mode", MODE, "--output", str(tmp_path),
+                 "--issue-date", "2026-11-28", "--reference", "credit-g=Random Forest"]) == 0
+    label = _pdf_text(tmp_path / "label Random Forest.pdf")
+    assert "relative to Random Forest" in label and "Support Vector Machine" not in label
+    with pytest.raises(SystemExit) as exit_:
+        main(["--directory", str(published), "--output", str(tmp_path), "--reference", "credit-g"])
+    assert exit_.value.code == 2

@@ -16,6 +16,7 @@ from mlee.rating import (RATING_MODES, RatingSettings, compound_rating, compound
                          load_boundaries, load_references, load_weights, rate, rating_from_index,
                          ratings_from_indices, save_boundaries, save_weights, summarise, summaries,
                          value_boundaries)
+from mlee.rating.options import settings_from_options
 from mlee.results import aggregate_runs, load_results
 
 STUDY_ENV = "Xeon(R) W-2155 - Scikit-learn 1.1.2"
@@ -211,7 +212,7 @@ def test_missing_values_are_unrated_not_e():
     rated = rate(table, RatingSettings.default())
     x = rated[rated["model"] == "X"].iloc[0]
     assert math.isnan(x["power_draw_index"]) and math.isnan(x["power_draw_rating"])
-    assert x["time_index"] == math.inf and x["time_rating"] == 0
+    assert math.isnan(x["time_index"]) and math.isnan(x["time_rating"])  # 0 s: below resolution, no infinite index
     assert math.isnan(x["parameters_rating"])
     assert not math.isnan(x["compound_rating"])
     summary = summarise(rated, RatingSettings.default(), dataset="iris", task="inference",
@@ -309,3 +310,19 @@ def test_summaries_follow_the_table(table):
     with pytest.raises(KeyError, match="available"):
         summarise(rated, settings, dataset="credit-g", task="training", environment=STUDY_ENV, model="Nope")
     assert METRICS_BY_KEY["power_draw"].unit == "J"
+
+
+def test_fallback_reference_is_one_model_for_inference_and_training(caplog):
+    inference = _synthetic_table({"A": {"power_draw": 1.0}, "B": {"power_draw": 2.0}, "C": {"power_draw": 4.0}},
+                                 dataset="no_ref")
+    training = _synthetic_table({"A": {"power_draw": 30.0}, "B": {"power_draw": 10.0}, "C": {"power_draw": 20.0}},
+                                dataset="no_ref").assign(task="training")  # median here alone would be C
+    with caplog.at_level("WARNING"):
+        rated = rate(pd.concat([inference, training], ignore_index=True), RatingSettings.default())
+    assert set(rated["reference_model"]) == {"B"}
+    assert rated["reference_fallback"].all()
+    warning = next(w for w in rated.attrs["warnings"] if "no_ref / training" in w)
+    assert "--reference no_ref=MODEL" in warning and str(Path("mlee", "data", "references.json")) in warning
+    chosen = rate(pd.concat([inference, training], ignore_index=True),
+                  settings_from_options(references=[("no_ref", "C")]))
+    assert set(chosen["reference_model"]) == {"C"} and not chosen["reference_fallback"].any()

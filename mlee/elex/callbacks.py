@@ -20,6 +20,7 @@ from mlee.elex.tables import info_table, metrics_table
 from mlee.elex.controls import SETTING_CONTROLS, SettingError, boundary_text, merge_controls, slider_state
 from mlee.elex.uploads import UploadError, parse_upload
 from mlee.metrics import METRICS_BY_KEY
+from mlee.results.energy import comparability_note, incomplete_note
 
 log = logging.getLogger(__name__)
 
@@ -43,6 +44,16 @@ def label_svg_src(data: ExplorerData, store: dict[str, Any], summary: Any) -> tu
         return None, "Label unavailable: the label package could not be imported."
     note = "Energy estimated, not measured (see the label)." if summary.energy_estimated else ""
     return src, note
+
+
+def energy_note(rows: pd.DataFrame) -> str:
+    """What the shown energies cannot say: estimates beside measurements, counters not read cleanly."""
+    if rows.empty:
+        return ""
+    complete = rows["energy_complete"] if "energy_complete" in rows else pd.Series(True, index=rows.index)
+    notes = [comparability_note(rows["energy_estimated"].astype(bool).tolist()),
+             incomplete_note(int((~complete.astype(bool)).sum()))]
+    return " ".join(n for n in notes if n)
 
 
 def view_rows(rated: pd.DataFrame, dataset: str, task: str, environments: list[str] | None) -> pd.DataFrame:
@@ -172,7 +183,7 @@ def register_callbacks(app: Dash, data: LiveData, default_view: View, default_st
 
     # -------------------------------------------------------------------------------- figures
     @app.callback(
-        Output("scatter", "figure"), Output("bars", "figure"),
+        Output("scatter", "figure"), Output("bars", "figure"), Output("energy-note", "children"),
         Input("settings", "data"), Input("dataset", "value"), Input("task", "value"),
         Input("environments", "value"), Input("x-metric", "value"), Input("y-metric", "value"),
         Input("scale", "value"), Input("theme", "data"), Input("results-version", "data"),
@@ -193,7 +204,7 @@ def register_callbacks(app: Dash, data: LiveData, default_view: View, default_st
             reference_model=reference, reference_environment=shown_envs[0] if shown_envs else None,
             uirevision=f"{dataset}|{task}|{x}|{y}|{scale}")
         bars = rating_bars_figure(rows, data.environments, theme or "light")
-        return mark_new(scatter, data.new_models(dataset, task)), bars
+        return mark_new(scatter, data.new_models(dataset, task)), bars, energy_note(rows)
 
     # -------------------------------------------------------------------------------- selection
     @app.callback(

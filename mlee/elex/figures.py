@@ -158,6 +158,10 @@ def _hover(row: Any, x: Metric, y: Metric) -> str:
         rating = row.get(f"{metric.key}_rating")
         parts.append(f"{metric.name}: {value} (index {format_number(index)}, {rating_letter(rating)})")
     parts.append("Compound rating: " + rating_letter(row.get("compound_rating")))
+    if row.get("energy_estimated", False):
+        parts.append("Energy estimated, not measured")
+    if not row.get("energy_complete", True):
+        parts.append("Energy INCOMPLETE: counters not read cleanly")
     return "<br>".join(parts)
 
 

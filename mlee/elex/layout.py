@@ -144,6 +144,7 @@ def page(data: ExplorerData, view: View, default_store: dict[str, Any], modes: t
             html.Section(className="card plot-card", children=[
                 dcc.Graph(id="scatter", config=GRAPH_CONFIG, className="scatter", clear_on_unhover=False,
                           style={"height": "540px"}),
+                html.Div(id="energy-note", className="hint", role="note"),
             ]),
             details_panel(),
             settings_panel(modes),

@@ -19,6 +19,8 @@ def info_rows(summary: Any) -> list[tuple[str, str]]:
     energy = summary.energy_sources or MISSING
     if summary.energy_estimated:
         energy = f"{energy} (estimated)" if "estimat" not in energy.lower() else energy
+    if not summary.energy_complete:
+        energy = f"{energy} - INCOMPLETE: {summary.energy_quality or 'counters not read cleanly'}"
     return [
         ("Task", TASK_DISPLAY.get(summary.task, summary.task)),
         ("Dataset", summary.dataset_display),
@@ -36,7 +38,8 @@ def provenance(metric: Any) -> str:
     """``measured``, ``estimated`` or ``n.a.`` (no value) for one MetricSummary."""
     if metric is None or metric.value is None or metric.value != metric.value:
         return MISSING
-    return "estimated" if metric.estimated else "measured"
+    word = "estimated" if metric.estimated else "measured"
+    return word if metric.complete else f"{word} (incomplete)"
 
 
 def metric_rows(summary: Any) -> list[dict[str, Any]]:
@@ -76,8 +79,10 @@ def info_table(summary: Any) -> Any:
     for caption, text in info_rows(summary):
         if caption == "Compound rating":
             cell = html.Td(_badge(summary.compound_rating))
-        elif caption == "Energy source" and summary.energy_estimated:
-            cell = html.Td([text, " ", html.Span("estimated", className="tag tag-estimated")])
+        elif caption == "Energy source" and (summary.energy_estimated or not summary.energy_complete):
+            tags = [html.Span(word, className=f"tag tag-{word}") for word, on in
+                    (("estimated", summary.energy_estimated), ("incomplete", not summary.energy_complete)) if on]
+            cell = html.Td([text, " ", *tags])
         else:
             cell = html.Td(text)
         body.append(html.Tr([html.Th(caption, scope="row"), cell]))
@@ -92,7 +97,7 @@ def metrics_table(summary: Any) -> Any:
     body = []
     for row in metric_rows(summary):
         source = row["provenance"]
-        source_cell = html.Span(source, className=f"tag tag-{source.replace('.', '')}")
+        source_cell = html.Span(source, className=f"tag tag-{source.split(' ')[0].replace('.', '')}")
         body.append(html.Tr([html.Td(row["name"]), html.Td(row["value"], className="num"),
                              html.Td(row["index"], className="num"), html.Td(_badge(row["rating"])),
                              html.Td(row["weight"], className="num"), html.Td(source_cell)],

@@ -233,7 +233,9 @@ def load_dataset(name: str, data_home: str | Path | None = None, seed: int = 42,
         except ValueError as exc:
             raise UnknownNameError(f"OpenML could not provide dataset {ref!r}: {exc} Check the name on "
                                    f"https://www.openml.org/search?type=data") from exc
-        return Dataset(key, X, y, catalog.dataset_display(key), "openml", details)
+        name = details.get("openml_name")
+        display = f"{name} (OpenML {details.get('openml_id', ref)})" if name else catalog.dataset_display(key)
+        return Dataset(key, X, y, display, "openml", details)
 
     entry = catalog.datasets()[key]
     source = entry.get("source")

@@ -16,6 +16,7 @@ import warnings
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote
 
 import numpy as np
 
@@ -32,9 +33,22 @@ FOLDER_PREFIX = "hyperparameters_"
 DEFAULT_CONFIG = "default"
 
 
+def file_safe_dataset(dataset: str) -> str:
+    """``dataset`` as a file-name part valid on every system: ``:`` (``openml:3``, invalid on Windows) and ``%``
+    percent-encoded, so the name reads back with :func:`urllib.parse.unquote`."""
+    return dataset.replace("%", "%25").replace(":", "%3A")
+
+
 def hyperparameter_filename(dataset: str, method: str) -> str:
-    """``hyperparameters__<dataset>__<Method_Name>.json``."""
-    return f"hyperparameters__{dataset}__{file_safe_method(method)}.json"
+    """``hyperparameters__<dataset>__<Method_Name>.json`` (dataset made file-safe by :func:`file_safe_dataset`)."""
+    return f"hyperparameters__{file_safe_dataset(dataset)}__{file_safe_method(method)}.json"
+
+
+def _filenames(dataset: str, method: str) -> list[str]:
+    """The file name of a pair, then the name earlier versions wrote (with a raw ``:``), when different."""
+    names = [hyperparameter_filename(dataset, method)]
+    old = f"hyperparameters__{dataset}__{file_safe_method(method)}.json"
+    return names + ([old] if old != names[0] else [])
 
 
 def repository_root() -> Path:
@@ -157,8 +171,7 @@ def find_hyperparameters(dataset: str, method: str, folder: str | Path | None = 
                 f"--hyperparameters default for the estimator defaults.")
         candidates = _folders_of(base)
         where = str(base)
-    for candidate in candidates:
-        path = candidate / name
+    for path in (candidate / n for candidate in candidates for n in _filenames(dataset, method)):
         if path.is_file():
             try:
                 cv_results = json.loads(path.read_text(encoding="utf-8"))
@@ -187,7 +200,7 @@ def available_pairs(folder: str | Path | None = None) -> list[tuple[str, str]]:
             continue
         for path in f.glob("hyperparameters__*__*.json"):
             _, dataset, method = path.stem.split("__", 2)
-            pairs.add((dataset, method.replace("_", " ")))
+            pairs.add((unquote(dataset), method.replace("_", " ")))
     return sorted(pairs)
 
 

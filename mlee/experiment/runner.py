@@ -74,7 +74,7 @@ def _jsonable_config(config: dict[str, Any]) -> dict[str, Any]:
 
 
 def _base_config(settings: RunSettings, dataset: str, method: str, hp: Hyperparameters | None, repeat: int,
-                 run_id: str, folder: RunFolder) -> dict[str, Any]:
+                 run_id: str, folder: RunFolder, display: str | None = None) -> dict[str, Any]:
     backend = get_backend(settings.backend)
     hp_folder = DEFAULT_CONFIG if hp is not None and hp.source == DEFAULT_CONFIG else (
         str(Path(hp.source).parent) if hp is not None else settings.hyperparameters)
@@ -82,6 +82,7 @@ def _base_config(settings: RunSettings, dataset: str, method: str, hp: Hyperpara
     config.update(settings.monitor_options)
     config.update({
         "dataset": dataset,
+        "dataset_display": display or dataset,
         "model": method,
         "hyperparameters": hp_folder,
         "hyperparameters_file": hp.source if hp is not None else None,
@@ -154,7 +155,7 @@ def run_experiment(data: PreparedData, method: str, settings: RunSettings, meter
     model = None
     with run_log(train.path / "logfile.txt"):
         log.info("training %s on %s (repeat %d, run %s)", method, data.dataset, repeat, run_id)
-        train_config = _base_config(settings, data.dataset, method, hp, repeat, run_id, train)
+        train_config = _base_config(settings, data.dataset, method, hp, repeat, run_id, train, data.display)
         _write_common(train, train_config, context.platform, context.requirements)
         try:
             model = make_estimator(method, hp.params, seed=settings.seed + repeat, backend=settings.backend)
@@ -183,17 +184,18 @@ def run_experiment(data: PreparedData, method: str, settings: RunSettings, meter
     infer = reserve_folder(settings.output_dir, "infer")
     with run_log(infer.path / "logfile.txt"):
         log.info("inference of %s on %s (repeat %d, run %s)", method, data.dataset, repeat, run_id)
-        infer_config = _base_config(settings, data.dataset, method, hp, repeat, run_id, infer)
+        infer_config = _base_config(settings, data.dataset, method, hp, repeat, run_id, infer, data.display)
         infer_config["train_logdir"] = str(Path(settings.output_dir) / train.name)
         _write_common(infer, infer_config, context.platform, context.requirements)
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("always")
-                with meter.window() as window:
-                    start = time.time()
-                    y_pred = model.predict(data.X_test)
-                    end = time.time()
-            measurement = window.measurement.to_dict()
+                start = time.time()
+                # a prediction shorter than the counters' resolution is repeated until the window is long enough;
+                # the measurement (and "duration") is then per call, with the repetition count
+                y_pred, per_call = meter.measure_repeated(lambda: model.predict(data.X_test))
+                end = time.time()
+            measurement = per_call.to_dict()
             metrics = quality_metrics(model, data.X_test, data.y_test, y_pred, settings.average)
             top5_source = metrics.pop("top_5_scores")
             info = dict(train_info,
@@ -201,11 +203,13 @@ def run_experiment(data: PreparedData, method: str, settings: RunSettings, meter
             write_json_atomic(infer.path / "measurement.json", measurement)
             write_json_atomic(infer.path / "results.json", {
                 "metrics": metrics, "average": settings.average, "top_5_scores": top5_source,
-                "start": start, "end": end, "duration": end - start, "model": info,
+                "start": start, "end": end, "duration": per_call.duration_s, "repetitions": per_call.repetitions,
+                "model": info,
                 "data": {"shape": data.shapes(), "classes": data.n_classes,
                          "dropped_classes": [str(c) for c in data.dropped_classes]},
             })
-            log.info("inference took %.3f s, accuracy %.4f", end - start, metrics["accuracy"])
+            log.info("inference took %.3f s per call (%d calls measured), accuracy %.4f", per_call.duration_s,
+                     per_call.repetitions, metrics["accuracy"])
         except Exception as exc:  # noqa: BLE001
             outcome.error = f"inference: {_write_error(infer, exc)}"
     outcome.infer_dir = infer.finish()

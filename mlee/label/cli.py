@@ -153,7 +153,7 @@ def run(args: argparse.Namespace, out: TextIO | None = None) -> int:
     from mlee.rating.options import settings_from_options
 
     out = out or sys.stdout
-    settings = settings_from_options(args.rating_mode, args.boundaries, args.weights)
+    settings = settings_from_options(args.rating_mode, args.boundaries, args.weights, args.reference)
     rated = rated_table(_directory(args), settings)
     fmt = _resolve_format(args)
     table = rows_for_file(rated, args.filename) if args.filename else rated

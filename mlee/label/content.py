@@ -92,6 +92,18 @@ def energy_estimated(summary: ModelSummary) -> bool:
     return bool(summary.energy_estimated or _metric(summary, "power_draw").estimated)
 
 
+def energy_incomplete(summary: ModelSummary) -> bool:
+    """True when some run's energy counters were not read cleanly (or read 0 J, below their resolution)."""
+    return not (summary.energy_complete and _metric(summary, "power_draw").complete)
+
+
+def energy_title(summary: ModelSummary) -> str:
+    """Title of the energy tile: ``"Energy"``, with ``(estimated)`` and/or ``(incomplete)`` marks."""
+    marks = [word for word, on in (("estimated", energy_estimated(summary)),
+                                   ("incomplete", energy_incomplete(summary))) if on]
+    return f"Energy ({', '.join(marks)})" if marks else "Energy"
+
+
 def _tile_rating(lines: tuple[TileLine, ...]) -> int | None:
     for line in lines:
         if line.rated and line.rating is not None:
@@ -133,11 +145,15 @@ def _complexity_tile(summary: ModelSummary) -> Tile:
 
 
 def sources_line(summary: ModelSummary) -> str:
-    """``"Energy: CPU package + DRAM (RAPL), measured"`` or ``"..., estimated"``."""
+    """``"Energy: CPU package + DRAM (RAPL), measured"`` or ``"..., estimated"``; says when the counters were not
+    read cleanly (``INCOMPLETE``) or the energy was not measurable."""
     sources = summary.energy_sources or MISSING
     if _value(_metric(summary, "power_draw")) is None:
+        if energy_incomplete(summary):
+            return f"Energy sources: {sources}; not measurable (below the counter's resolution or unreadable)"
         return f"Energy sources: {sources}"
-    return f"Energy sources: {sources}, {'estimated' if energy_estimated(summary) else 'measured'}"
+    text = f"Energy sources: {sources}, {'estimated' if energy_estimated(summary) else 'measured'}"
+    return text + ("; INCOMPLETE: counters not read cleanly" if energy_incomplete(summary) else "")
 
 
 def label_content(summary: ModelSummary, issue_date: datetime.date) -> LabelContent:
@@ -145,10 +161,8 @@ def label_content(summary: ModelSummary, issue_date: datetime.date) -> LabelCont
     if summary.task not in TASK_DISPLAY:
         raise ValueError(f"summary of {summary.model!r} has task {summary.task!r}; a label needs "
                          f"'inference' or 'training'")
-    estimated = energy_estimated(summary)
     tiles = (
-        _resource_tile(summary, "power_draw", "energy", "Energy (estimated)" if estimated else "Energy",
-                       format_energy),
+        _resource_tile(summary, "power_draw", "energy", energy_title(summary), format_energy),
         _resource_tile(summary, "time", "time", "Running time", format_duration),
         _quality_tile(summary),
         _complexity_tile(summary),

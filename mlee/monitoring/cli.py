@@ -5,20 +5,10 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-MONITORS = ("auto", "rapl", "nvml", "pyrapl", "codecarbon", "estimate")
+from mlee.monitoring.meter import Meter
+from mlee.monitoring.monitors import MONITORS, parse_monitor
+
 MONITOR_DESTS = ("monitor", "cpu_tdp", "idle_seconds", "country", "pue")  # what add_monitor_arguments adds
-
-
-def parse_monitor(value: str) -> str:
-    """Validate a ``--monitor`` value: ``auto`` or a comma list of source names (``rapl,nvml``)."""
-    names = [n.strip().lower() for n in str(value).split(",") if n.strip()]
-    bad = [n for n in names if n not in MONITORS]
-    if not names or bad:
-        raise argparse.ArgumentTypeError(
-            f"invalid --monitor {value!r}: choose one of {', '.join(MONITORS)} or a comma list such as rapl,nvml")
-    if "auto" in names and len(names) > 1:
-        raise argparse.ArgumentTypeError("--monitor auto cannot be combined with other sources")
-    return ",".join(names)
 
 
 def _positive_float(text: str) -> float:
@@ -57,8 +47,9 @@ def add_monitor_arguments(parser: argparse.ArgumentParser) -> argparse.ArgumentP
                             "NVIDIA GPUs if present), rapl, nvml, pyrapl, codecarbon (offline), estimate, or a "
                             "comma list such as rapl,nvml (default auto)")
     group.add_argument("--cpu-tdp", type=_positive_float, default=None, metavar="WATTS",
-                       help="TDP of one CPU package in watts, for the estimate (default: codecarbon's CPU table, "
-                            "else 85 W)")
+                       help="TDP of one CPU package in watts: the estimate's full-load power per logical CPU "
+                            "becomes TDP x sockets / logical CPUs (default: per-vCPU watts of the CPU's "
+                            "micro-architecture, mlee/data/cpu_power_per_vcpu.json)")
     group.add_argument("--idle-seconds", type=_non_negative_float, default=0.0, metavar="S",
                        help="measure idle power for S seconds before the first window and report net energy "
                             "(gross - idle power x duration) beside gross (default 0: off)")
@@ -79,7 +70,6 @@ def monitor_options(args: argparse.Namespace | dict[str, Any]) -> dict[str, Any]
             "pue": get("pue", 1.0) if get("pue", None) is not None else 1.0}
 
 
-def meter_from_args(args: argparse.Namespace | dict[str, Any], **kwargs: Any):
+def meter_from_args(args: argparse.Namespace | dict[str, Any], **kwargs: Any) -> Meter:
     """A :class:`~mlee.monitoring.meter.Meter` configured from parsed :func:`add_monitor_arguments` options."""
-    from mlee.monitoring.meter import Meter
     return Meter(**monitor_options(args), **kwargs)

@@ -8,7 +8,7 @@ memory in bytes. A :class:`Measurement` serialises to a JSON-able dict (:meth:`M
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import asdict, dataclass, field, fields, replace
 from typing import Any, TypeVar
 
 SCHEMA_VERSION = 1
@@ -52,6 +52,9 @@ class SourceEnergy(_Record):
     path : sysfs file read (RAPL) or ``None``.
     library : library and version used (``"nvidia-ml-py 12.x"``, ``"codecarbon 3.3.2"``) or ``None``.
     parameters : parameters of the estimate or reading (TDP, cores, wraps counted, sample interval...).
+    complete : False when the counter was not read cleanly over the whole window (a read failed, a wrap may
+        have passed unseen, the window was shorter than the counter's resolution); ``problems`` says why.
+    problems : human reasons, empty when ``complete``.
     """
 
     name: str
@@ -63,6 +66,8 @@ class SourceEnergy(_Record):
     path: str | None = None
     library: str | None = None
     parameters: dict[str, Any] = field(default_factory=dict)
+    complete: bool = True
+    problems: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -163,7 +168,7 @@ def _describe_group(name: str, method: str, parts: list[SourceEnergy]) -> str:
         return " + ".join(words) + (" (codecarbon, estimated)" if est else " (codecarbon)")
     if name == "estimate":
         words = [{"cpu": "CPU", "memory": "memory"}.get(d, d) for d in domains]
-        return " + ".join(words) + " (estimated from TDP)"
+        return " + ".join(words) + " (estimated)"
     return f"{', '.join(domains)} ({name})"
 
 
@@ -179,6 +184,11 @@ class Measurement:
     (``idle.power_w * duration_s``) when one was measured, else ``None``. ``estimated`` is True as soon as any
     part of ``energy_j`` is an estimate. ``meter_cpu_seconds`` is the CPU time the meter itself spent on this
     window (start and end reads plus its background watcher).
+
+    ``complete`` is False as soon as one part was not read cleanly over the whole window; ``quality`` lists the
+    reasons (one line per problem, naming the counter). ``repetitions`` > 1 means the workload ran that many
+    times in the window (a window shorter than a counter's resolution cannot be measured): ``energy_j`` and
+    ``duration_s`` are then per call, ``window_energy_j`` / ``window_duration_s`` the whole window's.
     """
 
     start: float
@@ -197,6 +207,29 @@ class Measurement:
     monitor: str = "auto"
     notes: list[str] = field(default_factory=list)
     schema: int = SCHEMA_VERSION
+    complete: bool = True
+    quality: list[str] = field(default_factory=list)
+    repetitions: int = 1
+    window_energy_j: float | None = None
+    window_duration_s: float | None = None
+
+    def per_call(self, repetitions: int) -> "Measurement":
+        """This window's measurement divided over ``repetitions`` calls of the workload (energies, durations,
+        CPU seconds and carbon are per call; the window totals are kept in ``window_*``)."""
+        n = int(repetitions)
+        if n < 1:
+            raise ValueError(f"repetitions must be >= 1, got {repetitions!r}")
+        if n == 1:
+            return self
+        sources = [replace(s, energy_j=s.energy_j / n) for s in self.sources]
+        process = None if self.process is None else replace(self.process, cpu_seconds=self.process.cpu_seconds / n)
+        carbon = None if self.carbon is None else replace(
+            self.carbon, grams_co2e=self.carbon.grams_co2e / n,
+            net_grams_co2e=None if self.carbon.net_grams_co2e is None else self.carbon.net_grams_co2e / n)
+        return replace(self, duration_s=self.duration_s / n, energy_j=self.energy_j / n,
+                       net_energy_j=None if self.net_energy_j is None else self.net_energy_j / n,
+                       sources=sources, process=process, carbon=carbon, repetitions=n,
+                       window_energy_j=self.energy_j, window_duration_s=self.duration_s)
 
     @property
     def energy_by_domain(self) -> dict[str, float]:
@@ -225,6 +258,11 @@ class Measurement:
             "carbon": self.carbon.to_dict() if self.carbon is not None else None,
             "idle": self.idle.to_dict() if self.idle is not None else None,
             "notes": list(self.notes),
+            "complete": self.complete,
+            "quality": list(self.quality),
+            "repetitions": self.repetitions,
+            "window_energy_j": self.window_energy_j,
+            "window_duration_s": self.window_duration_s,
         }
 
     @classmethod
@@ -251,4 +289,9 @@ class Measurement:
             monitor=str(data.get("monitor", "auto")),
             notes=list(data.get("notes") or []),
             schema=int(data.get("schema", SCHEMA_VERSION)),
+            complete=bool(data.get("complete", True)),
+            quality=list(data.get("quality") or []),
+            repetitions=int(data.get("repetitions") or 1),
+            window_energy_j=_finite_or_none(data.get("window_energy_j")),
+            window_duration_s=_finite_or_none(data.get("window_duration_s")),
         )

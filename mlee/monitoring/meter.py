@@ -7,17 +7,24 @@ with the process tree's CPU seconds and peak memory. Sources are opened lazily o
 from __future__ import annotations
 
 import logging
+import math
 import time
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, Callable
 
 from mlee.monitoring.carbon import carbon_for, country_record, validate_pue
-from mlee.monitoring.cli import MONITORS, parse_monitor
+from mlee.monitoring.monitors import MONITORS, parse_monitor
 from mlee.monitoring.measurement import IdleBaseline, Measurement, SourceEnergy, describe_sources
 from mlee.monitoring.process_stats import ProcessMonitor
 from mlee.monitoring.sources.base import EnergySource, SourceUnavailable, WindowContext
 
 log = logging.getLogger(__name__)
+
+#: A window must last this many counter updates for its energy to be read to about 10 %.
+WINDOW_RESOLUTIONS = 10
+#: Upper bound of the repetitions :meth:`Meter.measure_repeated` runs in one window.
+MAX_REPETITIONS = 100_000
 
 
 class Window:
@@ -72,7 +79,8 @@ class Meter:
         answers), one of ``rapl``, ``nvml``, ``pyrapl``, ``codecarbon``, ``estimate``, or a comma list.
         A requested source that cannot measure here is reported (one warning, with the fix) and the CPU falls
         back to the estimate, unless ``strict`` is True (then :class:`SourceUnavailable` is raised).
-    cpu_tdp_w : per-package CPU TDP in W for the estimate (default: codecarbon's table, else 85 W).
+    cpu_tdp_w : per-package CPU TDP in W for the estimate (default: per-vCPU watts of the CPU's family, see
+        :mod:`mlee.monitoring.sources.estimate`).
     idle_seconds : when > 0, idle power is measured for that long before the first window and every
         measurement gets ``net_energy_j = energy_j - idle_power_w * duration_s``.
     country : ISO 3166-1 alpha-3 code for the grams-CO2e figure (None: no carbon figure).
@@ -153,7 +161,7 @@ class Meter:
                 if exc.fix:
                     msg += f" To enable it: {exc.fix}"
                 if not any(s.covers in ("cpu", "all") for s in opened) and name != "nvml":
-                    msg += " Falling back to the estimate (CPU seconds x TDP share), marked as estimated."
+                    msg += " Falling back to the estimate (static + dynamic power per vCPU), marked as estimated."
                 log.warning(msg)
                 self.notes.append(f"{name} unavailable: {exc.reason}")
         if not any(s.covers in ("cpu", "all") for s in opened):
@@ -196,6 +204,38 @@ class Meter:
             result = func(*args, **kwargs)
         return result, win.measurement
 
+    @property
+    def min_window_s(self) -> float:
+        """Shortest window (s) whose energy every source can resolve: :data:`WINDOW_RESOLUTIONS` times the
+        coarsest counter's update interval (RAPL ~1 ms -> 10 ms, NVML ~100 ms -> 1 s)."""
+        return WINDOW_RESOLUTIONS * max([s.resolution_s for s in self.sources] + [0.0])
+
+    def measure_repeated(self, func: Callable[[], Any], min_window_s: float | None = None,
+                         max_repetitions: int = MAX_REPETITIONS) -> tuple[Any, Measurement]:
+        """Run ``func()`` in a window; when that window is shorter than ``min_window_s`` (default
+        :attr:`min_window_s`), run it again, ``n`` times in one window, with ``n`` chosen (and grown) until the
+        window is long enough, as MLPerf sets minimum run durations. Returns (the last call's result, the
+        measurement per call: ``repetitions`` says how many calls the window held, ``window_energy_j`` and
+        ``window_duration_s`` its totals). ``max_repetitions`` caps ``n``; a window still too short then is
+        marked incomplete."""
+        needed = self.min_window_s if min_window_s is None else float(min_window_s)
+        result, measurement = self.measure(func)
+        repetitions = 1
+        while measurement.duration_s < needed and repetitions < max_repetitions:
+            per_call = max(measurement.duration_s / repetitions, 1e-7)
+            repetitions = min(max_repetitions, max(2 * repetitions, math.ceil(1.2 * needed / per_call)))
+            with self.window() as win:
+                for _ in range(repetitions):
+                    result = func()
+            measurement = win.measurement
+        if measurement.duration_s < needed:
+            measurement = replace(measurement, complete=False, quality=measurement.quality + [
+                f"window of {measurement.duration_s:.3g} s ({repetitions} calls) is shorter than the {needed:.3g} s "
+                f"the counters need (max_repetitions reached)"])
+        if repetitions > 1:
+            log.info("workload repeated %d times to fill a %.3g s window", repetitions, needed)
+        return result, measurement.per_call(repetitions)
+
     def measure_idle(self, seconds: float | None = None) -> IdleBaseline:
         """Measure idle power (W) over ``seconds`` (default ``idle_seconds``) with the meter's sources."""
         seconds = self.idle_seconds if seconds is None else float(seconds)
@@ -237,7 +277,7 @@ class Meter:
         parts: list[SourceEnergy] = []
         source_notes: list[str] = []
         for src, s0, s1 in zip(sources, st["states"], ends):
-            parts.extend(src.energy(s0, s1, ctx))
+            parts.extend(_zero_flagged(p, src, duration) for p in src.energy(s0, s1, ctx))
             source_notes.extend(getattr(src, "notes", []))
         notes = _unique(list(self.notes) + source_notes)
         energy = float(sum(p.energy_j for p in parts))
@@ -253,7 +293,17 @@ class Meter:
             mean_power_w=energy / duration if duration > 0 else 0.0, estimated=estimated,
             description=describe_sources(parts, _unique(source_notes)), sources=parts, process=process,
             meter_cpu_seconds=cost, carbon=carbon, idle=None if idle else self.idle, monitor=self.monitor,
-            notes=notes)
+            notes=notes, complete=all(p.complete for p in parts),
+            quality=_unique([problem for p in parts for problem in p.problems]))
+
+
+def _zero_flagged(part: SourceEnergy, source: EnergySource, duration_s: float) -> SourceEnergy:
+    """``part``, marked incomplete when a counter read 0 J (its window was below the counter's resolution)."""
+    if part.estimated or part.energy_j != 0 or not duration_s > 0:
+        return part
+    return replace(part, complete=False, problems=part.problems + [
+        f"{part.device}: 0 J read over {duration_s:.3g} s, below the counter's resolution (it updates about every "
+        f"{source.resolution_s:g} s): not measurable; repeat the workload (Meter.measure_repeated)"])
 
 
 def _unique(items: list[str]) -> list[str]:

@@ -49,7 +49,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     options = PaperOptions(directory=args.directory, output=args.output, environment=args.environment,
                            dataset=args.dataset, rating_mode=args.rating_mode, boundaries=args.boundaries,
-                           weights=args.weights, png=args.png, issue_date=args.issue_date)
+                           weights=args.weights, png=args.png, issue_date=args.issue_date,
+                           references=args.reference)
     start = time.perf_counter()
     try:
         result = generate(options)

@@ -56,6 +56,7 @@ class PaperOptions:
     boundaries / weights: JSON files replacing the default boundaries / weights (None = defaults).
     png: also write a PNG of every figure.
     issue_date: date printed on the labels (None = today); fix it for byte-identical labels.
+    references: (dataset, model) pairs overriding the package's reference models (``--reference``).
     """
 
     directory: Path
@@ -67,6 +68,7 @@ class PaperOptions:
     weights: Path | None = None
     png: bool = False
     issue_date: datetime.date | None = None
+    references: list[tuple[str, str]] | None = None
 
 
 @dataclass
@@ -127,7 +129,7 @@ def generate(options: PaperOptions) -> PaperResult:
     if not directory.is_dir():
         raise ValueError(f"results folder {directory} does not exist; pass --directory with a folder of "
                          "merged results (e.g. results/ written by merge_results.py)")
-    settings = settings_from_options(options.rating_mode, options.boundaries, options.weights)
+    settings = settings_from_options(options.rating_mode, options.boundaries, options.weights, options.references)
     runs = load_results(directory)
     environment = options.environment or default_environment(runs)
     table = aggregate_runs(runs)

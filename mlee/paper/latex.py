@@ -24,6 +24,8 @@ _SPECIAL = {
 
 #: Marker put after an estimated energy value; explained in the table's footnote line.
 ESTIMATE_MARKER = r"$^\dagger$"
+#: Marker put after an energy whose counters were not read cleanly (or read 0 J: not measurable).
+INCOMPLETE_MARKER = r"$^\ddagger$"
 
 
 def escape_latex(text: str) -> str:

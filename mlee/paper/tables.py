@@ -16,7 +16,9 @@ import pandas as pd
 from mlee.metrics import GROUPS, METRICS, METRICS_BY_KEY, rating_letter
 from mlee.units import MISSING, format_number, is_missing
 
-from .latex import ESTIMATE_MARKER, colorbox, colour_definitions, escape_latex
+from mlee.results.energy import comparability_note, incomplete_note
+
+from .latex import ESTIMATE_MARKER, INCOMPLETE_MARKER, colorbox, colour_definitions, escape_latex
 
 #: Significant digits of every number in the tables.
 DIGITS = 4
@@ -55,11 +57,40 @@ def best_model_cells(row: pd.Series) -> list[str]:
              f"{colorbox(compound, rating_letter(compound))} {escape_latex(row['model_short'])}"]
     for column in BEST_MODEL_COLUMNS:
         value = _number(row.get(column.key), column.scale)
-        if column.key == "power_draw" and bool(row.get("energy_estimated", False)) and value != MISSING:
-            value += ESTIMATE_MARKER
+        if column.key == "power_draw":
+            value += energy_marks(row)
         cells.append(value)
         cells.append(colorbox(row.get(f"{column.key}_rating"), _number(row.get(f"{column.key}_index"))))
     return cells
+
+
+def energy_marks(row: pd.Series) -> str:
+    """Footnote marks of a row's energy: :data:`ESTIMATE_MARKER` (estimated), :data:`INCOMPLETE_MARKER`
+    (counters not read cleanly, or 0 J read: not measurable)."""
+    marks = ""
+    if bool(row.get("energy_estimated", False)) and not is_missing(row.get("power_draw")):
+        marks += ESTIMATE_MARKER
+    if not bool(row.get("energy_complete", True)):
+        marks += INCOMPLETE_MARKER
+    return marks
+
+
+def energy_footnotes(rows: pd.DataFrame, n_cols: int) -> list[str]:
+    """The table's footnote lines explaining its energy marks (estimated, incomplete, not comparable)."""
+    lines = []
+    estimated = rows.get("energy_estimated", pd.Series(False, index=rows.index)).astype(bool)
+    complete = rows.get("energy_complete", pd.Series(True, index=rows.index)).astype(bool)
+    if estimated.any():
+        sources = "; ".join(sorted(set(rows.loc[estimated, "energy_sources"].astype(str))))
+        lines.append(rf"{ESTIMATE_MARKER} estimated energy, not measured ({escape_latex(sources)}).")
+    note = comparability_note(estimated.tolist())
+    if note:
+        lines.append(escape_latex(note))
+    if (~complete).any():
+        reasons = "; ".join(sorted(set(str(q) for q in rows.loc[~complete, "energy_quality"] if q)))
+        text = incomplete_note(int((~complete).sum())) + (f" {reasons}" if reasons else "")
+        lines.append(f"{INCOMPLETE_MARKER} {escape_latex(text)}")
+    return [rf"    \multicolumn{{{n_cols}}}{{p{{0.95\linewidth}}}}{{\footnotesize {line}}} \\" for line in lines]
 
 
 def _header_comment(lines: list[str], context: Mapping[str, str]) -> None:
@@ -71,7 +102,8 @@ def best_models_tex(best: pd.DataFrame, context: Mapping[str, str] | None = None
     """LaTeX of the best-model table from :func:`mlee.paper.selection.best_models` rows (in their order).
 
     ``context`` (e.g. environment, rating mode, fingerprint) is written as comment lines at the top.
-    Estimated energies carry :data:`ESTIMATE_MARKER`, explained in a footnote line under the table.
+    Estimated energies carry :data:`ESTIMATE_MARKER`, energies not read cleanly :data:`INCOMPLETE_MARKER`; footnote
+    lines under the table explain them and say when estimated and measured energies are not comparable.
     """
     n_cols = 2 + 2 * len(BEST_MODEL_COLUMNS)
     lines = ["% Best model per dataset (largest dataset first), written by create_paper_results.py (mlee).",
@@ -88,16 +120,10 @@ def best_models_tex(best: pd.DataFrame, context: Mapping[str, str] | None = None
     units = [f"[{escape_latex(c.unit)}] & Index" for c in BEST_MODEL_COLUMNS]
     lines.append("    & & " + " & ".join(units) + r" \\")
     lines.append(r"    \midrule")
-    estimated = []
     for _, row in best.iterrows():
         lines.append("    " + " & ".join(best_model_cells(row)) + r" \\")
-        if bool(row.get("energy_estimated", False)):
-            estimated.append(str(row.get("energy_sources", MISSING)))
     lines.append(r"    \bottomrule")
-    if estimated:
-        sources = "; ".join(sorted(set(estimated)))
-        lines.append(rf"    \multicolumn{{{n_cols}}}{{l}}{{\footnotesize {ESTIMATE_MARKER} estimated energy, "
-                     rf"not measured ({escape_latex(sources)}).}} \\")
+    lines += energy_footnotes(best, n_cols)
     lines.append(r"\end{tabular}")
     return "\n".join(lines) + "\n"
 

@@ -2,19 +2,25 @@
 
 Index (higher is better): relative to the reference model of the same (dataset, task, environment),
 ``value / reference`` for higher-is-better metrics (quality) and ``reference / value`` otherwise. Edge
-cases: a missing or negative value or reference gives no index; ``0 / 0`` gives 1 (equal); a positive
-number over 0 gives infinity (rated A).
+cases: a missing or negative value or reference gives no index (NaN: unrated, shown as "n.a."). An index is
+never infinite: for costs (energy, time, size: lower is better) a 0 is a reading below the measurement's
+resolution, not a value, so a 0 value or reference gives no index either; for quality, ``0 / 0`` gives 1
+(equal) and a positive value over a 0 reference gives no index. When a group's reference has no value for a
+metric that other models of the group have, a warning names the group, the metric and the reference.
 
 Reference: ``settings.references[dataset]``. When a dataset has no configured reference, or the
 configured model has no row in a (dataset, task, environment) group, the fallback is the model with the
 median energy of the group (lower median; by running time when no energy is known, by name when neither
-is); a warning is logged and listed in ``rated.attrs["warnings"]`` and the row's ``reference_fallback`` is
-True.
+is), chosen once per (dataset, environment) on the inference group and used for training too where that
+model has a training row; a warning names the file to edit (or ``--reference``), is logged and listed in
+``rated.attrs["warnings"]``, and the row's ``reference_fallback`` is True.
 """
 
 from __future__ import annotations
 
 import logging
+from importlib import resources
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -26,6 +32,8 @@ from mlee.rating.settings import RatingSettings
 log = logging.getLogger(__name__)
 
 GROUP_KEYS = ["dataset", "task", "environment"]
+#: The package's reference models (what the fallback warning tells users to edit).
+REFERENCES_FILE = str(resources.files("mlee").joinpath("data", "references.json"))
 
 
 def index_values(values: np.ndarray, reference: np.ndarray, higher_is_better: bool) -> np.ndarray:
@@ -35,8 +43,24 @@ def index_values(values: np.ndarray, reference: np.ndarray, higher_is_better: bo
     num, den = (v, r) if higher_is_better else (r, v)
     with np.errstate(divide="ignore", invalid="ignore"):
         out = num / den
-    out = np.where((num == 0) & (den == 0), 1.0, out)
-    out = np.where(np.isnan(v) | np.isnan(r) | (v < 0) | (r < 0), np.nan, out)
+    if higher_is_better:
+        out = np.where((num == 0) & (den == 0), 1.0, out)
+        absent = np.isnan(v) | np.isnan(r) | (v < 0) | (r < 0) | (den == 0)
+    else:
+        absent = np.isnan(v) | np.isnan(r) | (v <= 0) | (r <= 0)
+    return np.where(absent, np.nan, out)
+
+
+def _unmeasured_reference_warnings(table: pd.DataFrame, ref_pos: np.ndarray, key: str, values: np.ndarray,
+                                   index: np.ndarray) -> list[str]:
+    """One warning per group whose reference has no usable value of ``key`` while other rows have one."""
+    lost = np.isfinite(values) & (values > 0) & np.isnan(index) & ~np.isfinite(values[ref_pos])
+    out = []
+    for pos in sorted(set(ref_pos[lost].tolist())):
+        row = table.iloc[pos]
+        out.append(f"{row['dataset']} / {row['task']} / {row['environment']}: the reference {row['model']!r} has "
+                   f"no {key} value (not measured, or not measurable: 0 read), so no model of the group is rated "
+                   f"on {key} - choose another reference with --reference or in references.json")
     return out
 
 
@@ -75,17 +99,22 @@ def _reference_positions(table: pd.DataFrame, settings: RatingSettings,
         bounds = np.searchsorted(codes[order], np.arange(n_groups + 1))
         tasks = table["task"].to_numpy(dtype=object)
         envs = table["environment"].to_numpy(dtype=object)
-        for g in missing:
+        chosen: dict[tuple[Any, Any], str] = {}  # one fallback model per (dataset, environment), inference first
+        for g in sorted(missing, key=lambda g: tasks[order[bounds[g]]] != "inference"):
             positions = order[bounds[g]:bounds[g + 1]]
-            pos = _fallback_position(positions, energy, time, models)
+            first = positions[0]
+            key = (datasets[first], envs[first])
+            same = positions[models[positions] == chosen[key]] if key in chosen else positions[:0]
+            pos = int(same[0]) if same.size else _fallback_position(positions, energy, time, models)
+            chosen.setdefault(key, models[pos])
             ref_of_group[g] = pos
             fallback_group[g] = True
-            first = positions[0]
             dataset, configured = datasets[first], settings.references.get(str(datasets[first]))
             why = (f"reference model {configured!r} has no results here" if configured
                    else "no reference model is configured for this dataset")
             message = (f"{dataset} / {tasks[first]} / {envs[first]}: {why}; using {models[pos]!r} (median "
-                       f"energy of the group) as reference - set one in references.json to choose")
+                       f"inference energy of the dataset, the same model for inference and training) as "
+                       f"reference - choose one with --reference {dataset}=MODEL or in {REFERENCES_FILE}")
             warnings.append(message)
             log.warning(message)
     return ref_of_group[codes], fallback_group[codes]
@@ -116,6 +145,9 @@ def rate(table: pd.DataFrame, settings: RatingSettings | None = None) -> pd.Data
         values = (rated[metric.key].to_numpy(dtype="float64") if metric.key in rated.columns
                   else np.full(n, np.nan))
         index = index_values(values, values[ref_pos], metric.higher_is_better)
+        for message in _unmeasured_reference_warnings(rated, ref_pos, metric.key, values, index):
+            warnings.append(message)
+            log.warning(message)
         rating = np.full(n, np.nan)
         for task, mask in task_masks.items():
             bounds = settings.boundaries.get(metric.scoped_key(task))

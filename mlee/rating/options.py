@@ -1,4 +1,5 @@
-"""Rating settings as the command-line tools take them: ``--rating-mode``, ``--boundaries``, ``--weights``."""
+"""Rating settings as the command-line tools take them: ``--rating-mode``, ``--boundaries``, ``--weights``,
+``--reference DATASET=MODEL``."""
 
 from __future__ import annotations
 
@@ -12,8 +13,18 @@ from mlee.rating.settings import RatingSettings
 from mlee.rating.weights import load_weights
 
 
+def reference_pair(text: str) -> tuple[str, str]:
+    """``--reference`` values: ``DATASET=MODEL`` (argparse type)."""
+    dataset, sep, model = text.partition("=")
+    if not sep or not dataset.strip() or not model.strip():
+        raise argparse.ArgumentTypeError(f"{text!r} is not DATASET=MODEL; write e.g. --reference "
+                                         f"'credit-g=Random Forest'")
+    return dataset.strip(), model.strip()
+
+
 def add_rating_arguments(parser: argparse.ArgumentParser) -> None:
-    """Add ``--rating-mode``, ``--boundaries`` and ``--weights`` (all optional: the package defaults)."""
+    """Add ``--rating-mode``, ``--boundaries``, ``--weights`` and ``--reference`` (all optional: the package
+    defaults)."""
     parser.add_argument("--rating-mode", choices=RATING_MODES, default=None, metavar="MODE",
                         help="how per-metric ratings combine into the compound rating: "
                              + ", ".join(repr(m) for m in RATING_MODES)
@@ -22,11 +33,16 @@ def add_rating_arguments(parser: argparse.ArgumentParser) -> None:
                         help="JSON file of rating boundaries (default: the package's boundaries.json)")
     parser.add_argument("--weights", type=Path, default=None,
                         help="JSON file of metric weights (default: the package's weighting.json)")
+    parser.add_argument("--reference", type=reference_pair, action="append", default=None, metavar="DATASET=MODEL",
+                        help="reference model of a dataset, e.g. 'credit-g=Random Forest' (repeatable; default: "
+                             "the package's references.json)")
 
 
 def settings_from_options(mode: str | None = None, boundaries: str | os.PathLike | None = None,
-                          weights: str | os.PathLike | None = None) -> RatingSettings:
-    """The package defaults with a rating mode and boundaries / weights files applied where given.
+                          weights: str | os.PathLike | None = None,
+                          references: list[tuple[str, str]] | None = None) -> RatingSettings:
+    """The package defaults with a rating mode, boundaries / weights files and reference models (dataset, model)
+    applied where given.
 
     Raises ValueError naming the problem and the fix (unknown mode, unreadable or invalid file).
     """
@@ -38,4 +54,6 @@ def settings_from_options(mode: str | None = None, boundaries: str | os.PathLike
     if weights is not None:
         changes["weights"] = load_weights(weights)
     settings = RatingSettings.default()
+    if references:
+        changes["references"] = {**settings.references, **dict(references)}
     return settings.replace(**changes) if changes else settings

@@ -41,6 +41,7 @@ def _summary(row: dict[str, Any], settings: RatingSettings) -> ModelSummary:
             weight=settings.weight(metric.scoped_key(task)),
             std=_opt_float(row.get(f"{metric.key}_std")),
             estimated=bool(row.get("energy_estimated", False)) if metric.key == "power_draw" else False,
+            complete=bool(row.get("energy_complete", True)) if metric.key == "power_draw" else True,
         )
     reference = row.get("reference_model")
     return ModelSummary(
@@ -56,6 +57,8 @@ def _summary(row: dict[str, Any], settings: RatingSettings) -> ModelSummary:
         reference_model=None if reference is None or reference != reference else str(reference),
         energy_sources=str(row.get("energy_sources") or "n.a."),
         energy_estimated=bool(row.get("energy_estimated", False)),
+        energy_complete=bool(row.get("energy_complete", True)),
+        energy_quality=str(row.get("energy_quality") or ""),
         n_test_samples=_opt_int(row.get("n_test_samples")),
         n_runs=_opt_int(row.get("n_runs")) or 1,
         doc_url=method_doc_url(str(row["model"])),

@@ -20,6 +20,7 @@ class MetricSummary:
     rating: 0 (A) .. 4 (E); None when unrated (missing value or missing boundaries).
     weight: weight of the metric in the compound rating (0: not part of it).
     estimated: True when the value is an estimate, not a measurement (energy without counters).
+    complete: False when the value's counters were not read cleanly over the whole window (energy).
     """
 
     key: str
@@ -29,6 +30,7 @@ class MetricSummary:
     weight: float = 0.0
     std: float | None = None
     estimated: bool = False
+    complete: bool = True
 
 
 @dataclass
@@ -43,8 +45,10 @@ class ModelSummary:
     rating_mode: the compound mode used (``"optimistic median"`` ...).
     fingerprint: short hash of the boundaries and weights used.
     reference_model: the model the indices are relative to.
-    energy_sources: human description, e.g. ``"CPU package + DRAM (RAPL)"`` or ``"CPU (estimated from TDP)"``.
+    energy_sources: human description, e.g. ``"CPU package + DRAM (RAPL)"`` or ``"CPU + memory (estimated)"``.
     energy_estimated: True when the energy is an estimate.
+    energy_complete: False when some run's energy counters were not read cleanly (or read 0 J: not measurable).
+    energy_quality: the reasons (text), empty when complete.
     n_test_samples: number of test samples (for per-sample inference energy); None if unknown.
     n_runs: number of repeated runs aggregated.
     doc_url: documentation of the method (for the QR code and links).
@@ -63,6 +67,8 @@ class ModelSummary:
     reference_model: str | None = None
     energy_sources: str = "n.a."
     energy_estimated: bool = False
+    energy_complete: bool = True
+    energy_quality: str = ""
     n_test_samples: int | None = None
     n_runs: int = 1
     doc_url: str = ""

@@ -22,7 +22,8 @@ def table_columns() -> list[str]:
     cols = ["dataset", "dataset_display", "task", "environment", "model", "model_short", "n_runs"]
     for key in _METRIC_KEYS:
         cols += [key, f"{key}_std"]
-    return cols + ["energy_estimated", "energy_sources", "n_test_samples", "files"]
+    return cols + ["energy_estimated", "energy_sources", "energy_complete", "energy_quality", "n_test_samples",
+                   "files"]
 
 
 def aggregate_runs(runs: pd.DataFrame) -> pd.DataFrame:
@@ -31,7 +32,9 @@ def aggregate_runs(runs: pd.DataFrame) -> pd.DataFrame:
     Columns (Contract 4): ``dataset``, ``dataset_display``, ``task``, ``environment``, ``model``,
     ``model_short``, ``n_runs``; per metric key ``k`` the mean ``k`` (metric unit) and ``k_std``;
     ``energy_estimated`` (True if any run's energy is estimated), ``energy_sources`` (distinct source texts
-    joined by ``" / "``), ``n_test_samples`` (mean over runs), ``files`` (list of the runs' result files).
+    joined by ``" / "``), ``energy_complete`` (False if any run's counters were not read cleanly),
+    ``energy_quality`` (the distinct reasons, joined by ``" / "``), ``n_test_samples`` (mean over runs),
+    ``files`` (list of the runs' result files).
     ``attrs["warnings"]`` of ``runs`` is carried over.
     """
     missing = [c for c in GROUP_KEYS + ["file"] if c not in runs.columns]
@@ -68,12 +71,35 @@ def aggregate_runs(runs: pd.DataFrame) -> pd.DataFrame:
     sources = runs["energy_sources"].to_numpy(dtype=object)[order]
     files = runs["file"].to_numpy(dtype=object)[order].tolist()
     out["energy_sources"] = _joined_sources(sources, starts, ends)
+    if "energy_complete" in runs:
+        flawed = ~runs["energy_complete"].to_numpy(dtype=bool)
+        out["energy_complete"] = np.bincount(codes, weights=flawed.astype("float64"), minlength=n_groups) == 0
+        quality = runs["energy_quality"].to_numpy(dtype=object)[order]
+        out["energy_quality"] = [" / ".join(dict.fromkeys(q for q in quality[a:b] if q))
+                                 for a, b in zip(starts.tolist(), ends.tolist())]
+    else:
+        out["energy_complete"], out["energy_quality"] = True, ""
     out["n_test_samples"] = means["n_test_samples"].to_numpy()
     out["files"] = [files[a:b] for a, b in zip(starts.tolist(), ends.tolist())]
-    out["dataset_display"] = out["dataset"].map({d: dataset_display(d) for d in out["dataset"].unique()})
+    out["dataset_display"] = out["dataset"].map(_display_names(runs))
     out["model_short"] = out["model"].map({m: method_short(m) for m in out["model"].unique()})
     out = out[table_columns()]
     out.attrs["warnings"] = list(runs.attrs.get("warnings", []))
+    return out
+
+
+def _display_names(runs: pd.DataFrame) -> dict[str, str]:
+    """Dataset key -> display name: the catalog's, else the name the runner recorded (an OpenML dataset's
+    name instead of ``openml:3``), else the key."""
+    recorded: dict[str, str] = {}
+    if "dataset_display" in runs:
+        for key, name in zip(runs["dataset"], runs["dataset_display"]):
+            if name and key not in recorded:
+                recorded[key] = str(name)
+    out = {}
+    for key in runs["dataset"].unique():
+        catalog = dataset_display(key)
+        out[key] = catalog if catalog != key else recorded.get(key, key)
     return out
 
 

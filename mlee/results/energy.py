@@ -9,6 +9,11 @@ Two layouts exist:
   ``monitoring_pyrapl.total.total_power_draw`` plus ``monitoring_pynvml.total.total_power_draw`` when
   present, in joules (watt-seconds). ``-1`` (or a missing / null entry) means "not measured" and is never
   used as a value.
+
+A measured energy of exactly 0 J is not a value either: it means the window was shorter than the counter's
+resolution (RAPL updates about every 1 ms, NVML's energy counter about every 100 ms), so it is "not measurable"
+(NaN) and the phase says so in ``quality``. A measurement whose counters were not read cleanly over the whole
+window (``complete: false`` in ``measurement.json``) keeps its value and carries its reasons in ``quality``.
 """
 
 from __future__ import annotations
@@ -22,13 +27,20 @@ PYNVML_SOURCE = "GPU (NVML via pynvml)"
 NO_SOURCE = "n.a."
 
 
+NOT_MEASURABLE = ("not measurable: 0 J read, the window was shorter than the counter's resolution (RAPL ~1 ms, "
+                  "NVML ~100 ms); measure it repeated (mlee repeats short predictions until the window is long enough)")
+
+
 @dataclass(frozen=True)
 class PhaseEnergy:
-    """Energy of a phase: ``energy_j`` in joules (NaN when absent), ``estimated`` and a ``sources`` text."""
+    """Energy of a phase: ``energy_j`` in joules (NaN when absent), ``estimated`` and a ``sources`` text;
+    ``complete`` False when the counters were not read cleanly (or read 0 J), ``quality`` the reasons."""
 
     energy_j: float
     estimated: bool
     sources: str
+    complete: bool = True
+    quality: str = ""
 
 
 def _number(value: Any) -> float:
@@ -55,9 +67,14 @@ def phase_energy(phase: dict[str, Any]) -> PhaseEnergy:
     measurement = phase.get("measurement")
     if isinstance(measurement, dict):
         energy = _number(measurement.get("energy_j"))
+        quality = [str(q) for q in measurement.get("quality") or []]
+        complete = bool(measurement.get("complete", True))
+        if energy == 0.0:
+            energy, complete, quality = math.nan, False, quality + [NOT_MEASURABLE]
         description = measurement.get("description")
         return PhaseEnergy(energy, bool(measurement.get("estimated", False)) and energy == energy,
-                           str(description) if description and energy == energy else NO_SOURCE)
+                           str(description) if description and energy == energy else NO_SOURCE,
+                           complete, "; ".join(quality))
     rapl = _monitor_total(phase.get("monitoring_pyrapl"))
     nvml = _monitor_total(phase.get("monitoring_pynvml"))
     parts = []
@@ -71,3 +88,25 @@ def phase_energy(phase: dict[str, Any]) -> PhaseEnergy:
     if not parts:
         return PhaseEnergy(math.nan, False, NO_SOURCE)
     return PhaseEnergy(total, False, " + ".join(parts))
+
+
+#: Spread (p10-p90 of estimate / RAPL) of the estimate on the study's 98 inference runs, from
+#: ``benchmarks/estimate_accuracy.py``: the estimate's stated error.
+ESTIMATE_ERROR = (0.46, 1.29)
+
+
+def comparability_note(estimated: list[bool]) -> str:
+    """A plain warning when estimated and measured energies are shown side by side, else ``""``."""
+    if not (any(estimated) and not all(estimated)):
+        return ""
+    low, high = ESTIMATE_ERROR
+    return (f"Estimated and measured energies are shown together: they are not comparable to better than the "
+            f"estimate's error (estimate/RAPL between {low:g}x and {high:g}x for 8 in 10 of the study's runs).")
+
+
+def incomplete_note(n_incomplete: int, marker: str = "") -> str:
+    """A plain note for results whose counters were not read cleanly (``""`` when there are none)."""
+    if not n_incomplete:
+        return ""
+    return (f"{marker}{n_incomplete} result{'s' if n_incomplete != 1 else ''}: energy counters not read cleanly "
+            f"over the whole window (or 0 J read: not measurable); see each result's quality.")

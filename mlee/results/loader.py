@@ -59,6 +59,9 @@ class _Row:
     values: dict[str, float] = field(default_factory=dict)
     energy_estimated: bool = False
     energy_sources: str = "n.a."
+    energy_complete: bool = True
+    energy_quality: str = ""
+    dataset_display: str = ""
     n_test_samples: float = math.nan
 
 
@@ -120,6 +123,7 @@ def _fill_phase(row: _Row, phase: dict[str, Any]) -> None:
     energy = phase_energy(phase)
     row.values["power_draw"] = energy.energy_j
     row.energy_estimated, row.energy_sources = energy.estimated, energy.sources
+    row.energy_complete, row.energy_quality = energy.complete, energy.quality
 
 
 def _with_training_values(row: _Row, training: dict[str, Any]) -> _Row:
@@ -133,8 +137,14 @@ def _train_row(data: dict[str, Any], path: str, env_cache: dict[Any, str]) -> _R
     dataset, model, env, name, run_id = _header(data, path, env_cache)
     if not isinstance(data.get("results"), dict):
         raise ResultFileError(f"{path}: training result without a 'results' object (incomplete merge?)")
-    row = _Row(dataset, "training", env, model, name, run_id, path)
+    row = _Row(dataset, "training", env, model, name, run_id, path, dataset_display=_display(data))
     return _with_training_values(row, data)
+
+
+def _display(data: dict[str, Any]) -> str:
+    """The dataset's display name recorded by the runner (e.g. an OpenML dataset's name), ``""`` if none."""
+    value = _get(data, "config", "dataset_display")
+    return str(value) if value else ""
 
 
 def _quality(results: dict[str, Any]) -> dict[str, float]:
@@ -157,7 +167,7 @@ def _infer_row(data: dict[str, Any], path: str, env_cache: dict[Any, str]) -> tu
     if not isinstance(validation, dict) or not isinstance(validation.get("results"), dict):
         raise ResultFileError(f"{path}: inference result without 'validation.results' (incomplete merge?)")
     results = validation["results"]
-    row = _Row(dataset, "inference", env, model, name, run_id, path)
+    row = _Row(dataset, "inference", env, model, name, run_id, path, dataset_display=_display(data))
     row.values = _model_values(results)
     training = data.get("training") if isinstance(data.get("training"), dict) else None
     if training is not None and all(v != v for v in row.values.values()):
@@ -222,7 +232,9 @@ def load_results(directory: str | os.PathLike, files: Iterable[str | os.PathLike
     Columns: ``dataset``, ``task`` (``"training"`` / ``"inference"``), ``environment``, ``model``, ``run``
     (directory name of the run), ``run_id``, ``file``; every metric key of :mod:`mlee.metrics` (value in the
     metric's unit, NaN when missing) and ``<key>_unit``; ``energy_estimated`` (bool: the energy is an
-    estimate), ``energy_sources`` (text), ``n_test_samples`` (float, NaN when unknown). Training rows carry
+    estimate), ``energy_sources`` (text), ``energy_complete`` (bool: the counters were read cleanly over the
+    whole window), ``energy_quality`` (text: why not, empty when clean), ``dataset_display`` (the display name
+    the runner recorded, ``""`` when none), ``n_test_samples`` (float, NaN when unknown). Training rows carry
     the quality metrics of their inference run (as the study did). ``files`` restricts the load to those
     paths. Problems (bad files, duplicate runs) are logged and listed in ``table.attrs["warnings"]``.
 
@@ -298,7 +310,8 @@ def _embedded_train_row(training: dict[str, Any], infer: _Row, train_name: str) 
     if not isinstance(training.get("results"), dict):
         raise ResultFileError("no 'results' object")
     row = _Row(infer.dataset, "training", infer.environment, infer.model, train_name,
-               str(_get(training, "config", "run_id") or train_name), infer.file)
+               str(_get(training, "config", "run_id") or train_name), infer.file,
+               dataset_display=infer.dataset_display)
     return _with_training_values(row, training)
 
 
@@ -317,6 +330,9 @@ def _to_frame(rows: list[_Row]) -> pd.DataFrame:
         columns[key] = pd.array([r.values.get(key, nan) for r in rows], dtype="float64").to_numpy()
     columns["energy_estimated"] = pd.array([r.energy_estimated for r in rows], dtype=bool).to_numpy()
     columns["energy_sources"] = [r.energy_sources for r in rows]
+    columns["energy_complete"] = pd.array([r.energy_complete for r in rows], dtype=bool).to_numpy()
+    columns["energy_quality"] = [r.energy_quality for r in rows]
+    columns["dataset_display"] = [r.dataset_display for r in rows]
     columns["n_test_samples"] = pd.array([r.n_test_samples for r in rows], dtype="float64").to_numpy()
     table = pd.DataFrame(columns)
     for metric in METRICS:

@@ -35,12 +35,16 @@ class EnergySource:
     measure), then :meth:`begin` / :meth:`stop` / :meth:`energy` are called around every window; :meth:`close` releases it.
 
     Attributes: ``name`` (``rapl``, ``nvml``...), ``covers`` (``"cpu"``, ``"gpu"`` or ``"all"``: which hardware
-    its numbers include, so that the meter never counts the same hardware twice), ``estimated``.
+    its numbers include, so that the meter never counts the same hardware twice), ``estimated``,
+    ``resolution_s`` (update interval of its counter, s).
     """
 
     name: str = "base"
     covers: str = "cpu"
     estimated: bool = False
+    #: Seconds between two updates of the source's counter (0: any window can be measured). A window must be
+    #: many times longer for its energy to mean anything; :meth:`Meter.measure_repeated` sees to that.
+    resolution_s: float = 0.0
 
     def begin(self) -> Any:
         """Read counters at window start; returns an opaque state for :meth:`end`. Must be cheap."""

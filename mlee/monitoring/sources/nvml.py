@@ -94,6 +94,7 @@ class NvmlSource(EnergySource):
     name = "nvml"
     covers = "gpu"
     estimated = False
+    resolution_s = 0.1  # NVML's energy counter and power reading update about every 100 ms
 
     def __init__(self, nvml: Any = None, power_interval_s: float = POWER_INTERVAL_S) -> None:
         if nvml is None:

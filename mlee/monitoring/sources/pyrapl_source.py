@@ -42,6 +42,7 @@ class PyraplSource(EnergySource):
     name = "pyrapl"
     covers = "cpu"
     estimated = False
+    resolution_s = 0.001  # the same RAPL counters
 
     def __init__(self, pyrapl: Any = None) -> None:
         self.pyrapl = import_pyrapl() if pyrapl is None else pyrapl

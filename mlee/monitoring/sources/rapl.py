@@ -2,19 +2,25 @@
 the same files).
 
 Every ``package-N`` zone and every ``dram`` zone is read; ``core``, ``uncore`` and ``psys`` are never added on
-top (they are parts of, or overlap with, the package). Each zone's cumulative ``energy_uj`` counter (microjoules)
-is read at window start and end. The counter wraps to 0 after ``max_energy_range_uj``; a background watcher
-thread reads the counters every ``watch_interval_s`` (the time the fastest zone needs to run through half its
-range at ``max_power_w``, capped at 60 s) so that at most one wrap happens between two reads, and each wrap
-adds ``max_energy_range_uj``::
+top (they are parts of, or overlap with, the package). AMD Zen 1/2 die zones (``package-0-die-0``,
+``package-0-die-1`` ...) that mirror one socket counter are counted once per socket. Each zone's cumulative
+``energy_uj`` counter (microjoules) is read at window start and end, and while a window is open by a background
+watcher every ``watch_interval_s`` (the time the fastest zone needs to run through half its range at
+``max_power_w``, capped at 60 s). The counter wraps to 0 after ``max_energy_range_uj``::
 
     delta_uj = now - last                          if now >= last
     delta_uj = now + max_energy_range_uj - last    otherwise (one wraparound)
 
-The watcher thread is started with the first window and sleeps ``watch_interval_s`` on an
-:class:`threading.Event` between reads (nothing is signalled per window, so window start and end stay cheap
-and short windows never wake it). ``close()`` ends it at
-once, whatever its interval.
+Robustness (every case is recorded in the zone's ``problems`` and the measurement's ``quality``):
+
+* each zone is read on its own: one that fails (OSError, ValueError) is skipped until it reads again, the
+  others go on; the energy across the gap is counted from its last good read;
+* every read compares the time since the zone's last good read with its wrap time at ``max_power_w``: a C call
+  holding the GIL can starve the watcher, so a longer gap may hide whole wraps; their number is recovered from
+  the zone's mean power over its cleanly read intervals. The window edges are always read, so no gap passes
+  unchecked even when the watcher never ran;
+* the watcher reads only while a window is open (it waits on an event otherwise) and survives any error;
+  ``close()`` ends it at once.
 """
 
 from __future__ import annotations
@@ -22,9 +28,10 @@ from __future__ import annotations
 import getpass
 import logging
 import os
+import re
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -53,7 +60,13 @@ def permission_fix(root: Path = DEFAULT_ROOT) -> str:
 
 @dataclass
 class RaplZone:
-    """One counted powercap zone."""
+    """One counted powercap zone and its wrap-free running total (µJ) since the source opened.
+
+    ``last_ok`` is the ``time.perf_counter()`` of the last good read (None before the first one);
+    ``failing`` the reason while the counter cannot be read; ``problems`` every reason this zone was not read
+    cleanly (windows take the slice added while they were open); ``clean_uj`` / ``clean_s`` the energy and time
+    of the intervals read cleanly, whose ratio is the power used to recover wraps a long gap hid.
+    """
 
     zone: str            # folder name, e.g. intel-rapl:0:2
     name: str            # content of the name file: package-0, dram
@@ -64,9 +77,21 @@ class RaplZone:
     last_uj: int = 0
     acc_uj: int = 0
     wraps: int = 0
+    last_ok: float | None = None
+    failing: str | None = None
+    problems: list[str] = field(default_factory=list)
+    mirrors: list[str] = field(default_factory=list)
+    clean_uj: int = 0
+    clean_s: float = 0.0
+
+    @property
+    def label(self) -> str:
+        """``intel-rapl:0 (package-0)``: how messages name the zone."""
+        return f"{self.zone} ({self.name})"
 
     def read(self) -> int:
-        """Current raw counter value, µJ (raw os calls: this runs at every window boundary)."""
+        """Current raw counter value, µJ (raw os calls: this runs at every window boundary). Raises OSError when
+        the file cannot be read, ValueError when it does not hold a number."""
         fd = os.open(self.path, os.O_RDONLY)
         try:
             return int(os.read(fd, 64))
@@ -145,11 +170,47 @@ def discover_zones(root: Path) -> tuple[list[RaplZone], list[str]]:
     if not any(z.domain == "package" for z in zones):
         raise SourceUnavailable("rapl", f"no readable RAPL package zone under {root} ({'; '.join(notes) or 'none'}).",
                                 _driver_fix(root))
+    notes += _drop_mirrored_dies(zones)
     for note in notes:
         log.warning("RAPL: %s", note)
     if not any(z.domain == "dram" for z in zones):
         notes.append("no RAPL DRAM counter: memory energy not included")
     return zones, notes
+
+
+_DIE = re.compile(r"package-(\d+)-die-(\d+)$")
+
+
+def _drop_mirrored_dies(zones: list[RaplZone]) -> list[str]:
+    """Count a socket once where its die zones mirror one counter (AMD Zen 1/2 EPYC and Threadripper expose
+    ``package-0-die-0``, ``package-0-die-1`` ... that all read the socket's counter). Dies are mirrors when
+    every other die's value lies between two reads of the first die taken around them (separate counters
+    never agree to the microjoule). Removes the mirrors from ``zones`` in place; returns a note per socket."""
+    by_socket: dict[str, list[RaplZone]] = {}
+    for z in zones:
+        match = _DIE.match(z.name)
+        if match:
+            by_socket.setdefault(match.group(1), []).append(z)
+    notes = []
+    for socket, dies in by_socket.items():
+        if len(dies) < 2:
+            continue
+        try:
+            first = dies[0].read()
+            others = [d.read() for d in dies[1:]]
+            again = dies[0].read()
+        except (OSError, ValueError):
+            continue
+        if not all(first <= value <= again for value in others):
+            continue
+        kept = dies[0]
+        kept.device = f"package-{socket}"
+        kept.mirrors = [d.label for d in dies[1:]]
+        for d in dies[1:]:
+            zones.remove(d)
+        notes.append(f"{', '.join(kept.mirrors)} mirror{'s' if len(kept.mirrors) == 1 else ''} {kept.label}, the "
+                     f"same socket counter: socket {socket} counted once")
+    return notes
 
 
 def _driver_fix(root: Path) -> str:
@@ -171,24 +232,27 @@ class RaplSource(EnergySource):
     Parameters
     ----------
     root : powercap folder (default ``/sys/class/powercap``; tests pass a fake tree).
-    max_power_w : generous bound of one zone's power, W, to size the watcher interval.
+    max_power_w : generous bound of one zone's power, W: sizes the watcher interval and decides when the time
+        since a zone's last good read is long enough for a wrap to pass unseen.
     watch_interval_s : override the watcher interval (seconds).
     """
 
     name = "rapl"
     covers = "cpu"
     estimated = False
+    resolution_s = 0.001  # RAPL counters update about every millisecond
 
     def __init__(self, root: str | Path | None = None, max_power_w: float = MAX_POWER_W,
                  watch_interval_s: float | None = None) -> None:
         self.root = Path(root) if root is not None else DEFAULT_ROOT
         self.zones, self.notes = discover_zones(self.root)
+        self.max_power_w = float(max_power_w)
         if watch_interval_s is None:
-            fastest = min(z.max_range_uj for z in self.zones) / 1e6 / max_power_w / 2
-            watch_interval_s = max(0.001, min(MAX_WATCH_INTERVAL_S, fastest))
+            watch_interval_s = max(0.001, min(MAX_WATCH_INTERVAL_S, min(map(self.wrap_time_s, self.zones)) / 2))
         self.watch_interval_s = float(watch_interval_s)
         self._lock = threading.Lock()
         self._open = 0
+        self._armed = threading.Event()    # set while a window is open: the watcher reads only then
         self._closing = threading.Event()  # set by close(): the watcher ends at once
         self._thread: threading.Thread | None = None
         self._bg_cpu = 0.0
@@ -196,31 +260,76 @@ class RaplSource(EnergySource):
         log.info("RAPL zones: %s (watcher every %.1f s)",
                  ", ".join(f"{z.zone}={z.name}" for z in self.zones), self.watch_interval_s)
 
+    def wrap_time_s(self, zone: RaplZone) -> float:
+        """Shortest time (s) in which ``zone``'s counter can run through its whole range (at ``max_power_w``)."""
+        return zone.max_range_uj / 1e6 / self.max_power_w
+
     # counters --------------------------------------------------------------------------------------
     def _advance(self) -> None:
-        """Fold the current counter values into the extended (wrap-free) totals. Caller holds the lock."""
+        """Fold every zone's current value into its wrap-free total. A zone that cannot be read is skipped (the
+        others go on) and recorded; a gap since its last good read long enough to hide a wrap is detected and
+        recovered from the zone's cleanly read power. Never raises. Caller holds the lock."""
         for z in self.zones:
-            now = z.read()
-            if now >= z.last_uj:
-                z.acc_uj += now - z.last_uj
-            else:
-                z.acc_uj += now + z.max_range_uj - z.last_uj
-                z.wraps += 1
-            z.last_uj = now
+            try:
+                now = z.read()
+            except (OSError, ValueError) as exc:
+                if z.failing is None:
+                    z.failing = f"{type(exc).__name__}: {exc}"
+                    then = ("energy before its first good read in this window is not counted" if z.last_ok is None
+                            else "counted across the gap from its last good read")
+                    z.problems.append(f"{z.label}: read failed ({z.failing}); {then}")
+                    log.warning("RAPL %s cannot be read (%s); other zones go on", z.label, z.failing)
+                continue
+            t = time.perf_counter()
+            if z.failing is not None:
+                log.info("RAPL %s readable again", z.label)
+                z.failing = None
+            if z.last_ok is None:  # first good read of this window: the baseline
+                z.last_uj, z.last_ok = now, t
+                continue
+            self._fold(z, now, t - z.last_ok)
+            z.last_uj, z.last_ok = now, t
 
-    def _snapshot(self) -> tuple[tuple[int, int, int], ...]:
-        return tuple((z.acc_uj, z.wraps, z.last_uj) for z in self.zones)
+    def _fold(self, z: RaplZone, now: int, elapsed: float) -> None:
+        wrapped = now < z.last_uj
+        delta = now - z.last_uj + (z.max_range_uj if wrapped else 0)
+        extra = 0
+        if elapsed < self.wrap_time_s(z):
+            z.clean_uj += delta
+            z.clean_s += elapsed
+        else:
+            possible = int((elapsed * self.max_power_w * 1e6 - delta) // z.max_range_uj)
+            power = z.clean_uj / 1e6 / z.clean_s if z.clean_s > 0 else None
+            if power is not None:
+                extra = min(possible, max(0, round((power * elapsed * 1e6 - delta) / z.max_range_uj)))
+            how = (f"{extra} assumed from its cleanly read mean power {power:.3g} W" if power is not None
+                   else "none counted (no cleanly read interval to estimate them from)")
+            z.problems.append(
+                f"{z.label}: not read for {elapsed:.3g} s (a call that held the interpreter, or a read failure), "
+                f"longer than the {self.wrap_time_s(z):.3g} s its counter needs to wrap at {self.max_power_w:g} W: "
+                f"up to {max(possible, 0)} unseen wrap(s) possible, {how}")
+            log.warning("RAPL %s", z.problems[-1])
+        z.acc_uj += delta + extra * z.max_range_uj
+        z.wraps += int(wrapped) + extra
+
+    def _snapshot(self, n_problems: list[int] | None = None) -> tuple[tuple[int, int, int, int], ...]:
+        counts = n_problems if n_problems is not None else [len(z.problems) for z in self.zones]
+        return tuple((z.acc_uj, z.wraps, z.last_uj, n) for z, n in zip(self.zones, counts))
 
     def _watch(self) -> None:
-        """Background watcher: every ``watch_interval_s`` folds the counters in while a window is open."""
+        """Background watcher: while a window is open, folds the counters in every ``watch_interval_s``; sleeps
+        (no reads) while none is. Survives any error of a read."""
         t0 = time.thread_time()
-        while not self._closing.wait(self.watch_interval_s):
+        while True:
+            self._armed.wait()
+            if self._closing.wait(self.watch_interval_s):
+                break
             with self._lock:
                 if self._open:
                     try:
                         self._advance()
-                    except OSError as exc:  # pragma: no cover - counters vanished
-                        log.warning("RAPL watcher cannot read counters: %s", exc)
+                    except Exception:  # pragma: no cover - _advance handles read errors itself
+                        log.exception("RAPL watcher: unexpected error (the watcher goes on)")
                     self.watch_reads += 1
             t1 = time.thread_time()
             self._bg_cpu += t1 - t0
@@ -229,33 +338,46 @@ class RaplSource(EnergySource):
 
     def begin(self) -> Any:
         with self._lock:
+            n_problems = [len(z.problems) for z in self.zones]  # problems of the first read belong to the window
             if self._open == 0:
                 for z in self.zones:
-                    z.last_uj = z.read()
+                    z.last_ok = z.failing = None
                 if self._thread is None and not self._closing.is_set():
                     self._thread = threading.Thread(target=self._watch, name="mlee-rapl-wrap-watcher",
                                                     daemon=True)
                     self._thread.start()
-            else:
-                self._advance()
+            self._advance()
             self._open += 1
-            return self._snapshot()
+            self._armed.set()
+            return self._snapshot(n_problems)
 
     def stop(self, state: Any) -> Any:
         with self._lock:
-            self._advance()
-            self._open -= 1
-            return self._snapshot()
+            try:
+                self._advance()
+                for z in self.zones:
+                    if z.failing is not None:
+                        z.problems.append(f"{z.label}: unreadable at window end ({z.failing}); energy counted up "
+                                          f"to its last good read only")
+                return self._snapshot()
+            finally:
+                self._open = max(0, self._open - 1)
+                if self._open == 0:
+                    self._armed.clear()
 
     def energy(self, begin_state: Any, end_state: Any, ctx: WindowContext) -> list[SourceEnergy]:
         out = []
-        for z, (acc0, wraps0, raw0), (acc1, wraps1, raw1) in zip(self.zones, begin_state, end_state):
+        for z, (acc0, wraps0, raw0, n0), (acc1, wraps1, raw1, n1) in zip(self.zones, begin_state, end_state):
+            problems = list(dict.fromkeys(z.problems[n0:n1]))
+            params = {"zone": z.zone, "zone_name": z.name, "energy_uj_start": raw0, "energy_uj_end": raw1,
+                      "max_energy_range_uj": z.max_range_uj, "wraparounds": wraps1 - wraps0,
+                      "watch_interval_s": self.watch_interval_s}
+            if z.mirrors:
+                params["mirrored_zones_not_counted"] = list(z.mirrors)
             out.append(SourceEnergy(
                 name="rapl", method="rapl", device=z.device, domain=z.domain, energy_j=(acc1 - acc0) / 1e6,
-                estimated=False, path=str(z.path), library="linux powercap",
-                parameters={"zone": z.zone, "zone_name": z.name, "energy_uj_start": raw0, "energy_uj_end": raw1,
-                            "max_energy_range_uj": z.max_range_uj, "wraparounds": wraps1 - wraps0,
-                            "watch_interval_s": self.watch_interval_s}))
+                estimated=False, path=str(z.path), library="linux powercap", parameters=params,
+                complete=not problems, problems=problems))
         return out
 
     def background_cpu_seconds(self) -> float:
@@ -264,6 +386,7 @@ class RaplSource(EnergySource):
     def close(self) -> None:
         """Stop the watcher thread (immediately, whatever its interval)."""
         self._closing.set()
+        self._armed.set()
         thread, self._thread = self._thread, None
         if thread is not None:
             thread.join()
