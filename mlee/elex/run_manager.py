@@ -53,12 +53,14 @@ def embedded_executor() -> Any:
 class RunOptions:
     """How a server runs experiments launched from its page: the access policy, where run folders go
     (``logs_dir``), where they are merged (``results_dir``, shown with the served results), the executor (built
-    on the first launch), scikit-learn's data folder (None: its default) and the request limits."""
+    on the first launch), whether it is an embedded Dask cluster whose workers a cancel may restart
+    (``restart_on_cancel``), scikit-learn's data folder (None: its default) and the request limits."""
 
     access: RunAccess
     logs_dir: Path = Path("logs/sklearn")
     results_dir: Path = Path("results/sklearn")
     make_executor: Callable[[], Any] = embedded_executor
+    restart_on_cancel: bool = True
     data_home: str | None = None
     limits: RunLimits = field(default_factory=RunLimits)
 
@@ -76,6 +78,7 @@ class RunManager:
         self.limits = options.limits
         self.data_home = options.data_home
         self._make_executor = options.make_executor
+        self._restart_on_cancel = options.restart_on_cancel
         self._executor: Any = None
         self._sweeps: dict[int, Sweep] = {}
         self._ids = itertools.count(1)
@@ -113,13 +116,25 @@ class RunManager:
         return sweep
 
     def cancel(self, sweep_id: int) -> bool:
-        """Cancel sweep ``sweep_id`` (runs not ended are dropped; nothing is half-saved); False if unknown."""
+        """Cancel sweep ``sweep_id`` (runs not ended are dropped; nothing is half-saved); False if unknown. On an
+        embedded cluster (``restart_on_cancel``) the workers executing its runs are restarted in the background,
+        so that an abandoned experiment does not keep the machine busy (other runs there are rerun by Dask)."""
         sweep = self._sweeps.get(sweep_id)
         if sweep is None:
             return False
+        busy = sorted({s.worker for s in sweep.handle.status() if s.state.value == "running" and s.worker})
         sweep.handle.cancel()
         log.info("sweep %d cancelled", sweep_id)
+        if busy and self._restart_on_cancel:
+            threading.Thread(target=self._restart_workers, args=(busy,), name="elex-restart", daemon=True).start()
         return True
+
+    def _restart_workers(self, workers: list[str]) -> None:
+        try:
+            self._executor.client.restart_workers(workers, raise_for_error=False)
+            log.info("restarted worker(s) %s after a cancel", ", ".join(workers))
+        except Exception:  # noqa: BLE001 - the abandoned run then just ends on its own
+            log.warning("could not restart worker(s) %s", ", ".join(workers), exc_info=True)
 
     def close(self) -> None:
         """Cancel every sweep, stop merging and close the executor (an embedded cluster stops)."""

@@ -48,23 +48,22 @@ def run_options(args: argparse.Namespace) -> RunOptions:
 
     access = run_access(args.host, args.allow_runs, args.read_only)
     make_executor: Callable[[], Any] = embedded_executor
+    embedded = True
     if args.cluster or args.scheduler_file:
         try:
             from mlee.experiment.dask_executor import DaskExecutor, parse_cluster
         except ImportError:
             raise ValueError("--cluster/--scheduler-file need Dask: pip install 'mlee[cluster]'") from None
-        try:
-            if args.cluster:
-                parse_cluster(args.cluster)
-            elif not Path(args.scheduler_file).is_file():
-                raise ExperimentError(f"Scheduler file {args.scheduler_file} does not exist: start a scheduler "
-                                      f"with `dask scheduler --scheduler-file {args.scheduler_file}`.")
+        try:  # checks the spec and the file; connects on the first launch
+            executor = DaskExecutor(cluster=args.cluster, scheduler_file=args.scheduler_file)
         except ExperimentError as exc:
             raise ValueError(str(exc)) from None
-        make_executor = lambda: DaskExecutor(cluster=args.cluster, scheduler_file=args.scheduler_file)  # noqa: E731
+        make_executor = lambda: executor  # noqa: E731
+        embedded = bool(args.cluster) and parse_cluster(args.cluster)[0] == "local"
     if not args.debug:  # a lost scheduler shows in the panel; Dask's own reconnect messages would flood the log
         logging.getLogger("distributed").setLevel(logging.ERROR)
-    return RunOptions(access, Path(args.runs_logs), Path(args.runs_results), make_executor)
+    return RunOptions(access, Path(args.runs_logs), Path(args.runs_results), make_executor,
+                      restart_on_cancel=embedded)
 
 
 def describe(options: RunOptions) -> str:

@@ -40,7 +40,7 @@ def runs_panel(access: RunAccess, choices: RunChoices, limits: RunLimits = RunLi
             dcc.Input(id="runs-rows", value=1000, min=10, max=limits.max_synthetic_rows, step=1, **number),
             dcc.Input(id="runs-features", value=20, min=2, max=limits.max_synthetic_features, step=1, **number),
             dcc.Input(id="runs-classes", value=2, min=2, max=limits.max_synthetic_classes, step=1, **number),
-        ])),
+        ]), "runs-wide"),
         _field("Methods", dcc.Dropdown(id="runs-methods", multi=True, value=[], disabled=off,
                                        options=[{"label": m, "value": m} for m in method_names()],
                                        placeholder="choose methods"), "runs-wide"),
