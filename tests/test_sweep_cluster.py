@@ -286,7 +286,7 @@ def test_without_the_flag_nothing_of_dask_is_imported(tmp_path):
 def test_ctrl_c_on_the_client_cancels_the_rest_and_leaves_nothing_half_written(tmp_path):
     out = tmp_path / "runs"
     command = [sys.executable, str(ROOT / "evaluate_sklearn.py"), "--dataset", "digits", "--model", "RF", "XRF",
-               "--hyperparameters", "default", "--repeats", "20", "--cluster", "local:2", "--output-dir", str(out),
+               "--hyperparameters", "default", "--repeats", "20", "--cluster", "local:1", "--output-dir", str(out),
                "--monitor", "estimate", "--no-progress"]
     # a new session, and SIGINT to its whole process group: what Ctrl-C in a terminal does (workers included)
     process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,

@@ -180,7 +180,8 @@ def evaluate_main(argv: Sequence[str] | None = None) -> int:
     from mlee.monitoring import meter_from_args
     from mlee.monitoring.cli import MONITOR_DESTS
     from mlee.experiment.runner import RunSettings, run_sweep
-    from mlee.experiment.sweep import complete_runs, execution_record
+    from mlee.experiment.run_execution import execution_record
+    from mlee.experiment.sweep import complete_runs
 
     parser = build_evaluate_parser()
     args = parser.parse_args(argv)

@@ -27,7 +27,8 @@ from mlee.experiment.dask_worker import PLUGIN_NAME, EmbeddedWorker, RemoteJob, 
 from mlee.experiment.errors import ExperimentError
 from mlee.experiment.folder_transfer import write_run_folders
 from mlee.experiment.runner import RunOutcome, RunSettings, _Context, _failed_train_folder
-from mlee.experiment.sweep import NODE_ID_VARIABLE, RunJob, RunKey, RunResources, RunState, SweepError, SweepHandle
+from mlee.experiment.run_execution import NODE_ID_VARIABLE, RunJob, RunKey, RunResources
+from mlee.experiment.sweep import RunState, SweepError, SweepHandle
 
 log = logging.getLogger(__name__)
 

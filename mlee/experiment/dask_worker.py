@@ -22,8 +22,8 @@ from distributed import Lock, WorkerPlugin, get_worker
 
 from mlee.experiment.folder_transfer import FolderContents, read_folder
 from mlee.experiment.runner import RunSettings
-from mlee.experiment.sweep import (RunJob, RunKey, RunResources, execute_run, execution_record, node_id,
-                                   with_execution)
+from mlee.experiment.run_execution import (RunJob, RunKey, RunResources, execute_run, execution_record, node_id,
+                                           with_execution)
 
 log = logging.getLogger(__name__)
 

@@ -6,9 +6,13 @@ A *sweep* is every (dataset, method, repeat) of a :class:`SweepPlan`. :func:`sta
 (:func:`mlee.experiment.runner.run_experiment`) and every run folder is written by this process, atomically, in
 ``plan.settings.output_dir``, with the layout of an in-process run. Executors:
 
-- :class:`InProcessExecutor`: one experiment at a time in a background thread of this process.
+- :class:`InProcessExecutor`: in a background thread of this process, one experiment at a time in the process
+  (concurrent sweeps take turns).
 - :class:`mlee.experiment.dask_executor.DaskExecutor`: a Dask cluster (embedded ``LocalCluster``, scheduler
-  address, scheduler file); measured experiments hold a lock per node. Importing this module imports no Dask.
+  address, scheduler file); measured experiments hold a lock per node.
+
+This module imports no Dask. ``evaluate_sklearn.py --cluster`` uses this API; without ``--cluster`` the script
+runs :func:`~mlee.experiment.runner.run_sweep` in its main thread, as it always did.
 
 Example (a long-lived server such as ELEx does the same, polling :meth:`SweepHandle.status`)::
 
@@ -30,50 +34,20 @@ import dataclasses
 import enum
 import json
 import logging
-import os
 import queue
-import socket
 import threading
 import time
-from collections import OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Iterator, Protocol
+from typing import Callable, Iterator, Protocol
 
 from mlee.experiment.errors import ExperimentError
 from mlee.experiment.hyperparams import Hyperparameters, find_hyperparameters
-from mlee.experiment.runner import RunOutcome, RunSettings, _Context, _failed_train_folder, run_experiment
+from mlee.experiment.run_execution import (RunJob, RunKey, RunResources, execute_run, execution_record, node_id,
+                                           with_execution)
+from mlee.experiment.runner import RunOutcome, RunSettings, _Context, _failed_train_folder
 
 log = logging.getLogger(__name__)
-
-#: Seconds a dataset that failed to load is not tried again (its repeats fail at once, e.g. without network).
-FAILURE_MEMORY_S = 60.0
-#: Environment variable that overrides the node id (the host name): containers, simulated nodes in tests.
-NODE_ID_VARIABLE = "MLEE_NODE_ID"
-
-
-def node_id() -> str:
-    """Id of the machine whose energy counters a run reads: ``$MLEE_NODE_ID`` if set, else the host name."""
-    return os.environ.get(NODE_ID_VARIABLE) or socket.gethostname()
-
-
-def execution_record(executor: str, worker: str | None, isolation: str) -> dict[str, Any]:
-    """The ``execution`` entry of a run's ``config.json``: executor name, node id, worker address (``None``
-    in-process) and how the measured window was isolated from other measured runs."""
-    return {"executor": executor, "node_id": node_id(), "worker": worker, "isolation": isolation}
-
-
-@dataclass(frozen=True, order=True)
-class RunKey:
-    """One experiment of a sweep: dataset key, method full name, repeat index (0-based)."""
-
-    dataset: str
-    method: str
-    repeat: int
-
-    def __str__(self) -> str:
-        return f"{self.dataset} / {self.method} (repeat {self.repeat})"
-
 
 class RunState(str, enum.Enum):
     """Where a run stands. ``done`` and ``failed`` (``error.json`` written) and ``cancelled`` are final."""
@@ -105,15 +79,6 @@ class RunStatus:
         if self.started is None:
             return None
         return (self.ended if self.ended is not None else (now or time.time())) - self.started
-
-
-@dataclass
-class RunJob:
-    """What an executor runs: the run and its hyperparameters (resolved by the client, so that workers need
-    no copy of the hyperparameter files)."""
-
-    key: RunKey
-    hyperparameters: Hyperparameters
 
 
 class SweepError(RuntimeError):
@@ -156,73 +121,6 @@ class SweepPlan:
         skip = complete_runs(Path(self.settings.output_dir)) if self.resume else set()
         return [key for dataset, method in self.pairs for r in range(self.settings.repeats)
                 if (key := RunKey(dataset, method, r)) not in skip]
-
-
-class RunResources:
-    """What the runs of one process share: prepared datasets (the ``keep`` most recent; a sweep runs the
-    runs of one dataset together), one meter per monitor settings, the platform description. One run at a time."""
-
-    def __init__(self, keep: int = 2) -> None:
-        self.keep = keep
-        self._data: OrderedDict[tuple, tuple[Any, float]] = OrderedDict()  # key -> (data or error, when)
-        self._meters: dict[tuple, Any] = {}
-        self._context: _Context | None = None
-
-    @property
-    def context(self) -> _Context:
-        """Platform description and package list of this process, read once."""
-        if self._context is None:
-            self._context = _Context()
-        return self._context
-
-    def data(self, dataset: str, settings: RunSettings) -> Any:
-        """The prepared dataset (loaded once per process and settings); raises what loading raised (a failure is
-        remembered for :data:`FAILURE_MEMORY_S` seconds)."""
-        from mlee.experiment.datasets import load_dataset
-        from mlee.experiment.preparation import prepare
-
-        key = (dataset, settings.data_home, settings.seed, settings.synthetic, settings.download, settings.test_size)
-        cached = self._data.get(key)
-        if cached is None or (isinstance(cached[0], Exception) and time.time() - cached[1] > FAILURE_MEMORY_S):
-            try:
-                loaded = load_dataset(dataset, data_home=settings.data_home, seed=settings.seed,
-                                      synthetic=settings.synthetic, download=settings.download)
-                self._data[key] = (prepare(loaded, seed=settings.seed, test_size=settings.test_size), time.time())
-            except Exception as exc:  # noqa: BLE001 - the other runs of the dataset fail the same way for a while
-                self._data[key] = (exc, time.time())
-        self._data.move_to_end(key)
-        while len(self._data) > self.keep:
-            self._data.popitem(last=False)
-        value = self._data[key][0]
-        if isinstance(value, Exception):
-            raise value
-        return value
-
-    def meter(self, settings: RunSettings) -> Any:
-        """A :class:`~mlee.monitoring.Meter` for ``settings.monitor_options``, built once per process."""
-        from mlee.monitoring import meter_from_args
-
-        key = tuple(sorted((k, repr(v)) for k, v in settings.monitor_options.items()))
-        if key not in self._meters:
-            self._meters[key] = meter_from_args(dict(settings.monitor_options))
-        return self._meters[key]
-
-
-def execute_run(job: RunJob, settings: RunSettings, resources: RunResources) -> RunOutcome:
-    """Run one experiment with ``settings`` (its folders go to ``settings.output_dir``). A dataset that does not
-    load gives a training folder with ``error.json``, as in :func:`~mlee.experiment.runner.run_sweep`."""
-    key = job.key
-    try:
-        data = resources.data(key.dataset, settings)
-    except Exception as exc:  # noqa: BLE001 - recorded in the run's folder
-        return _failed_train_folder(settings, key.dataset, key.method, key.repeat, exc, resources.context)
-    return run_experiment(data, key.method, settings, resources.meter(settings), key.repeat, job.hyperparameters,
-                          resources.context)
-
-
-def with_execution(settings: RunSettings, record: dict[str, Any], **changes: Any) -> RunSettings:
-    """A copy of ``settings`` whose runs record ``record`` as ``execution`` in ``config.json``."""
-    return dataclasses.replace(settings, extra_config={**settings.extra_config, "execution": record}, **changes)
 
 
 class Executor(Protocol):
@@ -471,6 +369,5 @@ def start_sweep(plan: SweepPlan, executor: Executor | None = None,
     return handle
 
 
-__all__ = ["Executor", "InProcessExecutor", "RunJob", "RunKey", "RunResources", "RunState", "RunStatus",
-           "SweepError", "SweepHandle", "SweepPlan", "complete_runs", "execute_run", "execution_record",
-           "node_id", "start_sweep", "with_execution"]
+__all__ = ["Executor", "InProcessExecutor", "RunJob", "RunKey", "RunState", "RunStatus", "SweepError",
+           "SweepHandle", "SweepPlan", "complete_runs", "start_sweep"]
