@@ -191,3 +191,17 @@ def test_manager_runs_merges_and_reloads(reference_dir, tmp_path):
         assert config["launched_from"] == "elex" and config["elex_request"]["methods"] == ["Gaussian Naive Bayes"]
     finally:
         manager.close()
+
+
+def test_embedded_cluster_listens_on_loopback_only():
+    """A Dask scheduler runs whatever code it is sent: the cluster ELEx embeds must not be reachable from the
+    network."""
+    pytest.importorskip("distributed")
+    from distributed import Client
+
+    from mlee.experiment.dask_executor import local_cluster
+
+    with local_cluster(1) as cluster, Client(cluster, set_as_default=False) as client:
+        client.wait_for_workers(1, timeout=60)
+        addresses = [cluster.scheduler_address, *client.scheduler_info()["workers"]]
+        assert addresses and all(a.startswith("tcp://127.0.0.1:") for a in addresses), addresses
