@@ -164,7 +164,7 @@ def test_manager_runs_merges_and_reloads(reference_dir, tmp_path):
     served = _credit_g(reference_dir, tmp_path / "served", 2)
     options = RunOptions(run_access("127.0.0.1", False, False), tmp_path / "logs", tmp_path / "mine" / "sklearn",
                          make_executor=InProcessExecutor, limits=RunLimits(max_active_sweeps=1))
-    data = LiveData(served, [options.results_dir])
+    data = LiveData(served)  # shows results_dir once runs were merged there
     manager = RunManager(data, options)
     try:
         request = validate_request({**GOOD, "methods": ["Gaussian Naive Bayes"], "repeats": 2,

@@ -40,13 +40,14 @@ def default_view(data: ExplorerData) -> View:
 def create_app(directory: str | Path = "results", *, data: ExplorerData | None = None,
                title: str = "ELEx - Energy Label Exploration", runs: RunOptions | None = None) -> Dash:
     """The ELEx app for the results in ``directory`` (or for an already loaded ``data``); with ``runs``, the
-    page can launch experiments (see :mod:`mlee.elex.run_manager`) and shows their merged results too.
+    page can launch experiments (see :mod:`mlee.elex.run_manager`) and, once it did, shows their merged
+    results too.
 
     Raises FileNotFoundError / ValueError with a clear message when the folder is missing or empty.
     """
     from mlee.rating import RATING_MODES
 
-    data = LiveData(directory, [runs.results_dir] if runs else [], data)
+    data = LiveData(directory, data=data)
     app = Dash(
         __name__, title=title, assets_folder=str(ASSETS), serve_locally=True, update_title=None,
         external_stylesheets=[], external_scripts=[], suppress_callback_exceptions=False,

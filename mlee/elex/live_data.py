@@ -52,10 +52,12 @@ class LiveData:
         """The results shown now."""
         return self._current
 
-    def reload(self, new_files: list[Path] | None = None) -> None:
+    def reload(self, new_files: list[Path] | None = None, also: list[Path] | None = None) -> None:
         """Load the folders again and show the result; ``new_files`` are remembered as new (merged by this
-        server). A failed load keeps the current results (logged)."""
+        server); ``also``: folders shown from now on besides ``directory`` (where this server merges its runs).
+        A failed load keeps the current results (logged)."""
         with self._lock:
+            self.extra += [p for p in also or [] if p not in self.extra and not _inside(p, self.directory)]
             try:
                 loaded = self._load()
             except (OSError, ValueError) as exc:

@@ -52,7 +52,8 @@ def embedded_executor() -> Any:
 @dataclass
 class RunOptions:
     """How a server runs experiments launched from its page: the access policy, where run folders go
-    (``logs_dir``), where they are merged (``results_dir``, shown with the served results), the executor (built
+    (``logs_dir``), where they are merged (``results_dir``, shown with the served results once runs were
+    merged there), the executor (built
     on the first launch), whether it is an embedded Dask cluster whose workers a cancel may restart
     (``restart_on_cancel``), scikit-learn's data folder (None: its default) and the request limits."""
 
@@ -183,7 +184,8 @@ class RunManager:
 
     def merge_now(self) -> None:
         """Merge the run folders of ``logs_dir`` into ``results_dir`` and reload the shown results when
-        something was merged (also called by the merge thread)."""
+        something was merged, showing ``results_dir`` from then on besides the served folder (also called by the
+        merge thread)."""
         from mlee.merge import merge_directory
 
         if not self.logs_dir.is_dir():
@@ -194,7 +196,7 @@ class RunManager:
             log.error("merging %s into %s failed: %s", self.logs_dir, self.results_dir, exc)
             return
         if report.merged:
-            self.data.reload([self.results_dir / f"{name}.json" for name in report.merged])
+            self.data.reload([self.results_dir / f"{name}.json" for name in report.merged], also=[self.results_dir])
 
 
 __all__ = ["RunManager", "RunOptions", "Sweep", "embedded_executor"]
