@@ -25,9 +25,10 @@ from distributed import Client  # noqa: E402
 from mlee.experiment.dask_executor import DaskExecutor, local_cluster  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
-#: Keys that hold times, ids or paths of one particular run, not what the run computed.
+#: Keys that hold times, ids or paths of one particular run (and the timing-driven repetition count of short
+#: inference windows), not what the run computed.
 RUN_SPECIFIC = {"start", "end", "duration", "run_id", "timestamp", "output_dir", "train_logdir", "execution", "argv",
-                "arguments", "fit_time", "score_time"}
+                "arguments", "fit_time", "score_time", "repetitions"}
 
 
 def _settings(out: Path, repeats: int = 1) -> RunSettings:
@@ -58,6 +59,12 @@ def _strip(value):
     return value
 
 
+def estimate_meter():
+    from mlee.monitoring import Meter
+
+    return Meter(monitor="estimate")
+
+
 @pytest.fixture(scope="module")
 def executor():
     """Three single-threaded worker processes: two on simulated node 'node-a', one on 'node-b'."""
@@ -72,7 +79,7 @@ def executor():
 
 def test_cluster_sweep_writes_the_same_folders_as_in_process(tmp_path, executor):
     pairs = [("iris", "Gaussian Naive Bayes"), ("wine", "Logistic Regression"), ("iris", "k-Nearest Neighbors")]
-    local = run_sweep(pairs, _settings(tmp_path / "local", repeats=2), executor_meter(), progress=False)
+    local = run_sweep(pairs, _settings(tmp_path / "local", repeats=2), estimate_meter(), progress=False)
     assert all(o.ok for o in local)
     handle = start_sweep(SweepPlan(pairs, _settings(tmp_path / "cluster", repeats=2)), executor)
     outcomes = handle.wait(timeout=120)
@@ -116,10 +123,18 @@ def test_a_failing_experiment_on_the_cluster_writes_error_json(tmp_path, executo
     assert outcome.infer_dir is None and [p.name for p in (tmp_path / "runs").iterdir()] == [outcome.train_dir.name]
 
 
-def executor_meter():
-    from mlee.monitoring import Meter
+def test_a_search_on_the_cluster_gives_the_in_process_cv_results(executor):
+    from mlee.experiment.datasets import load_dataset
+    from mlee.experiment.hyperparams import run_search
+    from mlee.experiment.preparation import prepare
 
-    return Meter(monitor="estimate")
+    pairs = [("iris", "Logistic Regression"), ("wine", "Random Forest")]
+    found = {(d, m): r for d, m, r in executor.searches(pairs, RunSettings(), n_iter=4, folds=3)}
+    assert set(found) == set(pairs)
+    for (dataset, method), result in found.items():
+        assert isinstance(result, dict), result
+        expected = run_search(prepare(load_dataset(dataset), seed=42), method, n_iter=4, folds=3, seed=42)
+        assert _strip(result) == _strip(expected) and len(result["params"]) == 4
 
 
 def test_measured_runs_take_turns_on_one_node_and_run_in_parallel_across_nodes(tmp_path, executor):
