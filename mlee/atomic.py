@@ -1,6 +1,8 @@
 """Atomic writes: write to a temporary file in the same folder, then rename over the target.
 
-A crash or Ctrl-C never leaves a half-written file under the final name.
+A crash or Ctrl-C never leaves a half-written file under the final name. Files get the mode any new file
+gets (``0666`` minus the process's umask, e.g. ``0644`` under umask ``022``), not the ``0600`` of
+``tempfile.mkstemp``.
 """
 
 from __future__ import annotations
@@ -8,15 +10,44 @@ from __future__ import annotations
 import json
 import os
 import tempfile
+import threading
 from pathlib import Path
 from typing import Any
+
+
+_UMASK_LOCK = threading.Lock()
+
+
+def current_umask() -> int:
+    """The process's umask (read from ``/proc/self/status`` on Linux, else set and restored under a lock)."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError, IndexError):
+        pass
+    with _UMASK_LOCK:
+        mask = os.umask(0o022)
+        os.umask(mask)
+    return mask
+
+
+def _temporary(target: Path) -> tuple[int, str]:
+    """A new hidden temporary file beside ``target`` (descriptor, path) with the umask's file mode."""
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    try:
+        os.fchmod(fd, 0o666 & ~current_umask())
+    except (AttributeError, OSError):  # pragma: no cover - Windows
+        pass
+    return fd, tmp
 
 
 def write_bytes_atomic(path: str | os.PathLike, data: bytes) -> Path:
     """Write ``data`` to ``path`` atomically (temp file in the same folder + ``os.replace``)."""
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    fd, tmp = _temporary(target)
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
@@ -43,7 +74,7 @@ class AtomicBatch:
     def write(self, path: str | os.PathLike, data: bytes) -> None:
         """Write ``data`` to a temporary file that :meth:`commit` will rename to ``path``."""
         target = Path(path)
-        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+        fd, tmp = _temporary(target)
         try:
             with os.fdopen(fd, "wb") as handle:
                 handle.write(data)

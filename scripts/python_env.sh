@@ -1,4 +1,5 @@
-# Sourced by quickstart.sh and .ci/run: pick a Python >= 3.10 and make sure mlee's requirements are installed.
+# Sourced by quickstart.sh and .ci/run (both `set -euo pipefail`): pick a Python >= 3.10 and make sure mlee's
+# requirements are installed.
 # Inside an active virtual environment that one is used; otherwise ./.venv is created (with access to the
 # system's site-packages, so that already installed packages are reused) and used.
 if [ -z "${VIRTUAL_ENV:-}" ]; then
@@ -14,6 +15,13 @@ if [ -z "${VIRTUAL_ENV:-}" ]; then
 else
     PYTHON="${VIRTUAL_ENV}/bin/python"
 fi
-"$PYTHON" -m pip install -q --disable-pip-version-check -r requirements.txt "setuptools>=64" wheel
+# Progress: pip's own lines (Collecting / Downloading / Installing ...) are shown, the "already satisfied" ones
+# dropped, so a fresh environment shows what it fetches and an installed one prints nothing but two lines.
+MLEE_INSTALL_START=$SECONDS
+echo "mlee: checking the Python requirements in $("$PYTHON" -c 'import sys; print(sys.prefix)')" \
+     "(a fresh environment downloads and installs them from PyPI: a few minutes)"
+"$PYTHON" -m pip install --disable-pip-version-check --progress-bar off -r requirements.txt "setuptools>=64" wheel \
+    | { grep -v -e '^Requirement already satisfied' -e '^Looking in' || true; }
 "$PYTHON" -m pip install -q --disable-pip-version-check --no-deps --no-build-isolation -e . >/dev/null
+echo "mlee: requirements ready ($((SECONDS - MLEE_INSTALL_START)) s)"
 export PYTHON

@@ -277,7 +277,7 @@ def test_command_line_defaults_and_missing_folder(tmp_path, capsys):
     import elex
 
     args = elex.parse_args([])
-    assert (args.directory, args.host, args.port, args.debug) == ("results", "127.0.0.1", 8050, False)
+    assert (args.directory, args.host, args.port, args.debug) == (None, "127.0.0.1", 8050, False)
     args = elex.parse_args(["--host", "0.0.0.0", "--port", "9000", "--debug", "--directory", "x"])
     assert (args.directory, args.host, args.port, args.debug) == ("x", "0.0.0.0", 9000, True)
     assert elex.main(["--directory", str(tmp_path / "missing")]) == 2

@@ -126,9 +126,9 @@ def test_module_entry_point_writes_a_label(published, tmp_path):
     lines = pdf_lines(out)
     assert "Training on German Credit" in lines
     assert any(line.startswith("Rating: pessimistic median") for line in lines)
-    bad = subprocess.run([sys.executable, "-m", "mlee.label_generator", "--format", "png"], cwd=ROOT,
+    bad = subprocess.run([sys.executable, "-m", "mlee.label_generator", "--format", "jpg"], cwd=ROOT,
                          capture_output=True, text=True, timeout=60)
-    assert bad.returncode == 2 and "invalid choice: 'png'" in bad.stderr
+    assert bad.returncode == 2 and "invalid choice: 'jpg'" in bad.stderr
 
 
 def test_issue_date_defaults_to_today(published, tmp_path):

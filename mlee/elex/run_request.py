@@ -87,7 +87,7 @@ def hyperparameter_choices(roots: list[Path]) -> list[tuple[str, str]]:
     (``hyperparameters_*``) under ``roots``, newest first."""
     from mlee.experiment.hyperparams import search_folders
 
-    out = [(SHIPPED, "Shipped search results"), (DEFAULT, "Estimator defaults")]
+    out = [(SHIPPED, "Newest search per pair (yours, else shipped)"), (DEFAULT, "Estimator defaults")]
     seen: set[Path] = set()
     for root in roots:
         for folder in search_folders(root):
@@ -110,10 +110,9 @@ class RunChoices:
 def current_choices(data_home: str | None = None) -> RunChoices:
     """The choices offered now (the cache and the search folders may have changed since the server started):
     datasets of :func:`dataset_choices`, searches under ``./sklearn_hyperparameters`` and the shipped ones."""
-    from mlee.experiment.hyperparams import default_search_root, repository_root
+    from mlee.experiment.hyperparams import search_roots
 
-    roots = [default_search_root(), repository_root() / "sklearn_hyperparameters"]
-    return RunChoices(dataset_choices(data_home), hyperparameter_choices(roots), country_choices())
+    return RunChoices(dataset_choices(data_home), hyperparameter_choices(search_roots()), country_choices())
 
 
 @functools.lru_cache(maxsize=1)

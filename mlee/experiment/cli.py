@@ -20,6 +20,7 @@ from mlee.experiment.errors import ExperimentError, HyperparametersNotFoundError
 from mlee.experiment.folders import reserve_folder
 from mlee.experiment.hyperparams import (DEFAULT_CONFIG, FOLDER_PREFIX, available_pairs, find_hyperparameters,
                                          run_search, write_search_result)
+from mlee.experiment.interrupts import interrupt_guard
 from mlee.experiment.methods import BACKENDS, fixed_params, get_backend, method_names, resolve_method_name
 from mlee.experiment.preparation import DEFAULT_TEST_SIZE
 from mlee.experiment.quality import AVERAGES
@@ -49,6 +50,18 @@ def _console_logging(verbose: bool) -> None:
     logging.getLogger().addHandler(handler)
 
 
+def _fraction(text: str) -> float:
+    """``--test-size``: a number strictly between 0 and 1 (argparse type)."""
+    try:
+        value = float(text)
+    except ValueError:
+        value = float("nan")
+    if not 0.0 < value < 1.0:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a fraction between 0 and 1; pass e.g. --test-size 0.25 "
+                                         f"(a quarter of the rows for testing)")
+    return value
+
+
 def _add_common(parser: argparse.ArgumentParser, dataset_default: str, dataset_help: str) -> None:
     parser.add_argument("--dataset", nargs="+", default=[dataset_default], metavar="NAME", help=dataset_help)
     parser.add_argument("--model", nargs="+", default=["all"], metavar="NAME",
@@ -62,8 +75,8 @@ def _add_common(parser: argparse.ArgumentParser, dataset_default: str, dataset_h
                              "~/scikit_learn_data)")
     parser.add_argument("--no-download", action="store_true",
                         help="never download: datasets must be bundled or already in the --data-home cache")
-    parser.add_argument("--test-size", type=float, default=DEFAULT_TEST_SIZE,
-                        help=f"fraction of rows in the test split (default {DEFAULT_TEST_SIZE})")
+    parser.add_argument("--test-size", type=_fraction, default=DEFAULT_TEST_SIZE, metavar="F",
+                        help=f"fraction of rows in the test split, between 0 and 1 (default {DEFAULT_TEST_SIZE})")
     parser.add_argument("--synthetic-samples", type=int, default=1000,
                         help="rows of the 'synthetic' dataset (make_classification; default 1000)")
     parser.add_argument("--synthetic-features", type=int, default=20,
@@ -74,9 +87,10 @@ def _add_common(parser: argparse.ArgumentParser, dataset_default: str, dataset_h
     parser.add_argument("--verbose", "-v", action="store_true", help="log progress messages to stderr")
 
 
-def _dataset_help(default_group: str) -> str:
+def _dataset_help(default_group: str, all_means: str = GROUPS["all"]) -> str:
+    groups = dict(GROUPS, all=all_means)
     return ("datasets: table keys or display names (" + ", ".join(known_datasets()) + "), groups "
-            + "; ".join(f"'{k}' = {v}" for k, v in GROUPS.items())
+            + "; ".join(f"'{k}' = {v}" for k, v in groups.items())
             + ", openml:<name>[@<version>] or openml:<id> for any OpenML dataset, 'synthetic' (size from "
             f"--synthetic-*) or synthetic_<rows>x<features>x<classes>. Default: {default_group}.")
 
@@ -128,11 +142,14 @@ def build_evaluate_parser() -> argparse.ArgumentParser:
         prog="evaluate_sklearn.py",
         description="Train and evaluate scikit-learn classifiers with their best searched hyperparameters, "
                     "measuring time and energy; writes one train_<ts> and one infer_<ts> folder per run.")
-    _add_common(parser, "all", _dataset_help("all (every dataset x method that has a hyperparameter file)"))
+    _add_common(parser, "all", _dataset_help(
+        "all", "every dataset of mlee/data/datasets.json, with the methods that have a hyperparameter file for it "
+               "(pairs without one are skipped; with --hyperparameters default: the bundled datasets)"))
     parser.add_argument("--hyperparameters", default=None,
                         help="folder written by evaluate_hyperparams.py (or a root holding several); 'default' "
-                             "uses the estimator defaults. Default: per pair the newest folder under "
-                             "sklearn_hyperparameters/ that has its file.")
+                             "uses the estimator defaults. Default: per pair the newest folder that has its file, "
+                             "from your searches in ./sklearn_hyperparameters/ and the shipped ones in "
+                             "shipped/sklearn_hyperparameters/.")
     parser.add_argument("--output-dir", default="logs/sklearn", help="where run folders go (default logs/sklearn)")
     parser.add_argument("--repeats", type=int, default=1,
                         help="runs per (dataset, method); repeat r seeds the model with seed + r (default 1)")
@@ -167,12 +184,25 @@ def _evaluate_pairs(args: argparse.Namespace) -> list[tuple[str, str]]:
             elif not grouped and explicit_models:
                 find_hyperparameters(dataset, method, args.hyperparameters)  # raises with the fix
     if not pairs:
-        where = args.hyperparameters or "sklearn_hyperparameters/"
+        where = args.hyperparameters or "./sklearn_hyperparameters/ or shipped/sklearn_hyperparameters/"
         raise ExperimentError(
             f"No hyperparameter files in {where} for dataset(s) {', '.join(datasets)} and method(s) "
             f"{', '.join(methods)}. Run: python evaluate_hyperparams.py --dataset {' '.join(datasets)} "
             f"(or pass --hyperparameters default).")
     return pairs
+
+
+def _hyperparameter_origin(pairs: Sequence[tuple[str, str]]) -> str:
+    """Which search the pairs' hyperparameters come from: the user's own (they take precedence) or the shipped."""
+    from mlee.layout import SHIPPED_HYPERPARAMETERS
+
+    shipped = sum(1 for d, m in pairs
+                  if SHIPPED_HYPERPARAMETERS in Path(find_hyperparameters(d, m).source).resolve().parents)
+    own = len(pairs) - shipped
+    if not own:
+        return "Hyperparameters: the shipped search (shipped/sklearn_hyperparameters/)."
+    return (f"Hyperparameters: your own search(es) in ./sklearn_hyperparameters/ for {own} pair(s) (the newest "
+            f"search holding a pair wins), the shipped search for {shipped}. Pass --hyperparameters to choose.")
 
 
 def evaluate_main(argv: Sequence[str] | None = None) -> int:
@@ -201,20 +231,26 @@ def evaluate_main(argv: Sequence[str] | None = None) -> int:
         monitor_options={key: getattr(args, key) for key in MONITOR_DESTS},
         extra_config={"argv": list(sys.argv[1:] if argv is None else argv), "arguments": dict(vars(args))},
     )
+    meter = meter_from_args(args)
     started = time.time()
     print(f"Running {len(pairs)} (dataset, method) pair(s) x {args.repeats} repeat(s) -> {settings.output_dir}",
           file=sys.stderr)
+    if args.hyperparameters is None:
+        print(_hyperparameter_origin(pairs), file=sys.stderr)
     if wants_cluster(args):
         from mlee.experiment.sweep_cli import run_on_cluster
 
         return run_on_cluster(args, pairs, settings, lambda outcomes, elapsed: _report(outcomes, elapsed, settings))
     settings.extra_config["execution"] = execution_record("in-process", None, "one experiment at a time")
     skip = complete_runs(settings.output_dir) if args.resume else set()
+    done: list = []
     try:
-        outcomes = run_sweep(pairs, settings, meter_from_args(args), progress=not args.no_progress,
+        outcomes = run_sweep(pairs, settings, meter, progress=not args.no_progress, on_outcome=done.append,
                              skip={(k.dataset, k.method, k.repeat) for k in skip})
     except KeyboardInterrupt:
-        print("Interrupted: unfinished runs are left as hidden .tmp-* folders and are ignored.", file=sys.stderr)
+        print(f"Interrupted: the sweep stopped after {len(done)} of {len(pairs) * args.repeats} run(s). The run in "
+              f"progress was discarded: its unfinished folder is left hidden (.tmp-*) in {settings.output_dir}, "
+              f"is never merged, and `python merge_results.py --clean` removes it.", file=sys.stderr)
         return 130
     return _report(outcomes, time.time() - started, settings)
 
@@ -331,7 +367,8 @@ def _search_in_process(args: argparse.Namespace, datasets: list[str], methods: l
     from mlee.experiment.datasets import load_dataset
     from mlee.experiment.preparation import prepare
 
-    with tqdm(total=len(datasets) * len(methods), disable=args.no_progress, unit="search") as bar:
+    with tqdm(total=len(datasets) * len(methods), disable=args.no_progress, unit="search") as bar, \
+            interrupt_guard() as guard:
         for dataset in datasets:
             bar.set_description(f"{dataset}: loading")
             try:
@@ -349,6 +386,7 @@ def _search_in_process(args: argparse.Namespace, datasets: list[str], methods: l
                 try:
                     result: dict | BaseException = run_search(data, method, args.n_iter, args.folds, args.n_jobs,
                                                               args.seed)
+                    guard.check()  # an estimator may have swallowed Ctrl-C: never keep that search
                 except Exception as exc:  # noqa: BLE001 - next method
                     result = exc
                 record(data.dataset, method, result)

@@ -3,19 +3,29 @@
 A run folder is created as ``<output_dir>/.tmp-<kind>_<YYYY_MM_DD_HH_MM_SS>[_<n>]`` and renamed to
 ``<kind>_<...>`` when every file in it is written. Names are unique even when several runs (or processes) start
 in the same second: the temporary folder is created exclusively and a name whose final folder exists is skipped.
-A crash or Ctrl-C leaves at most a hidden ``.tmp-`` folder that readers ignore.
+A crash or Ctrl-C leaves at most a hidden ``.tmp-`` folder that readers ignore. While a folder is being
+written it holds ``.mlee-writer.json`` (host, process id and start time of the writing process), removed just
+before the rename: a ``.tmp-`` folder whose writer no longer runs is *abandoned* (:func:`is_abandoned`) and
+``merge_results.py --clean`` removes it.
 """
 
 from __future__ import annotations
 
 import contextlib
+import json
 import logging
 import os
+import socket
 import time
 from pathlib import Path
 from typing import Iterator
 
+import psutil
+
 TMP_PREFIX = ".tmp-"
+WRITER_FILE = ".mlee-writer.json"
+#: a ``.tmp-`` folder without a writer file (written before it existed) counts as abandoned after this, s
+UNOWNED_GRACE_S = 60.0
 TIMESTAMP_FORMAT = "%Y_%m_%d_%H_%M_%S"
 
 
@@ -43,6 +53,7 @@ class RunFolder:
 
     def finish(self) -> Path:
         """Rename the temporary folder to its final name (atomic on one file system) and return the final path."""
+        (self.tmp_path / WRITER_FILE).unlink(missing_ok=True)
         os.rename(self.tmp_path, self.final_path)
         self.finished = True
         return self.final_path
@@ -71,8 +82,47 @@ def reserve_folder(output_dir: str | os.PathLike, kind: str, now: float | None =
         if (out / name).exists():  # another process finished this name between our checks
             (out / f"{TMP_PREFIX}{name}").rmdir()
             continue
+        _write_writer(out / f"{TMP_PREFIX}{name}")
         return RunFolder(out, name, stamp, created)
     raise RuntimeError(f"Could not find a free folder name for {base} in {out}.")
+
+
+def _process_start(pid: int) -> float | None:
+    """Start time (Unix s) of process ``pid``, None when no such process runs."""
+    try:
+        return psutil.Process(pid).create_time()
+    except (psutil.NoSuchProcess, psutil.AccessDenied, psutil.ZombieProcess):
+        return None
+
+
+def _write_writer(folder: Path) -> None:
+    """Record who writes ``folder`` (this process), so that others can tell when it was abandoned."""
+    pid = os.getpid()
+    (folder / WRITER_FILE).write_text(json.dumps({"host": socket.gethostname(), "pid": pid,
+                                                  "started": _process_start(pid)}), encoding="utf-8")
+
+
+def is_abandoned(folder: str | os.PathLike, now: float | None = None) -> bool:
+    """True when the ``.tmp-`` run folder ``folder`` will never be finished: the process that wrote it (on this
+    host) no longer runs, or it has no writer record and is older than :data:`UNOWNED_GRACE_S`. Folders being
+    written by a live process, or by another host, are not abandoned."""
+    path = Path(folder)
+    try:
+        writer = json.loads((path / WRITER_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        try:
+            age = (time.time() if now is None else now) - path.stat().st_mtime
+        except OSError:
+            return False
+        return age > UNOWNED_GRACE_S
+    if not isinstance(writer, dict) or writer.get("host") != socket.gethostname():
+        return False
+    try:
+        started = _process_start(int(writer.get("pid")))
+    except (TypeError, ValueError):
+        return True
+    recorded = writer.get("started")
+    return started is None or (isinstance(recorded, (int, float)) and abs(started - recorded) > 1.0)
 
 
 @contextlib.contextmanager

@@ -51,24 +51,21 @@ def _filenames(dataset: str, method: str) -> list[str]:
     return names + ([old] if old != names[0] else [])
 
 
-def repository_root() -> Path:
-    """The folder that holds ``evaluate_sklearn.py`` and the shipped ``sklearn_hyperparameters/``."""
-    return Path(__file__).resolve().parents[2]
+def search_roots() -> list[Path]:
+    """Where searches are looked up by default: the user's ``./sklearn_hyperparameters`` (what
+    ``evaluate_hyperparams.py`` writes) and the repository's ``shipped/sklearn_hyperparameters``."""
+    from mlee.layout import SHIPPED_HYPERPARAMETERS, USER_HYPERPARAMETERS
 
-
-def default_search_root() -> Path:
-    """``./sklearn_hyperparameters`` when it exists in the working directory, else the repository's shipped one."""
-    local = Path.cwd() / "sklearn_hyperparameters"
-    return local if local.is_dir() else repository_root() / "sklearn_hyperparameters"
+    return [Path.cwd() / USER_HYPERPARAMETERS, SHIPPED_HYPERPARAMETERS]
 
 
 def search_folders(root: str | Path | None = None) -> list[Path]:
-    """Completed search folders under ``root`` (``hyperparameters_*``), newest first."""
-    base = Path(root) if root is not None else default_search_root()
-    if not base.is_dir():
-        return []
-    return sorted((p for p in base.iterdir() if p.is_dir() and p.name.startswith(FOLDER_PREFIX)),
-                  key=lambda p: p.name, reverse=True)
+    """Completed search folders (``hyperparameters_*``) under ``root`` (default: every :func:`search_roots`
+    folder), newest first."""
+    bases = [Path(root)] if root is not None else search_roots()
+    found = [p for base in bases if base.is_dir() for p in base.iterdir()
+             if p.is_dir() and p.name.startswith(FOLDER_PREFIX)]
+    return sorted(found, key=lambda p: p.name, reverse=True)
 
 
 def _folders_of(base: Path) -> list[Path]:
@@ -161,7 +158,7 @@ def find_hyperparameters(dataset: str, method: str, folder: str | Path | None = 
     name = hyperparameter_filename(dataset, method)
     if folder is None:
         candidates = search_folders()
-        where = f"any search folder under {default_search_root()}"
+        where = f"any search folder under {' or '.join(str(r) for r in search_roots())}"
     else:
         base = Path(folder)
         if not base.is_dir():

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import functools
+import hashlib
 import importlib.metadata
 import logging
 import platform
+import socket
 import sys
 from pathlib import Path
 from typing import Any
@@ -73,6 +76,34 @@ def execution_platform() -> dict[str, Any]:
     info.update({"Total": int(memory.total), "Available": int(memory.available), "Used": int(memory.used)})
     info["GPU"] = gpus()
     return info
+
+
+MACHINE_ID_FILES = ("/etc/machine-id", "/var/lib/dbus/machine-id")
+
+
+@functools.lru_cache(maxsize=1)
+def machine_id(files: tuple[str, ...] = MACHINE_ID_FILES) -> str:
+    """A stable identity of this machine (16 hex digits), recorded in every run's ``config.json`` so that runs
+    of two machines with the same CPU and software are never averaged together as repeats.
+
+    A salted SHA-256 of the system's machine id (``/etc/machine-id``, as systemd recommends: the raw id is not
+    disclosed) and the host name (containers started from one image share the machine id); without a machine
+    id file, of the host name and the MAC address.
+    """
+    raw = ""
+    for path in files:
+        try:
+            raw = Path(path).read_text(encoding="ascii", errors="replace").strip()
+        except OSError:
+            continue
+        if raw:
+            break
+    if not raw:
+        import uuid
+
+        raw = f"mac {uuid.getnode():012x}"
+    digest = hashlib.sha256(f"mlee machine id\0{raw}\0{socket.gethostname()}".encode("utf-8"))
+    return digest.hexdigest()[:16]
 
 
 def requirements_text() -> str:

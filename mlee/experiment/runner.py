@@ -25,8 +25,9 @@ from mlee.experiment.datasets import SyntheticSpec, load_dataset
 from mlee.experiment.errors import ExperimentError
 from mlee.experiment.folders import RunFolder, reserve_folder, run_log
 from mlee.experiment.hyperparams import DEFAULT_CONFIG, Hyperparameters, find_hyperparameters
+from mlee.experiment.interrupts import InterruptGuard, interrupt_guard
 from mlee.experiment.methods import get_backend, make_estimator
-from mlee.experiment.platform_info import execution_platform, requirements_text
+from mlee.experiment.platform_info import execution_platform, machine_id, requirements_text
 from mlee.experiment.preparation import DEFAULT_TEST_SIZE, PreparedData, prepare
 from mlee.experiment.quality import quality_metrics
 
@@ -93,6 +94,7 @@ def _base_config(settings: RunSettings, dataset: str, method: str, hp: Hyperpara
         "test_size": settings.test_size,
         "backend": backend.name,
         "backend_version": backend.version(),
+        "machine_id": machine_id(),
         "timestamp": folder.timestamp,
         "run_id": run_id,
         "repeat": repeat,
@@ -143,9 +145,15 @@ class _Context:
 def run_experiment(data: PreparedData, method: str, settings: RunSettings, meter: Any, repeat: int = 0,
                    hp: Hyperparameters | None = None, context: _Context | None = None) -> RunOutcome:
     """Train ``method`` on ``data`` and evaluate it; writes the train and infer folders under
-    ``settings.output_dir``. Errors are written to the folder's ``error.json`` and returned, never raised
-    (``KeyboardInterrupt`` propagates and leaves only hidden ``.tmp-`` folders)."""
-    context = context or _Context()
+    ``settings.output_dir``. Errors are written to the folder's ``error.json`` and returned, never raised.
+    Ctrl-C raises :class:`~mlee.experiment.interrupts.RunInterrupted` (a ``KeyboardInterrupt``) even when the
+    estimator swallowed it, and leaves the run's folders under their hidden ``.tmp-`` names."""
+    with interrupt_guard() as guard:
+        return _run_experiment(data, method, settings, meter, repeat, hp, context or _Context(), guard)
+
+
+def _run_experiment(data: PreparedData, method: str, settings: RunSettings, meter: Any, repeat: int,
+                    hp: Hyperparameters | None, context: _Context, guard: InterruptGuard) -> RunOutcome:
     outcome = RunOutcome(data.dataset, method, repeat)
     run_id = uuid.uuid4().hex
     if hp is None:
@@ -166,6 +174,7 @@ def run_experiment(data: PreparedData, method: str, settings: RunSettings, meter
                     start = time.time()
                     model.fit(data.X_train, data.y_train)
                     end = time.time()
+            guard.check()  # the estimator may have swallowed Ctrl-C and returned a half-trained model
             measurement = window.measurement.to_dict()
             train_info = model_info(model)  # predicting changes none of it: the inference phase reuses it
             write_json_atomic(train.path / "measurement.json", measurement)
@@ -177,6 +186,7 @@ def run_experiment(data: PreparedData, method: str, settings: RunSettings, meter
         except Exception as exc:  # noqa: BLE001 - one failing run must not stop the sweep
             outcome.error = f"training: {_write_error(train, exc)}"
             model = None
+    guard.check()  # never give an interrupted run its final name
     outcome.train_dir = train.finish()
     if model is None:
         return outcome
@@ -195,6 +205,7 @@ def run_experiment(data: PreparedData, method: str, settings: RunSettings, meter
                 # the measurement (and "duration") is then per call, with the repetition count
                 y_pred, per_call = meter.measure_repeated(lambda: model.predict(data.X_test))
                 end = time.time()
+            guard.check()
             measurement = per_call.to_dict()
             metrics = quality_metrics(model, data.X_test, data.y_test, y_pred, settings.average)
             top5_source = metrics.pop("top_5_scores")
@@ -212,6 +223,7 @@ def run_experiment(data: PreparedData, method: str, settings: RunSettings, meter
                      per_call.repetitions, metrics["accuracy"])
         except Exception as exc:  # noqa: BLE001
             outcome.error = f"inference: {_write_error(infer, exc)}"
+    guard.check()
     outcome.infer_dir = infer.finish()
     return outcome
 

@@ -19,7 +19,9 @@ from pathlib import Path
 import pandas as pd
 from tqdm import tqdm
 
-from mlee.label import write_label
+from mlee.atomic import write_bytes_atomic
+from mlee.label import render_label, write_label
+from mlee.label.raster import RasteriseError, pdf_to_png
 from mlee.label.render import FORMATS
 from mlee.label.selection import FIELDS, SelectionError, rows_for_file, select_one, select_rows
 from mlee.metrics import rating_letter
@@ -27,8 +29,9 @@ from mlee.rating.summary import ModelSummary
 
 log = logging.getLogger(__name__)
 
-DEFAULT_DIRECTORY = "results"
 DEFAULT_ALL_DIRECTORY = "labels"
+#: what --format and an --output suffix may ask for: the vector formats, and PNG rasterised from the PDF
+OUTPUT_FORMATS: tuple[str, ...] = (*FORMATS, "png")
 
 
 class LabelCliError(Exception):
@@ -53,10 +56,12 @@ def build_parser() -> argparse.ArgumentParser:
                                            "model, dataset and task it holds; a path to the file also sets "
                                            "--directory to its folder unless --directory is given")
     parser.add_argument("--directory", default=None,
-                        help=f"folder of merged result files, searched recursively (default: {DEFAULT_DIRECTORY})")
+                        help="folder of merged result files, searched recursively (default: your results/ when it "
+                             "holds results, else the shipped results in shipped/results/)")
     add_rating_arguments(parser)
-    parser.add_argument("--format", choices=FORMATS, default=None,
-                        help="label file format (default: from the --output suffix, else pdf)")
+    parser.add_argument("--format", choices=OUTPUT_FORMATS, default=None,
+                        help="label file format (default: from the --output suffix, else pdf); png is the PDF "
+                             "rasterised at 200 dpi (needs pdftoppm from poppler-utils)")
     parser.add_argument("--output", type=Path, default=None,
                         help="label file to write (default: <dataset>_<task>_<model>.<format> in the current "
                              f"folder); with --all the folder to write into (default: {DEFAULT_ALL_DIRECTORY})")
@@ -67,6 +72,9 @@ def build_parser() -> argparse.ArgumentParser:
                       help="write every label of the results (narrowed by any choices given) into --output")
     mode.add_argument("--list", action="store_true",
                       help="list the available labels (narrowed by any choices given) and exit")
+    mode.add_argument("--export", type=Path, default=None, metavar="FILE",
+                      help="write the rated table (narrowed by any choices given) as a tidy .csv or .parquet "
+                           "file, one row per model with values, units, indices, ratings and provenance, and exit")
     parser.add_argument("-v", "--verbose", action="store_true", help="log progress")
     return parser
 
@@ -95,9 +103,22 @@ def label_filename(summary: ModelSummary, fmt: str, with_environment: bool = Fal
 def _resolve_format(args: argparse.Namespace) -> str:
     if args.format:
         return args.format
-    if args.output is not None and not args.all and args.output.suffix.lower() in (".pdf", ".svg"):
-        return args.output.suffix.lower().lstrip(".")
+    suffix = args.output.suffix.lower() if args.output is not None and not args.all else ""
+    if suffix.lstrip(".") in OUTPUT_FORMATS:
+        return suffix.lstrip(".")
+    if suffix:
+        raise LabelCliError(f"--output {str(args.output)!r}: labels are written as "
+                            f"{', '.join('.' + f for f in OUTPUT_FORMATS)}; give one of these suffixes "
+                            f"(or --format)")
     return "pdf"
+
+
+def _write(summary: ModelSummary, path: Path, fmt: str, issue_date: datetime.date | None) -> None:
+    """Write one label file (PNG: the PDF rasterised)."""
+    if fmt == "png":
+        write_bytes_atomic(path, pdf_to_png(render_label(summary, fmt="pdf", issue_date=issue_date)))
+    else:
+        write_label(summary, path, fmt, issue_date)
 
 
 def _directory(args: argparse.Namespace) -> Path:
@@ -106,7 +127,11 @@ def _directory(args: argparse.Namespace) -> Path:
     elif args.filename and Path(args.filename).is_file():
         directory = Path(args.filename).parent
     else:
-        directory = Path(DEFAULT_DIRECTORY)
+        from mlee.layout import default_results
+
+        choice = default_results()
+        print(f"showing {choice.description}", file=sys.stderr)
+        directory = choice.directory
     if not directory.is_dir():
         raise LabelCliError(f"results folder {str(directory)!r} does not exist; pass --directory with the folder "
                             f"of merged result files (the output of merge_results.py, e.g. results/)")
@@ -153,12 +178,23 @@ def run(args: argparse.Namespace, out: TextIO | None = None) -> int:
     from mlee.rating.options import settings_from_options
 
     out = out or sys.stdout
+    if args.filename and Path(args.filename).name != args.filename and not Path(args.filename).is_file():
+        raise LabelCliError(f"--filename {args.filename!r} does not exist; give a merged result file "
+                            f"(e.g. results/sklearn/infer_<timestamp>.json), or just its name to look it up in "
+                            f"--directory")
+    fmt = _resolve_format(args)
     settings = settings_from_options(args.rating_mode, args.boundaries, args.weights, args.reference)
     rated = rated_table(_directory(args), settings)
-    fmt = _resolve_format(args)
     table = rows_for_file(rated, args.filename) if args.filename else rated
     if args.list:
         _print_list(select_rows(table, **_choices(args)), out)
+        return 0
+    if args.export is not None:
+        from mlee.rating.export import tidy_table, write_table
+
+        tidy = tidy_table(select_rows(table, **_choices(args)), settings)
+        write_table(tidy, args.export)
+        print(f"wrote {args.export}: {len(tidy)} row(s), {len(tidy.columns)} columns", file=out)
         return 0
     if args.all:
         rows = select_rows(table, **_choices(args))
@@ -168,14 +204,14 @@ def run(args: argparse.Namespace, out: TextIO | None = None) -> int:
         with_env = rows["environment"].nunique() > 1
         written = 0
         for summary in tqdm(summaries(rows, settings), desc="labels", unit="label", disable=len(rows) < 10):
-            write_label(summary, target / label_filename(summary, fmt, with_env), fmt, args.issue_date)
+            _write(summary, target / label_filename(summary, fmt, with_env), fmt, args.issue_date)
             written += 1
         print(f"wrote {written} {fmt.upper()} label(s) to {target}", file=out)
         return 0
     row = select_one(table, **_choices(args))
     summary = _summary(rated, row, settings)
     path = args.output or Path(label_filename(summary, fmt))
-    write_label(summary, path, fmt, args.issue_date)
+    _write(summary, path, fmt, args.issue_date)
     print(f"wrote {path}: {summary.model} ({summary.task}) on {summary.dataset_display}, {summary.environment}, "
           f"rating {rating_letter(summary.compound_rating)}", file=out)
     return 0
@@ -190,7 +226,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return run(args)
     # ValueError/FileNotFoundError: e.g. an invalid boundaries or weights file, a missing results folder.
-    except (SelectionError, LabelCliError, ValueError, FileNotFoundError) as error:
+    except (SelectionError, LabelCliError, RasteriseError, ValueError, FileNotFoundError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
     except BrokenPipeError:  # output piped into e.g. `head`, which stopped reading: not an error

@@ -48,6 +48,13 @@ def match_value(table: pd.DataFrame, field: str, wanted: str) -> str:
     """The one value of ``field`` in ``table`` that ``wanted`` names (see module doc); SelectionError else."""
     if field not in FIELDS:
         raise ValueError(f"unknown field {field!r}; use one of {', '.join(FIELDS)}")
+    if field == "environment":  # the one environment lookup of every tool
+        from mlee.results.environment import EnvironmentLookupError, resolve_environment
+
+        try:
+            return resolve_environment(wanted, table["environment"].astype(str).unique())
+        except EnvironmentLookupError as error:
+            raise SelectionError(f"{error} (use --list to see every label)") from None
     names = _names(table, field)
     key = str(wanted).strip().lower()
     exact = [value for value, aliases in names.items() if key in aliases]

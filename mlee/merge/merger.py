@@ -8,22 +8,30 @@
   untouched. Every file is written atomically (temporary file + rename), the state file last.
 - ``clean``: ignore the state and merge every folder again; merged files (and archives) that an earlier
   merge wrote for folders that no longer exist are removed. Files of folders that fail now are kept.
+  Abandoned run folders (hidden ``.tmp-`` folders whose writing process is gone, e.g. after Ctrl-C) are
+  removed too; without ``clean`` they are only reported.
+- One merge at a time per output folder (a lock file, ``.mlee-merge.lock``): holding it, a merge removes the
+  hidden temporary files (``.<name>.*.tmp``) that a killed merge left in its output folders.
 """
 
 from __future__ import annotations
 
+import contextlib
 import io
 import logging
 import os
+import re
+import shutil
 import tarfile
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterator
 
 from tqdm import tqdm
 
 from mlee.atomic import AtomicBatch, write_bytes_atomic
+from mlee.experiment.folders import TMP_PREFIX, is_abandoned
 from mlee.merge.folder import ExperimentFolder, FolderError, folder_kind, read_folder, scan_folder
 from mlee.merge.records import infer_record, train_record
 from mlee.results import jsonio
@@ -31,6 +39,9 @@ from mlee.results import jsonio
 log = logging.getLogger(__name__)
 
 STATE_FILE = ".mlee-merge-state.json"
+LOCK_FILE = ".mlee-merge.lock"
+#: hidden temporary files of atomic writes (``.<target name>.<random>.tmp``, see mlee.atomic)
+_ATOMIC_TMP = re.compile(r"^\..+\.tmp$")
 STATE_VERSION = 1
 ARCHIVE_THREADS = 4  # concurrent .tar.gz archives (gzip releases the GIL); JSON is written inline, faster on 2 cores
 
@@ -43,14 +54,21 @@ class MergeReport:
     unchanged: list[str] = field(default_factory=list)
     failed: list[tuple[str, str]] = field(default_factory=list)
     in_progress: list[str] = field(default_factory=list)
+    abandoned: list[str] = field(default_factory=list)
     archived: list[str] = field(default_factory=list)
     removed: list[str] = field(default_factory=list)
+    removed_temporary: list[str] = field(default_factory=list)
 
     def summary(self) -> str:
-        """One line: counts of merged, unchanged, failed, in-progress folders."""
-        return (f"{len(self.merged)} merged, {len(self.unchanged)} unchanged, {len(self.failed)} skipped with "
+        """One line: counts of merged, unchanged, failed, in-progress and abandoned folders, removed files."""
+        text = (f"{len(self.merged)} merged, {len(self.unchanged)} unchanged, {len(self.failed)} skipped with "
                 f"errors, {len(self.in_progress)} still being written, {len(self.archived)} archived, "
                 f"{len(self.removed)} stale files removed")
+        if self.abandoned:
+            text += f", {len(self.abandoned)} abandoned run folder(s)"
+        if self.removed_temporary:
+            text += f", {len(self.removed_temporary)} leftover temporary file(s) of killed merges removed"
+        return text
 
 
 def _load_state(path: Path) -> dict[str, Any]:
@@ -76,14 +94,15 @@ def _archive_bytes(folder: Path) -> bytes:
 
 
 def scan_folders(directory: Path) -> tuple[list[Path], list[Path], list[str]]:
-    """(train folders, infer folders, hidden in-progress folder names) directly under ``directory``."""
+    """(train folders, infer folders, names of hidden ``.tmp-`` run folders) directly under ``directory``."""
     trains, infers, hidden = [], [], []
     with os.scandir(directory) as it:
         for entry in it:
             if not entry.is_dir():
                 continue
             if entry.name.startswith("."):
-                hidden.append(entry.name)
+                if entry.name.startswith(TMP_PREFIX) and folder_kind(entry.name[len(TMP_PREFIX):]):
+                    hidden.append(entry.name)
                 continue
             kind = folder_kind(entry.name)
             if kind == "train":
@@ -111,11 +130,66 @@ def merge_directory(directory: str | os.PathLike = "logs/sklearn",
     archive_dir = Path(output_log_dir) if output_log_dir else None
     if archive_dir is not None:
         archive_dir.mkdir(parents=True, exist_ok=True)
+    with _merge_lock(out), _merge_lock(archive_dir):
+        return _merge(source, out, archive_dir, clean, progress)
+
+
+@contextlib.contextmanager
+def _merge_lock(folder: Path | None) -> Iterator[None]:
+    """Hold ``<folder>/.mlee-merge.lock`` (one merge at a time into a folder); a no-op without ``fcntl``."""
+    if folder is None:
+        yield
+        return
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - Windows
+        yield
+        return
+    try:
+        handle = open(folder / LOCK_FILE, "a")
+    except OSError as exc:  # a read-only folder: the merge reports its write errors file by file
+        log.warning("cannot lock %s (%s); merging without the lock", folder, exc)
+        yield
+        return
+    with handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            log.warning("another merge is writing into %s; waiting for it to finish", folder)
+            fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _remove_leftover_temporaries(folders: list[Path | None], report: MergeReport) -> None:
+    """Remove the hidden temporary files of atomic writes in ``folders`` (called holding their merge locks,
+    so no live merge owns them: they were left by a merge that was killed)."""
+    for folder in folders:
+        if folder is None:
+            continue
+        with os.scandir(folder) as it:
+            for entry in it:
+                if _ATOMIC_TMP.match(entry.name) and entry.is_file(follow_symlinks=False):
+                    Path(entry.path).unlink(missing_ok=True)
+                    report.removed_temporary.append(entry.path)
+
+
+def _merge(source: Path, out: Path, archive_dir: Path | None, clean: bool, progress: bool | None) -> MergeReport:
+    """The merge itself, holding the output folders' locks (see :func:`merge_directory`)."""
     state_path = out / STATE_FILE
     old_state = _load_state(state_path)
     state: dict[str, Any] = {} if clean else dict(old_state)
     report = MergeReport()
-    trains, infers, report.in_progress = scan_folders(source)
+    _remove_leftover_temporaries([out, archive_dir], report)
+    trains, infers, hidden = scan_folders(source)
+    for name in hidden:
+        (report.abandoned if is_abandoned(source / name) else report.in_progress).append(name)
+    if clean:
+        for name in report.abandoned:
+            shutil.rmtree(source / name, ignore_errors=True)
+            report.removed.append(str(source / name))
     source_key = str(source.resolve())
     scans: dict[str, tuple[str, frozenset[str]]] = {}
     train_cache: dict[str, dict[str, Any] | None] = {}

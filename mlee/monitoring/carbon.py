@@ -2,7 +2,8 @@
 
 Intensities come from codecarbon's bundled ``codecarbon/data/private_infra/global_energy_mix.json`` (key:
 ISO 3166-1 alpha-3 country code, ``carbon_intensity`` in g CO2e per kWh, with ``year`` and ``country_name``),
-read as a data file: no tracker, no network. Formula::
+read as a data file: no tracker, no network. A country may also be given by its alpha-2 code or its name
+(``mlee/data/countries.json`` maps them to alpha-3). Formula::
 
     grams_co2e = energy_j / 3.6e6 * pue * intensity_g_per_kwh
 
@@ -38,18 +39,51 @@ def load_energy_mix(path: str | None = None) -> dict[str, dict[str, Any]]:
         return {k.upper(): v for k, v in json.load(fh).items()}
 
 
-def country_record(country: str) -> dict[str, Any]:
-    """Energy-mix record of ``country`` (ISO 3166-1 alpha-3 code such as ``DEU``, or an exact country name)."""
+@functools.lru_cache(maxsize=1)
+def _iso_countries() -> dict[str, list[str]]:
+    """ISO 3166-1 alpha-2 code -> ``[alpha-3 code, names...]`` (``mlee/data/countries.json``)."""
+    from mlee.catalog import package_table
+
+    return package_table("countries.json")["countries"]
+
+
+def resolve_country(country: str) -> str:
+    """The ISO 3166-1 alpha-3 code of ``country``, given as an alpha-3 code (``DEU``), an alpha-2 code (``DE``)
+    or a country name (``Germany``, any case; a unique part of a name also works). Raises ValueError with
+    examples when it names no country, several, or one without a carbon intensity in codecarbon's table."""
     table = load_energy_mix()
-    code = country.strip().upper()
-    if code in table:
-        return dict(table[code], iso_code=code)
-    for key, rec in table.items():
-        if str(rec.get("country_name", "")).lower() == country.strip().lower():
-            return dict(rec, iso_code=key)
-    hint = "DEU, FRA, USA, GBR, CHN" if len(code) != 3 else "its ISO 3166-1 alpha-3 code"
-    raise ValueError(f"unknown country {country!r} for --country: use an ISO 3166-1 alpha-3 code such as {hint} "
-                     f"(codecarbon's table has {len(table)} countries).")
+    text = str(country).strip()
+    code = text.upper()
+    iso = _iso_countries()
+    if len(code) == 2 and code in iso:
+        code = iso[code][0]
+    elif not (len(code) == 3 and code in table):
+        names: dict[str, set[str]] = {}
+        for alpha_3, *known in iso.values():
+            names.setdefault(alpha_3, set()).update(n.lower() for n in known)
+        for key, record in table.items():
+            names.setdefault(key, set()).add(str(record.get("country_name", "")).lower())
+        wanted = text.lower()
+        exact = sorted(k for k, v in names.items() if wanted in v)
+        partial = sorted(k for k, v in names.items() if len(wanted) >= 3 and any(wanted in n for n in v))
+        found = exact or partial
+        if len(found) > 1:
+            raise ValueError(f"--country {country!r} is ambiguous: it fits {', '.join(found[:10])}; give the ISO "
+                             f"3166-1 code (alpha-2 such as DE or alpha-3 such as DEU)")
+        if not found:
+            raise ValueError(f"unknown country {country!r} for --country: give an ISO 3166-1 alpha-2 or alpha-3 "
+                             f"code or a country name, e.g. DE, DEU or Germany")
+        code = found[0]
+    if code not in table:
+        raise ValueError(f"--country {country!r} ({code}) has no grid carbon intensity in codecarbon's table "
+                         f"({len(table)} countries); choose a neighbouring country's code or leave --country out")
+    return code
+
+
+def country_record(country: str) -> dict[str, Any]:
+    """Energy-mix record of ``country`` (see :func:`resolve_country` for the accepted forms)."""
+    code = resolve_country(country)
+    return dict(load_energy_mix()[code], iso_code=code)
 
 
 def validate_pue(pue: float) -> float:

@@ -39,6 +39,14 @@ def _pue(text: str) -> float:
         raise argparse.ArgumentTypeError(str(exc)) from None
 
 
+def _country(text: str) -> str:
+    from mlee.monitoring.carbon import resolve_country
+    try:
+        return resolve_country(text)
+    except (ValueError, FileNotFoundError) as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
 def add_monitor_arguments(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
     """Add the energy-measurement options to ``parser`` (in their own argument group) and return it."""
     group = parser.add_argument_group("energy measurement")
@@ -53,9 +61,9 @@ def add_monitor_arguments(parser: argparse.ArgumentParser) -> argparse.ArgumentP
     group.add_argument("--idle-seconds", type=_non_negative_float, default=0.0, metavar="S",
                        help="measure idle power for S seconds before the first window and report net energy "
                             "(gross - idle power x duration) beside gross (default 0: off)")
-    group.add_argument("--country", default=None, metavar="ISO3",
-                       help="country of the grid (ISO 3166-1 alpha-3, e.g. DEU) for grams CO2e from codecarbon's "
-                            "offline data (default: no carbon figure)")
+    group.add_argument("--country", type=_country, default=None, metavar="COUNTRY",
+                       help="country of the grid, as an ISO 3166-1 alpha-2 or alpha-3 code or a name (DE, DEU, "
+                            "Germany), for grams CO2e from codecarbon's offline data (default: no carbon figure)")
     group.add_argument("--pue", type=_pue, default=1.0,
                        help="power usage effectiveness of the data centre, multiplies the carbon figure only "
                             "(default 1.0)")

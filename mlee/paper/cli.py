@@ -12,21 +12,19 @@ from pathlib import Path
 from mlee.label.cli import iso_date
 from mlee.rating.options import add_rating_arguments
 
-REPOSITORY = Path(__file__).resolve().parents[2]
-
-
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser (flags documented in the README section "Paper tables and figures")."""
     parser = argparse.ArgumentParser(
         prog="create_paper_results.py",
         description="Regenerate the publication's tables and figures (LaTeX tables, PDF figures, energy "
                     "labels) from a folder of merged results.")
-    parser.add_argument("--directory", type=Path, default=REPOSITORY / "results",
+    parser.add_argument("--directory", type=Path, default=None,
                         help="results folder (merged result files, e.g. results/ or the published results); "
-                             "default: this repository's results/")
+                             "default: your results/ when it holds results, else the shipped results")
     parser.add_argument("--environment", default=None,
-                        help="environment to show (e.g. 'Intel(R) Xeon(R) W-2155 CPU @ 3.30GHz - Scikit-learn "
-                             "1.1.2'); default: the environment with the most results")
+                        help="environment to show, any unique part of its name or the full CPU name (e.g. "
+                             "'Xeon(R) W-2155 - Scikit-learn 1.1.2', 'Intel(R) Xeon(R) W-2155 CPU @ 3.30GHz - "
+                             "Scikit-learn 1.1.2' or 'Xeon'); default: the environment with the most results")
     parser.add_argument("--dataset", default=None,
                         help="dataset of the scatter figure and the labels; default: credit-g if present, "
                              "else the dataset with the most methods")
@@ -47,6 +45,12 @@ def main(argv: Sequence[str] | None = None) -> int:
                         format="%(levelname)s %(name)s: %(message)s")
     from .generate import PaperOptions, generate
 
+    if args.directory is None:
+        from mlee.layout import default_results
+
+        choice = default_results()
+        print(f"showing {choice.description}", file=sys.stderr)
+        args.directory = choice.directory
     options = PaperOptions(directory=args.directory, output=args.output, environment=args.environment,
                            dataset=args.dataset, rating_mode=args.rating_mode, boundaries=args.boundaries,
                            weights=args.weights, png=args.png, issue_date=args.issue_date,

@@ -33,6 +33,7 @@ from tqdm import tqdm
 
 from mlee.atomic import write_json_atomic, write_text_atomic
 from mlee.catalog import methods as catalog_methods
+from mlee.results.environment import resolve_environment
 
 from .selection import best_models, dataset_sizes, datasets_by_size, default_dataset, default_environment, \
     inference_rows
@@ -131,7 +132,10 @@ def generate(options: PaperOptions) -> PaperResult:
                          "merged results (e.g. results/ written by merge_results.py)")
     settings = settings_from_options(options.rating_mode, options.boundaries, options.weights, options.references)
     runs = load_results(directory)
-    environment = options.environment or default_environment(runs)
+    if options.environment:
+        environment = resolve_environment(options.environment, runs["environment"].unique())
+    else:
+        environment = default_environment(runs)
     table = aggregate_runs(runs)
     rated = rate(table, settings)
     rows = inference_rows(rated, environment)

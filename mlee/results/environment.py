@@ -137,3 +137,36 @@ def environment_key(platform: dict[str, Any] | None, config: dict[str, Any] | No
     from ``platform`` (callers that cache :func:`hardware_name` pass it).
     """
     return f"{hardware or hardware_name(platform)} - {software_name(config, requirements)}"
+
+
+class EnvironmentLookupError(ValueError):
+    """An environment name that matches none, or several, of the known ones; the message lists them."""
+
+
+def _normalised(name: str) -> str:
+    """``name`` with its hardware part shortened as environment keys are (full CPU names then match)."""
+    hardware, sep, software = str(name).partition(" - ")
+    return f"{short_cpu_name(hardware)}{sep}{software}".strip().lower()
+
+
+def resolve_environment(wanted: str, known: Iterable[str]) -> str:
+    """The one environment of ``known`` that ``wanted`` names: the same name in any case (or with the full CPU
+    name, ``"Intel(R) Xeon(R) W-2155 CPU @ 3.30GHz - Scikit-learn 1.1.2"``), else the only name containing it
+    (``"Xeon"``, ``"1.1.2"``). Every tool that takes an environment by name uses this lookup.
+
+    Raises :class:`EnvironmentLookupError` naming the known environments when none or several fit.
+    """
+    names = sorted({str(k) for k in known})
+    key = str(wanted).strip().lower()
+    for candidates in ([n for n in names if n.lower() == key],
+                       [n for n in names if _normalised(n) == _normalised(wanted)],
+                       [n for n in names if key in n.lower()],
+                       [n for n in names if _normalised(wanted) in n.lower()]):
+        if len(candidates) == 1:
+            return candidates[0]
+        if len(candidates) > 1:
+            raise EnvironmentLookupError(
+                f"environment {wanted!r} is ambiguous: it matches {', '.join(repr(n) for n in candidates)}; "
+                f"give more of the name")
+    raise EnvironmentLookupError(f"unknown environment {wanted!r}; pass --environment with one of: "
+                                 f"{', '.join(repr(n) for n in names) or 'none'} (any unique part is enough)")

@@ -97,9 +97,43 @@ def _header(data: dict[str, Any], path: str, env_cache: dict[Any, str]) -> tuple
     if hardware is None:
         hardware = env_cache[hw_key] = hardware_name(platform)
     env = environment_key(platform, config, requirements if isinstance(requirements, list) else None, hardware)
+    env = _POOL_SEP.join([env, *(str(read(config)) for _, read in POOL_FIELDS)])
     name = str(data.get("directory_name") or os.path.splitext(os.path.basename(path))[0])
     run_id = str(config.get("run_id") or name)
     return str(dataset), str(model), env, name, run_id
+
+
+#: What runs must share to be pooled as repeats, beside dataset, task, model and environment name: the machine
+#: (``config.machine_id``; results written before it existed share "unknown") and the settings of the sweep.
+#: Runs that differ in any of them keep apart: their environment names get a suffix naming the difference
+#: (only where two such groups would otherwise share one name).
+POOL_FIELDS: tuple[tuple[str, Any], ...] = (
+    ("machine", lambda c: str(c.get("machine_id") or "unknown")[:8]),
+    ("test size", lambda c: c.get("test_size", "n.a.")),
+    ("split seed", lambda c: c.get("split_seed", c.get("seed", "n.a."))),
+    ("average", lambda c: c.get("average") or "n.a."),
+)
+_POOL_SEP = "\x1e"  # separates the environment name from the pool fields in the key used while loading
+
+
+def _name_environments(rows: list[_Row]) -> None:
+    """Replace the loading keys (name + pool fields) of ``rows`` by the environment names shown: the plain name
+    where one pool has it, else the name with the pool fields that differ (``"EPYC - Scikit-learn 1.9.1
+    (machine 3fa2c1d0)"``)."""
+    pools: dict[str, set[str]] = {}
+    for row in rows:
+        pools.setdefault(row.environment.split(_POOL_SEP, 1)[0], set()).add(row.environment)
+    names: dict[str, str] = {}
+    for name, keys in pools.items():
+        if len(keys) == 1:
+            names[next(iter(keys))] = name
+            continue
+        values = {key: key.split(_POOL_SEP)[1:] for key in keys}
+        differ = [i for i in range(len(POOL_FIELDS)) if len({v[i] for v in values.values()}) > 1]
+        for key, vals in values.items():
+            names[key] = f"{name} ({', '.join(f'{POOL_FIELDS[i][0]} {vals[i]}' for i in differ)})"
+    for row in rows:
+        row.environment = names[row.environment]
 
 
 def _model_values(results: Any) -> dict[str, float]:
@@ -229,7 +263,9 @@ def _read(path: str) -> dict[str, Any]:
 def load_results(directory: str | os.PathLike, files: Iterable[str | os.PathLike] | None = None) -> pd.DataFrame:
     """One row per (dataset, task, environment, model, run) of every result file below ``directory``.
 
-    Columns: ``dataset``, ``task`` (``"training"`` / ``"inference"``), ``environment``, ``model``, ``run``
+    Columns: ``dataset``, ``task`` (``"training"`` / ``"inference"``), ``environment`` (the name users know;
+    runs of different machines or sweep settings that share it get a suffix naming the difference, see
+    :data:`POOL_FIELDS`), ``model``, ``run``
     (directory name of the run), ``run_id``, ``file``; every metric key of :mod:`mlee.metrics` (value in the
     metric's unit, NaN when missing) and ``<key>_unit``; ``energy_estimated`` (bool: the energy is an
     estimate), ``energy_sources`` (text), ``energy_complete`` (bool: the counters were read cleanly over the
@@ -274,8 +310,8 @@ def load_results(directory: str | os.PathLike, files: Iterable[str | os.PathLike
                                       f"move it out of the results folder")
             key = (row.task, row.environment, row.run)
             if key in seen:
-                raise ResultFileError(f"{path}: run {row.run} ({row.task}, {row.environment}) was loaded "
-                                      f"already from another file; the duplicate is ignored")
+                raise ResultFileError(f"{path}: run {row.run} ({row.task}, {row.environment.split(_POOL_SEP)[0]}) "
+                                      f"was loaded already from another file; the duplicate is ignored")
             seen.add(key)
             if row.task == "inference":
                 infer_rows.append((row, train_name, embedded))
@@ -299,6 +335,7 @@ def load_results(directory: str | os.PathLike, files: Iterable[str | os.PathLike
             trow.n_test_samples = irow.n_test_samples
     rows: list[_Row] = list(train_rows.values())
     rows.extend(r for r, _, _ in infer_rows)
+    _name_environments(rows)
     table = _to_frame(rows)
     table.attrs["warnings"] = warnings
     log.info("loaded %d runs from %d files in %s (%d skipped)", len(table), len(paths), root, len(warnings))

@@ -1,0 +1,65 @@
+"""Where results live: what ships with the repository, and what the user's own runs write.
+
+The repository ships data under ``shipped/`` (tracked, never written by the default workflow):
+
+- ``shipped/results/sklearn/``: merged results of the full bundled sweep,
+- ``shipped/paper_results/``: the paper outputs made from them,
+- ``shipped/sklearn_hyperparameters/``: the hyperparameter search the evaluation uses by default.
+
+The user's runs write to the folders the README names, relative to the current folder and ignored by git:
+``logs/sklearn/`` (experiment folders), ``results/sklearn/`` (merged), ``sklearn_hyperparameters/``
+(searches), ``paper_results/``, ``labels/``. Readers (ELEx, the label CLI, the paper script) show the user's
+results when ``results/`` holds any and the shipped ones otherwise, and say which (:func:`default_results`).
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+REPOSITORY = Path(__file__).resolve().parents[1]
+SHIPPED = REPOSITORY / "shipped"
+SHIPPED_RESULTS = SHIPPED / "results"
+SHIPPED_PAPER_RESULTS = SHIPPED / "paper_results"
+SHIPPED_HYPERPARAMETERS = SHIPPED / "sklearn_hyperparameters"
+
+#: the user's folders (relative to the current folder)
+USER_RESULTS = Path("results")
+USER_HYPERPARAMETERS = Path("sklearn_hyperparameters")
+
+
+@dataclass(frozen=True)
+class ResultsChoice:
+    """A results folder and a sentence saying whose results it holds."""
+
+    directory: Path
+    description: str
+
+
+def _has_results(folder: Path) -> bool:
+    """True when ``folder`` holds a (non-hidden) ``*.json`` file anywhere below it; stops at the first."""
+    if not folder.is_dir():
+        return False
+    for current, dirs, files in os.walk(folder):
+        dirs[:] = [d for d in dirs if not d.startswith(".")]
+        if any(f.endswith(".json") and not f.startswith(".") for f in files):
+            return True
+    return False
+
+
+def default_results() -> ResultsChoice:
+    """The results folder shown when none is given: the user's ``results/`` when it holds results, else the
+    repository's shipped results."""
+    if _has_results(USER_RESULTS):
+        return ResultsChoice(USER_RESULTS, f"your results in {USER_RESULTS}/")
+    return ResultsChoice(SHIPPED_RESULTS, f"the shipped results in {_shown(SHIPPED_RESULTS)}/ (no results of "
+                                          f"yours in {USER_RESULTS}/ yet: merge_results.py writes them there)")
+
+
+def _shown(path: Path) -> str:
+    """``path`` relative to the current folder when below it, else absolute."""
+    try:
+        return str(path.relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)

@@ -1,0 +1,79 @@
+"""Runs carry a machine identity; repeats are pooled only within one machine and one sweep's settings, and the
+environment name users know changes only where two machines (or settings) would share it."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from mlee.experiment.platform_info import machine_id
+from mlee.layout import SHIPPED_RESULTS
+from mlee.results import aggregate_runs, load_results
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="module")
+def merged(tmp_path_factory) -> Path:
+    """Merged results of a real run: iris, Logistic Regression and GNB, two repeats, on this machine."""
+    base = tmp_path_factory.mktemp("machine")
+    logs, results = base / "logs", base / "results" / "sklearn"
+    for cmd in (["evaluate_sklearn.py", "--dataset", "iris", "--model", "LR", "GNB", "--repeats", "2",
+                 "--output-dir", str(logs), "--no-progress"],
+                ["merge_results.py", "--directory", str(logs), "--output-agglog-dir", str(results), "--quiet"]):
+        done = subprocess.run([sys.executable, *cmd], cwd=ROOT, capture_output=True, text=True, timeout=300)
+        assert done.returncode == 0, done.stderr
+    return results
+
+
+def _as_other_machine(source: Path, target: Path, **config: object) -> None:
+    """Copies of the merged files as another machine with the same CPU and software would have written them."""
+    target.mkdir(parents=True)
+    for path in source.glob("[it]*.json"):
+        data = json.loads(path.read_text())
+        data["config"].update(config)
+        if "training" in data:
+            data["training"]["config"].update(config)
+        (target / path.name.replace("_20", "_19")).write_text(json.dumps(data))
+
+
+def test_runs_record_this_machines_id(merged):
+    files = sorted(merged.glob("[it]*.json"))
+    assert files and {json.loads(f.read_text())["config"]["machine_id"] for f in files} == {machine_id()}
+    assert len(machine_id()) == 16 and machine_id() == machine_id.__wrapped__()  # stable
+
+
+def test_two_machines_with_the_same_cpu_are_never_averaged(merged, tmp_path):
+    shutil.copytree(merged, tmp_path / "mine")
+    _as_other_machine(merged, tmp_path / "theirs", machine_id="0123456789abcdef")
+    mine = aggregate_runs(load_results(merged))
+    both = aggregate_runs(load_results(tmp_path))
+    (name,) = mine["environment"].unique()
+    assert mine["n_runs"].tolist() == [2] * 4  # 2 models x 2 tasks, the two repeats pooled
+    assert sorted(both["environment"].unique()) == sorted([f"{name} (machine {machine_id()[:8]})",
+                                                          f"{name} (machine 01234567)"])
+    assert both["n_runs"].tolist() == [2] * 8 and len(both) == 2 * len(mine)
+
+
+def test_runs_with_other_settings_are_not_pooled_and_say_how_they_differ(merged, tmp_path):
+    shutil.copytree(merged, tmp_path / "a")
+    _as_other_machine(merged, tmp_path / "b", test_size=0.5)
+    names = sorted(aggregate_runs(load_results(tmp_path))["environment"].unique())
+    assert [n.rsplit("(", 1)[1] for n in names] == ["test size 0.25)", "test size 0.5)"]
+
+
+def test_shipped_results_written_before_machine_ids_load_under_their_known_name():
+    table = aggregate_runs(load_results(SHIPPED_RESULTS))
+    assert table["environment"].unique().tolist() == ["EPYC - Scikit-learn 1.9.1"]
+    assert set(table["n_runs"]) == {3} and len(table) == 80
+
+
+def test_published_results_keep_their_environment(reference_dir):
+    table = load_results(reference_dir / "published-results")
+    assert table["environment"].unique().tolist() == ["Xeon(R) W-2155 - Scikit-learn 1.1.2"]
+    assert len(table) == 196 and not table.attrs["warnings"]
