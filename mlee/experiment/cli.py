@@ -231,7 +231,6 @@ def evaluate_main(argv: Sequence[str] | None = None) -> int:
         monitor_options={key: getattr(args, key) for key in MONITOR_DESTS},
         extra_config={"argv": list(sys.argv[1:] if argv is None else argv), "arguments": dict(vars(args))},
     )
-    meter = meter_from_args(args)
     started = time.time()
     print(f"Running {len(pairs)} (dataset, method) pair(s) x {args.repeats} repeat(s) -> {settings.output_dir}",
           file=sys.stderr)
@@ -242,13 +241,17 @@ def evaluate_main(argv: Sequence[str] | None = None) -> int:
 
         return run_on_cluster(args, pairs, settings, lambda outcomes, elapsed: _report(outcomes, elapsed, settings))
     settings.extra_config["execution"] = execution_record("in-process", None, "one experiment at a time")
-    skip = complete_runs(settings.output_dir) if args.resume else set()
+    planned = {(d, m, r) for d, m in pairs for r in range(args.repeats)}
+    skip = {(k.dataset, k.method, k.repeat) for k in complete_runs(settings.output_dir)} & planned \
+        if args.resume else set()
+    if args.resume:
+        print(f"--resume: {len(skip)} run(s) already complete, {len(planned) - len(skip)} to run", file=sys.stderr)
     done: list = []
     try:
-        outcomes = run_sweep(pairs, settings, meter, progress=not args.no_progress, on_outcome=done.append,
-                             skip={(k.dataset, k.method, k.repeat) for k in skip})
+        outcomes = run_sweep(pairs, settings, meter_from_args(args), progress=not args.no_progress,
+                             on_outcome=done.append, skip=skip)
     except KeyboardInterrupt:
-        print(f"Interrupted: the sweep stopped after {len(done)} of {len(pairs) * args.repeats} run(s). The run in "
+        print(f"Interrupted: the sweep stopped after {len(done)} of {len(planned) - len(skip)} run(s). The run in "
               f"progress was discarded: its unfinished folder is left hidden (.tmp-*) in {settings.output_dir}, "
               f"is never merged, and `python merge_results.py --clean` removes it.", file=sys.stderr)
         return 130
