@@ -1,7 +1,7 @@
 """ELEx, the Energy Label Exploration app: browse rated results, their labels and rating settings.
 
 Usage:
-    python elex.py [--directory results] [--host 127.0.0.1] [--port 8050] [--debug]
+    python elex.py [--directory results] [--host 127.0.0.1] [--port 8050] [--workers N] [--debug]
                    [--read-only | --allow-runs] [--cluster tcp://HOST:PORT | --scheduler-file FILE]
 
 Example (the published results of the original study):

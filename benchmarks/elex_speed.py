@@ -35,6 +35,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests"))  # the browser tests' server and driver helpers
 PUBLISHED = ROOT.parent / "shared" / "reference" / "published-results"
 
+from dash_client import callback_payload, find_callback  # noqa: E402
 from elex_support import CHROMEDRIVER, free_port, make_driver  # noqa: E402
 
 
@@ -114,24 +115,6 @@ def start_and_load(directory: Path, driver: Any = None) -> tuple[subprocess.Pope
     return proc, url, seconds, rss, plotted
 
 
-def selection_payload(dependencies: list[dict[str, Any]], values: dict[str, Any]) -> dict[str, Any]:
-    """The request the page sends when a point is clicked (built from the app's own callback graph)."""
-    callback = next(c for c in dependencies if any(i["id"] == "scatter" and i["property"] == "clickData"
-                                                   for i in c["inputs"]))
-    outputs = []
-    for part in callback["output"].strip(".").split("..."):
-        component, prop = part.rsplit(".", 1)
-        outputs.append({"id": component, "property": prop})
-    return {
-        "output": callback["output"], "outputs": outputs,
-        "inputs": [{"id": i["id"], "property": i["property"], "value": values.get(f"{i['id']}.{i['property']}")}
-                   for i in callback["inputs"]],
-        "state": [{"id": s["id"], "property": s["property"], "value": values.get(f"{s['id']}.{s['property']}")}
-                  for s in callback["state"]],
-        "changedPropIds": ["scatter.clickData"],
-    }
-
-
 def time_selections(url: str, directory: Path, n: int) -> tuple[float, float, int]:
     """(median ms, first ms, count) of selection callbacks, each for a different model."""
     sys.modules.setdefault("IPython", None)  # type: ignore[arg-type]
@@ -144,10 +127,10 @@ def time_selections(url: str, directory: Path, n: int) -> tuple[float, float, in
     rows = data.table.sort_values(["dataset", "task", "environment", "model"])
     times = []
     for _, row in rows.head(n).iterrows():
-        click = {"points": [{"curveNumber": 0, "pointNumber": 0, "customdata": [row["environment"], row["model"]]}]}
-        payload = selection_payload(dependencies, {
-            "scatter.clickData": click, "scatter.hoverData": click, "settings.data": store,
-            "dataset.value": row["dataset"], "task.value": row["task"]})
+        point = {"points": [{"curveNumber": 0, "pointNumber": 0, "customdata": [row["environment"], row["model"]]}]}
+        payload = callback_payload(find_callback(dependencies, "label-img.src"), {
+            "scatter.hoverData": point, "settings.data": store, "dataset.value": row["dataset"],
+            "task.value": row["task"]}, ["scatter.hoverData"])
         t0 = time.perf_counter()
         reply = post(url + "_dash-update-component", payload)
         times.append((time.perf_counter() - t0) * 1000)

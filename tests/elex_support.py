@@ -110,9 +110,12 @@ def svg_of(src: str) -> str:
 
 
 def wait(driver: Any, condition: Any, timeout: float = 15.0, message: str = "") -> Any:
+    from selenium.common.exceptions import StaleElementReferenceException
     from selenium.webdriver.support.ui import WebDriverWait
 
-    return WebDriverWait(driver, timeout, poll_frequency=0.05).until(condition, message)
+    # an element re-rendered by a callback while the condition reads it is asked for again
+    return WebDriverWait(driver, timeout, poll_frequency=0.05,
+                         ignored_exceptions=(StaleElementReferenceException,)).until(condition, message)
 
 
 def open_page(driver: Any, url: str) -> dict[str, Any]:

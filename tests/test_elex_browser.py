@@ -140,10 +140,18 @@ def point_element(driver: Any, trace: int, index: int) -> Any:
 
 
 def hover_point(driver: Any, trace: int, index: int, click: bool = False) -> None:
+    from selenium.common.exceptions import StaleElementReferenceException
     from selenium.webdriver.common.action_chains import ActionChains
 
-    chain = ActionChains(driver).move_to_element(point_element(driver, trace, index))
-    (chain.click() if click else chain).perform()
+    for attempt in range(3):  # the plot may be redrawn (a callback's answer) between finding and moving
+        try:
+            chain = ActionChains(driver).move_to_element(point_element(driver, trace, index))
+            (chain.click() if click else chain).perform()
+            return
+        except StaleElementReferenceException:
+            if attempt == 2:
+                raise
+            time.sleep(0.2)
 
 
 def info(driver: Any) -> dict[str, str]:
@@ -213,7 +221,8 @@ def test_switch_dataset_task_axes_changes_plot_and_url(server, browser):
     envs = [t["custom"][0][0] for t in credit["traces"] if t["custom"]]
     assert len(envs) == 2 and ESTIMATED_MARK in "".join(envs)
     assert len({t["symbol"] for t in credit["traces"] if t["custom"]}) == 2
-    assert len([name for name in credit["legend"] if name not in list("ABCDE")]) == 2
+    legend = browser.find_element("id", "legend-environments").text
+    assert "Xeon W-2155" in legend and ESTIMATED_MARK in legend
 
     browser.find_element("css selector", "#task input[value='training']").click()
     wait(browser, lambda d: query(d).get("task") == "training")
@@ -259,7 +268,7 @@ def test_select_point_shows_tables_and_label(server, browser):
     browser.find_element("id", "label-img").click()
     wait(browser, lambda d: "hidden" not in d.find_element("id", "label-modal").get_attribute("class"))
     assert browser.find_element("id", "label-modal-img").get_attribute("src").startswith("data:image/svg+xml")
-    browser.find_element("id", "label-modal").click()
+    browser.find_element("id", "label-modal-close").click()
     wait(browser, lambda d: "hidden" in d.find_element("id", "label-modal").get_attribute("class"))
 
 
@@ -394,11 +403,11 @@ def test_two_sessions_do_not_share_settings(server, browser, tmp_path):
         assert other.find_element("id", "boundary-x-text").text == before_other
         colours_other = [t["colors"] for t in figure(other)["traces"] if t["custom"]]
         # session 1 changes mode and a boundary
-        choose(browser, "mode", "worst")
+        choose_mode(browser, "worst")
         browser.find_element("css selector", "#boundary-x .dash-slider-thumb-1").send_keys(Keys.HOME)
         wait(browser, lambda d: d.find_element("id", "boundary-x-text").text != before_other,
              message="session 1: boundary did not move")
-        assert browser.find_element("id", "mode").text.strip() == "worst"
+        assert browser.find_element("css selector", "#mode input[value='worst']").is_selected()
         # session 2 still sees the defaults, also after re-rendering its view
         other.find_element("css selector", "#task input[value='training']").click()
         wait(other, lambda d: query(d).get("task") == "training")
@@ -407,7 +416,7 @@ def test_two_sessions_do_not_share_settings(server, browser, tmp_path):
         wait(other, lambda d: figure(d) and [t["colors"] for t in figure(d)["traces"] if t["custom"]] == colours_other,
              message="session 2: colours changed")
         assert other.find_element("id", "boundary-x-text").text == before_other
-        assert other.find_element("id", "mode").text.strip() == "optimistic median"
+        assert other.find_element("css selector", "#mode input[value='optimistic median']").is_selected()
         # and session 1 kept its own
         assert browser.find_element("id", "boundary-x-text").text != before_other
     finally:
@@ -424,13 +433,13 @@ def test_reference_weight_and_computed_boundaries(server, browser):
         for (env, model), x, y in zip(trace["custom"] or [], trace["x"], trace["y"]):
             if model == "Random Forest":
                 assert abs(x - 1) < 1e-9 and abs(y - 1) < 1e-9
-    # all weight on y: the zones follow the y ratings only, so their colours change
-    before = figure(browser)["shapes"]
+    # nearly all weight on y: the compound ratings (point colours) follow the y ratings
+    before = [t["colors"] for t in figure(browser)["traces"] if t["custom"]]
     weight = browser.find_element("id", "weight-y")
     weight.clear()
-    weight.send_keys("5\n")
-    wait(browser, lambda d: [s[4] for s in figure(d)["shapes"]] != [s[4] for s in before],
-         message="zones did not follow the weight")
+    weight.send_keys("50\n")
+    wait(browser, lambda d: [t["colors"] for t in figure(d)["traces"] if t["custom"]] != before,
+         message="point colours did not follow the weight")
     # boundaries computed from the data replace the published ones
     text = browser.find_element("id", "boundary-x-text").text
     browser.find_element("id", "compute-boundaries").click()
@@ -447,3 +456,257 @@ def test_estimated_and_measured_environments_side_by_side_are_called_not_compara
     toggle_option(browser, "environments", estimated)  # the measured environment alone: nothing to warn about
     wait(browser, lambda d: not d.find_element("id", "energy-note").text.strip(),
          message="the note stayed with only measured energies shown")
+
+
+# =========================================================================================== issue 12
+# What a demanding user hit: each test below fails on the ELEx before issue 12.
+CREDIT = "?dataset=credit-g&task=inference&x=power_draw&y=top1_val"
+WIDTHS = [(360, 740), (400, 860), (1024, 768), (1100, 800), (1280, 800), (1920, 1080)]
+
+CLIPPED_JS = """
+// true when the element lies inside every ancestor that clips (overflow not visible): reachable by
+// scrolling the page alone, not hidden behind an inner scroll or cut off
+var el = arguments[0], r = el.getBoundingClientRect();
+if (r.width === 0 || r.height === 0) { return false; }
+for (var a = el.parentElement; a && a !== document.body; a = a.parentElement) {
+  var s = getComputedStyle(a);
+  if (s.overflowX === 'visible' && s.overflowY === 'visible') { continue; }
+  var b = a.getBoundingClientRect();
+  if (r.top < b.top - 1 || r.bottom > b.bottom + 1 || r.left < b.left - 1 || r.right > b.right + 1) { return false; }
+}
+var root = document.documentElement;
+return r.left >= -1 && r.right <= root.clientWidth + 1;
+"""
+
+
+RING_JS = ("var gd = document.querySelector('#scatter .js-plotly-plot');"
+           "var t = gd.data[gd.data.length - 1]; return [t.name, t.x, t.y];")
+
+
+def _at_width(driver: Any, width: int, height: int) -> None:
+    driver.set_window_size(width, height)
+    wait(driver, lambda d: d.execute_script("return window.innerWidth") <= width, message="window not resized")
+
+
+def _pin(driver: Any, trace: int, index: int) -> tuple[str, str]:
+    env, model = select_point(driver, trace, index, click=True)
+    wait(driver, lambda d: "Pinned" in d.find_element("id", "details-state").text, message="click did not pin")
+    return env, model
+
+
+@pytest.mark.parametrize("width,height", WIDTHS)
+def test_every_detail_row_and_button_is_reachable(server, browser, width, height):
+    """Item 1: the details panel never hides its content behind a fixed height; the page does not scroll
+    sideways at any width >= 360 px."""
+    _at_width(browser, width, height)
+    open_page(browser, server.url + CREDIT)
+    _pin(browser, 0, 0)
+    rows = browser.find_elements("css selector", "#metrics-table tbody tr")
+    buttons = [browser.find_element("id", i) for i in ("download-label", "download-label-svg", "download-summary",
+                                                       "download-logs", "doc-link", "unpin")]
+    assert len(rows) == 10
+    for element in rows + buttons:
+        browser.execute_script("arguments[0].scrollIntoView({block: 'center'});", element)
+        assert browser.execute_script(CLIPPED_JS, element), f"{element.text!r} is cut off at {width} px"
+    assert browser.execute_script("return document.documentElement.scrollWidth <= window.innerWidth")
+    _at_width(browser, 1280, 800)
+
+
+@pytest.mark.parametrize("width,height", [(1280, 800), (400, 860)])
+def test_click_pins_the_model_and_hover_only_previews(server, browser, downloads_dir, width, height):
+    """Item 2: after a click, moving over other points on the way to a button changes nothing; the pinned
+    point is ringed in the plot; Unpin lets hovering preview again."""
+    _at_width(browser, width, height)
+    open_page(browser, server.url + CREDIT)
+    fig = figure(browser)
+    trace = next(i for i, t in enumerate(fig["traces"]) if t["custom"] and ESTIMATED_MARK not in t["custom"][0][0])
+    preview_env, preview = select_point(browser, trace, 1, click=False)
+    assert "Preview" in browser.find_element("id", "details-state").text
+    env, model = _pin(browser, trace, 0)
+    j = fig["traces"][trace]["custom"].index([env, model])
+    ring = ["pinned", [fig["traces"][trace]["x"][j]], [fig["traces"][trace]["y"][j]]]
+    wait(browser, lambda d: d.execute_script(RING_JS) == ring, message="the pinned point is not ringed")
+    for other in (1, 2):  # on the way to the buttons the mouse crosses other points
+        hover_point(browser, trace, other)
+    time.sleep(1.0)
+    assert info(browser)["Model"].startswith(model + " (")
+    for old in downloads_dir.glob("label_*"):
+        old.unlink()
+    button = browser.find_element("id", "download-label-svg")
+    browser.execute_script("arguments[0].scrollIntoView({block: 'center'});", button)
+    button.click()
+    svg = _wait_download(downloads_dir, "label_*.svg").read_text()
+    assert model in svg and preview not in svg.replace(model, "")
+    browser.execute_script("arguments[0].scrollIntoView({block: 'center'});", browser.find_element("id", "unpin"))
+    browser.find_element("id", "unpin").click()
+    wait(browser, lambda d: "Preview" in d.find_element("id", "details-state").text, message="unpin did not work")
+    wait(browser, lambda d: d.execute_script(RING_JS) == ["pinned", [], []], message="the ring stayed")
+    browser.execute_script("window.scrollTo(0, 0);")
+    select_point(browser, trace, 1, click=False)
+    _at_width(browser, 1280, 800)
+
+
+def _cells(shapes: list[list[Any]]) -> dict[tuple[float, float], list[str]]:
+    """Column (x0, x1) -> colours of its cells from bottom to top."""
+    columns: dict[tuple[float, float], list[tuple[float, str]]] = {}
+    for x0, x1, y0, _y1, colour in shapes:
+        columns.setdefault((x0, x1), []).append((y0, colour))
+    return {k: [c for _, c in sorted(v)] for k, v in columns.items()}
+
+
+def test_rating_cells_depend_on_both_axes_and_the_legend_says_how(server, browser):
+    """Item 3: a 2-D grid of cells whose colour changes along both axes with the default weights, a legend
+    that says what a colour means, and y boundaries that change what is seen."""
+    from selenium.webdriver.common.keys import Keys
+
+    open_page(browser, server.url + CREDIT)
+    shapes = figure(browser)["shapes"]
+    columns = _cells(shapes)
+    assert len(columns) >= 3 and max(len(v) for v in columns.values()) >= 3, "not a grid of both axes' zones"
+    assert any(len(set(colours)) > 1 for colours in columns.values()), "colours constant up every column"
+    rule = browser.find_element("id", "zone-rule").text
+    assert "weighted equally" in rule and "optimistic median" in rule and "compound rating" in rule
+    browser.find_element("css selector", "#boundary-y .dash-slider-thumb-1").send_keys(Keys.HOME)
+    wait(browser, lambda d: figure(d)["shapes"] != shapes, message="moving a y boundary changed nothing")
+    choose_mode(browser, "worst")
+    wait(browser, lambda d: "worst" in d.find_element("id", "zone-rule").text, message="legend ignores the mode")
+
+
+@pytest.mark.parametrize("width", [1000, 1050, 1100, 1150, 1280])
+def test_legend_never_covers_the_plot(server, browser, width):
+    """Item 4: nothing of the legend lies over the plotting area (where it hid points and took clicks)."""
+    _at_width(browser, width, 800)
+    open_page(browser, server.url + "?dataset=credit-g&task=training&x=power_draw&y=top1_val")
+    overlap = browser.execute_script("""
+        var plot = document.querySelector('#scatter .nsewdrag').getBoundingClientRect();
+        var items = Array.from(document.querySelectorAll('#scatter .legend, #scatter-legend'));
+        return items.filter(function(e) { var r = e.getBoundingClientRect();
+            return r.width > 0 && r.left < plot.right && r.right > plot.left && r.top < plot.bottom
+                   && r.bottom > plot.top; }).length;""")
+    assert overlap == 0
+    assert browser.find_element("id", "legend-environments").text.count("Scikit-learn") == 2
+    _at_width(browser, 1280, 800)
+
+
+def choose_mode(driver: Any, mode: str) -> None:
+    driver.find_element("css selector", f"#mode input[value='{mode}']").click()
+
+
+def test_rating_modes_are_explained_and_the_published_one_is_marked(server, browser):
+    """Item 5: one explaining line per mode where it is chosen; exactly the published median is marked
+    as the mode that reproduces the publication."""
+    from mlee.elex.controls import MODE_HELP
+    from mlee.rating import RATING_MODES
+
+    open_page(browser, server.url + CREDIT)
+    labels = {label.find_element("css selector", "input").get_attribute("value"): label.text
+              for label in browser.find_elements("css selector", "#mode label")}
+    assert set(labels) == set(RATING_MODES)
+    for mode, text in labels.items():
+        assert text.startswith(mode) and MODE_HELP[mode] in text
+    marked = [mode for mode, text in labels.items() if "reproduces the publication" in text]
+    assert marked == ["published median"]
+
+
+def _message(driver: Any) -> Any:
+    return driver.find_element("id", "settings-message")
+
+
+def _set_weight(driver: Any, text: str) -> None:
+    from selenium.webdriver.common.keys import Keys
+
+    box = driver.find_element("id", "weight-x")
+    driver.execute_script("arguments[0].scrollIntoView({block: 'center'});", box)
+    box.send_keys(Keys.CONTROL, "a")
+    box.send_keys(Keys.BACKSPACE)
+    box.send_keys(text + "\n")
+
+
+def test_every_rejected_input_gets_its_own_message(server, browser, tmp_path):
+    """Item 6: an oversized file, a PNG, a negative weight and an empty weight box each get their own
+    message naming the input; a refused weight box shows the weight still in use; 12 is a valid weight."""
+    open_page(browser, server.url + CREDIT)
+    big = tmp_path / "huge_boundaries.json"
+    big.write_text(json.dumps({"inference power_draw": [4, 3, 2, 1], "_pad": "x" * 300_000}))
+    _upload(browser, "upload-boundaries", big)
+    wait(browser, lambda d: "huge_boundaries.json" in _message(d).text, message="no message for a large file")
+    assert "larger than 256 kB" in _message(browser).text and "error" in _message(browser).get_attribute("class")
+    png = tmp_path / "picture.png"
+    png.write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 4)
+    _upload(browser, "upload-weights", png)
+    wait(browser, lambda d: "picture.png" in _message(d).text, message="no message for a PNG")
+    assert "not JSON" in _message(browser).text and "huge_boundaries" not in _message(browser).text
+    box = browser.find_element("id", "weight-x")
+    used = box.get_attribute("value")
+    _set_weight(browser, "-1")
+    wait(browser, lambda d: "-1" in _message(d).text, message="no message for a negative weight")
+    assert f"Still using {float(used):g}" in _message(browser).text.replace(".0.", ".")
+    wait(browser, lambda d: float(d.find_element("id", "weight-x").get_attribute("value") or "nan") == float(used),
+         message="the box does not show the weight in use")
+    _set_weight(browser, "12")
+    wait(browser, lambda d: "error" not in _message(d).get_attribute("class"), message="12 refused")
+    assert float(box.get_attribute("value")) == 12
+    _set_weight(browser, "")
+    wait(browser, lambda d: "empty box" in _message(d).text, message="no message for an empty box")
+    wait(browser, lambda d: float(d.find_element("id", "weight-x").get_attribute("value") or "nan") == 12)
+
+
+def test_boundary_text_and_engine_agree_on_the_edge(server, browser):
+    """Item 7: the reference model has index exactly 1, the B|C threshold of the default energy
+    boundaries; its rating in the table is the letter the boundary text gives index 1."""
+    import re
+
+    open_page(browser, server.url + CREDIT)
+    text = browser.find_element("id", "boundary-x-text").text.replace("\n", " ")
+    assert re.search(r"A > [\d.]+ ≥ B > 1 ≥ C", text), text
+    fig = figure(browser)
+    trace = next(i for i, t in enumerate(fig["traces"]) if t["custom"] and ESTIMATED_MARK not in t["custom"][0][0])
+    j = fig["traces"][trace]["x"].index(1)
+    select_point(browser, trace, j)
+    assert metric_row(browser, "Energy")[2] == "1" and metric_row(browser, "Energy")[3] == "C"
+
+
+@pytest.mark.parametrize("width,height", [(1280, 800), (400, 860)])
+def test_label_preview_is_readable_and_the_enlarged_view_downloads_and_closes(server, browser, downloads_dir,
+                                                                              width, height):
+    """Item 8: a preview wide enough to read, an enlarged view with PDF and SVG downloads that Esc closes."""
+    from selenium.webdriver.common.keys import Keys
+
+    _at_width(browser, width, height)
+    open_page(browser, server.url + CREDIT)
+    env, model = _pin(browser, 0, 0)
+    image = browser.find_element("id", "label-img")
+    assert image.size["width"] >= min(240, 0.6 * width), image.size
+    browser.execute_script("arguments[0].scrollIntoView({block: 'center'});", image)
+    image.click()
+    modal = browser.find_element("id", "label-modal")
+    wait(browser, lambda d: "hidden" not in modal.get_attribute("class"), message="label did not enlarge")
+    assert browser.find_element("id", "label-modal-img").size["height"] >= 0.7 * height - 80
+    for old in downloads_dir.glob("label_*"):
+        old.unlink()
+    browser.find_element("id", "modal-download-svg").click()
+    assert model in _wait_download(downloads_dir, "label_*.svg").read_text()
+    browser.find_element("id", "modal-download-pdf").click()
+    assert _wait_download(downloads_dir, "label_*.pdf").read_bytes().startswith(b"%PDF")
+    browser.find_element("tag name", "body").send_keys(Keys.ESCAPE)
+    wait(browser, lambda d: "hidden" in modal.get_attribute("class"), message="Esc did not close the label")
+    _at_width(browser, 1280, 800)
+
+
+def test_minor_items_url_header_ticks(server, browser):
+    """Item 9: nonsense URL parameters leave the address bar; the header names the served folder, not a
+    server path; a log axis labels decades only, without SI prefixes on an index."""
+    open_page(browser, server.url + "?dataset=credit-g&task=inference&x=nonsense&y=top1_val&utm=1")
+    wait(browser, lambda d: query(d) == {"dataset": "credit-g", "task": "inference", "x": "power_draw",
+                                         "y": "top1_val", "scale": "index"}, message="URL kept nonsense")
+    header = browser.find_element("css selector", ".topbar .source").text
+    assert "/" not in header and header.endswith("results")
+    fig = open_page(browser, server.url + "?dataset=credit-g&task=inference&x=parameters&y=flops")
+    assert fig["xtitle"].startswith("Parameters")
+    axes = browser.execute_script("var l = document.querySelector('#scatter .js-plotly-plot')._fullLayout;"
+                                  "return [l.xaxis.type, l.yaxis.type];")
+    assert "log" in axes
+    ticks = browser.execute_script("return Array.from(document.querySelectorAll("
+                                   "'#scatter .xtick text, #scatter .ytick text')).map(function(t) {"
+                                   " return t.textContent; });")
+    assert ticks and not [t for t in ticks if t[-1] in "µmkMG" or t in ("2", "5")], ticks

@@ -78,6 +78,8 @@ def test_access_policy():
     assert "token" in tokened.allows("10.0.0.1:8050", None, "wrong")
     assert tokened.allows("10.0.0.1:8050", None, tokened.token) is None
     assert not run_access("127.0.0.1", allow_runs=True, read_only=True).visible
+    several = run_access("127.0.0.1", allow_runs=True, read_only=False, workers=2)
+    assert several.visible and not several.enabled and "--workers" in several.reason
 
 
 def _launch_payload(host_token: str = "") -> dict:

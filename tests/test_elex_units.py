@@ -10,6 +10,7 @@ import json
 import math
 import re
 import sys
+import time
 from pathlib import Path
 
 import pandas as pd
@@ -101,16 +102,16 @@ def test_zone_geometry_matches_the_engine_ratings(data, store):
 @pytest.mark.parametrize("mode", ["optimistic median", "pessimistic mean", "worst"])
 @pytest.mark.parametrize("scale", ["index", "value"])
 def test_points_sit_in_zones_of_their_own_colour_when_only_x_and_y_count(data, store, mode, scale):
-    """With all weight on the two plotted metrics, a point's compound rating is the compound of its x and
-    y ratings: its colour must be the colour of the zone under it."""
+    """With equal weight on the two plotted metrics only, a point's compound rating is the compound of its
+    x and y ratings weighted equally: its colour must be the colour of the cell under it."""
     x, y, task, dataset = "power_draw", "top1_val", "inference", "credit-g"
     weights = {k: 0.0 for k in store["weights"]}
-    weights[METRICS_BY_KEY[x].scoped_key(task)] = 0.6
-    weights[METRICS_BY_KEY[y].scoped_key(task)] = 0.4
+    weights[METRICS_BY_KEY[x].scoped_key(task)] = 0.5  # the cells weigh both axes equally
+    weights[METRICS_BY_KEY[y].scoped_key(task)] = 0.5
     custom = {**store, "mode": mode, "weights": weights}
     rated = data.rated(custom)
     rows = rated[(rated["dataset"] == dataset) & (rated["task"] == task)]
-    fig = scatter_figure(rows, x, y, scale, task, custom["boundaries"], weights, zone_compound(mode),
+    fig = scatter_figure(rows, x, y, scale, task, custom["boundaries"], zone_compound(mode),
                          data.environments, reference_model=rows["reference_model"].iloc[0],
                          reference_environment=data.environments[0])
     shapes = fig["layout"]["shapes"]
@@ -135,16 +136,14 @@ def test_scatter_has_one_trace_per_environment_with_its_own_symbol(data, store):
     twin["environment"] = "AMD EPYC 7302 16-Core Processor - sklearn 1.1.2"
     both = pd.concat([rows, twin], ignore_index=True)
     envs = sorted(both["environment"].unique())
-    fig = scatter_figure(both, "time", "f1_val", "index", "training", store["boundaries"], store["weights"],
+    fig = scatter_figure(both, "time", "f1_val", "index", "training", store["boundaries"],
                          zone_compound(store["mode"]), envs, theme="dark")
     points = [t for t in fig["data"] if t.get("customdata")]
     assert len(points) == 2 and points[0]["marker"]["symbol"] != points[1]["marker"]["symbol"]
     for trace in points:
         assert sorted(trace["text"]) == sorted(rows["model_short"])
         assert {c[1] for c in trace["customdata"]} == set(rows["model"])
-    legend = [t["name"] for t in fig["data"] if t.get("showlegend")]
-    assert short_environment(envs[0]) in legend and short_environment(envs[1]) in legend
-    assert set("ABCDE") <= set(legend)
+    assert fig["layout"]["showlegend"] is False  # the legend is HTML below the plot, never over it
     assert fig["layout"]["xaxis"]["title"]["text"].startswith("Running time index")
     bars = rating_bars_figure(both, envs)
     counts = {t["name"]: t["y"] for t in bars["data"]}
@@ -229,15 +228,21 @@ def test_downloads_are_the_published_format_and_the_selected_model(data, store, 
 
     row = data.table[(data.table["dataset"] == "credit-g") & (data.table["task"] == "inference")].iloc[0]
     summary = data.summary(store, "credit-g", "inference", row["environment"], row["model"])
-    name, pdf = downloads.label_pdf(summary)
+    name, pdf = downloads.label_file(summary, "pdf")
     assert name.endswith(".pdf") and re.fullmatch(r"[A-Za-z0-9._-]+", name)
     text = "\n".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf)).pages)
     assert row["model"] in text
+    name, svg = downloads.label_file(summary, "svg")
+    assert name.endswith(".svg") and svg.startswith(b"<?xml") and b"<svg" in svg
     name, raw = downloads.summary_json(summary)
     assert json.loads(raw)["model"] == row["model"]
-    name, raw = downloads.logs_json(summary, data.logs("credit-g", "inference", row["environment"], row["model"]))
+    name, raw = downloads.logs_json(summary, data.logs("credit-g", "inference", row["environment"], row["model"]),
+                                    data.directory)
     logs = json.loads(raw)
     assert logs and all(entry["content"]["config"]["model"] == row["model"] for entry in logs)
+    # the server's own paths stay on the server: files are named relative to the served folder
+    served = Path(data.directory).name
+    assert all(entry["file"].startswith(served + "/") and not entry["file"].startswith("/") for entry in logs)
 
 
 # ------------------------------------------------------------------------------------------- tables
@@ -282,3 +287,49 @@ def test_command_line_defaults_and_missing_folder(tmp_path, capsys):
     assert (args.directory, args.host, args.port, args.debug) == ("x", "0.0.0.0", 9000, True)
     assert elex.main(["--directory", str(tmp_path / "missing")]) == 2
     assert "does not exist" in capsys.readouterr().err
+
+
+def test_workers_flag_serves_with_gunicorn_processes(reference_dir, tmp_path):
+    """``elex.py --workers 2`` answers the page and a callback from gunicorn worker processes."""
+    import subprocess
+    import urllib.request
+
+    import psutil
+    from elex_support import free_port
+
+    port = free_port()
+    root = Path(__file__).resolve().parents[1]
+    log = open(tmp_path / "server.log", "wb")
+    proc = subprocess.Popen([sys.executable, str(root / "elex.py"), "--port", str(port), "--workers", "2",
+                             "--directory", str(reference_dir / "published-results")], cwd=root, stdout=log,
+                            stderr=subprocess.STDOUT)
+    try:
+        url = f"http://127.0.0.1:{port}/"
+        for _ in range(300):
+            try:
+                with urllib.request.urlopen(url, timeout=2) as reply:
+                    assert reply.status == 200 and b"ELEx" in reply.read()
+                break
+            except OSError:
+                assert proc.poll() is None, (tmp_path / "server.log").read_text()
+                time.sleep(0.1)
+        with urllib.request.urlopen(url + "_dash-layout", timeout=10) as reply:
+            assert b'"settings"' in reply.read()
+        assert len(psutil.Process(proc.pid).children()) == 2  # the worker processes
+    finally:
+        proc.terminate()
+        proc.wait(20)
+        log.close()
+    import elex
+
+    assert elex.main(["--workers", "2", "--debug"]) == 2  # debug mode is one process
+
+
+def test_spread_is_not_more_precise_than_the_value():
+    """97.9 % +- 0.3 %, not +- 0.257 %: the spread stops at the value's last shown digit."""
+    from mlee.elex.tables import spread_digits
+    from mlee.units import format_value
+
+    assert format_value(0.00257, "%", spread_digits(0.979, 0.00257)) == "0.3 %"
+    assert format_value(0.0025, "J", spread_digits(0.0362, 0.0025)) == "2.5 mJ"
+    assert spread_digits(1.0, 3.0) == 3 and spread_digits(0.0, 1.0) == 3

@@ -77,7 +77,7 @@ def test_filename_chooses_model_dataset_and_task_of_a_merged_file(published, tmp
     out = tmp_path / "label.svg"
     assert run_cli("--filename", str(infer), "--output", str(out), "--issue-date", DAY) == 0
     root = ET.fromstring(out.read_bytes())
-    texts = ["".join(t.itertext()) for t in root.iter("{http://www.w3.org/2000/svg}text")]
+    texts = [g.get("aria-label") for g in root.iter("{http://www.w3.org/2000/svg}g") if g.get("aria-label")]
     assert any(t.startswith(config["model"]) for t in texts)
     assert any(t.startswith("Inference on ") for t in texts)
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime
 import io
+import shutil
+import subprocess
 import xml.etree.ElementTree as ET
 
 import pytest
@@ -89,9 +91,16 @@ def pdf_lines(data: bytes) -> list[str]:
 
 
 def svg_lines(data: bytes) -> list[str]:
+    """Every text of an SVG in drawing order: ``<text>`` elements and outlined strings (``aria-label``)."""
     root = ET.fromstring(data)
     assert root.tag == f"{SVG_NS}svg"
-    return ["".join(el.itertext()).strip() for el in root.iter(f"{SVG_NS}text") if "".join(el.itertext()).strip()]
+    lines = []
+    for el in root.iter():
+        text = el.get("aria-label") if el.tag == f"{SVG_NS}g" else (
+            "".join(el.itertext()) if el.tag == f"{SVG_NS}text" else None)
+        if text and text.strip():
+            lines.append(text.strip())
+    return lines
 
 
 def contains_run(lines: list[str], run: list[str]) -> bool:
@@ -105,7 +114,7 @@ def compound_marker(data: bytes) -> str:
     texts = [text for text, _, _ in items]
     start = next(i for i in range(len(texts)) if texts[i:i + 5] == list(RATING_LETTERS))
     text, size, font = items[start + 5]
-    assert font == "/Helvetica-Bold" and size >= 11
+    assert font.endswith("DejaVuSans-Bold") and size >= 14
     return text
 
 
@@ -131,6 +140,19 @@ def test_inference_label_shows_the_summary_with_rounded_values_and_right_units(i
     assert "Issued 2026-11-28" in lines
     assert not any("estimated" in line for line in lines)
     assert "n.a." not in lines
+
+
+def test_compound_letter_and_headline_values_carry_the_weight_of_an_eu_label(inference_pdf):
+    """The compound letter is the largest mark; the four headline values (and their letters) come next,
+    at least twice the size of the other lines, so they read at A6 and on a phone."""
+    items = pdf_items(inference_pdf)
+    texts = [text for text, _, _ in items]
+    marker = next(i for i in range(len(texts)) if texts[i:i + 5] == list(RATING_LETTERS)) + 5
+    assert items[marker][0] == "B" and items[marker][1] == max(s for _, s, _ in items) >= 28
+    size = {text: s for text, s, _ in items[marker + 1:]}
+    headline = ["66.6 J", "220 ms", "53.9 %", "27.9 k"]
+    assert all(size[v] >= 16 for v in headline), {v: size[v] for v in headline}
+    assert all(size[v] <= 9.5 for v in ("333 mJ", "91.3 %", "9.94 M", "Total", "Per sample"))
 
 
 def test_training_label_with_estimated_energy_and_large_values():
@@ -189,14 +211,21 @@ def test_default_issue_date_is_today():
     assert f"Issued {datetime.date.today().isoformat()}" in lines
 
 
-def test_pdf_is_a6_vector_with_standard_fonts_and_a_title(inference_pdf):
+def test_pdf_is_a6_vector_with_embedded_fonts_and_a_title(inference_pdf, tmp_path):
     reader = PdfReader(io.BytesIO(inference_pdf))
     page = reader.pages[0]
     assert float(page.mediabox.width) == pytest.approx(105 / 25.4 * 72, abs=0.01)
     assert float(page.mediabox.height) == pytest.approx(148 / 25.4 * 72, abs=0.01)
     resources = page["/Resources"]
-    fonts = {str(f.get_object()["/BaseFont"]) for f in resources["/Font"].values()}
-    assert fonts <= {"/Helvetica", "/Helvetica-Bold"}
+    fonts = [f.get_object() for f in resources["/Font"].values()]
+    assert sorted(str(f["/BaseFont"]).split("+")[-1] for f in fonts) == ["DejaVuSans", "DejaVuSans-Bold"]
+    # every font carries its glyphs (a TrueType subset): the label renders the same in every viewer
+    assert all("/FontFile2" in f["/FontDescriptor"].get_object() for f in fonts)
+    if shutil.which("pdffonts"):
+        (tmp_path / "label.pdf").write_bytes(inference_pdf)
+        rows = subprocess.run(["pdffonts", str(tmp_path / "label.pdf")], capture_output=True, text=True,
+                              check=True).stdout.splitlines()[2:]
+        assert len(rows) == 2 and all(row.split()[-5] == "yes" for row in rows), rows  # the "emb" column
     assert "/XObject" not in resources  # no bitmap pieces
     assert reader.metadata.title == "Energy label: Random Forest (Inference) on German Credit"
     # fixed creation date (reportlab invariant mode), not the render time
@@ -272,16 +301,24 @@ def test_per_sample_values_use_the_shared_formatter():
     assert contains_run(lines, ["Per sample", format_duration(0.22 / 7532)])
 
 
-def test_svg_texts_keep_their_helvetica_width_and_other_drawings_fall_back_to_renderSVG():
+def test_svg_texts_are_outlines_of_the_pdf_font_and_other_drawings_fall_back_to_renderSVG():
     from reportlab.graphics.shapes import Drawing, Group
 
+    from mlee.label.fonts import BOLD, glyph
     from mlee.label.svg import drawing_to_svg
 
     root = ET.fromstring(render_label(make_summary(), "svg", DAY))
-    model = next(t for t in root.iter(f"{SVG_NS}text") if t.text == "Random Forest (RF)")
-    assert model.get("font-weight") == "bold"
-    assert float(model.get("textLength")) == pytest.approx(stringWidth("Random Forest (RF)", "Helvetica-Bold", 15),
-                                                           abs=0.01)
+    assert not list(root.iter(f"{SVG_NS}text"))  # no text left to a viewer's fonts
+    model = next(g for g in root.iter(f"{SVG_NS}g") if g.get("aria-label") == "Random Forest (RF)")
+    uses = list(model)
+    assert len(uses) == len("RandomForest(RF)")  # one outline per visible glyph (spaces have none)
+    defined = {p.get("id"): p.get("d") for p in root.iter(f"{SVG_NS}path") if p.get("id")}
+    first = uses[0].get("{http://www.w3.org/1999/xlink}href")[1:]
+    assert defined[first] == glyph(BOLD, "R")[1]
+    # the string ends where the PDF's does: the advance widths are the layout's widths
+    scale = float(model.get("transform").split("scale(")[1].split()[0])
+    last_x = float(uses[-1].get("x")) + glyph(BOLD, ")")[2]
+    assert last_x * scale == pytest.approx(stringWidth("Random Forest (RF)", BOLD, 15), abs=0.01)
     assert root.get("viewBox") == "0 0 297.64 419.53"
     grouped = Drawing(50, 20)
     grouped.add(Group(String(5, 5, "grouped")))

@@ -68,7 +68,18 @@ def create_app(directory: str | Path = "results", *, data: ExplorerData | None =
     app._elex_runs = manager  # type: ignore[attr-defined]  # closed by the command line
     _warm_up_on_first_request(app, data, store)
     app._elex_data = data  # type: ignore[attr-defined]  # for benchmarks and tests
+    _import_before_serving()
     return app
+
+
+def _import_before_serving() -> None:
+    """Import PIL.Image now if it is installed. Plotly's JSON encoder uses it when it is in
+    ``sys.modules``; a request thread that imports it (reportlab does, for the label) while another
+    thread encodes an answer made that one see it half-imported and fail (seen under 10 users)."""
+    try:
+        import PIL.Image  # noqa: F401
+    except ImportError:
+        pass
 
 
 def _warm_up_on_first_request(app: Dash, data: ExplorerData, store: dict[str, Any]) -> None:

@@ -9,15 +9,16 @@ import logging
 from typing import Any
 
 import pandas as pd
-from dash import Dash, Input, Output, State, ctx, dcc, no_update
+from dash import Dash, Input, Output, State, ctx, dcc, html, no_update
 
 from mlee.elex import downloads
 from mlee.elex.data import ExplorerData
 from mlee.elex.live_data import LiveData, mark_new
+from mlee.elex.controls import SETTING_CONTROLS, SettingError, boundary_text, merge_controls, slider_state
 from mlee.elex.figures import rating_bars_figure, scatter_figure, short_environment
+from mlee.elex.legend import scatter_legend
 from mlee.elex.state import View, parse_view, scoped
 from mlee.elex.tables import info_table, metrics_table
-from mlee.elex.controls import SETTING_CONTROLS, SettingError, boundary_text, merge_controls, slider_state
 from mlee.elex.uploads import UploadError, parse_upload
 from mlee.metrics import METRICS_BY_KEY
 from mlee.results.energy import comparability_note, incomplete_note
@@ -44,6 +45,12 @@ def label_svg_src(data: ExplorerData, store: dict[str, Any], summary: Any) -> tu
         return None, "Label unavailable: the label package could not be imported."
     note = "Energy estimated, not measured (see the label)." if summary.energy_estimated else ""
     return src, note
+
+
+def point_of(event: dict[str, Any] | None) -> dict[str, str] | None:
+    """{environment, model} of the point of a plotly click or hover event (None for other traces)."""
+    custom = ((event or {}).get("points") or [{}])[0].get("customdata")
+    return {"environment": custom[0], "model": custom[1]} if custom else None
 
 
 def energy_note(rows: pd.DataFrame) -> str:
@@ -83,9 +90,11 @@ def register_callbacks(app: Dash, data: LiveData, default_view: View, default_st
         current = View(dataset, task, x, y, scale)
         if ctx.triggered_id in (None, "url"):
             wanted = parse_view(search, data.dataset_keys(), default_view)  # reloads may add datasets
+            # unknown parameters or values leave the address bar: it shows the view the page shows
+            canonical = wanted.query() if search and search != wanted.query() else no_update
             if wanted == current:
-                return (no_update,) * 6
-            return wanted.dataset, wanted.task, wanted.x, wanted.y, wanted.scale, no_update
+                return (no_update,) * 5 + (canonical,)
+            return wanted.dataset, wanted.task, wanted.x, wanted.y, wanted.scale, canonical
         query = current.query()
         return (no_update,) * 5 + (query if query != search else no_update,)
 
@@ -110,17 +119,14 @@ def register_callbacks(app: Dash, data: LiveData, default_view: View, default_st
         Output("boundary-y", "marks"), Output("boundary-y", "value"), Output("boundary-x-text", "children"),
         Output("boundary-y-text", "children"), Output("boundary-x-name", "children"),
         Output("boundary-y-name", "children"), Output("settings-message", "children"),
-        Output("settings-message", "className"), Output("upload-boundaries", "contents"),
-        Output("upload-weights", "contents"),
+        Output("settings-message", "className"), Output("upload", "data"),
         Input("dataset", "value"), Input("task", "value"), Input("x-metric", "value"), Input("y-metric", "value"),
         Input("mode", "value"), Input("reference", "value"), Input("weight-x", "value"), Input("weight-y", "value"),
         Input("boundary-x", "value"), Input("boundary-y", "value"), Input("compute-boundaries", "n_clicks"),
-        Input("reset-settings", "n_clicks"), Input("upload-boundaries", "contents"),
-        Input("upload-weights", "contents"),
-        State("upload-boundaries", "filename"), State("upload-weights", "filename"), State("settings", "data"),
+        Input("reset-settings", "n_clicks"), Input("upload", "data"), State("settings", "data"),
     )
     def settings(dataset, task, x, y, mode, reference, weight_x, weight_y, slider_x, slider_y, _compute, _reset,
-                 upload_b, upload_w, name_b, name_w, store):
+                 upload, store):
         original = store or default_store
         store = copy.deepcopy(original)
         trigger = ctx.triggered_id
@@ -142,14 +148,13 @@ def register_callbacks(app: Dash, data: LiveData, default_view: View, default_st
             elif trigger == "reset-settings":
                 store = copy.deepcopy(default_store)
                 message = "Settings reset to the package defaults."
-            elif trigger == "upload-boundaries" and upload_b:
-                loaded = parse_upload(upload_b, name_b, "boundaries")
-                store["boundaries"] = {**store.get("boundaries", {}), **loaded}
-                message = f"Loaded boundaries of {len(loaded)} metrics from {name_b}."
-            elif trigger == "upload-weights" and upload_w:
-                loaded = parse_upload(upload_w, name_w, "weights")
-                store["weights"] = {**store.get("weights", {}), **loaded}
-                message = f"Loaded weights of {len(loaded)} metrics from {name_w}."
+            elif trigger == "upload" and upload and upload.get("kind"):
+                if upload.get("error"):  # refused in the page (too large): the file never came here
+                    raise UploadError(upload["error"])
+                kind, name = upload["kind"], upload.get("name")
+                loaded = parse_upload(upload.get("contents"), name, kind)
+                store[kind] = {**store.get(kind, {}), **loaded}
+                message = f"Loaded {kind} of {len(loaded)} metrics from {name}."
             elif mode and mode != store.get("mode"):  # a view change: keep a mode chosen meanwhile
                 store["mode"] = mode
         except (UploadError, SettingError) as error:  # raised before the store is touched: it stays as it was
@@ -177,18 +182,18 @@ def register_callbacks(app: Dash, data: LiveData, default_view: View, default_st
             sy["min"], sy["max"], sy["marks"], sy["value"],
             boundary_text(bx), boundary_text(by), f"{METRICS_BY_KEY[x].name} ({xs})",
             f"{METRICS_BY_KEY[y].name} ({ys})", message, message_class,
-            None if trigger == "upload-boundaries" else no_update,
-            None if trigger == "upload-weights" else no_update,
+            {"limit": upload.get("limit")} if trigger == "upload" and upload else no_update,
         )
 
     # -------------------------------------------------------------------------------- figures
     @app.callback(
-        Output("scatter", "figure"), Output("bars", "figure"), Output("energy-note", "children"),
+        Output("scatter", "figure"), Output("bars", "figure"), Output("scatter-legend", "children"),
+        Output("energy-note", "children"),
         Input("settings", "data"), Input("dataset", "value"), Input("task", "value"),
         Input("environments", "value"), Input("x-metric", "value"), Input("y-metric", "value"),
-        Input("scale", "value"), Input("theme", "data"), Input("results-version", "data"),
+        Input("scale", "value"), Input("theme", "data"), Input("pin", "data"), Input("results-version", "data"),
     )
-    def figures(store, dataset, task, environments, x, y, scale, theme, _version):
+    def figures(store, dataset, task, environments, x, y, scale, theme, pinned, _version):
         store = store or default_store
         rated = data.rated(store)
         rows = view_rows(rated, dataset, task, environments or [])
@@ -198,51 +203,78 @@ def register_callbacks(app: Dash, data: LiveData, default_view: View, default_st
             refs = rows["reference_model"].dropna()
             reference = str(refs.iloc[0]) if not refs.empty else None
         reference = reference or store.get("references", {}).get(dataset)
+        mode = store.get("mode", default_store["mode"])
         scatter = scatter_figure(
-            rows, x, y, scale or "index", task, store.get("boundaries", {}), store.get("weights", {}),
-            zone_compound(store.get("mode", default_store["mode"])), data.environments, theme or "light",
-            reference_model=reference, reference_environment=shown_envs[0] if shown_envs else None,
-            uirevision=f"{dataset}|{task}|{x}|{y}|{scale}")
+            rows, x, y, scale or "index", task, store.get("boundaries", {}), zone_compound(mode),
+            data.environments, theme or "light", reference_model=reference,
+            reference_environment=shown_envs[0] if shown_envs else None,
+            uirevision=f"{dataset}|{task}|{x}|{y}|{scale}", pinned=pinned)
         bars = rating_bars_figure(rows, data.environments, theme or "light")
-        return mark_new(scatter, data.new_models(dataset, task)), bars, energy_note(rows)
+        return (mark_new(scatter, data.new_models(dataset, task)), bars,
+                scatter_legend(shown_envs, data.environments, mode), energy_note(rows))
 
     # -------------------------------------------------------------------------------- selection
+    @app.callback(
+        Output("pin", "data"),
+        Input("scatter", "clickData"), Input("unpin", "n_clicks"), prevent_initial_call=True,
+    )
+    def pin(click, _unpin):
+        """A click pins the clicked model (until another click or Unpin); hovering never changes the pin."""
+        if ctx.triggered_id == "unpin":
+            return None
+        point = point_of(click)
+        return point if point else no_update
+
     @app.callback(
         Output("selection", "data"), Output("details-body", "className"), Output("details-empty", "className"),
         Output("details-info", "children"), Output("details-metrics", "children"), Output("label-img", "src"),
         Output("label-note", "children"), Output("doc-link", "href"), Output("doc-link", "children"),
-        Input("scatter", "clickData"), Input("scatter", "hoverData"), Input("settings", "data"),
+        Output("details-state", "children"), Output("unpin", "className"), Output("details", "className"),
+        Input("pin", "data"), Input("scatter", "hoverData"), Input("settings", "data"),
         Input("dataset", "value"), Input("task", "value"), State("selection", "data"),
     )
-    def select(click, hover, store, dataset, task, selection):
-        trigger = ctx.triggered_id
-        point_data = click if ctx.triggered_prop_ids.get("scatter.clickData") else hover
-        if trigger == "scatter" and point_data:
-            custom = (point_data.get("points") or [{}])[0].get("customdata")
-            if not custom:
-                return (no_update,) * 9
-            selection = {"environment": custom[0], "model": custom[1]}
+    def select(pinned, hover, store, dataset, task, selection):
+        """The details show the pinned model; with none pinned (or the pinned one not in this view), the
+        model last hovered (a preview)."""
+        if pinned and not data.has_row(dataset, task, pinned["environment"], pinned["model"]):
+            pinned = None  # kept in its store: back in a view that has it, it is pinned again
+        if pinned:
+            if ctx.triggered_id == "scatter":
+                return (no_update,) * 12  # hover only previews in the plot's tooltip while a model is pinned
+            selection = pinned
+        elif ctx.triggered_id == "scatter":
+            selection = point_of(hover) or selection
         if not selection or not data.has_row(dataset, task, selection["environment"], selection["model"]):
-            return None, "details-body hidden", "hint", None, None, None, "", "#", "Method documentation"
+            return (None, "details-body hidden", "hint", None, None, None, "", "#", "Method documentation", "",
+                    "btn btn-quiet hidden", "card details")
         selection = {"dataset": dataset, "task": task, "environment": selection["environment"],
                      "model": selection["model"]}
         store = store or default_store
         summary = data.summary(store, dataset, task, selection["environment"], selection["model"])
         src, note = label_svg_src(data, store, summary)
         doc = summary.doc_url
+        if pinned:
+            state = [html.Span("Pinned", className="tag tag-pinned"),
+                     f" {summary.model} (ringed in the plot); click another point to pin it instead"]
+        else:
+            state = [html.Span("Preview", className="tag"), " hovered model; click its point to pin it"]
         return (selection, "details-body", "hint hidden", info_table(summary), metrics_table(summary), src,
-                note, doc, f"{summary.model}: scikit-learn documentation")
+                note, doc, f"{summary.model}: scikit-learn documentation", state,
+                "btn btn-quiet" if pinned else "btn btn-quiet hidden",
+                "card details pinned" if pinned else "card details")
 
     # -------------------------------------------------------------------------------- downloads
     @app.callback(
         Output("download", "data"),
-        Input("download-label", "n_clicks"), Input("download-summary", "n_clicks"),
-        Input("download-logs", "n_clicks"), Input("download-boundaries", "n_clicks"),
-        Input("download-weights", "n_clicks"),
+        Input("download-label", "n_clicks"), Input("download-label-svg", "n_clicks"),
+        Input("modal-download-pdf", "n_clicks"), Input("modal-download-svg", "n_clicks"),
+        Input("download-summary", "n_clicks"), Input("download-logs", "n_clicks"),
+        Input("download-boundaries", "n_clicks"), Input("download-weights", "n_clicks"),
         State("selection", "data"), State("settings", "data"),
         prevent_initial_call=True,
     )
-    def download(_label, _summary, _logs, _boundaries, _weights, selection, store):
+    def download(*args):
+        selection, store = args[-2:]
         store = store or default_store
         trigger = ctx.triggered_id
         if trigger == "download-boundaries":
@@ -254,14 +286,16 @@ def register_callbacks(app: Dash, data: LiveData, default_view: View, default_st
                 return no_update
             summary = data.summary(store, selection["dataset"], selection["task"], selection["environment"],
                                    selection["model"])
-            if trigger == "download-label":
-                name, payload = downloads.label_pdf(summary)
+            if trigger in ("download-label", "modal-download-pdf"):
+                name, payload = downloads.label_file(summary, "pdf")
+            elif trigger in ("download-label-svg", "modal-download-svg"):
+                name, payload = downloads.label_file(summary, "svg")
             elif trigger == "download-summary":
                 name, payload = downloads.summary_json(summary)
             else:
                 logs = data.logs(selection["dataset"], selection["task"], selection["environment"],
                                  selection["model"])
-                name, payload = downloads.logs_json(summary, logs)
+                name, payload = downloads.logs_json(summary, logs, data.directory)
         return dcc.send_bytes(payload, name)
 
     # -------------------------------------------------------------------------------- client side
@@ -282,7 +316,7 @@ def register_callbacks(app: Dash, data: LiveData, default_view: View, default_st
     )
     app.clientside_callback(
         """
-        function(openClicks, closeClicks, src) {
+        function(openClicks, backdropClicks, closeClicks, src) {
             var fired = (window.dash_clientside.callback_context.triggered || [])
                 .map(function(t) { return t.prop_id; });
             if (fired.indexOf('label-img.n_clicks') >= 0 && src) { return ['modal', src]; }
@@ -290,5 +324,36 @@ def register_callbacks(app: Dash, data: LiveData, default_view: View, default_st
         }
         """,
         Output("label-modal", "className"), Output("label-modal-img", "src"),
-        Input("label-img", "n_clicks"), Input("label-modal", "n_clicks"), State("label-img", "src"),
+        Input("label-img", "n_clicks"), Input("label-modal-backdrop", "n_clicks"),
+        Input("label-modal-close", "n_clicks"), State("label-img", "src"),
+    )
+    # an upload is checked for size in the page: a file over the limit never travels to the server, and
+    # it gets its own message (dcc.Upload's own max_size drops it silently)
+    app.clientside_callback(
+        """
+        function(boundaries, weights, nameB, nameW, upload) {
+            var fired = (window.dash_clientside.callback_context.triggered || [])
+                .map(function(t) { return t.prop_id; });
+            var kind = fired.indexOf('upload-weights.contents') >= 0 ? 'weights' : 'boundaries';
+            var contents = kind === 'weights' ? weights : boundaries;
+            var none = window.dash_clientside.no_update;
+            if (!contents) { return [none, none, none]; }
+            var name = (kind === 'weights' ? nameW : nameB) || ('the ' + kind + ' file');
+            var limit = (upload && upload.limit) || 262144;
+            var payload = contents.split(',', 2)[1] || '';
+            var out = {limit: limit, kind: kind, name: name, stamp: Date.now()};
+            if (payload.length * 3 / 4 > limit + 3) {
+                out.error = name + ' is larger than ' + Math.round(limit / 1024) + ' kB; a ' + kind +
+                    ' file is a few kB of JSON: upload the right file';
+            } else {
+                out.contents = contents;
+            }
+            return [out, null, null];
+        }
+        """,
+        Output("upload", "data", allow_duplicate=True), Output("upload-boundaries", "contents"),
+        Output("upload-weights", "contents"),
+        Input("upload-boundaries", "contents"), Input("upload-weights", "contents"),
+        State("upload-boundaries", "filename"), State("upload-weights", "filename"), State("upload", "data"),
+        prevent_initial_call=True,
     )

@@ -26,6 +26,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                         help="address to bind; default 127.0.0.1 (this machine only). Use 0.0.0.0 to serve "
                              "the network, at your own risk")
     parser.add_argument("--port", type=int, default=8050, help="port to serve on; default 8050")
+    parser.add_argument("--workers", type=int, default=0, metavar="N",
+                        help="serve with gunicorn, N worker processes (many users at once); default: one "
+                             "process (Flask's threaded server)")
     parser.add_argument("--debug", action="store_true", help="Dash debug mode (dev tools, detailed errors)")
     add_run_arguments(parser)
     return parser.parse_args(argv)
@@ -46,6 +49,10 @@ def port_busy(host: str, port: int) -> str | None:
 def main(argv: list[str] | None = None) -> int:
     """Serve ELEx until Ctrl+C; returns the exit status (2 for a missing folder or a busy port)."""
     args = parse_args(argv)
+    if args.workers < 0 or (args.workers and args.debug):
+        print("elex: --workers takes a number of processes >= 1 and does not go with --debug "
+              "(debug mode is one process)", file=sys.stderr)
+        return 2
     logging.basicConfig(level=logging.DEBUG if args.debug else logging.INFO,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     busy = port_busy(args.host, args.port)
@@ -73,5 +80,10 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     print(describe(runs), flush=True)
     print(f"ELEx: http://{args.host}:{args.port}/  (Ctrl+C to stop)", flush=True)
+    if args.workers:
+        from mlee.elex.serve import serve_workers
+
+        serve_until_stopped(lambda: serve_workers(lambda: app, args.host, args.port, args.workers), app)
+        return 0
     serve_until_stopped(lambda: run(app, host=args.host, port=args.port, debug=args.debug), app)
     return 0

@@ -65,7 +65,8 @@ def thresholds_from_slider(value: list[float]) -> list[float]:
 
 
 def boundary_text(thresholds: list[float] | None) -> Any:
-    """``A ≥ 1.71 > B ≥ 1 > ...`` with coloured letters."""
+    """``A > 1.71 ≥ B > 1 ≥ C ...`` with coloured letters: the engine's rule, an index exactly on a
+    threshold gets the worse rating (:func:`mlee.rating.ratings_from_indices`, as in the study's code)."""
     from mlee.units import format_number
 
     if not thresholds:
@@ -75,8 +76,33 @@ def boundary_text(thresholds: list[float] | None) -> Any:
         parts.append(html.Span(letter, className=f"rating-badge small rating-{r}",
                                style={"backgroundColor": RATING_COLOURS[r]}))
         if r < 4:
-            parts.append(html.Span(f" ≥ {format_number(thresholds[r])} > ", className="threshold"))
+            parts.append(html.Span(f" > {format_number(thresholds[r])} ≥ ", className="threshold"))
     return parts
+
+
+#: one line per rating mode, shown where the mode is chosen
+MODE_HELP: dict[str, str] = {
+    "optimistic median": "weighted median of the ratings; a tie goes to the better one",
+    "pessimistic median": "weighted median; a tie goes to the worse one",
+    "optimistic mean": "weighted mean, rounded towards A",
+    "pessimistic mean": "weighted mean, rounded towards E",
+    "best": "the best rating of the weighted metrics",
+    "worst": "the worst rating of the weighted metrics",
+    "majority": "the rating with the most weight (a tie goes to the better one)",
+    "published median": "the study's rule, often one step better than the weighted median",
+}
+#: the mode that gives the letters of the publication
+PUBLISHED_MODE = "published median"
+
+
+def mode_options(modes: tuple[str, ...]) -> list[dict[str, Any]]:
+    """Radio options of the rating modes, each with its one-line explanation; the published one marked."""
+    options = []
+    for mode in modes:
+        mark = [html.Span("reproduces the publication", className="tag tag-published")] if mode == PUBLISHED_MODE else []
+        options.append({"value": mode, "label": html.Span(className="mode-option", children=[
+            html.B(mode), " ", *mark, html.Span(f" {MODE_HELP.get(mode, '')}", className="hint")])})
+    return options
 
 
 SETTING_CONTROLS = ("mode", "reference", "weight-x", "weight-y", "boundary-x", "boundary-y")
@@ -89,7 +115,8 @@ def merge_controls(store: dict[str, Any], trigger: str, values: dict[str, Any], 
 
     Taking all controls (not only the one that fired) keeps a change whose answer was still in flight
     when the next control moved: the page sends the newer request with the older store.
-    Raises SettingError (message for the page) for a negative or missing weight.
+    Raises SettingError (message for the page) when the ``trigger`` weight box holds a value that is not
+    a number of 0 or more; the message names the metric, the value and the weight still in use.
     """
     store = copy.deepcopy(store)
     order = [c for c in SETTING_CONTROLS if c != trigger] + [trigger]
@@ -103,10 +130,12 @@ def merge_controls(store: dict[str, Any], trigger: str, values: dict[str, Any], 
                 store.setdefault("references", {})[dataset] = value
         elif control in ("weight-x", "weight-y"):
             key = scoped(x if control == "weight-x" else y, task)
-            if value is None or not math.isfinite(float(value)) or float(value) < 0:
+            if not _valid_weight(value):
                 if control == trigger:
-                    raise SettingError("a weight must be a number of 0 or more (0 leaves the metric out of "
-                                      "the compound rating)")
+                    shown = "an empty box" if value in (None, "") else repr(value)
+                    raise SettingError(f"Weight of {key}: {shown} is not allowed; a weight is a number of 0 or "
+                                       f"more (0 leaves the metric out of the compound rating). Still using "
+                                       f"{store.get('weights', {}).get(key, 0)}.")
                 continue
             store.setdefault("weights", {})[key] = float(value)
         elif control in ("boundary-x", "boundary-y"):
@@ -119,3 +148,11 @@ def merge_controls(store: dict[str, Any], trigger: str, values: dict[str, Any], 
                     t <= 0 or abs(math.log10(a) - math.log10(t)) > _LOG_TOLERANCE for a, t in zip(new, old)):
                 store.setdefault("boundaries", {})[key] = new
     return store
+
+
+def _valid_weight(value: Any) -> bool:
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return False
+    return math.isfinite(number) and number >= 0

@@ -1,6 +1,6 @@
 """Files ELEx offers for download: (file name, bytes) pairs, built from plain data.
 
-- the energy label of the selected model as PDF (:func:`label_pdf`),
+- the energy label of the selected model as PDF or SVG (:func:`label_file`),
 - its summary (:func:`summary_json`) and its full logs, i.e. every merged result file of its runs
   (:func:`logs_json`),
 - the session's current boundaries and weights in the published file format (:func:`settings_json`).
@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import math
 import re
+from pathlib import Path
 from typing import Any
 
 
@@ -26,11 +27,11 @@ def _stem(summary: Any) -> str:
     return slug(summary.dataset, summary.task, summary.model_short, summary.environment)
 
 
-def label_pdf(summary: Any) -> tuple[str, bytes]:
-    """The energy label of ``summary`` as a PDF file."""
+def label_file(summary: Any, fmt: str = "pdf") -> tuple[str, bytes]:
+    """The energy label of ``summary`` as a ``pdf`` or ``svg`` file."""
     from mlee.label import render_label
 
-    return f"label_{_stem(summary)}.pdf", render_label(summary, fmt="pdf")
+    return f"label_{_stem(summary)}.{fmt}", render_label(summary, fmt=fmt)
 
 
 def summary_json(summary: Any) -> tuple[str, bytes]:
@@ -38,9 +39,19 @@ def summary_json(summary: Any) -> tuple[str, bytes]:
     return f"summary_{_stem(summary)}.json", _dump(summary.to_dict())
 
 
-def logs_json(summary: Any, logs: list[dict[str, Any]]) -> tuple[str, bytes]:
-    """All merged result files of the model's runs as one JSON list of {file, content}."""
-    return f"logs_{_stem(summary)}.json", _dump(logs)
+def logs_json(summary: Any, logs: list[dict[str, Any]], served: str | Path = "") -> tuple[str, bytes]:
+    """All merged result files of the model's runs as one JSON list of {file, content}; ``file`` is named
+    relative to the ``served`` results folder (the server's own paths stay on the server)."""
+    entries = [{**entry, "file": _relative(entry["file"], served)} for entry in logs]
+    return f"logs_{_stem(summary)}.json", _dump(entries)
+
+
+def _relative(name: str, served: str | Path) -> str:
+    path, root = Path(name), Path(served)
+    try:
+        return (Path(root.name) / path.relative_to(root)).as_posix() if served else path.name
+    except ValueError:
+        return path.name
 
 
 def settings_json(kind: str, store: dict[str, Any]) -> tuple[str, bytes]:

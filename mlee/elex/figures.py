@@ -2,7 +2,10 @@
 
 - :func:`scatter_figure`: two metrics of one dataset and task, one trace per environment (its own
   marker symbol), points coloured by compound rating and labelled with the method's short name, over
-  a background of rating zones coloured by the compound of the zone's x and y ratings.
+  a 2-D grid of rating cells: cell (x rating, y rating) is coloured by the compound of those two
+  ratings weighted equally in the page's rating mode (:data:`ZONE_RULE` says so in the legend), so
+  both axes' boundaries show. The pinned model is ringed. The legend is HTML beside the plot
+  (:mod:`mlee.elex.legend`), so it never covers points.
 - :func:`rating_bars_figure`: per environment, stacked bars of how many models got each rating.
 """
 
@@ -29,6 +32,10 @@ THEMES: dict[str, dict[str, str]] = {
 
 #: compound(ratings, weights) -> rating or None: how a zone's x and y ratings combine (the engine's mode)
 Compound = Callable[[Sequence[int], Sequence[float]], "int | None"]
+#: what a background cell's colour means (shown in the legend; {mode} is the page's rating mode)
+ZONE_RULE = ("Background cell: the rating a model would get from the x and y ratings of that cell alone, "
+             "weighted equally ({mode}). Point: the model's compound rating over all weighted metrics.")
+PIN_TRACE = "pinned"
 
 
 def symbol_of(environment: str, environments: Sequence[str]) -> str:
@@ -130,8 +137,9 @@ def _clamp(interval: tuple[float, float], axis_type: str, axis_range: Sequence[f
 
 def zone_shapes(x_zones: list[tuple[float, float]], y_zones: list[tuple[float, float]],
                 x_axis: tuple[str, list[float]], y_axis: tuple[str, list[float]],
-                compound: Compound, weights: tuple[float, float], opacity: float) -> list[dict[str, Any]]:
-    """Background rectangles: zone (rx, ry) coloured by ``compound([rx, ry], weights)``."""
+                compound: Compound, opacity: float) -> list[dict[str, Any]]:
+    """Background rectangles: cell (rx, ry) coloured by ``compound([rx, ry], [1, 1])`` (both axes count
+    equally, so the colour changes along both axes), with a thin white border that draws the grid."""
     shapes = []
     for rx, xi in enumerate(x_zones):
         xc = _clamp(xi, *x_axis)
@@ -141,13 +149,36 @@ def zone_shapes(x_zones: list[tuple[float, float]], y_zones: list[tuple[float, f
             yc = _clamp(yi, *y_axis)
             if yc is None:
                 continue
-            rating = compound([rx, ry], list(weights))
+            rating = compound([rx, ry], [1.0, 1.0])
             shapes.append({"type": "rect", "layer": "below", "xref": "x", "yref": "y",
                            "x0": xc[0], "x1": xc[1], "y0": yc[0], "y1": yc[1],
                            "fillcolor": MISSING_COLOUR if rating is None else RATING_COLOURS[int(rating)],
                            "opacity": opacity,
-                           "line": {"width": 0}})
+                           "line": {"width": 1, "color": "rgba(255,255,255,0.9)"}})
     return shapes
+
+
+def tick_format(axis_type: str, axis_range: Sequence[float]) -> dict[str, Any]:
+    """Plain numbers on the ticks (no SI prefixes such as "100µ" on a dimensionless index); a log axis
+    spanning a decade or more labels whole decades only (not "2" and "5" inside each decade)."""
+    out: dict[str, Any] = {"tickformat": "~g", "exponentformat": "none"}
+    if axis_type == "log" and axis_range[1] - axis_range[0] >= 1:
+        out["dtick"] = 1
+    return out
+
+
+def _pin_trace(rows: pd.DataFrame, xs: pd.Series, ys: pd.Series, pinned: dict[str, str] | None,
+               colour: str) -> dict[str, Any]:
+    """A ring around the pinned model's point (an empty trace when nothing shown is pinned)."""
+    x: list[float] = []
+    y: list[float] = []
+    if pinned:
+        mask = ((rows["environment"] == pinned.get("environment")) & (rows["model"] == pinned.get("model"))
+                & xs.notna() & ys.notna())
+        x, y = xs[mask].tolist(), ys[mask].tolist()
+    return {"type": "scatter", "mode": "markers", "name": PIN_TRACE, "x": x, "y": y, "hoverinfo": "skip",
+            "showlegend": False,
+            "marker": {"symbol": "circle-open", "size": 30, "color": colour, "line": {"width": 3, "color": colour}}}
 
 
 def _hover(row: Any, x: Metric, y: Metric) -> str:
@@ -166,13 +197,15 @@ def _hover(row: Any, x: Metric, y: Metric) -> str:
 
 
 def scatter_figure(rows: pd.DataFrame, x: str, y: str, scale: str, task: str,
-                   boundaries: dict[str, Sequence[float]], weights: dict[str, float], compound: Compound,
+                   boundaries: dict[str, Sequence[float]], compound: Compound,
                    environments: Sequence[str], theme: str = "light", reference_model: str | None = None,
-                   reference_environment: str | None = None, uirevision: str = "") -> dict[str, Any]:
+                   reference_environment: str | None = None, uirevision: str = "",
+                   pinned: dict[str, str] | None = None) -> dict[str, Any]:
     """The scatter plot of metric ``y`` over metric ``x`` for the rated ``rows`` of one dataset and task.
 
     ``environments`` is the list of all loaded environments (fixes each one's marker symbol);
-    ``reference_environment`` is whose reference value places the zones on the value scale.
+    ``reference_environment`` is whose reference value places the zones on the value scale;
+    ``pinned`` ({environment, model}) is the model the page has pinned: ringed, as the last trace.
     """
     colours = THEMES.get(theme, THEMES["light"])
     mx, my = METRICS_BY_KEY[x], METRICS_BY_KEY[y]
@@ -228,26 +261,13 @@ def scatter_figure(rows: pd.DataFrame, x: str, y: str, scale: str, task: str,
             "customdata": [[env, m] for m in part["model"].astype(str)],
             "marker": {"symbol": symbol, "size": 14, "color": point_colours,
                        "line": {"width": 1.2, "color": colours["outline"]}},
-            "legendgroup": env, "showlegend": False,
+            "showlegend": False,
         })
-        traces.append({  # legend entry: the environment's symbol in a neutral colour
-            "type": "scatter", "mode": "markers", "name": short_environment(env), "x": [None], "y": [None],
-            "marker": {"symbol": symbol, "size": 11, "color": MISSING_COLOUR,
-                       "line": {"width": 1, "color": colours["outline"]}},
-            "legendgroup": env, "showlegend": True, "hoverinfo": "skip",
-        })
-    for r, letter in enumerate(RATING_LETTERS):  # legend entries of the rating colours
-        traces.append({"type": "scatter", "mode": "markers", "name": letter, "x": [None], "y": [None],
-                       "marker": {"symbol": "square", "size": 11, "color": RATING_COLOURS[r]},
-                       "legendgroup": "ratings", "showlegend": True, "hoverinfo": "skip"})
+    traces.append(_pin_trace(rows, xs, ys, pinned, colours["font"]))
 
     shapes: list[dict[str, Any]] = []
-    wx = float(weights.get(mx.scoped_key(task), 0.0) or 0.0)
-    wy = float(weights.get(my.scoped_key(task), 0.0) or 0.0)
     if x_zones and y_zones:
-        if wx <= 0 and wy <= 0:
-            wx = wy = 1.0
-        shapes = zone_shapes(x_zones, y_zones, x_axis, y_axis, compound, (wx, wy), float(colours["zone_opacity"]))
+        shapes = zone_shapes(x_zones, y_zones, x_axis, y_axis, compound, float(colours["zone_opacity"]))
 
     def note(text: str, x_pos: float, anchor: str) -> dict[str, Any]:
         return {"text": text, "xref": "paper", "yref": "paper", "x": x_pos, "y": 0.01, "xanchor": anchor,
@@ -268,16 +288,14 @@ def scatter_figure(rows: pd.DataFrame, x: str, y: str, scale: str, task: str,
     def axis(metric: Metric, layout: tuple[str, list[float]]) -> dict[str, Any]:
         return {"title": {"text": axis_title(metric, scale, reference_short)}, "type": layout[0],
                 "range": layout[1], "gridcolor": colours["grid"], "zeroline": False,
-                "linecolor": colours["grid"], "automargin": True}
+                "linecolor": colours["grid"], "automargin": True, **tick_format(*layout)}
 
     return {"data": traces, "layout": {
         "xaxis": axis(mx, x_axis), "yaxis": axis(my, y_axis), "shapes": shapes, "annotations": annotations,
         "paper_bgcolor": "rgba(0,0,0,0)", "plot_bgcolor": "rgba(0,0,0,0)",
         "font": {"color": colours["font"], "family": "system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif"},
-        "margin": {"l": 60, "r": 16, "t": 36, "b": 50}, "hovermode": "closest", "clickmode": "event",
-        "legend": {"orientation": "h", "x": 0, "y": 1.0, "yanchor": "bottom", "font": {"size": 11},
-                   "traceorder": "normal", "itemclick": False, "itemdoubleclick": False},
-        "uirevision": uirevision,
+        "margin": {"l": 60, "r": 16, "t": 16, "b": 50}, "hovermode": "closest", "clickmode": "event",
+        "showlegend": False, "uirevision": uirevision,
     }}
 
 

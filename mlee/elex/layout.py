@@ -6,10 +6,12 @@ store of each page, the view in the URL.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from dash import dcc, html
 
+from mlee.elex.controls import mode_options
 from mlee.elex.data import ExplorerData
 from mlee.elex.figures import short_environment
 from mlee.elex.state import View
@@ -57,8 +59,9 @@ def _boundary_block(axis: str) -> html.Div:
                   html.Span(id=f"boundary-{axis}-name", className="metric-name")], className="block-title"),
         html.Div(className="weight-row", children=[
             html.Label("Weight", htmlFor=f"weight-{axis}", className="field-label"),
-            dcc.Input(id=f"weight-{axis}", type="number", min=0, max=10, step=0.05, debounce=True,
-                      className="weight-input"),
+            # no min/max: the browser would keep an out-of-range value from the server (no message);
+            # every value reaches the settings callback, which refuses it with a message
+            dcc.Input(id=f"weight-{axis}", type="number", step="any", debounce=True, className="weight-input"),
         ]),
         html.Label("Boundaries (index, log scale)", className="field-label"),
         dcc.RangeSlider(id=f"boundary-{axis}", min=-2, max=2, step=0.01, count=3, value=[-1, 0, 0.5, 1],
@@ -71,12 +74,15 @@ def _boundary_block(axis: str) -> html.Div:
 def settings_panel(modes: tuple[str, ...]) -> html.Section:
     """Rating settings of this page: mode, reference, weights and boundaries of the shown metrics."""
     upload_style = {"display": "inline-block"}
+    # no accept/max_size on the uploads: the browser would drop such a file without a word; every file
+    # reaches the size check (in the page) and the JSON check (on the server), each with its message
     return html.Section(className="card settings", children=[
         html.H2("Rating settings"),
         html.P("Only this browser tab sees these settings.", className="hint"),
         html.Div(className="settings-grid", children=[
             html.Div(className="settings-col", children=[
-                _field("Rating mode", dcc.Dropdown(id="mode", options=list(modes), value=modes[0], clearable=False)),
+                _field("Rating mode", dcc.RadioItems(id="mode", options=mode_options(modes), value=modes[0],
+                                                     className="mode-list")),
                 _field("Reference model", dcc.Dropdown(id="reference", options=[], clearable=False)),
             ]),
             html.Div(className="settings-col", children=[_boundary_block("x")]),
@@ -84,27 +90,33 @@ def settings_panel(modes: tuple[str, ...]) -> html.Section:
         ]),
         html.Div(className="button-row settings-actions", children=[
             html.Button("Compute boundaries from the data", id="compute-boundaries", className="btn"),
-            dcc.Upload(id="upload-boundaries", max_size=MAX_UPLOAD_BYTES, accept=".json,application/json",
-                       children=html.Button("Upload boundaries", className="btn"), style=upload_style),
-            dcc.Upload(id="upload-weights", max_size=MAX_UPLOAD_BYTES, accept=".json,application/json",
-                       children=html.Button("Upload weights", className="btn"), style=upload_style),
+            dcc.Upload(id="upload-boundaries", children=html.Button("Upload boundaries", className="btn"),
+                       style=upload_style),
+            dcc.Upload(id="upload-weights", children=html.Button("Upload weights", className="btn"),
+                       style=upload_style),
             html.Button("Download boundaries", id="download-boundaries", className="btn btn-quiet"),
             html.Button("Download weights", id="download-weights", className="btn btn-quiet"),
             html.Button("Reset to defaults", id="reset-settings", className="btn btn-quiet"),
         ]),
         html.Div(id="settings-message", className="message", role="status"),
+        dcc.Store(id="upload", data={"limit": MAX_UPLOAD_BYTES}),
     ])
 
 
 def details_panel() -> html.Section:
     """The selected model: label, general information, downloads and the metric table."""
     return html.Section(className="card details", id="details", children=[
-        html.Div(id="details-empty", className="hint", children="Hover or click a point to see the model's "
-                                                                  "tables and energy label."),
+        html.Div(id="details-empty", className="hint", children="Hover a point to preview a model; click it to "
+                                                                  "pin it here."),
         html.Div(id="details-body", className="details-body hidden", children=[
+            html.Div(className="details-state", children=[
+                html.Span(id="details-state"),
+                html.Button("Unpin", id="unpin", className="btn btn-quiet hidden", title="unpin the model"),
+            ]),
             html.Div(className="details-top", children=[
                 html.Div(className="label-box", children=[
-                    html.Img(id="label-img", alt="energy label", title="click to enlarge", className="label-img"),
+                    html.Img(id="label-img", alt="energy label (click to enlarge)", title="click to enlarge",
+                             className="label-img"),
                     html.Div(id="label-note", className="hint"),
                 ]),
                 html.Div(className="info-box", children=[
@@ -115,10 +127,11 @@ def details_panel() -> html.Section:
             ]),
             html.Div(className="button-row downloads", children=[
                 html.Button("Label (PDF)", id="download-label", className="btn"),
+                html.Button("Label (SVG)", id="download-label-svg", className="btn"),
                 html.Button("Summary (JSON)", id="download-summary", className="btn btn-quiet"),
                 html.Button("Logs (JSON)", id="download-logs", className="btn btn-quiet"),
             ]),
-            html.Div(id="details-metrics", className="table-scroll"),
+            html.Div(id="details-metrics", className="table-wide"),
         ]),
     ])
 
@@ -130,21 +143,24 @@ def page(data: ExplorerData, view: View, default_store: dict[str, Any], modes: t
         dcc.Location(id="url", refresh=False),
         dcc.Store(id="settings", storage_type="memory", data=default_store),
         dcc.Store(id="selection", storage_type="memory"),
+        dcc.Store(id="pin", storage_type="memory"),
         dcc.Store(id="theme", storage_type="memory"),
         dcc.Download(id="download"),
         html.Header(className="topbar", children=[
             html.Div([html.H1("ELEx"), html.Span("Energy Label Exploration", className="subtitle")],
                      className="brand"),
             html.Div(f"{n_models} rated results · {len(data.datasets)} datasets · "
-                     f"{len(data.environments)} environment(s) · {data.directory}", className="source hint"),
+                     f"{len(data.environments)} environment(s) · {Path(data.directory).name}",
+                     className="source hint", title="results folder served"),
             html.Button("◐ Theme", id="theme-toggle", className="btn btn-quiet", title="switch light / dark"),
         ]),
         controls(data, view),
         html.Div(className="grid", children=[
             html.Section(className="card plot-card", children=[
                 dcc.Graph(id="scatter", config=GRAPH_CONFIG, className="scatter", clear_on_unhover=False,
-                          style={"height": "540px"}),
-                html.Div(id="energy-note", className="hint", role="note"),
+                          style={"height": "clamp(360px, 70vh, 540px)"}),
+                html.Div(id="scatter-legend", className="plot-legend"),
+                html.Div(id="energy-note", className="hint energy-note", role="note"),
             ]),
             details_panel(),
             settings_panel(modes),
@@ -153,8 +169,15 @@ def page(data: ExplorerData, view: View, default_store: dict[str, Any], modes: t
                           style={"height": "300px"}),
             ]),
         ]),
-        html.Div(id="label-modal", className="modal hidden", n_clicks=0, children=[
-            html.Img(id="label-modal-img", alt="energy label (enlarged)", className="modal-img"),
-            html.Div("click anywhere to close", className="modal-hint"),
+        html.Div(id="label-modal", className="modal hidden", role="dialog", **{"aria-modal": "true"}, children=[
+            html.Div(id="label-modal-backdrop", className="modal-backdrop", n_clicks=0),
+            html.Div(className="modal-panel", children=[
+                html.Img(id="label-modal-img", alt="energy label (enlarged)", className="modal-img"),
+                html.Div(className="button-row modal-actions", children=[
+                    html.Button("Download PDF", id="modal-download-pdf", className="btn"),
+                    html.Button("Download SVG", id="modal-download-svg", className="btn"),
+                    html.Button("Close (Esc)", id="label-modal-close", className="btn btn-quiet"),
+                ]),
+            ]),
         ]),
     ])

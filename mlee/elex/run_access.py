@@ -61,10 +61,14 @@ class RunAccess:
         return None
 
 
-def run_access(host: str, allow_runs: bool, read_only: bool) -> RunAccess:
-    """The policy for a server bound to ``host`` with the given flags."""
+def run_access(host: str, allow_runs: bool, read_only: bool, workers: int = 0) -> RunAccess:
+    """The policy for a server bound to ``host`` with the given flags (``workers``: gunicorn processes of
+    ``--workers``; their sweeps would live in one process each, so launching is off)."""
     if read_only:
         return RunAccess(visible=False, enabled=False, reason="read-only")
+    if workers:
+        return RunAccess(True, False, "Launching runs is off: ELEx serves with several processes (--workers), "
+                                      "which cannot share running sweeps. Restart without --workers to launch.")
     if allow_runs:
         return RunAccess(True, True, token=secrets.token_urlsafe(18))
     if is_loopback(host):

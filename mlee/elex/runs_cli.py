@@ -46,7 +46,7 @@ def run_options(args: argparse.Namespace) -> RunOptions:
     from mlee.elex.run_manager import RunOptions, embedded_executor
     from mlee.experiment.errors import ExperimentError
 
-    access = run_access(args.host, args.allow_runs, args.read_only)
+    access = run_access(args.host, args.allow_runs, args.read_only, args.workers)
     make_executor: Callable[[], Any] = embedded_executor
     embedded = True
     if args.cluster or args.scheduler_file:

@@ -7,6 +7,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from mlee.metrics import METRICS, RATING_COLOURS, TASK_DISPLAY, rating_letter
@@ -34,6 +35,21 @@ def info_rows(summary: Any) -> list[tuple[str, str]]:
     ]
 
 
+def spread_digits(value: float, spread: float, digits: int = 3) -> int:
+    """Significant digits of ``spread`` that stop at the last digit shown of ``value`` (itself at ``digits``):
+    97.9 % ± 0.3 %, not ± 0.257 %. At least one digit."""
+    try:
+        finer = math.floor(math.log10(abs(float(value)))) - math.floor(math.log10(abs(float(spread))))
+    except (TypeError, ValueError):
+        return digits
+    return max(1, min(digits, digits - finer))
+
+
+def _unbroken(text: str) -> str:
+    """A number and its unit kept on one line (no-break space): a narrow table wraps before "±" only."""
+    return text.replace(" ", "\u00a0")
+
+
 def provenance(metric: Any) -> str:
     """``measured``, ``estimated`` or ``n.a.`` (no value) for one MetricSummary."""
     if metric is None or metric.value is None or metric.value != metric.value:
@@ -49,9 +65,9 @@ def metric_rows(summary: Any) -> list[dict[str, Any]]:
     for metric in METRICS:
         m = summary.metrics.get(metric.key)
         value = None if m is None else m.value
-        text = format_value(value, metric.unit)
+        text = _unbroken(format_value(value, metric.unit))
         if m is not None and m.std is not None and m.std == m.std and text != MISSING and m.std > 0:
-            text += f" ± {format_value(m.std, metric.unit)}"
+            text += f" ± {_unbroken(format_value(m.std, metric.unit, spread_digits(value, m.std)))}"
         rating = None if m is None or m.rating is None or m.rating != m.rating else int(m.rating)
         rows.append({
             "key": metric.key, "name": metric.name, "group": metric.group, "value": text,

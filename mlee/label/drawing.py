@@ -4,7 +4,9 @@ Top to bottom: header (mlee mark, QR code to the method's documentation), model 
 the A-E scale with the compound rating marked beside its arrow, the environment, four metric tiles
 (energy, running time, quality, complexity; each pictogram coloured by its own rating), the energy
 sources (measured or estimated), the rating mode with the fingerprint of boundaries and weights, and the
-issue date. Only the standard PDF fonts (Helvetica family) are used; nothing is a bitmap.
+issue date. The compound letter, the four headline values and their letters are the largest marks (an
+EU label's hierarchy, readable at A6 and on a phone). Text is DejaVu Sans (:mod:`mlee.label.fonts`),
+embedded in the PDF and outlined in the SVG; nothing is a bitmap.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from reportlab.lib.units import mm
 from reportlab.pdfbase.pdfmetrics import stringWidth
 
 from mlee.label.content import LabelContent, Tile, label_content
+from mlee.label.fonts import register_fonts
 from mlee.label.pictograms import DARK, contrast_colour, mlee_mark, pictogram, rating_colour
 from mlee.label.qr import qr_code
 from mlee.metrics import RATING_LETTERS
@@ -25,7 +28,10 @@ from mlee.rating.summary import ModelSummary
 #: A6 portrait, in points.
 WIDTH, HEIGHT = 105 * mm, 148 * mm
 MARGIN = 14.0
-FONT, BOLD = "Helvetica", "Helvetica-Bold"
+FONT, BOLD = register_fonts()  # DejaVu Sans, embedded in the PDF, outlined in the SVG
+HEADER_RULE = HEIGHT - 52  # the rule under the header
+TILE_HEIGHT = 76.0  # of one metric tile when four share the space
+FOOTER_TOP = 52.0  # the tiles end above this: energy sources, rating line, fingerprint, issue date
 GREY = colors.HexColor("#5A5A5A")
 LIGHT = colors.HexColor("#F4F4F4")
 RULE = colors.HexColor("#B4B4B4")
@@ -92,62 +98,63 @@ def _block(g: _Shapes, x: float, y: float, text: str, font: str, size: float, wi
 
 
 def _chip(g: _Shapes, x: float, y: float, rating: int | None, size: float = 9.0) -> None:
-    """A small rounded square with the rating letter; lower-left corner at (x, y)."""
+    """A rounded square with the rating letter; lower-left corner at (x, y)."""
     fill = rating_colour(rating)
-    g.add(Rect(x, y, size, size, rx=1.5, ry=1.5, fillColor=fill, strokeColor=None))
+    g.add(Rect(x, y, size, size, rx=0.17 * size, ry=0.17 * size, fillColor=fill, strokeColor=None))
     letter = RATING_LETTERS[rating] if rating is not None else "-"
-    g.add(_string(x + size / 2, y + 0.24 * size, letter, BOLD, 0.72 * size, contrast_colour(fill), "middle"))
+    g.add(_string(x + size / 2, y + 0.23 * size, letter, BOLD, 0.72 * size, contrast_colour(fill), "middle"))
 
 
 def _header(g: _Shapes, content: LabelContent) -> None:
     top = HEIGHT - 9
-    mark = 36.0
-    g.add_all(mlee_mark(MARGIN, top - 4 - mark, mark))
-    g.add(_string(MARGIN + mark + 8, top - 24, "mlee", BOLD, 22))
-    g.add(_string(MARGIN + mark + 8, top - 35, "Energy label for machine learning", FONT, 7, GREY))
-    g.add(_string(MARGIN + mark + 8, top - 44, "QR: documentation of the method", FONT, 5.5, GREY))
-    qr_size = 50.0
+    mark = 32.0
+    g.add_all(mlee_mark(MARGIN, top - 2 - mark, mark))
+    g.add(_string(MARGIN + mark + 7, top - 20, "mlee", BOLD, 19))
+    g.add(_string(MARGIN + mark + 7, top - 29.5, "Energy label for machine learning", FONT, 6.5, GREY))
+    g.add(_string(MARGIN + mark + 7, top - 37, "QR: documentation of the method", FONT, 5, GREY))
+    qr_size = 44.0
     g.add_all(qr_code(content.doc_url, WIDTH - MARGIN + 4 - qr_size, top - qr_size, qr_size))
-    g.add(Line(MARGIN, HEIGHT - 64, WIDTH - MARGIN, HEIGHT - 64, strokeColor=RULE, strokeWidth=0.6))
+    g.add(Line(MARGIN, HEADER_RULE, WIDTH - MARGIN, HEADER_RULE, strokeColor=RULE, strokeWidth=0.6))
 
 
 def _title(g: _Shapes, content: LabelContent) -> None:
     width = WIDTH - 2 * MARGIN
     name = content.model if content.model_short in ("", content.model) else f"{content.model} ({content.model_short})"
-    g.add(_string(MARGIN, HEIGHT - 82, name, BOLD, fit_size(name, BOLD, 15, width, 6)))
+    g.add(_string(MARGIN, HEADER_RULE - 17, name, BOLD, fit_size(name, BOLD, 15, width, 6)))
     sub = f"{content.task} on {content.dataset}"
-    g.add(_string(MARGIN, HEIGHT - 95, sub, FONT, fit_size(sub, FONT, 9.5, width, 5)))
+    g.add(_string(MARGIN, HEADER_RULE - 29, sub, FONT, fit_size(sub, FONT, 9.5, width, 5)))
 
 
 def _scale(g: _Shapes, content: LabelContent) -> float:
-    """The A-E arrows and the compound marker; returns the y below the scale."""
-    top = HEIGHT - 104
-    bar_h, gap = 16.0, 3.5
+    """The A-E arrows and the compound marker (the label's largest mark); returns the y below the scale."""
+    top = HEADER_RULE - 36
+    bar_h, gap = 16.0, 2.5
     for i, letter in enumerate(RATING_LETTERS):
         y = top - i * (bar_h + gap) - bar_h
-        width = 58 + 18 * i
+        width = 62 + 19 * i
         fill = rating_colour(i)
         g.add(Polygon([MARGIN, y, MARGIN + width, y, MARGIN + width + bar_h / 2, y + bar_h / 2,
                        MARGIN + width, y + bar_h, MARGIN, y + bar_h], fillColor=fill, strokeColor=None))
-        g.add(_string(MARGIN + 5, y + 4.0, letter, BOLD, 12, contrast_colour(fill)))
+        g.add(_string(MARGIN + 5, y + 3.2, letter, BOLD, 13, contrast_colour(fill)))
     bottom = top - 5 * (bar_h + gap) + gap
-    marker_w, marker_h, tip = 58.0, 26.0, 11.0
+    marker_w, marker_h, tip = 74.0, 38.0, 15.0
     right = WIDTH - MARGIN
-    caption_x = right - marker_w - 4
+    caption_x = right - marker_w - 5
     rating = content.compound_rating
     if rating is None:
         cy = top - 2 * (bar_h + gap) - bar_h / 2
         g.add(Rect(right - marker_w, cy - marker_h / 2, marker_w, marker_h, fillColor=None,
                    strokeColor=GREY, strokeWidth=0.8, strokeDashArray=[2, 2]))
-        g.add(_string(right - marker_w / 2 + 2, cy - 3.5, "n.a.", BOLD, 11, GREY, "middle"))
+        g.add(_string(right - marker_w / 2 + 2, cy - 5, "n.a.", BOLD, 14, GREY, "middle"))
         g.add(_string(caption_x, cy + 1.5, "Not rated:", FONT, 6.5, GREY, "end"))
         g.add(_string(caption_x, cy - 6, "no rated metric", FONT, 6.5, GREY, "end"))
         return bottom
-    cy = top - rating * (bar_h + gap) - bar_h / 2
+    cy = min(top - rating * (bar_h + gap) - bar_h / 2, top - marker_h / 2)
+    cy = max(cy, bottom + marker_h / 2)
     left = right - marker_w
     g.add(Polygon([left, cy, left + tip, cy + marker_h / 2, right, cy + marker_h / 2, right, cy - marker_h / 2,
                    left + tip, cy - marker_h / 2], fillColor=DARK, strokeColor=None))
-    g.add(_string(left + tip + (marker_w - tip) / 2, cy - 7, content.compound_letter, BOLD, 20,
+    g.add(_string(left + tip + (marker_w - tip) / 2, cy - 10.5, content.compound_letter, BOLD, 30,
                   colors.white, "middle"))
     g.add(_string(caption_x, cy + 1.5, "Compound", FONT, 6.5, GREY, "end"))
     g.add(_string(caption_x, cy - 6, "rating", FONT, 6.5, GREY, "end"))
@@ -156,48 +163,64 @@ def _scale(g: _Shapes, content: LabelContent) -> float:
 
 def _environment(g: _Shapes, content: LabelContent, top: float) -> float:
     g.add(_string(MARGIN, top - 8, "ENVIRONMENT", BOLD, 5.5, GREY))
-    last = _block(g, MARGIN, top - 17, content.environment, FONT, 8, WIDTH - 2 * MARGIN, 2, 5.5)
+    last = _block(g, MARGIN, top - 16.5, content.environment, FONT, 8, WIDTH - 2 * MARGIN, 2, 5.5)
     return last - 6
 
 
 def _tile(g: _Shapes, tile: Tile, x: float, top: float, width: float, height: float) -> None:
+    """One metric tile: pictogram and title, the headline value large with its letter, then the other
+    lines small. Sizes shrink with ``height`` when more tiles share the space."""
+    k = min(1.0, height / TILE_HEIGHT)
     g.add(Rect(x, top - height, width, height, rx=4, ry=4, fillColor=LIGHT, strokeColor=RULE, strokeWidth=0.5))
-    icon = 24.0
-    g.add_all(pictogram(tile.kind, x + 5, top - 5 - icon, icon, tile.rating))
+    icon = 20.0 * k
+    g.add_all(pictogram(tile.kind, x + 5, top - 4 - icon, icon, tile.rating))
     title_x = x + 5 + icon + 5
-    g.add(_string(title_x, top - 20, tile.title, BOLD,
-                  fit_size(tile.title, BOLD, 8.5, x + width - 5 - title_x, 5)))
-    chip = 8.5
-    value_right = x + width - 6 - chip - 3
-    for i, line in enumerate(tile.lines):
-        y = top - 5 - icon - 13 - i * 14
+    g.add(_string(title_x, top - 4 - icon / 2 - 3, tile.title, BOLD,
+                  fit_size(tile.title, BOLD, 9, x + width - 5 - title_x, 5)))
+    if not tile.lines:
+        return
+    head, rest = tile.lines[0], tile.lines[1:]
+    big = 17.0 * k
+    g.add(_string(x + 6, top - 4 - icon - 9 * k, head.caption, FONT, 6.5, GREY))
+    baseline = top - 4 - icon - 9 * k - big - 1
+    value_right = x + width - 6 - (big + 4 if head.rated else 0)
+    g.add(_string(x + 6, baseline, head.value, BOLD, fit_size(head.value, BOLD, big, value_right - x - 6, 7)))
+    if head.rated:
+        _chip(g, x + width - 6 - big, baseline - 0.18 * big, head.rating, big)
+    chip = 9.0
+    for i, line in enumerate(rest):
+        y = baseline - (15 + i * 12) * k
         g.add(_string(x + 6, y, line.caption, FONT, 6.5, GREY))
         caption_w = stringWidth(line.caption, FONT, 6.5)
-        space = value_right - (x + 6 + caption_w + 4)
-        g.add(_string(value_right, y, line.value, BOLD, fit_size(line.value, BOLD, 9.5, space, 5), DARK, "end"))
+        right = x + width - 6 - (chip + 3 if line.rated else 0)
+        g.add(_string(right, y, line.value, BOLD, fit_size(line.value, BOLD, 9, right - (x + 6 + caption_w + 4), 5),
+                      DARK, "end"))
         if line.rated:
-            _chip(g, x + width - 6 - chip, y - 1.5, line.rating, chip)
+            _chip(g, x + width - 6 - chip, y - 1.8, line.rating, chip)
 
 
 def _tiles(g: _Shapes, content: LabelContent, top: float) -> float:
+    """The metric tiles, two per row in the order of ``content.tiles``; rows share the space above the
+    footer (a fifth tile makes a third, lower row)."""
     gap = 6.0
     width = (WIDTH - 2 * MARGIN - gap) / 2
-    height = 66.0
+    rows = max(1, -(-len(content.tiles) // 2))
+    height = min(TILE_HEIGHT, (top - FOOTER_TOP - gap * (rows - 1)) / rows)
     for i, tile in enumerate(content.tiles):
         row, col = divmod(i, 2)
         _tile(g, tile, MARGIN + col * (width + gap), top - row * (height + gap), width, height)
-    return top - 2 * height - gap
+    return top - rows * height - (rows - 1) * gap
 
 
 def _footer(g: _Shapes, content: LabelContent, top: float) -> None:
     width = WIDTH - 2 * MARGIN
-    _block(g, MARGIN, top - 10, content.energy_sources, FONT, 7, width, 2, 5)
-    g.add(Line(MARGIN, 32, WIDTH - MARGIN, 32, strokeColor=RULE, strokeWidth=0.6))
-    g.add(_string(MARGIN, 23, content.rating_line, FONT, fit_size(content.rating_line, FONT, 6.5, width, 4), GREY))
+    _block(g, MARGIN, top - 9, content.energy_sources, FONT, 6.5, width, 2, 5)
+    g.add(Line(MARGIN, 30, WIDTH - MARGIN, 30, strokeColor=RULE, strokeWidth=0.6))
+    g.add(_string(MARGIN, 21.5, content.rating_line, FONT, fit_size(content.rating_line, FONT, 6.5, width, 4), GREY))
     issue_w = stringWidth(content.issue_line, BOLD, 6.5)
-    g.add(_string(MARGIN, 14, content.fingerprint_line, FONT,
+    g.add(_string(MARGIN, 13, content.fingerprint_line, FONT,
                   fit_size(content.fingerprint_line, FONT, 6.5, width - issue_w - 8, 4), GREY))
-    g.add(_string(WIDTH - MARGIN, 14, content.issue_line, BOLD, 6.5, DARK, "end"))
+    g.add(_string(WIDTH - MARGIN, 13, content.issue_line, BOLD, 6.5, DARK, "end"))
 
 
 def label_drawing(summary: ModelSummary, issue_date: datetime.date | None = None) -> Drawing:
@@ -216,6 +239,6 @@ def content_drawing(content: LabelContent) -> Drawing:
     below_env = _environment(g, content, below_scale - 4)
     below_tiles = _tiles(g, content, below_env)
     _footer(g, content, below_tiles)
-    drawing = Drawing(WIDTH, HEIGHT)
+    drawing = Drawing(WIDTH, HEIGHT, initialFontName=FONT)  # no default Helvetica in the PDF's font list
     drawing.contents = g.shapes
     return drawing

@@ -18,6 +18,7 @@ from reportlab.graphics.shapes import Drawing
 from reportlab.lib.rl_accel import _c_funcs
 from reportlab.pdfgen.canvas import Canvas
 
+from mlee.label.fonts import register_fonts
 from mlee.label.svg import drawing_to_svg
 
 FORMATS: tuple[str, ...] = ("pdf", "svg")
@@ -54,7 +55,9 @@ def check_format(fmt: str) -> str:
 def drawing_to_pdf(drawing: Drawing, title: str = "", subject: str = "") -> bytes:
     """One-page PDF of ``drawing`` at its own size, with document title and subject; reproducible."""
     buffer = io.BytesIO()
-    canvas = Canvas(buffer, pagesize=(drawing.width, drawing.height), invariant=1, pageCompression=1)
+    # the label font as the canvas's initial font too: otherwise an unused, unembedded Helvetica is listed
+    canvas = Canvas(buffer, pagesize=(drawing.width, drawing.height), invariant=1, pageCompression=1,
+                    initialFontName=register_fonts()[0])
     canvas.setTitle(title)
     canvas.setSubject(subject)
     canvas.setAuthor("mlee")

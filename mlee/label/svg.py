@@ -3,8 +3,14 @@
 reportlab's ``renderSVG`` builds a DOM per shape and took 12-20 ms per label here (target: 15 ms); it also
 names fonts "Helvetica-Bold" (a family browsers do not know, so they fall back to a serif font) and flips
 the y axis by the height truncated to whole points. The label uses six plain shape types, which this
-module writes straight to SVG 1.1 text in a few ms, with real ``text-anchor``, ``font-weight``, a
-sans-serif fallback list and ``textLength`` (the Helvetica width the layout was measured with). A drawing with any other shape is handed to ``renderSVG`` unchanged.
+module writes straight to SVG 1.1 text in a few ms.
+
+Text in the label's own fonts (:mod:`mlee.label.fonts`) is drawn as glyph outlines: each glyph once in
+``<defs>``, each string a ``<g aria-label="...">`` of ``<use>`` references placed with the font's advance
+widths (the widths the layout was measured with), so it renders the same in every viewer and the text
+stays readable to assistive tools and searches. Other fonts are written as ``<text>`` with real
+``text-anchor``, ``font-weight``, a sans-serif fallback list and ``textLength``. A drawing with any
+other shape is handed to ``renderSVG`` unchanged.
 """
 
 from __future__ import annotations
@@ -15,6 +21,8 @@ from reportlab.graphics import renderSVG
 from reportlab.graphics.shapes import Circle, Drawing, Line, Path, Polygon, Rect, String
 from reportlab.lib import colors
 from reportlab.pdfbase.pdfmetrics import stringWidth
+
+from mlee.label import fonts
 
 _SANS = "Helvetica, Arial, 'Liberation Sans', 'Nimbus Sans', sans-serif"
 _FONTS = {"Helvetica": ("normal", "normal"), "Helvetica-Bold": ("bold", "normal"),
@@ -70,7 +78,41 @@ def _path_data(path: Path, height: float) -> str:
     return "".join(out)
 
 
-def _element(shape, height: float) -> str:
+class _Glyphs:
+    """The glyph outlines one SVG document uses, each defined once (ids in order of first use)."""
+
+    def __init__(self) -> None:
+        self.ids: dict[tuple[str, str], str] = {}
+        self.defs: list[str] = []
+
+    def use(self, font: str, glyph_name: str, path: str) -> str:
+        key = (font, glyph_name)
+        if key not in self.ids:
+            self.ids[key] = f"g{len(self.ids)}"
+            self.defs.append(f'<path id="{self.ids[key]}" d="{path}"/>')
+        return self.ids[key]
+
+
+def _outlined(shape: String, height: float, glyphs: _Glyphs) -> str:
+    """A string in a label font as glyph outlines: one group scaled from font units, y up."""
+    units = fonts.units_per_em(shape.fontName)
+    scale = shape.fontSize / units
+    x = shape.x - {"start": 0.0, "middle": 0.5, "end": 1.0}.get(shape.textAnchor, 0.0) * stringWidth(
+        shape.text, shape.fontName, shape.fontSize)
+    uses, advance = [], 0.0
+    for char in shape.text:
+        glyph_name, path, width = fonts.glyph(shape.fontName, char)
+        if path:
+            uses.append(f'<use xlink:href="#{glyphs.use(shape.fontName, glyph_name, path)}" x="{advance:g}"/>')
+        advance += width
+    label = escape(shape.text, {'"': "&quot;"})
+    return (f'<g aria-label="{label}" fill="{_colour(shape.fillColor)}" transform="translate({_n(x)} '
+            f'{_n(height - shape.y)}) scale({scale:.6g} {-scale:.6g})">{"".join(uses)}</g>')
+
+
+def _element(shape, height: float, glyphs: _Glyphs) -> str:
+    if isinstance(shape, String) and shape.fontName in (fonts.FONT, fonts.BOLD):
+        return _outlined(shape, height, glyphs)
     if isinstance(shape, String):
         weight, style = _FONTS.get(shape.fontName, ("normal", "normal"))
         extra = (' font-weight="bold"' if weight == "bold" else "") + (' font-style="italic"' if style == "italic" else "")
@@ -112,12 +154,16 @@ def drawing_to_svg(drawing: Drawing, title: str = "") -> bytes:
         return text.encode("utf-8") if isinstance(text, str) else text
     lines = [
         '<?xml version="1.0" encoding="UTF-8"?>',
-        f'<svg xmlns="http://www.w3.org/2000/svg" version="1.1" width="{width / 72 * 25.4:.2f}mm" '
-        f'height="{height / 72 * 25.4:.2f}mm" viewBox="0 0 {_n(width)} {_n(height)}" '
-        f'font-family="{escape(_SANS, {chr(34): "&quot;"})}">',
+        f'<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink" version="1.1" '
+        f'width="{width / 72 * 25.4:.2f}mm" height="{height / 72 * 25.4:.2f}mm" '
+        f'viewBox="0 0 {_n(width)} {_n(height)}" font-family="{escape(_SANS, {chr(34): "&quot;"})}">',
     ]
     if title:
         lines.append(f"<title>{escape(title)}</title>")
-    lines.extend(_element(shape, height) for shape in drawing.contents)
+    glyphs = _Glyphs()
+    body = [_element(shape, height, glyphs) for shape in drawing.contents]
+    if glyphs.defs:
+        lines.append("<defs><!-- DejaVu Sans glyphs (DejaVu fonts license) -->" + "".join(glyphs.defs) + "</defs>")
+    lines.extend(body)
     lines.append("</svg>")
     return ("\n".join(lines) + "\n").encode("utf-8")

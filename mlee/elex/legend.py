@@ -1,0 +1,29 @@
+"""The scatter plot's legend as HTML below the plot (never over it): each shown environment with its
+marker symbol, the pinned-model ring, the A-E colours, and one sentence on what a colour means."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from dash import html
+
+from mlee.elex.figures import ZONE_RULE, short_environment, symbol_of
+from mlee.metrics import RATING_COLOURS, RATING_LETTERS
+
+#: plotly marker symbol -> the character that looks like it
+SYMBOL_GLYPHS = {"circle": "●", "square": "■", "diamond": "◆", "triangle-up": "▲", "pentagon": "⬟", "star": "★",
+                 "hexagon": "⬢", "triangle-down": "▼", "cross": "✚", "x": "✖"}
+
+
+def scatter_legend(shown: Sequence[str], environments: Sequence[str], mode: str) -> list[Any]:
+    """Legend rows for the ``shown`` environments (symbols fixed by their place in ``environments``)
+    and the colour rule of the rating ``mode``."""
+    envs = [html.Span([html.Span(SYMBOL_GLYPHS.get(symbol_of(env, environments), "●"), className="legend-symbol"),
+                       short_environment(env)], className="legend-item", title=env) for env in shown]
+    envs.append(html.Span([html.Span("◯", className="legend-symbol"), "pinned model"], className="legend-item"))
+    ratings = [html.Span(letter, className=f"rating-badge small rating-{r}", style={"backgroundColor": RATING_COLOURS[r]})
+               for r, letter in enumerate(RATING_LETTERS)]
+    return [html.Div(envs, className="legend-row", id="legend-environments"),
+            html.Div([html.Span(ratings, className="legend-ratings"),
+                      html.Span(ZONE_RULE.format(mode=mode), id="zone-rule")], className="legend-row")]
