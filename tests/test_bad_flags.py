@@ -16,7 +16,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from mlee.layout import SHIPPED_RESULTS
+from mlee.layout import SHIPPED_RESULTS as SHIPPED_ROOT
+
+SHIPPED_RESULTS = SHIPPED_ROOT / "sklearn"  # one environment: the scikit-learn backend's shipped results
 from mlee.monitoring.carbon import resolve_country
 from mlee.paper.cli import build_parser as paper_parser
 from mlee.results.environment import resolve_environment

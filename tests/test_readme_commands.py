@@ -43,6 +43,12 @@ REDUCED: dict[str, tuple[str, str, int]] = {
         "needs the network to download the study's datasets: offline it must fail cleanly (exit 1, no traceback)",
         "python evaluate_hyperparams.py --dataset study --data-home ~/scikit_learn_data --n-jobs -1 --no-download",
         1),
+    "python evaluate_sklearn.py --backend sklearnex --repeats 3": (
+        "long-running (~2 min, 120 runs): iris, one repeat",
+        "python evaluate_sklearn.py --backend sklearnex --dataset iris", 0),
+    "python evaluate_sklearn.py --backend torch --repeats 3": (
+        "long-running (~2 min, 24 runs): LR on iris, one repeat",
+        "python evaluate_sklearn.py --backend torch --dataset iris --model LR", 0),
 }
 #: commands not run here, and why
 SKIPPED: dict[str, str] = {
@@ -51,6 +57,7 @@ SKIPPED: dict[str, str] = {
     "bash .ci/run tests/test_label_render.py -q": "the test suite itself",
     "source .venv/bin/activate": "activates the environment these tests already run in",
     "python -m pytest -q -k rating": "the test suite itself",
+    "pip install": "installs packages from an index (the optional backends: bash .ci/run installs them)",
 }
 
 

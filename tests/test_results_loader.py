@@ -79,7 +79,11 @@ def test_environment_key_rules():
                            None) == "Xeon Foo - Scikit-learn 1.9.1"
     assert environment_key({}, {"backend": "sklearn"}, ["# 3.11", "scikit_learn==1.2.0"]) \
         == "unknown hardware - Scikit-learn 1.2.0"
-    assert environment_key({"Processor": "Xeon"}, {"backend": "torch"}, []) == "Xeon - torch"
+    assert environment_key({"Processor": "Xeon"}, {"backend": "torch"}, ["torch==2.13.0+cpu"]) \
+        == "Xeon - PyTorch 2.13.0+cpu"
+    assert environment_key({"Processor": "Xeon"}, {"backend": "sklearnex", "backend_version": "2026.2.0"}, None) \
+        == "Xeon - scikit-learn-intelex 2026.2.0"
+    assert environment_key({"Processor": "Xeon"}, {"backend": "frobnicate"}, []) == "Xeon - frobnicate"
 
 
 def _copy_pair(published: Path, dest: Path, infer_name: str) -> tuple[Path, Path]:

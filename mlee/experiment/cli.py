@@ -21,7 +21,8 @@ from mlee.experiment.folders import reserve_folder
 from mlee.experiment.hyperparams import (DEFAULT_CONFIG, FOLDER_PREFIX, available_pairs, find_hyperparameters,
                                          run_search, write_search_result)
 from mlee.experiment.interrupts import interrupt_guard
-from mlee.experiment.methods import BACKENDS, fixed_params, get_backend, method_names, resolve_method_name
+from mlee.experiment.methods import (BACKENDS, backend_methods, fixed_params, get_backend, method_names,
+                                     resolve_method_name)
 from mlee.experiment.preparation import DEFAULT_TEST_SIZE
 from mlee.experiment.quality import AVERAGES
 from mlee.experiment.sweep_cli import add_cluster_arguments, wants_cluster
@@ -150,11 +151,17 @@ def build_evaluate_parser() -> argparse.ArgumentParser:
                              "uses the estimator defaults. Default: per pair the newest folder that has its file, "
                              "from your searches in ./sklearn_hyperparameters/ and the shipped ones in "
                              "shipped/sklearn_hyperparameters/.")
-    parser.add_argument("--output-dir", default="logs/sklearn", help="where run folders go (default logs/sklearn)")
+    parser.add_argument("--output-dir", default=None,
+                        help="where run folders go (default logs/<backend>, e.g. logs/sklearn)")
     parser.add_argument("--repeats", type=int, default=1,
                         help="runs per (dataset, method); repeat r seeds the model with seed + r (default 1)")
     parser.add_argument("--backend", default="sklearn", choices=sorted(BACKENDS),
-                        help="implementation of the methods, recorded in config.json (default sklearn)")
+                        help="implementation of the methods, part of the results' environment: "
+                             + "; ".join(f"{b.name} = {b.description}" for b in BACKENDS.values())
+                             + " (default sklearn)")
+    parser.add_argument("--device", default="cpu",
+                        help="where --backend torch computes: cpu (default), cuda or cuda:N (an NVIDIA GPU; its "
+                             "energy is read from NVML with --monitor auto or nvml)")
     parser.add_argument("--average", default="macro", choices=AVERAGES,
                         help="averaging of F1, precision and recall (default macro; micro matches the study)")
     add_monitor_arguments(parser)
@@ -162,9 +169,20 @@ def build_evaluate_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _backend_methods(args: argparse.Namespace) -> list[str]:
+    """The requested methods that ``--backend`` implements; asking for another one by name is an error."""
+    methods = _expand_methods(args.model)
+    supported = backend_methods(args.backend)
+    missing = [m for m in methods if m not in supported]
+    if missing and not any(n.lower() == "all" for n in args.model):
+        raise ExperimentError(f"--backend {args.backend} has no {', '.join(missing)}; it implements "
+                              f"{', '.join(supported)}. Use --backend sklearn for the others.")
+    return [m for m in methods if m in supported]
+
+
 def _evaluate_pairs(args: argparse.Namespace) -> list[tuple[str, str]]:
     datasets, grouped = _expand_datasets(args.dataset, args)
-    methods = _expand_methods(args.model)
+    methods = _backend_methods(args)
     if args.hyperparameters == DEFAULT_CONFIG:
         if grouped and [d.lower() for d in args.dataset] == ["all"]:
             datasets = bundled_datasets()
@@ -219,14 +237,15 @@ def evaluate_main(argv: Sequence[str] | None = None) -> int:
     if args.repeats < 1:
         parser.error("--repeats must be at least 1")
     try:
-        get_backend(args.backend)
+        get_backend(args.backend).check(args.device)
         pairs = _evaluate_pairs(args)
-    except ExperimentError as exc:
+    except (ExperimentError, ImportError, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    output_dir = Path(args.output_dir or f"logs/{args.backend}")
     settings = RunSettings(
-        output_dir=Path(args.output_dir), seed=args.seed, repeats=args.repeats, data_home=args.data_home,
-        backend=args.backend, average=args.average, hyperparameters=args.hyperparameters,
+        output_dir=output_dir, seed=args.seed, repeats=args.repeats, data_home=args.data_home,
+        backend=args.backend, device=args.device, average=args.average, hyperparameters=args.hyperparameters,
         test_size=args.test_size, synthetic=_synthetic(args), download=not args.no_download,
         monitor_options={key: getattr(args, key) for key in MONITOR_DESTS},
         extra_config={"argv": list(sys.argv[1:] if argv is None else argv), "arguments": dict(vars(args))},

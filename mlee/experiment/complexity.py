@@ -31,6 +31,10 @@ RR, LR, SGD                ``2 * d * k`` (one multiply-add per weight; the bias 
 MLP                        ``sum(2 * n_in * n_out + n_out)`` over layers (one per activation)
 =========================  ======================================================================
 
+Models that count themselves (the PyTorch backend's ``n_parameters()`` and ``flops_per_sample()``, read from the
+``nn.Module``) are asked; the counts above then hold for the same architecture. scikit-learn-intelex's classes
+carry scikit-learn's names and fitted attributes, so the table applies to them.
+
 Model file size = ``len(pickle.dumps(model))`` in bytes. Measured FLOPs come from PAPI's ``PAPI_FP_OPS`` (via
 ``pypapi``) where it is installed and the counters are usable; otherwise they are ``None``.
 """
@@ -66,6 +70,8 @@ def _linear_rows(model: Any) -> tuple[int, int]:
 
 def count_parameters(model: Any) -> int:
     """Number of values a fitted classifier stores to predict (see the module table)."""
+    if hasattr(model, "n_parameters"):
+        return int(model.n_parameters())
     name = type(model).__name__
     if name == "KNeighborsClassifier":
         n, d = model._fit_X.shape
@@ -102,6 +108,8 @@ def _svc_kernel_flops(model: Any, d: int) -> int:
 
 def count_flops(model: Any) -> int:
     """Analytic floating-point operations to predict one sample with a fitted classifier (see the module table)."""
+    if hasattr(model, "flops_per_sample"):
+        return int(model.flops_per_sample())
     name = type(model).__name__
     if name == "KNeighborsClassifier":
         n, d = model._fit_X.shape

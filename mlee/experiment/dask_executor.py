@@ -177,7 +177,7 @@ class DaskExecutor:
         client.subscribe_topic(topic, started)
         futures: dict[Future, RunJob] = {}
         try:
-            remotes = [RemoteJob(job, plan.settings, topic, measured=True, dry_run=plan.dry_run) for job in jobs]
+            remotes = [RemoteJob(job, plan.settings, topic, dry_run=plan.dry_run) for job in jobs]
             keys = [f"mlee-run-{sweep}-{i}" for i in range(len(jobs))]  # one submission message for the sweep
             futures = dict(zip(client.map(run_on_worker, remotes, key=keys, pure=False), jobs))
             log.info("submitted %d runs to %s", len(futures), client.scheduler.address)

@@ -70,8 +70,7 @@ class RemoteJob:
     job: RunJob
     settings: RunSettings
     topic: str  # event topic on which the worker announces that the run started
-    measured: bool = True  # hold the node lock (every real experiment measures energy)
-    dry_run: bool = False
+    dry_run: bool = False  # execute nothing (and so measure nothing: no lock)
 
 
 @dataclass
@@ -101,7 +100,7 @@ def run_on_worker(remote: RemoteJob) -> RemoteResult:
     worker = get_worker()
     plugin = _plugin()
     key = remote.job.key
-    lock = Lock(node_lock_name(plugin.node)) if remote.measured and not remote.dry_run else contextlib.nullcontext()
+    lock = contextlib.nullcontext() if remote.dry_run else Lock(node_lock_name(plugin.node))
     with lock:
         started = time.time()
         worker.log_event(remote.topic, {"key": [key.dataset, key.method, key.repeat], "node": plugin.node,
@@ -110,9 +109,8 @@ def run_on_worker(remote: RemoteJob) -> RemoteResult:
             return RemoteResult(key, plugin.node, worker.address, started, time.time())
         scratch = Path(tempfile.mkdtemp(prefix="mlee-run-", dir=worker.local_directory))
         try:
-            isolation = f"node lock {node_lock_name(plugin.node)}" if remote.measured else "none"
-            settings = with_execution(remote.settings, execution_record("dask", worker.address, isolation),
-                                      output_dir=scratch)
+            record = execution_record("dask", worker.address, f"node lock {node_lock_name(plugin.node)}")
+            settings = with_execution(remote.settings, record, output_dir=scratch)
             outcome = execute_run(remote.job, settings, plugin.resources)
             folders = [read_folder(p) for p in (outcome.train_dir, outcome.infer_dir) if p is not None]
         finally:

@@ -3,14 +3,23 @@
 Names come from ``mlee/data/methods.json`` (full name -> short name, scikit-learn estimator). Full names, short
 names (``RF``), case-insensitive spellings and underscores for spaces (``random_forest``) are accepted.
 
-A *backend* is an implementation of the same methods. Only ``sklearn`` exists today; another backend (e.g.
-scikit-learn-intelex) is added by registering a :class:`Backend` in :data:`BACKENDS` that maps method names to
-estimator classes. The backend name and version are recorded in every run's ``config.json``.
+A *backend* is an implementation of the same methods, registered as a :class:`Backend` in :data:`BACKENDS`:
+
+- ``sklearn``: scikit-learn's estimators (``methods.json``).
+- ``sklearnex``: scikit-learn-intelex's oneDAL classes for kNN, SVM, RF, XRF and LR, scikit-learn's for the rest;
+  which calls ran accelerated is recorded per run (:mod:`mlee.experiment.sklearnex_backend`).
+- ``torch``: PyTorch models of the Multilayer Perceptron and Logistic Regression behind the scikit-learn
+  interface (:mod:`mlee.experiment.torch_models`), on ``--device cpu`` or ``cuda``.
+
+The backend name and version are recorded in every run's ``config.json`` and are part of the result's
+environment (``"<hardware> - <backend> <version>"``).
 """
 
 from __future__ import annotations
 
 import importlib
+import importlib.metadata
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from typing import Any, Callable
 
@@ -44,14 +53,40 @@ def _import(path: str) -> type:
     return getattr(importlib.import_module(module), cls)
 
 
+def _no_trace(method: str) -> AbstractContextManager[Any]:
+    return nullcontext()
+
+
+def _check_nothing(device: str) -> None:
+    if device != "cpu":
+        raise ValueError(f"--device {device}: only --backend torch runs on a chosen device; the other backends "
+                         f"run on the CPU (leave --device out)")
+
+
 @dataclass(frozen=True)
 class Backend:
-    """An implementation of the methods: how to get an estimator class and the implementation's version."""
+    """An implementation of the methods.
+
+    ``estimator_class(method)`` gives the class, ``version()`` the implementation's version, ``methods`` the full
+    names it implements (``None``: all). ``trace(method)`` is a context manager around a fit or predict that
+    yields an object with ``record() -> dict`` (what ran; ``None`` yielded where the backend records nothing).
+    ``check(device)``, called once before a sweep, raises :class:`ImportError` (package missing) or
+    :class:`ValueError` (device unusable) with the fix, and may warm the implementation up so that one-time costs
+    are not measured in the first run. ``uses_device``: estimators take a ``device`` parameter.
+    """
 
     name: str
     estimator_class: Callable[[str], type]
     version: Callable[[], str]
     description: str = ""
+    methods: tuple[str, ...] | None = None
+    trace: Callable[[str], AbstractContextManager[Any]] = _no_trace
+    check: Callable[[str], None] = _check_nothing
+    uses_device: bool = False
+
+    def supports(self, method: str) -> bool:
+        """Whether this backend implements ``method`` (full name)."""
+        return self.methods is None or method in self.methods
 
 
 def _sklearn_class(method: str) -> type:
@@ -64,8 +99,63 @@ def _sklearn_version() -> str:
     return sklearn.__version__
 
 
+def _sklearnex_class(method: str) -> type:
+    from mlee.experiment import sklearnex_backend
+
+    path = sklearnex_backend.ACCELERATED.get(method)
+    return _import(path) if path else _sklearn_class(method)
+
+
+def _sklearnex_trace(method: str) -> AbstractContextManager[Any]:
+    from mlee.experiment import sklearnex_backend
+
+    return sklearnex_backend.trace(method in sklearnex_backend.ACCELERATED)
+
+
+def _sklearnex_check(device: str) -> None:
+    from mlee.experiment import sklearnex_backend
+
+    _check_nothing(device)
+    sklearnex_backend.require()
+
+
+def _sklearnex_version() -> str:
+    from mlee.experiment import sklearnex_backend
+
+    return sklearnex_backend.version()
+
+
+TORCH_CLASSES = {
+    "Multilayer Perceptron": "mlee.experiment.torch_models.TorchMLPClassifier",
+    "Logistic Regression": "mlee.experiment.torch_models.TorchLogisticRegression",
+}
+
+
+def _torch_class(method: str) -> type:
+    return _import(TORCH_CLASSES[method])
+
+
+def _torch_check(device: str) -> None:
+    try:
+        importlib.import_module("torch")
+    except ImportError as exc:
+        raise ImportError(f"--backend torch needs PyTorch ({exc}). Install the CPU build with: pip install "
+                          f"torch --index-url https://download.pytorch.org/whl/cpu, then pip install "
+                          f"'mlee[torch]' (see the README, 'Other implementations')") from None
+    from mlee.experiment.torch_models import torch_device, warm_up
+
+    torch_device(device)
+    warm_up(device)
+
+
 BACKENDS: dict[str, Backend] = {
     "sklearn": Backend("sklearn", _sklearn_class, _sklearn_version, "scikit-learn estimators"),
+    "sklearnex": Backend("sklearnex", _sklearnex_class, _sklearnex_version,
+                         "scikit-learn-intelex (oneDAL) for kNN, SVM, RF, XRF, LR; scikit-learn for the rest",
+                         trace=_sklearnex_trace, check=_sklearnex_check),
+    "torch": Backend("torch", _torch_class, lambda: importlib.metadata.version("torch"),
+                     "PyTorch models of MLP and LR", methods=tuple(TORCH_CLASSES), check=_torch_check,
+                     uses_device=True),
 }
 
 
@@ -90,21 +180,36 @@ def normalise_params(params: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+def backend_methods(backend: str) -> list[str]:
+    """Full names of the methods ``backend`` implements, in table order."""
+    impl = get_backend(backend)
+    return [m for m in method_names() if impl.supports(m)]
+
+
 def make_estimator(method: str, params: dict[str, Any] | None = None, seed: int | None = None,
-                   backend: str = "sklearn") -> Any:
+                   backend: str = "sklearn", device: str = "cpu") -> Any:
     """An unfitted estimator of ``method`` with the fixed settings, then ``params``, and ``random_state=seed``
-    where the estimator has one."""
+    where the estimator has one; ``device`` for backends that run on a chosen device (torch)."""
     method = resolve_method_name(method)
-    cls = get_backend(backend).estimator_class(method)
+    impl = get_backend(backend)
+    if not impl.supports(method):
+        raise UnknownNameError(f"Backend {backend!r} has no {method}; it implements "
+                               f"{', '.join(backend_methods(backend))}. Use --backend sklearn for the others.")
+    cls = impl.estimator_class(method)
     estimator = cls()
     settings = fixed_params(method)
     settings.update(normalise_params(params or {}))
     if seed is not None and "random_state" in estimator.get_params():
         settings["random_state"] = seed
+    if impl.uses_device:
+        settings["device"] = device
+    elif device != "cpu":
+        _check_nothing(device)
     unknown = sorted(set(settings) - set(estimator.get_params()))
     if unknown:
-        raise ValueError(f"{method}: {cls.__name__} has no parameter(s) {', '.join(unknown)}; the hyperparameter "
-                         f"file was written for another version. Rerun evaluate_hyperparams.py.")
+        raise ValueError(f"{method}: {cls.__module__}.{cls.__name__} (backend {backend}) has no parameter(s) "
+                         f"{', '.join(unknown)}; the hyperparameter file was written for another version or "
+                         f"backend. Rerun evaluate_hyperparams.py, or pass --hyperparameters default.")
     return estimator.set_params(**settings)
 
 

@@ -44,6 +44,7 @@ class RunSettings:
     repeats: int = 1
     data_home: str | None = None
     backend: str = "sklearn"
+    device: str = "cpu"
     average: str = "macro"
     hyperparameters: str | None = None
     test_size: float = DEFAULT_TEST_SIZE
@@ -94,6 +95,7 @@ def _base_config(settings: RunSettings, dataset: str, method: str, hp: Hyperpara
         "test_size": settings.test_size,
         "backend": backend.name,
         "backend_version": backend.version(),
+        "device": settings.device,
         "machine_id": machine_id(),
         "timestamp": folder.timestamp,
         "run_id": run_id,
@@ -134,6 +136,14 @@ def _history(model: Any) -> dict[str, Any]:
     return history
 
 
+def _provenance(calls: Any) -> dict[str, Any]:
+    """``{"backend_provenance": ...}`` from a backend trace (what ran accelerated), or nothing."""
+    record = calls.record() if calls is not None else None
+    if record is not None:
+        log.info("backend provenance: %s", record)
+    return {"backend_provenance": record} if record is not None else {}
+
+
 class _Context:
     """Platform description and package list, read once per sweep."""
 
@@ -159,6 +169,7 @@ def _run_experiment(data: PreparedData, method: str, settings: RunSettings, mete
     if hp is None:
         hp = find_hyperparameters(data.dataset, method, settings.hyperparameters)
 
+    backend = get_backend(settings.backend)
     train = reserve_folder(settings.output_dir, "train")
     model = None
     with run_log(train.path / "logfile.txt"):
@@ -166,11 +177,12 @@ def _run_experiment(data: PreparedData, method: str, settings: RunSettings, mete
         train_config = _base_config(settings, data.dataset, method, hp, repeat, run_id, train, data.display)
         _write_common(train, train_config, context.platform, context.requirements)
         try:
-            model = make_estimator(method, hp.params, seed=settings.seed + repeat, backend=settings.backend)
+            model = make_estimator(method, hp.params, seed=settings.seed + repeat, backend=settings.backend,
+                                   device=settings.device)
             log.info("hyperparameters from %s: %s", hp.source, hp.params)
             with warnings.catch_warnings():
                 warnings.simplefilter("always")
-                with meter.window() as window:
+                with backend.trace(method) as calls, meter.window() as window:
                     start = time.time()
                     model.fit(data.X_train, data.y_train)
                     end = time.time()
@@ -180,7 +192,7 @@ def _run_experiment(data: PreparedData, method: str, settings: RunSettings, mete
             write_json_atomic(train.path / "measurement.json", measurement)
             write_json_atomic(train.path / "results.json", {
                 "start": start, "end": end, "duration": end - start, "history": _history(model),
-                "model": train_info,
+                "model": train_info, **_provenance(calls),
             })
             log.info("training took %.3f s", end - start)
         except Exception as exc:  # noqa: BLE001 - one failing run must not stop the sweep
@@ -203,7 +215,8 @@ def _run_experiment(data: PreparedData, method: str, settings: RunSettings, mete
                 start = time.time()
                 # a prediction shorter than the counters' resolution is repeated until the window is long enough;
                 # the measurement (and "duration") is then per call, with the repetition count
-                y_pred, per_call = meter.measure_repeated(lambda: model.predict(data.X_test))
+                with backend.trace(method) as calls:
+                    y_pred, per_call = meter.measure_repeated(lambda: model.predict(data.X_test))
                 end = time.time()
             guard.check()
             measurement = per_call.to_dict()
@@ -215,7 +228,7 @@ def _run_experiment(data: PreparedData, method: str, settings: RunSettings, mete
             write_json_atomic(infer.path / "results.json", {
                 "metrics": metrics, "average": settings.average, "top_5_scores": top5_source,
                 "start": start, "end": end, "duration": per_call.duration_s, "repetitions": per_call.repetitions,
-                "model": info,
+                "model": info, **_provenance(calls),
                 "data": {"shape": data.shapes(), "classes": data.n_classes,
                          "dropped_classes": [str(c) for c in data.dropped_classes]},
             })
@@ -245,11 +258,13 @@ def run_sweep(pairs: Iterable[tuple[str, str]], settings: RunSettings, meter: An
     """Run every (dataset key, method full name) pair ``settings.repeats`` times, except the
     (dataset, method, repeat) runs in ``skip`` (``--resume``).
 
-    Each dataset is loaded and prepared once. A failing run (or a dataset that does not load) is recorded in its
+    The backend is checked first (:attr:`Backend.check`: a missing package or device raises, with the fix). Each
+    dataset is loaded and prepared once. A failing run (or a dataset that does not load) is recorded in its
     folder and in the returned outcomes; the sweep goes on.
     """
     repeats = {(d, m): [r for r in range(settings.repeats) if (d, m, r) not in skip] for d, m in pairs}
     pairs = [pair for pair, todo in repeats.items() if todo]
+    get_backend(settings.backend).check(settings.device)  # before any window: missing package, no GPU, warm-up
     by_dataset: dict[str, list[str]] = {}
     for dataset, method in pairs:
         by_dataset.setdefault(dataset, []).append(method)

@@ -13,6 +13,9 @@ Outputs (in the publication's file names) written to the output folder:
 - ``model distrib NN.pdf``: compound-rating distribution of one method across the datasets; NN is the
   method's 0-based position in the catalog's method order (``mlee/data/methods.json``: kNN, SVM, RF,
   XRF, AB, GNB, RR, LR, SGD, MLP), methods the catalog lacks follow alphabetically.
+- ``table_backends.tex`` / ``table_backends.csv``: where the chosen environment's hardware has results of
+  several backends (e.g. scikit-learn and scikit-learn-intelex), method x backend on the chosen dataset:
+  training and inference energy and time, accuracy, rating (:mod:`mlee.paper.backends`).
 - ``contents.json``: what each file shows (dataset or method of every NN), environment, rating mode,
   fingerprint of the boundaries and weights.
 
@@ -35,6 +38,7 @@ from mlee.atomic import write_json_atomic, write_text_atomic
 from mlee.catalog import methods as catalog_methods
 from mlee.results.environment import resolve_environment
 
+from .backends import backend_comparison, backends_tex
 from .selection import best_models, dataset_sizes, datasets_by_size, default_dataset, default_environment, \
     inference_rows
 from .tables import best_models_tex, weights_tex
@@ -165,6 +169,12 @@ def generate(options: PaperOptions) -> PaperResult:
     note([write_text_atomic(out / "table_weights.tex", weights_tex(settings.weights, context))],
          "inference metric weights > 0 by group")
     steps.update()
+
+    comparison = backend_comparison(rated, environment, dataset)
+    if comparison["environment"].nunique() > 1:
+        note([write_text_atomic(out / "table_backends.tex", backends_tex(comparison, context)),
+              write_text_atomic(out / "table_backends.csv", comparison.to_csv(index=False))],
+             f"method x backend on {dataset}: energy, time, accuracy, rating")
 
     chosen = rows[rows["dataset"] == dataset].sort_values("model")
     display = str(chosen["dataset_display"].iloc[0])

@@ -20,6 +20,8 @@ from typing import Any, Iterable
 BACKENDS: dict[str, tuple[str, str]] = {
     "sklearn": ("Scikit-learn", "scikit-learn"),
     "scikit-learn": ("Scikit-learn", "scikit-learn"),
+    "sklearnex": ("scikit-learn-intelex", "scikit-learn-intelex"),
+    "torch": ("PyTorch", "torch"),
 }
 
 UNKNOWN_HARDWARE = "unknown hardware"
