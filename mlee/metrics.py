@@ -4,6 +4,10 @@ Keys are those of the published ``boundaries.json`` / ``weighting.json`` without
 ``"general f1_val"`` is the metric ``f1_val`` with scope ``general``; ``"inference power_draw"`` is
 ``power_draw`` in the ``inference`` task. The published key ``power_draw`` holds an *energy* in joules
 (watt-seconds), not a power: it is shown as energy everywhere.
+
+The ``Robustness`` group and the latency percentiles are measured after the timed inference window
+(:mod:`mlee.experiment.robustness`, which documents how); results without them (the study's) simply lack
+these columns. The published defaults give them weight 0, so they never change a published compound rating.
 """
 
 from __future__ import annotations
@@ -14,8 +18,10 @@ from typing import Any
 
 TASKS: tuple[str, ...] = ("inference", "training")
 TASK_DISPLAY: dict[str, str] = {"inference": "Inference", "training": "Training"}
-GROUPS: tuple[str, ...] = ("Quality", "Resources", "Complexity")
+GROUPS: tuple[str, ...] = ("Quality", "Resources", "Complexity", "Robustness")
 RATING_LETTERS: tuple[str, ...] = ("A", "B", "C", "D", "E")
+#: severity levels of the noise metrics (``noise_top1_<level>``); their sigmas live in ``data/robustness.json``
+NOISE_LEVELS: tuple[str, ...] = ("low", "mid", "high")
 
 
 @dataclass(frozen=True)
@@ -27,12 +33,14 @@ class Metric:
     key: metric key without scope prefix (``f1_val``, ``power_draw``).
     name: display name (``"F1 score"``).
     short: short display name for axes and tiles.
-    group: ``Quality``, ``Resources`` or ``Complexity``.
-    unit: unit of the stored value: ``J``, ``s``, ``B``, ``FLOP``, ``#`` (a count) or ``%`` (the value is
-        stored as a fraction in [0, 1] and displayed times 100).
+    group: ``Quality``, ``Resources``, ``Complexity`` or ``Robustness``.
+    unit: unit of the stored value: ``J``, ``s``, ``B``, ``FLOP``, ``#`` (a count), ``%`` (the value is
+        stored as a fraction in [0, 1] and displayed times 100) or ``score`` (a dimensionless number).
     higher_is_better: True for quality metrics; the index is value/reference then, else reference/value.
     per_task: True when the metric is measured per task (energy, time); False for ``general`` metrics.
     description: one sentence on what is measured.
+    optional: True for metrics that only newer results hold (robustness, calibration, latency): the loader
+        reads them from ``results.robustness``, and displays leave them out for results that have none of them.
     """
 
     key: str
@@ -43,6 +51,7 @@ class Metric:
     higher_is_better: bool
     per_task: bool
     description: str
+    optional: bool = False
 
     def scoped_key(self, task: str) -> str:
         """Key as in the published boundaries/weights files, e.g. ``"inference power_draw"``."""
@@ -70,6 +79,24 @@ METRICS: tuple[Metric, ...] = (
            "Energy drawn during the task (joules = watt-seconds)."),
     Metric("time", "Running time", "Time", "Resources", "s", False, True,
            "Wall-clock duration of the task."),
+    Metric("latency_p50", "Latency per sample (median)", "Latency p50", "Resources", "s", False, True,
+           "Median over timed test batches of the prediction time per sample (inference only).", True),
+    Metric("latency_p99", "Latency per sample (99th pct.)", "Latency p99", "Resources", "s", False, True,
+           "99th percentile over timed test batches of the prediction time per sample (inference only).", True),
+    *(Metric(f"noise_top1_{level}", f"Top-1 accuracy, {level} noise", f"Acc. {level} noise", "Robustness", "%",
+             True, False, f"Accuracy on the test split with Gaussian noise of the '{level}' severity added to the "
+                          f"standardised features.", True) for level in NOISE_LEVELS),
+    *(Metric(f"noise_f1_{level}", f"F1 score, {level} noise", f"F1 {level} noise", "Robustness", "%",
+             True, False, f"F1 score on the test split with Gaussian noise of the '{level}' severity added to "
+                          f"the standardised features.", True) for level in NOISE_LEVELS),
+    Metric("noise_drop", "Accuracy drop under noise", "Acc. drop (noise)", "Robustness", "%", False, False,
+           "Relative drop of accuracy from the clean test split, averaged over the noise severities.", True),
+    Metric("ece", "Expected calibration error", "Calibration (ECE)", "Robustness", "%", False, False,
+           "Mean gap between confidence and accuracy over equal-width confidence bins (needs probabilities).",
+           True),
+    Metric("brier", "Brier score", "Brier", "Robustness", "score", False, False,
+           "Mean squared distance between predicted class probabilities and the true class, 0..2 (needs "
+           "probabilities).", True),
 )
 
 METRICS_BY_KEY: dict[str, Metric] = {m.key: m for m in METRICS}

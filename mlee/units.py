@@ -99,7 +99,7 @@ def format_percent(fraction: float, digits: int = 3) -> str:
 
 
 def format_value(value: float, unit: str, digits: int = 3) -> str:
-    """Format ``value`` stored in ``unit`` (``J``, ``s``, ``B``, ``FLOP``, ``#``, ``%``) for display."""
+    """Format ``value`` stored in ``unit`` (``J``, ``s``, ``B``, ``FLOP``, ``#``, ``%``, ``score``) for display."""
     if unit == "J":
         return format_energy(value, digits)
     if unit == "s":
@@ -112,5 +112,7 @@ def format_value(value: float, unit: str, digits: int = 3) -> str:
         return MISSING if is_missing(value) else _prefixed(float(value), "FLOP", digits)
     if unit == "#":
         return format_count(value, digits)
-    raise ValueError(f"unknown unit {unit!r}; expected one of J, s, B, %, FLOP, #")
+    if unit == "score":
+        return format_number(value, digits)
+    raise ValueError(f"unknown unit {unit!r}; expected one of J, s, B, %, FLOP, #, score")
 

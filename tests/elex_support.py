@@ -55,6 +55,18 @@ class Server:
                 time.sleep(0.1)
         raise TimeoutError(f"ELEx did not answer on {self.url} within {timeout} s")
 
+    def __enter__(self) -> "Server":
+        """Wait until it answers (stopping it if it never does)."""
+        try:
+            self.wait()
+        except BaseException:
+            self.stop()
+            raise
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
     def stop(self) -> None:
         self.proc.terminate()
         try:

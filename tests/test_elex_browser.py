@@ -258,7 +258,9 @@ def test_select_point_shows_tables_and_label(server, browser):
     assert table["Compound rating"] in "ABCDE"
     energy = metric_row(browser, "Energy")
     assert energy[5] == "measured" and energy[1].endswith("J") and energy[3] in "ABCDE"
-    assert len(browser.find_elements("css selector", "#metrics-table tbody tr")) == 10
+    assert len(browser.find_elements("css selector", "#metrics-table tbody tr:not(.group-row)")) == 10
+    groups = [e.text for e in browser.find_elements("css selector", "#metrics-table tr.group-row th")]
+    assert [g.lower() for g in groups] == ["complexity", "quality", "resources"]  # no robustness in these results
     doc = browser.find_element("id", "doc-link").get_attribute("href")
     assert doc.startswith("https://scikit-learn.org/")
     # a click on another point selects that one
@@ -501,10 +503,10 @@ def test_every_detail_row_and_button_is_reachable(server, browser, width, height
     _at_width(browser, width, height)
     open_page(browser, server.url + CREDIT)
     _pin(browser, 0, 0)
-    rows = browser.find_elements("css selector", "#metrics-table tbody tr")
+    rows = browser.find_elements("css selector", "#metrics-table tbody tr")  # metric rows and group headings
     buttons = [browser.find_element("id", i) for i in ("download-label", "download-label-svg", "download-summary",
                                                        "download-logs", "doc-link", "unpin")]
-    assert len(rows) == 10
+    assert len(browser.find_elements("css selector", "#metrics-table tbody tr:not(.group-row)")) == 10
     for element in rows + buttons:
         browser.execute_script("arguments[0].scrollIntoView({block: 'center'});", element)
         assert browser.execute_script(CLIPPED_JS, element), f"{element.text!r} is cut off at {width} px"

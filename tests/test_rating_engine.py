@@ -249,8 +249,14 @@ def test_settings_immutable_replace_fingerprint(tmp_path):
 
 def test_boundaries_and_weights_files(tmp_path, reference_dir):
     published = load_boundaries(reference_dir / "boundaries.json")
-    assert published == dict(RatingSettings.default().boundaries)
-    assert load_weights(reference_dir / "weighting.json") == dict(RatingSettings.default().weights)
+    default = RatingSettings.default()
+    # the published entries unchanged; the rest belongs to metrics measured after the study, at weight 0
+    assert {k: v for k, v in default.boundaries.items() if k in published} == published
+    later = {m.key for m in METRICS if m.optional}
+    assert {k.split(" ", 1)[1] for k in default.boundaries if k not in published} == later
+    published_weights = load_weights(reference_dir / "weighting.json")
+    assert {k: v for k, v in default.weights.items() if k in published_weights} == published_weights
+    assert all(v == 0 for k, v in default.weights.items() if k not in published_weights)
     save_boundaries(published, tmp_path / "b.json")
     assert load_boundaries(tmp_path / "b.json") == published
     save_weights({"inference time": 1, "general f1_val": 0.5}, tmp_path / "w.json")

@@ -21,6 +21,7 @@ from typing import Any
 import pandas as pd
 
 from mlee.elex.state import settings_from_store, store_key
+from mlee.metrics import METRICS
 
 log = logging.getLogger(__name__)
 
@@ -69,6 +70,9 @@ class ExplorerData:
         self.datasets: list[tuple[str, str]] = [(key, display) for display, key in order]
         #: every environment, sorted: its position picks its marker symbol everywhere
         self.environments: list[str] = sorted(self.table["environment"].astype(str).unique())
+        #: metric keys the axes offer: every metric, an optional one (robustness...) only where a result has it
+        self.metric_keys: list[str] = [m.key for m in METRICS if not m.optional
+                                       or (m.key in self.table and self.table[m.key].notna().any())]
         self._rated = _LRU(32)
         self._summaries = _LRU(512)
         self._labels = _LRU(512)

@@ -24,7 +24,7 @@ from mlee.units import MISSING, format_number, format_value
 SYMBOLS: tuple[str, ...] = ("circle", "square", "diamond", "triangle-up", "pentagon", "star", "hexagon",
                             "triangle-down", "cross", "x")
 MISSING_COLOUR = "#9aa0a6"
-UNIT_TITLES = {"J": "J", "s": "s", "B": "bytes", "FLOP": "FLOP", "#": "count", "%": "%"}
+UNIT_TITLES = {"J": "J", "s": "s", "B": "bytes", "FLOP": "FLOP", "#": "count", "%": "%", "score": "score"}
 THEMES: dict[str, dict[str, str]] = {
     "light": {"font": "#1f2933", "grid": "rgba(31,41,51,0.10)", "outline": "#1f2933", "zone_opacity": "0.22"},
     "dark": {"font": "#e4e7eb", "grid": "rgba(228,231,235,0.14)", "outline": "#0f1419", "zone_opacity": "0.30"},

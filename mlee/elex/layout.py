@@ -16,7 +16,7 @@ from mlee.elex.data import ExplorerData
 from mlee.elex.figures import short_environment
 from mlee.elex.state import View
 from mlee.elex.uploads import MAX_UPLOAD_BYTES
-from mlee.metrics import METRICS, TASK_DISPLAY, TASKS
+from mlee.metrics import METRICS_BY_KEY, TASK_DISPLAY, TASKS
 
 
 GRAPH_CONFIG = {"displaylogo": False, "responsive": True,
@@ -28,8 +28,8 @@ def _field(label: str, control: Any, class_name: str = "") -> html.Div:
     return html.Div([html.Label(label, className="field-label"), control], className=f"field {class_name}".strip())
 
 
-def _metric_options() -> list[dict[str, str]]:
-    return [{"label": f"{m.name}", "value": m.key} for m in METRICS]
+def _metric_options(keys: list[str]) -> list[dict[str, str]]:
+    return [{"label": METRICS_BY_KEY[key].name, "value": key} for key in keys]
 
 
 def controls(data: ExplorerData, view: View) -> html.Div:
@@ -43,9 +43,11 @@ def controls(data: ExplorerData, view: View) -> html.Div:
         _field("Environments", dcc.Dropdown(
             id="environments", multi=True, clearable=False, value=envs,
             options=[{"label": short_environment(e), "value": e, "title": e} for e in envs]), "w-envs"),
-        _field("X axis", dcc.Dropdown(id="x-metric", options=_metric_options(), value=view.x, clearable=False),
+        _field("X axis", dcc.Dropdown(id="x-metric", options=_metric_options(data.metric_keys), value=view.x,
+                                      clearable=False),
                "w-metric"),
-        _field("Y axis", dcc.Dropdown(id="y-metric", options=_metric_options(), value=view.y, clearable=False),
+        _field("Y axis", dcc.Dropdown(id="y-metric", options=_metric_options(data.metric_keys), value=view.y,
+                                      clearable=False),
                "w-metric"),
         _field("Scale", dcc.RadioItems(id="scale", options=[{"label": "Index", "value": "index"},
                                                             {"label": "Value", "value": "value"}],

@@ -2,7 +2,8 @@
 
 - general information: task, dataset, model, environment, compound rating, reference, mode, runs,
   energy source (marked when estimated);
-- every metric: value with unit (± std over runs), index, rating, weight, measured or estimated.
+- every metric under a heading row of its group: value with unit (± std over runs), index, rating, weight,
+  measured or estimated.
 """
 
 from __future__ import annotations
@@ -50,21 +51,30 @@ def _unbroken(text: str) -> str:
     return text.replace(" ", "\u00a0")
 
 
+def _has_value(metric: Any) -> bool:
+    return metric is not None and metric.value is not None and metric.value == metric.value
+
+
 def provenance(metric: Any) -> str:
     """``measured``, ``estimated`` or ``n.a.`` (no value) for one MetricSummary."""
-    if metric is None or metric.value is None or metric.value != metric.value:
+    if not _has_value(metric):
         return MISSING
     word = "estimated" if metric.estimated else "measured"
     return word if metric.complete else f"{word} (incomplete)"
 
 
 def metric_rows(summary: Any) -> list[dict[str, Any]]:
-    """One dict per metric (in metric-table order): name, value, index, rating (letter and 0..4 or
-    None), weight and provenance, all formatted for display."""
+    """One dict per metric (in metric-table order): name, group, value, index, rating (letter and 0..4 or
+    None), weight and provenance, all formatted for display. The optional metrics (robustness, calibration,
+    latency) are left out when the result has none of them (results measured before them show the table they
+    always had); otherwise a missing one shows as "n.a." (e.g. calibration of a model without probabilities)."""
     rows = []
+    has_optional = any(_has_value(summary.metrics.get(m.key)) for m in METRICS if m.optional)
     for metric in METRICS:
         m = summary.metrics.get(metric.key)
         value = None if m is None else m.value
+        if metric.optional and not has_optional:
+            continue
         text = _unbroken(format_value(value, metric.unit))
         if m is not None and m.std is not None and m.std == m.std and text != MISSING and m.std > 0:
             text += f" ± {_unbroken(format_value(m.std, metric.unit, spread_digits(value, m.std)))}"
@@ -111,7 +121,11 @@ def metrics_table(summary: Any) -> Any:
 
     head = html.Thead(html.Tr([html.Th(c) for c in ("Metric", "Value", "Index", "Rating", "Weight", "Source")]))
     body = []
+    group = None
     for row in metric_rows(summary):
+        if row["group"] != group:  # a heading row per group (Complexity, Quality, Resources, Robustness)
+            group = row["group"]
+            body.append(html.Tr(html.Th(group, colSpan=6, scope="rowgroup"), className="group-row"))
         source = row["provenance"]
         source_cell = html.Span(source, className=f"tag tag-{source.split(' ')[0].replace('.', '')}")
         body.append(html.Tr([html.Td(row["name"]), html.Td(row["value"], className="num"),

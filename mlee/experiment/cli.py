@@ -164,6 +164,9 @@ def build_evaluate_parser() -> argparse.ArgumentParser:
                              "energy is read from NVML with --monitor auto or nvml)")
     parser.add_argument("--average", default="macro", choices=AVERAGES,
                         help="averaging of F1, precision and recall (default macro; micro matches the study)")
+    parser.add_argument("--no-robustness", action="store_true",
+                        help="skip the robustness, calibration and latency measurement that follows each "
+                             "inference window (it never counts towards energy or time)")
     add_monitor_arguments(parser)
     add_cluster_arguments(parser, resume=True)
     return parser
@@ -248,6 +251,7 @@ def evaluate_main(argv: Sequence[str] | None = None) -> int:
         backend=args.backend, device=args.device, average=args.average, hyperparameters=args.hyperparameters,
         test_size=args.test_size, synthetic=_synthetic(args), download=not args.no_download,
         monitor_options={key: getattr(args, key) for key in MONITOR_DESTS},
+        robustness=not args.no_robustness,
         extra_config={"argv": list(sys.argv[1:] if argv is None else argv), "arguments": dict(vars(args))},
     )
     started = time.time()

@@ -44,6 +44,7 @@ class PreparedData:
     test_size: float
     dropped_classes: list[Any] = field(default_factory=list)
     categorical_columns: list[str] = field(default_factory=list)
+    n_scaled: int | None = None  # standardised features come first: their number (None: every feature)
 
     @property
     def n_classes(self) -> int:
@@ -152,6 +153,8 @@ def prepare(dataset: Dataset, seed: int = 42, test_size: float = DEFAULT_TEST_SI
     preprocessor, categorical = _build_preprocessor(X_train)
     X_train = preprocessor.fit_transform(X_train)
     X_test = preprocessor.transform(X_test)
+    indices = getattr(preprocessor, "output_indices_", None)  # a ColumnTransformer puts the numbers first
+    n_scaled = None if indices is None else (indices["numeric"].stop if "numeric" in indices else 0)
     if not sp.issparse(X_train):
         X_train = np.asarray(X_train, dtype=np.float64)
         X_test = np.asarray(X_test, dtype=np.float64)
@@ -161,7 +164,7 @@ def prepare(dataset: Dataset, seed: int = 42, test_size: float = DEFAULT_TEST_SI
         dataset=dataset.key, display=dataset.display, X_train=X_train, X_test=X_test,
         y_train=encoder.transform(y[idx_train]), y_test=encoder.transform(y[idx_test]),
         classes=[_label_str(c) for c in encoder.classes_], seed=seed, test_size=test_size,
-        dropped_classes=dropped, categorical_columns=categorical,
+        dropped_classes=dropped, categorical_columns=categorical, n_scaled=n_scaled,
     )
 
 

@@ -30,6 +30,7 @@ from mlee.experiment.methods import get_backend, make_estimator
 from mlee.experiment.platform_info import execution_platform, machine_id, requirements_text
 from mlee.experiment.preparation import DEFAULT_TEST_SIZE, PreparedData, prepare
 from mlee.experiment.quality import quality_metrics
+from mlee.experiment.robustness import robustness_properties
 
 log = logging.getLogger(__name__)
 
@@ -52,6 +53,7 @@ class RunSettings:
     download: bool = True
     monitor_options: dict[str, Any] = field(default_factory=dict)
     extra_config: dict[str, Any] = field(default_factory=dict)
+    robustness: bool = True  # measure robustness, calibration and latency after the inference window
 
 
 @dataclass
@@ -224,14 +226,18 @@ def _run_experiment(data: PreparedData, method: str, settings: RunSettings, mete
             top5_source = metrics.pop("top_5_scores")
             info = dict(train_info,
                         flops_measured=measure_flops(lambda: model.predict(data.X_test), data.X_test.shape[0]))
-            write_json_atomic(infer.path / "measurement.json", measurement)
-            write_json_atomic(infer.path / "results.json", {
+            results = {
                 "metrics": metrics, "average": settings.average, "top_5_scores": top5_source,
                 "start": start, "end": end, "duration": per_call.duration_s, "repetitions": per_call.repetitions,
                 "model": info, **_provenance(calls),
                 "data": {"shape": data.shapes(), "classes": data.n_classes,
                          "dropped_classes": [str(c) for c in data.dropped_classes]},
-            })
+            }
+            if settings.robustness:  # after the measured window: its energy and time stay those of predict
+                results["robustness"] = robustness_properties(model, data.X_test, data.y_test, metrics["accuracy"],
+                                                              settings.seed, settings.average, data.n_scaled)
+            write_json_atomic(infer.path / "measurement.json", measurement)
+            write_json_atomic(infer.path / "results.json", results)
             log.info("inference took %.3f s per call (%d calls measured), accuracy %.4f", per_call.duration_s,
                      per_call.repetitions, metrics["accuracy"])
         except Exception as exc:  # noqa: BLE001

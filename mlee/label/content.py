@@ -12,7 +12,7 @@ import math
 from dataclasses import dataclass, field
 
 from mlee.catalog import method_doc_url
-from mlee.metrics import TASK_DISPLAY, get_metric, rating_letter
+from mlee.metrics import METRICS, TASK_DISPLAY, get_metric, rating_letter
 from mlee.rating.summary import MetricSummary, ModelSummary
 from mlee.units import MISSING, format_count, format_duration, format_energy, format_percent, is_missing
 
@@ -30,9 +30,9 @@ class TileLine:
 
 @dataclass(frozen=True)
 class Tile:
-    """One of the four metric tiles.
+    """One of the metric tiles: four, and a fifth (robustness) when the result has robustness values.
 
-    kind: pictogram to draw (``energy``, ``time``, ``quality``, ``complexity``).
+    kind: pictogram to draw (``energy``, ``time``, ``quality``, ``complexity``, ``robustness``).
     rating: the rating that colours the pictogram: that of the tile's first metric with a rating.
     """
 
@@ -144,6 +144,22 @@ def _complexity_tile(summary: ModelSummary) -> Tile:
     return Tile("complexity", "Complexity", lines, _tile_rating(lines))
 
 
+def has_robustness(summary: ModelSummary) -> bool:
+    """True when ``summary`` holds any robustness or calibration value (results measured before have none)."""
+    return any(_value(_metric(summary, m.key)) is not None for m in METRICS if m.group == "Robustness")
+
+
+def _robustness_tile(summary: ModelSummary) -> Tile:
+    """The fifth tile: relative accuracy drop under noise and calibration error (n.a. without probabilities)."""
+    drop = _metric(summary, "noise_drop")
+    ece = _metric(summary, "ece")
+    lines = (
+        TileLine(get_metric("noise_drop").short, format_percent(_value(drop)), _rating(drop), True),
+        TileLine(get_metric("ece").short, format_percent(_value(ece)), _rating(ece), True),
+    )
+    return Tile("robustness", "Robustness", lines, _tile_rating(lines))
+
+
 def sources_line(summary: ModelSummary) -> str:
     """``"Energy: CPU package + DRAM (RAPL), measured"`` or ``"..., estimated"``; says when the counters were not
     read cleanly (``INCOMPLETE``) or the energy was not measurable."""
@@ -166,7 +182,7 @@ def label_content(summary: ModelSummary, issue_date: datetime.date) -> LabelCont
         _resource_tile(summary, "time", "time", "Running time", format_duration),
         _quality_tile(summary),
         _complexity_tile(summary),
-    )
+    ) + ((_robustness_tile(summary),) if has_robustness(summary) else ())
     compound = summary.compound_rating
     if compound is not None and (isinstance(compound, float) and math.isnan(compound)):
         compound = None

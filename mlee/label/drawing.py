@@ -2,9 +2,9 @@
 
 Top to bottom: header (mlee mark, QR code to the method's documentation), model name, task and dataset,
 the A-E scale with the compound rating marked beside its arrow, the environment, four metric tiles
-(energy, running time, quality, complexity; each pictogram coloured by its own rating), the energy
-sources (measured or estimated), the rating mode with the fingerprint of boundaries and weights, and the
-issue date. The compound letter, the four headline values and their letters are the largest marks (an
+(energy, running time, quality, complexity; each pictogram coloured by its own rating; a fifth, robustness,
+for results that have robustness values), the energy sources (measured or estimated), the rating mode with
+the fingerprint of boundaries and weights, and the issue date. The compound letter, the four headline values and their letters are the largest marks (an
 EU label's hierarchy, readable at A6 and on a phone). Text is DejaVu Sans (:mod:`mlee.label.fonts`),
 embedded in the PDF and outlined in the SVG; nothing is a bitmap.
 """

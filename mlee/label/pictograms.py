@@ -1,4 +1,4 @@
-"""Pictograms of the label tiles (energy, time, quality, complexity) and the mlee mark, drawn as vectors.
+"""Pictograms of the label tiles (energy, time, quality, complexity, robustness) and the mlee mark, as vectors.
 
 Every pictogram is a coloured disc (the colour of its rating) with a glyph in a contrasting colour,
 built from as few reportlab shapes as possible (one path per glyph part): the SVG renderer's cost grows
@@ -101,8 +101,22 @@ def _complexity(g: list, x: float, y: float, s: float, ink: colors.Color) -> Non
     g.append(nodes)
 
 
+def _robustness(g: list, x: float, y: float, s: float, ink: colors.Color) -> None:
+    # A shield with a check mark.
+    shield = _stroked(ink, 0.05 * s)
+    shield.moveTo(x + 0.5 * s, y + 0.8 * s)
+    shield.lineTo(x + 0.72 * s, y + 0.72 * s)
+    shield.curveTo(x + 0.72 * s, y + 0.45 * s, x + 0.64 * s, y + 0.3 * s, x + 0.5 * s, y + 0.2 * s)
+    shield.curveTo(x + 0.36 * s, y + 0.3 * s, x + 0.28 * s, y + 0.45 * s, x + 0.28 * s, y + 0.72 * s)
+    shield.closePath()
+    shield.moveTo(x + 0.39 * s, y + 0.5 * s)
+    shield.lineTo(x + 0.47 * s, y + 0.41 * s)
+    shield.lineTo(x + 0.61 * s, y + 0.6 * s)
+    g.append(shield)
+
+
 _GLYPHS: dict[str, Callable[[list, float, float, float, colors.Color], None]] = {
-    "energy": _energy, "time": _time, "quality": _quality, "complexity": _complexity,
+    "energy": _energy, "time": _time, "quality": _quality, "complexity": _complexity, "robustness": _robustness,
 }
 KINDS: tuple[str, ...] = tuple(_GLYPHS)
 

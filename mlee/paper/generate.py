@@ -4,7 +4,7 @@ Outputs (in the publication's file names) written to the output folder:
 
 - ``table_best_models.tex``: best model per dataset (largest dataset first), see
   :func:`mlee.paper.selection.best_models` and :func:`mlee.paper.tables.best_models_tex`.
-- ``table_weights.tex``: inference metric weights > 0 grouped by Complexity, Quality, Resources.
+- ``table_weights.tex``: inference metric weights > 0 grouped by Complexity, Quality, Resources, Robustness.
 - ``scatter index.pdf``: inference energy index vs F1 index of the chosen dataset over the rating zones.
 - ``label <Method>.pdf``: the energy label of every method on the chosen dataset (label API).
 - ``distrib NN.pdf``: compound-rating distribution (count of A..E over the methods) of one dataset;
@@ -58,7 +58,8 @@ class PaperOptions:
     dataset: dataset of the scatter figure and labels; None = credit-g if present, else the one with the
         most models.
     rating_mode: compound rating mode (one of ``mlee.rating.RATING_MODES``); None = the package default.
-    boundaries / weights: JSON files replacing the default boundaries / weights (None = defaults).
+    boundaries / weights: JSON files replacing the default boundaries / weights (None = defaults); weights may
+        also name a preset (``published``, ``trust``).
     png: also write a PNG of every figure.
     issue_date: date printed on the labels (None = today); fix it for byte-identical labels.
     references: (dataset, model) pairs overriding the package's reference models (``--reference``).
@@ -70,7 +71,7 @@ class PaperOptions:
     dataset: str | None = None
     rating_mode: str | None = None
     boundaries: Path | None = None
-    weights: Path | None = None
+    weights: Path | str | None = None
     png: bool = False
     issue_date: datetime.date | None = None
     references: list[tuple[str, str]] | None = None

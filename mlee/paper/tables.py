@@ -140,7 +140,7 @@ def metric_title(scoped_key: str) -> str:
 def inference_weights(weights: Mapping[str, float]) -> dict[str, list[tuple[str, float]]]:
     """Group -> [(scoped key, weight)] of the inference metrics (general + inference) with weight > 0.
 
-    Groups in the order Complexity, Quality, Resources; metrics in the order of :data:`mlee.metrics.METRICS`.
+    Groups in alphabetical order (Complexity, Quality, Resources, Robustness); metrics in the order of :data:`mlee.metrics.METRICS`.
     """
     grouped: dict[str, list[tuple[str, float]]] = {}
     for group in sorted(GROUPS):
@@ -158,7 +158,7 @@ def inference_weights(weights: Mapping[str, float]) -> dict[str, list[tuple[str,
 
 
 def weights_tex(weights: Mapping[str, float], context: Mapping[str, str] | None = None) -> str:
-    """LaTeX table of the inference metric weights (> 0), grouped by Complexity, Quality, Resources."""
+    """LaTeX table of the inference metric weights (> 0), grouped by Complexity, Quality, Resources, Robustness."""
     lines = ["% Metric weights of the compound rating (inference), written by create_paper_results.py (mlee).",
              "% Needs \\usepackage{booktabs,multirow}."]
     _header_comment(lines, context or {})

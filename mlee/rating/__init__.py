@@ -16,12 +16,12 @@ from mlee.rating.references import load_references, save_references, validate_re
 from mlee.rating.settings import RatingSettings, settings_fingerprint
 from mlee.rating.summarise import summarise, summaries
 from mlee.rating.summary import MetricSummary, ModelSummary
-from mlee.rating.weights import load_weights, save_weights, validate_weights
+from mlee.rating.weights import WEIGHT_PRESETS, load_weights, preset_weights, save_weights, validate_weights
 
 __all__ = [
     "RATING_MODES", "RatingSettings", "rate", "summarise", "summaries", "compound_rating", "compound_ratings",
     "rating_from_index", "ratings_from_indices", "index_values", "load_boundaries", "save_boundaries",
     "validate_boundaries", "compute_boundaries", "value_boundaries", "DEFAULT_QUANTILES", "load_weights",
     "save_weights", "validate_weights", "load_references", "save_references", "validate_references",
-    "settings_fingerprint", "MetricSummary", "ModelSummary",
+    "settings_fingerprint", "MetricSummary", "ModelSummary", "WEIGHT_PRESETS", "preset_weights",
 ]

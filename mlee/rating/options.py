@@ -10,7 +10,7 @@ from pathlib import Path
 from mlee.rating.boundaries import load_boundaries
 from mlee.rating.compound import RATING_MODES
 from mlee.rating.settings import RatingSettings
-from mlee.rating.weights import load_weights
+from mlee.rating.weights import WEIGHT_PRESETS, load_weights, preset_weights
 
 
 def reference_pair(text: str) -> tuple[str, str]:
@@ -31,8 +31,11 @@ def add_rating_arguments(parser: argparse.ArgumentParser) -> None:
                              + " (default: optimistic median; the publication used 'published median')")
     parser.add_argument("--boundaries", type=Path, default=None,
                         help="JSON file of rating boundaries (default: the package's boundaries.json)")
-    parser.add_argument("--weights", type=Path, default=None,
-                        help="JSON file of metric weights (default: the package's weighting.json)")
+    parser.add_argument("--weights", default=None, metavar="FILE|PRESET",
+                        help="JSON file of metric weights, or a preset: "
+                             + ", ".join(repr(p) for p in WEIGHT_PRESETS)
+                             + " (default: 'published', the study's weights; 'trust' also rates robustness and "
+                               "calibration)")
     parser.add_argument("--reference", type=reference_pair, action="append", default=None, metavar="DATASET=MODEL",
                         help="reference model of a dataset, e.g. 'credit-g=Random Forest' (repeatable; default: "
                              "the package's references.json)")
@@ -42,7 +45,8 @@ def settings_from_options(mode: str | None = None, boundaries: str | os.PathLike
                           weights: str | os.PathLike | None = None,
                           references: list[tuple[str, str]] | None = None) -> RatingSettings:
     """The package defaults with a rating mode, boundaries / weights files and reference models (dataset, model)
-    applied where given.
+    applied where given. ``weights`` may name a preset of :data:`mlee.rating.weights.WEIGHT_PRESETS` (a file of
+    that name: write ``./trust``).
 
     Raises ValueError naming the problem and the fix (unknown mode, unreadable or invalid file).
     """
@@ -52,8 +56,18 @@ def settings_from_options(mode: str | None = None, boundaries: str | os.PathLike
     if boundaries is not None:
         changes["boundaries"] = load_boundaries(boundaries)
     if weights is not None:
-        changes["weights"] = load_weights(weights)
+        changes["weights"] = preset_weights(str(weights)) if str(weights) in WEIGHT_PRESETS else _weights_file(weights)
     settings = RatingSettings.default()
     if references:
         changes["references"] = {**settings.references, **dict(references)}
     return settings.replace(**changes) if changes else settings
+
+
+def _weights_file(path: str | os.PathLike) -> dict[str, float]:
+    """``load_weights(path)``; a path that does not exist also gets the presets named in the message."""
+    try:
+        return load_weights(path)
+    except ValueError as exc:
+        if os.path.exists(path):
+            raise
+        raise ValueError(f"{exc}; or name a weights preset: {', '.join(WEIGHT_PRESETS)}") from None

@@ -18,7 +18,7 @@ from mlee.catalog import package_table
 from mlee.rating.boundaries import validate_boundaries
 from mlee.rating.compound import check_mode
 from mlee.rating.references import validate_references
-from mlee.rating.weights import validate_weights
+from mlee.rating.weights import preset_weights, validate_weights
 
 DEFAULT_MODE = "optimistic median"
 
@@ -50,7 +50,7 @@ class RatingSettings:
     @classmethod
     def default(cls) -> "RatingSettings":
         """The package defaults: published boundaries and weights, bundled references, optimistic median."""
-        return cls(boundaries=package_table("boundaries.json"), weights=package_table("weighting.json"),
+        return cls(boundaries=package_table("boundaries.json"), weights=preset_weights("published"),
                    references=package_table("references.json"), mode=DEFAULT_MODE)
 
     def replace(self, **changes: Any) -> "RatingSettings":

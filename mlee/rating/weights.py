@@ -2,6 +2,10 @@
 
 File format (the published ``weighting.json``): ``{"<scope> <metric>": weight}``. Keys starting with ``_``
 are ignored. A metric missing from the mapping has weight 0.
+
+Presets (:data:`WEIGHT_PRESETS`), files of ``mlee/data``: ``published`` (the default: the study's weights, the
+robustness metrics at 0) and ``trust`` (the study's weights plus a robustness group of equal total weight; its
+``_doc`` says which metric gets what).
 """
 
 from __future__ import annotations
@@ -13,10 +17,14 @@ from typing import Any, Mapping
 import numpy as np
 
 from mlee.atomic import write_json_atomic
+from mlee.catalog import package_table
 from mlee.metrics import scoped_entries
 from mlee.results import jsonio
 
 Weights = dict[str, float]
+
+#: preset name -> file in ``mlee/data``
+WEIGHT_PRESETS: dict[str, str] = {"published": "weighting.json", "trust": "weighting_trust.json"}
 
 
 def validate_weights(data: Any, source: str = "weights") -> Weights:
@@ -41,3 +49,11 @@ def load_weights(path: str | os.PathLike) -> Weights:
 def save_weights(weights: Mapping[str, float], path: str | os.PathLike) -> None:
     """Write weights in the published format (atomically)."""
     write_json_atomic(path, validate_weights(weights), indent=4)
+
+
+def preset_weights(name: str) -> Weights:
+    """The weights of a preset (:data:`WEIGHT_PRESETS`); ValueError naming the presets for an unknown name."""
+    if name not in WEIGHT_PRESETS:
+        raise ValueError(f"unknown weights preset {name!r}; use one of: {', '.join(WEIGHT_PRESETS)} "
+                         f"(or the path of a weights JSON file)")
+    return validate_weights(package_table(WEIGHT_PRESETS[name]), f"weights preset {name!r}")

@@ -39,6 +39,12 @@ QUALITY_FIELDS: dict[str, str] = {
 MODEL_FIELDS: dict[str, str] = {"params": "parameters", "flops": "flops", "fsize": "fsize"}
 
 METRIC_KEYS: tuple[str, ...] = tuple(m.key for m in METRICS)
+#: metrics read from ``validation.results.robustness.metrics`` (keyed by metric key): the optional ones,
+#: absent in results written before mlee measured them (e.g. the study's)
+ROBUSTNESS_KEYS: tuple[str, ...] = tuple(m.key for m in METRICS if m.optional)
+#: metrics of an inference run that its training run shows too (the study did so for quality)
+_SHARED_WITH_TRAINING: tuple[str, ...] = tuple(
+    m.key for m in METRICS if not m.per_task and m.key in {*QUALITY_FIELDS.values(), *ROBUSTNESS_KEYS})
 
 
 class ResultFileError(ValueError):
@@ -186,6 +192,13 @@ def _quality(results: dict[str, Any]) -> dict[str, float]:
     return {key: _num(metrics.get(src)) for src, key in QUALITY_FIELDS.items()}
 
 
+def _robustness(results: dict[str, Any]) -> dict[str, float]:
+    """Robustness, calibration and latency values of an inference result (NaN where absent or not available)."""
+    metrics = _get(results, "robustness", "metrics")
+    metrics = metrics if isinstance(metrics, dict) else {}
+    return {key: _num(metrics.get(key)) for key in ROBUSTNESS_KEYS}
+
+
 def _n_test(results: dict[str, Any]) -> float:
     shape = _get(results, "data", "shape", "test")
     if isinstance(shape, list) and shape:
@@ -207,6 +220,7 @@ def _infer_row(data: dict[str, Any], path: str, env_cache: dict[Any, str]) -> tu
     if training is not None and all(v != v for v in row.values.values()):
         row.values = _model_values(training.get("results"))
     row.values.update(_quality(results))
+    row.values.update(_robustness(results))
     _fill_phase(row, validation)
     row.n_test_samples = _n_test(results)
     train_name = None
@@ -267,12 +281,14 @@ def load_results(directory: str | os.PathLike, files: Iterable[str | os.PathLike
     runs of different machines or sweep settings that share it get a suffix naming the difference, see
     :data:`POOL_FIELDS`), ``model``, ``run``
     (directory name of the run), ``run_id``, ``file``; every metric key of :mod:`mlee.metrics` (value in the
-    metric's unit, NaN when missing) and ``<key>_unit``; ``energy_estimated`` (bool: the energy is an
+    metric's unit, NaN when missing: the robustness group and latencies are absent from results written
+    before mlee measured them) and ``<key>_unit``; ``energy_estimated`` (bool: the energy is an
     estimate), ``energy_sources`` (text), ``energy_complete`` (bool: the counters were read cleanly over the
     whole window), ``energy_quality`` (text: why not, empty when clean), ``dataset_display`` (the display name
     the runner recorded, ``""`` when none), ``n_test_samples`` (float, NaN when unknown). Training rows carry
-    the quality metrics of their inference run (as the study did). ``files`` restricts the load to those
-    paths. Problems (bad files, duplicate runs) are logged and listed in ``table.attrs["warnings"]``.
+    the quality, robustness and calibration metrics of their inference run (as the study did for quality).
+    ``files`` restricts the load to those paths. Problems (bad files, duplicate runs) are logged and listed in
+    ``table.attrs["warnings"]``.
 
     Raises ``FileNotFoundError`` when ``directory`` does not exist.
     """
@@ -329,8 +345,8 @@ def load_results(directory: str | os.PathLike, files: Iterable[str | os.PathLike
         if trow is None and embedded is not None:
             trow = train_rows[(irow.environment, train_name)] = embedded
         if trow is not None and all(trow.values.get(k, math.nan) != trow.values.get(k, math.nan)
-                                    for k in QUALITY_FIELDS.values()):
-            for key in QUALITY_FIELDS.values():
+                                    for k in _SHARED_WITH_TRAINING):
+            for key in _SHARED_WITH_TRAINING:
                 trow.values[key] = irow.values[key]
             trow.n_test_samples = irow.n_test_samples
     rows: list[_Row] = list(train_rows.values())
