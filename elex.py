@@ -2,6 +2,7 @@
 
 Usage:
     python elex.py [--directory results] [--host 127.0.0.1] [--port 8050] [--workers N] [--debug]
+                   [--read-only | --allow-runs] [--cluster tcp://HOST:PORT | --scheduler-file FILE]
 
 Example (the published results of the original study):
     python elex.py --directory ../shared/reference/published-results

@@ -16,6 +16,9 @@ from dash import Dash
 
 from mlee.elex.callbacks import register_callbacks
 from mlee.elex.data import ExplorerData
+from mlee.elex.live_data import LiveData
+from mlee.elex.run_manager import RunOptions
+from mlee.elex.runs_callbacks import attach_runs
 from mlee.elex.layout import page
 from mlee.elex.state import View, default_settings_store
 from mlee.elex.uploads import MAX_UPLOAD_BYTES
@@ -35,14 +38,16 @@ def default_view(data: ExplorerData) -> View:
 
 
 def create_app(directory: str | Path = "results", *, data: ExplorerData | None = None,
-               title: str = "ELEx - Energy Label Exploration") -> Dash:
-    """The ELEx app for the results in ``directory`` (or for an already loaded ``data``).
+               title: str = "ELEx - Energy Label Exploration", runs: RunOptions | None = None) -> Dash:
+    """The ELEx app for the results in ``directory`` (or for an already loaded ``data``); with ``runs``, the
+    page can launch experiments (see :mod:`mlee.elex.run_manager`) and, once it did, shows their merged
+    results too.
 
     Raises FileNotFoundError / ValueError with a clear message when the folder is missing or empty.
     """
     from mlee.rating import RATING_MODES
 
-    data = data if data is not None else ExplorerData.load(directory)
+    data = LiveData(directory, data=data)
     app = Dash(
         __name__, title=title, assets_folder=str(ASSETS), serve_locally=True, update_title=None,
         external_stylesheets=[], external_scripts=[], suppress_callback_exceptions=False,
@@ -50,8 +55,17 @@ def create_app(directory: str | Path = "results", *, data: ExplorerData | None =
     app.server.config["MAX_CONTENT_LENGTH"] = MAX_REQUEST_BYTES
     store = default_settings_store()
     view = default_view(data)
-    app.layout = page(data, view, store, tuple(RATING_MODES))
+    manager, runs_panel = attach_runs(app, data, runs)
+
+    def layout() -> Any:
+        """The page, built per visit: results reloaded since the start (runs launched here) are in its choices."""
+        root = page(data, view, store, tuple(RATING_MODES))
+        root.children.append(runs_panel())
+        return root
+
+    app.layout = layout
     register_callbacks(app, data, view, store)
+    app._elex_runs = manager  # type: ignore[attr-defined]  # closed by the command line
     _warm_up_on_first_request(app, data, store)
     app._elex_data = data  # type: ignore[attr-defined]  # for benchmarks and tests
     _import_before_serving()

@@ -13,6 +13,7 @@ from dash import Dash, Input, Output, State, ctx, dcc, html, no_update
 
 from mlee.elex import downloads
 from mlee.elex.data import ExplorerData
+from mlee.elex.live_data import LiveData, mark_new
 from mlee.elex.controls import SETTING_CONTROLS, SettingError, boundary_text, merge_controls, slider_state
 from mlee.elex.figures import rating_bars_figure, scatter_figure, short_environment
 from mlee.elex.legend import scatter_legend
@@ -76,10 +77,8 @@ def _metric_indices(rated: pd.DataFrame, dataset: str, task: str, metric: str) -
 
 
 # ------------------------------------------------------------------------------------------------ register
-def register_callbacks(app: Dash, data: ExplorerData, default_view: View, default_store: dict[str, Any]) -> None:
+def register_callbacks(app: Dash, data: LiveData, default_view: View, default_store: dict[str, Any]) -> None:
     """Attach all callbacks of the page to ``app``."""
-    dataset_keys = data.dataset_keys()
-
     # -------------------------------------------------------------------------------- URL <-> view
     @app.callback(
         Output("dataset", "value"), Output("task", "value"), Output("x-metric", "value"),
@@ -90,7 +89,7 @@ def register_callbacks(app: Dash, data: ExplorerData, default_view: View, defaul
     def sync_url(search, dataset, task, x, y, scale):
         current = View(dataset, task, x, y, scale)
         if ctx.triggered_id in (None, "url"):
-            wanted = parse_view(search, dataset_keys, default_view)
+            wanted = parse_view(search, data.dataset_keys(), default_view)  # reloads may add datasets
             # unknown parameters or values leave the address bar: it shows the view the page shows
             canonical = wanted.query() if search and search != wanted.query() else no_update
             if wanted == current:
@@ -102,10 +101,10 @@ def register_callbacks(app: Dash, data: ExplorerData, default_view: View, defaul
     # -------------------------------------------------------------------------------- environments
     @app.callback(
         Output("environments", "options"), Output("environments", "value"),
-        Input("dataset", "value"), Input("task", "value"),
+        Input("dataset", "value"), Input("task", "value"), Input("results-version", "data"),
     )
-    def environments(dataset, task):
-        """A new dataset or task shows all of its environments again."""
+    def environments(dataset, task, _version):
+        """A new dataset or task, or reloaded results, shows all of its environments again."""
         available = data.environments_of(dataset, task)
         options = [{"label": short_environment(e), "value": e, "title": e} for e in available]
         return options, available
@@ -192,9 +191,9 @@ def register_callbacks(app: Dash, data: ExplorerData, default_view: View, defaul
         Output("energy-note", "children"),
         Input("settings", "data"), Input("dataset", "value"), Input("task", "value"),
         Input("environments", "value"), Input("x-metric", "value"), Input("y-metric", "value"),
-        Input("scale", "value"), Input("theme", "data"), Input("pin", "data"),
+        Input("scale", "value"), Input("theme", "data"), Input("pin", "data"), Input("results-version", "data"),
     )
-    def figures(store, dataset, task, environments, x, y, scale, theme, pinned):
+    def figures(store, dataset, task, environments, x, y, scale, theme, pinned, _version):
         store = store or default_store
         rated = data.rated(store)
         rows = view_rows(rated, dataset, task, environments or [])
@@ -211,7 +210,8 @@ def register_callbacks(app: Dash, data: ExplorerData, default_view: View, defaul
             reference_environment=shown_envs[0] if shown_envs else None,
             uirevision=f"{dataset}|{task}|{x}|{y}|{scale}", pinned=pinned)
         bars = rating_bars_figure(rows, data.environments, theme or "light")
-        return scatter, bars, scatter_legend(shown_envs, data.environments, mode), energy_note(rows)
+        return (mark_new(scatter, data.new_models(dataset, task)), bars,
+                scatter_legend(shown_envs, data.environments, mode), energy_note(rows))
 
     # -------------------------------------------------------------------------------- selection
     @app.callback(

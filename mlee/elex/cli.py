@@ -12,6 +12,8 @@ import logging
 import socket
 import sys
 
+from mlee.elex.runs_cli import add_run_arguments, describe, run_options, serve_until_stopped
+
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     """The flags of ``elex.py`` (see the README section on ELEx)."""
@@ -28,6 +30,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                         help="serve with gunicorn, N worker processes (many users at once); default: one "
                              "process (Flask's threaded server)")
     parser.add_argument("--debug", action="store_true", help="Dash debug mode (dev tools, detailed errors)")
+    add_run_arguments(parser)
     return parser.parse_args(argv)
 
 
@@ -70,15 +73,17 @@ def main(argv: list[str] | None = None) -> int:
         print(f"ELEx shows {choice.description}", flush=True)
         directory = choice.directory
     try:
-        app = create_app(directory)
+        runs = run_options(args)
+        app = create_app(directory, runs=runs)
     except (FileNotFoundError, ValueError) as error:
         print(f"elex: {error}", file=sys.stderr)
         return 2
+    print(describe(runs), flush=True)
     print(f"ELEx: http://{args.host}:{args.port}/  (Ctrl+C to stop)", flush=True)
     if args.workers:
         from mlee.elex.serve import serve_workers
 
-        serve_workers(lambda: app, args.host, args.port, args.workers)
+        serve_until_stopped(lambda: serve_workers(lambda: app, args.host, args.port, args.workers), app)
         return 0
-    run(app, host=args.host, port=args.port, debug=args.debug)
+    serve_until_stopped(lambda: run(app, host=args.host, port=args.port, debug=args.debug), app)
     return 0

@@ -14,7 +14,7 @@ import json
 import logging
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -78,15 +78,18 @@ class ExplorerData:
         self._labels = _LRU(512)
 
     @classmethod
-    def load(cls, directory: str | Path) -> "ExplorerData":
-        """Load and aggregate every result under ``directory`` (Contract 3 or published layout)."""
+    def load(cls, directory: str | Path, extra: Sequence[Path] = ()) -> "ExplorerData":
+        """Load and aggregate every result under ``directory`` (Contract 3 or published layout) and under the
+        ``extra`` folders that exist (e.g. where ELEx merges the runs launched from its page)."""
         from mlee.results import aggregate_runs, load_results
+        from mlee.results.loader import result_files
 
         path = Path(directory)
         if not path.is_dir():
             raise FileNotFoundError(f"results folder {str(path)!r} does not exist: pass --directory with a folder "
                                     f"of merged results, e.g. ../shared/reference/published-results")
-        runs = load_results(path)
+        files = result_files(path) + [f for folder in extra if folder.is_dir() for f in result_files(folder)]
+        runs = load_results(path, files=files)
         table = aggregate_runs(runs)
         log.info("loaded %d runs -> %d rows from %s", len(runs), len(table), path)
         return cls(table, path)

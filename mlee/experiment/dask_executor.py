@@ -32,6 +32,8 @@ from mlee.experiment.sweep import RunState, SweepError, SweepHandle
 
 log = logging.getLogger(__name__)
 
+#: The address an embedded cluster's scheduler and workers listen on.
+LOOPBACK = "127.0.0.1"
 #: Seconds to wait for a scheduler (and, for an embedded cluster, its workers) before giving up.
 CONNECT_TIMEOUT_S = 20
 
@@ -61,9 +63,11 @@ def local_cluster(workers: int | None = None, node_ids: list[str] | None = None)
     specs: dict[str, Any] = {}
     for i in range(count):
         env = {NODE_ID_VARIABLE: node_ids[i]} if node_ids else {}
-        specs[f"worker-{i}"] = {"cls": Nanny, "options": {"nthreads": 1, "env": env,
+        specs[f"worker-{i}"] = {"cls": Nanny, "options": {"nthreads": 1, "env": env, "host": LOOPBACK,
                                                           "silence_logs": logging.ERROR}}
-    scheduler = {"cls": Scheduler, "options": {"dashboard": False, "dashboard_address": ":0"}}
+    # loopback only: a scheduler runs whatever code it is sent, so an embedded one must not be reachable from
+    # other machines
+    scheduler = {"cls": Scheduler, "options": {"dashboard": False, "dashboard_address": ":0", "host": LOOPBACK}}
     return SpecCluster(workers=specs, scheduler=scheduler, silence_logs=logging.ERROR, name="mlee-local")
 
 

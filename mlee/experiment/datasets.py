@@ -282,3 +282,34 @@ def _require_openml_cache(name: str | None, data_id: int | None, version: int | 
     if not path.is_file():
         raise _unavailable(f"{name or data_id}", data_home, FileNotFoundError(f"{path} does not exist"),
                            "openml.org", reason="downloads are switched off (--no-download)")
+
+
+#: files (relative to scikit-learn's data folder) whose presence means a fetcher dataset loads offline
+_FETCHER_CACHE = {
+    "olivetti_faces": ("olivetti_py3.pkz",),
+    "lfw_people": ("lfw_home/lfw_funneled",),
+    "lfw_pairs": ("lfw_home/lfw_funneled", "lfw_home/pairsDevTrain.txt", "lfw_home/pairsDevTest.txt"),
+    "20newsgroups_vectorized": ("20news-bydate_py3.pkz",),
+    "covtype": ("covertype/samples_py3", "covertype/targets_py3"),
+}
+
+
+def dataset_cached(key: str, data_home: str | Path | None = None) -> bool:
+    """True when dataset ``key`` of the table loads without a download: bundled, or its files are in the cache
+    ``data_home`` (scikit-learn's data folder; None for its default)."""
+    from sklearn.datasets import get_data_home
+
+    entry = catalog.datasets().get(key, {})
+    source = entry.get("source")
+    home = str(data_home) if data_home is not None else None
+    if source == "bundled":
+        return True
+    if source == "openml":
+        try:
+            _require_openml_cache(key, None, STUDY_OPENML_VERSION, home)
+        except DatasetUnavailableError:
+            return False
+        return True
+    files = _FETCHER_CACHE.get(key)
+    root = Path(get_data_home(home))
+    return bool(files) and all((root / name).exists() for name in files)
