@@ -25,10 +25,10 @@ from distributed import Client  # noqa: E402
 from mlee.experiment.dask_executor import DaskExecutor, local_cluster  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
-#: Keys that hold times, ids or paths of one particular run (and the timing-driven repetition count of short
-#: inference windows), not what the run computed.
+#: Keys that hold times, ids or paths of one particular run (the timing-driven repetition count of short
+#: inference windows and the latency percentiles also), not what the run computed.
 RUN_SPECIFIC = {"start", "end", "duration", "run_id", "timestamp", "output_dir", "train_logdir", "execution", "argv",
-                "arguments", "fit_time", "score_time", "repetitions"}
+                "arguments", "fit_time", "score_time", "repetitions", "latency_p50", "latency_p99"}
 
 
 def _settings(out: Path, repeats: int = 1) -> RunSettings:
