@@ -109,10 +109,10 @@ def clone(tmp_path_factory) -> Path:
 
 def _argv(command: str, clone: Path) -> list[str]:
     argv = shlex.split(command)
-    if argv[0] == "python":
-        argv[0] = sys.executable
-    out = []
-    for arg in argv:
+    # only the README's own arguments are redirected from /tmp/: a checkout under /tmp (as CI's may be)
+    # keeps its own interpreter's path
+    out = [sys.executable if argv[0] == "python" else argv[0]]
+    for arg in argv[1:]:
         if arg.startswith("../shared/reference"):
             if not REFERENCE.is_dir():
                 pytest.skip("../shared/reference is not present")
