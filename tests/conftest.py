@@ -1,4 +1,5 @@
-"""Shared fixtures: where the study's published reference data lives (../shared/reference)."""
+"""Shared fixtures: where the study's published reference data lives (../shared/reference), and one headless
+chromium per test module for the ELEx browser tests."""
 
 import os
 import pathlib
@@ -16,3 +17,15 @@ def reference_dir() -> pathlib.Path:
     if not REFERENCE.is_dir():
         pytest.skip("../shared/reference is not present")
     return REFERENCE
+
+
+@pytest.fixture(scope="module")
+def browser(tmp_path_factory):
+    """A headless chromium (tests/elex_support.py) for the module's browser tests, downloading into a temp folder."""
+    from elex_support import make_driver
+
+    driver = make_driver(tmp_path_factory.mktemp("downloads"))
+    try:
+        yield driver
+    finally:
+        driver.quit()

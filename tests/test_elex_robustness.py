@@ -4,7 +4,7 @@ properties, in headless chromium; and the metric rows with and without those pro
 from __future__ import annotations
 
 import pytest
-from elex_support import Server, figure, make_driver, needs_browser, open_page, svg_of, wait
+from elex_support import Server, figure, needs_browser, open_page, svg_of, wait
 
 from mlee.elex.tables import metric_rows
 from mlee.metrics import METRICS
@@ -42,15 +42,6 @@ def server(tmp_path_factory):
     merge_directory(root / "logs", root / "results")
     with Server(root / "results", root / "server.log") as srv:
         yield srv
-
-
-@pytest.fixture(scope="module")
-def browser(tmp_path_factory):
-    driver = make_driver(tmp_path_factory.mktemp("downloads"))
-    try:
-        yield driver
-    finally:
-        driver.quit()
 
 
 def _table(driver) -> list[list[str]]:

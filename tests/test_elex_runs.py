@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from elex_support import Server, figure, make_driver, needs_browser, open_page, wait
+from elex_support import Server, figure, needs_browser, open_page, wait
 
 pytestmark = needs_browser
 
@@ -84,15 +84,6 @@ def runs_server(reference_dir, tmp_path_factory):
     server.tmp = tmp  # type: ignore[attr-defined]
     yield server
     server.stop()
-
-
-@pytest.fixture(scope="module")
-def browser(tmp_path_factory):
-    driver = make_driver(tmp_path_factory.mktemp("downloads"))
-    try:
-        yield driver
-    finally:
-        driver.quit()
 
 
 def test_launch_iris_lr_rf_shows_progress_and_new_points(runs_server, browser):

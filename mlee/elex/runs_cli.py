@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable
 
 from mlee.elex.run_access import run_access
+from mlee.experiment.sweep_cli import add_executor_choice
 
 if TYPE_CHECKING:
     from mlee.elex.run_manager import RunOptions
@@ -29,12 +30,8 @@ def add_run_arguments(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--allow-runs", action="store_true",
                        help="allow launching on any --host; every launch then needs the secret token printed at "
                             "start (default: launching only when listening on a loopback address)")
-    where = group.add_mutually_exclusive_group()
-    where.add_argument("--cluster", default=None, metavar="SPEC",
-                       help="run on a Dask scheduler (tcp://host:8786) or an embedded local:N cluster; default: "
-                            "an embedded cluster of one worker process on this machine")
-    where.add_argument("--scheduler-file", default=None, metavar="FILE",
-                       help="run on the Dask scheduler described by FILE (dask scheduler --scheduler-file FILE)")
+    add_executor_choice(group, "run on a Dask scheduler (tcp://host:8786) or an embedded local:N cluster; default: "
+                               "an embedded cluster of one worker process on this machine")
     group.add_argument("--runs-logs", default="logs/sklearn", metavar="DIR",
                        help="where the experiment folders of launched runs go (default logs/sklearn)")
     group.add_argument("--runs-results", default="results/sklearn", metavar="DIR",

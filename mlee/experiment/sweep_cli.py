@@ -18,15 +18,20 @@ if TYPE_CHECKING:
     from mlee.experiment.sweep import SweepHandle
 
 
+def add_executor_choice(group: argparse._ArgumentGroup, cluster_help: str) -> None:
+    """Add the mutually exclusive ``--cluster SPEC`` / ``--scheduler-file FILE`` to ``group``; ``cluster_help``
+    says what ``--cluster`` takes and what runs without either flag."""
+    where = group.add_mutually_exclusive_group()
+    where.add_argument("--cluster", default=None, metavar="SPEC", help=cluster_help)
+    where.add_argument("--scheduler-file", default=None, metavar="FILE",
+                       help="run on the Dask scheduler described by FILE (dask scheduler --scheduler-file FILE)")
+
+
 def add_cluster_arguments(parser: argparse.ArgumentParser, resume: bool) -> None:
     """Add ``--cluster`` and ``--scheduler-file`` (and ``--resume`` when ``resume``) in their own group."""
     group = parser.add_argument_group("cluster (Dask; see README, 'Sweeps on a cluster')")
-    where = group.add_mutually_exclusive_group()
-    where.add_argument("--cluster", default=None, metavar="SPEC",
-                       help="run on Dask: 'local' (one worker process per core), 'local:N' (N processes) or a "
-                            "scheduler address such as tcp://host:8786. Default: in this process")
-    where.add_argument("--scheduler-file", default=None, metavar="FILE",
-                       help="run on the Dask scheduler described by FILE (dask scheduler --scheduler-file FILE)")
+    add_executor_choice(group, "run on Dask: 'local' (one worker process per core), 'local:N' (N processes) or a "
+                               "scheduler address such as tcp://host:8786. Default: in this process")
     if resume:
         group.add_argument("--resume", action="store_true",
                            help="skip (dataset, method, repeat) runs already complete in --output-dir")
