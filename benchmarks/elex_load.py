@@ -8,8 +8,8 @@ Usage: python benchmarks/elex_load.py [--users 50] [--duration 600] [--workers 2
 
 Each user loads the page like a browser (``/``, ``/_dash-layout``, ``/_dash-dependencies``, the
 initial callbacks), then repeats, with a think time drawn uniformly from ``--think`` seconds between
-actions: hover a point (the selection callback: tables and label; 60 %), click a point (pin, then
-selection and the plot with its ring, as the page sends them; 20 %) or change the dataset
+actions: hover a point (the selection callback: tables and label; 60 %), click a point (pinned in
+the page, then the selection callback, as the page sends it; 20 %) or change the dataset
 (environments, settings and figures callbacks; 20 %). Every request is a real
 ``/_dash-update-component`` call built from the app's callback graph with the values the page holds,
 updated from the answers. An action's latency is from its first request to its last answer.
@@ -40,7 +40,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))  # the browser tests' free-port helper
 PUBLISHED = ROOT.parent / "shared" / "reference" / "published-results"
 
-from dash_client import callback_payload, find_callback, layout_values  # noqa: E402
+from mlee.elex.dash_client import callback_payload, find_callback, layout_values  # noqa: E402
 from elex_support import free_port  # noqa: E402
 
 TARGET_P95_MS = 500.0
@@ -96,10 +96,8 @@ class User(threading.Thread):
 
     def click(self) -> None:
         env, model = self.random.choice(self.points)
-        self.values["scatter.clickData"] = {"points": [{"curveNumber": 0, "customdata": [env, model]}]}
-        self.call("pin.data", ["scatter.clickData"])
-        self.call("label-img.src", ["pin.data"])
-        self.call("scatter.figure", ["pin.data"])
+        self.values["pin.data"] = {"environment": env, "model": model}  # pinned in the page (clientside)
+        self.call("label-img.src", ["pin.data"])  # the ring moves in the page too: no figure request
 
     def change_dataset(self) -> None:
         options = [o["value"] for o in self.values.get("dataset.options", [])]

@@ -31,13 +31,15 @@ def free_port() -> int:
 
 
 class Server:
-    """``python elex.py --port <free> --directory <dir> [extra args]`` as a child process."""
+    """``python [launcher] elex.py --port <free> --directory <dir> [extra args]`` as a child process (``launcher``:
+    interpreter arguments before the script, e.g. ``("-c", code)`` where ``code`` runs ``sys.argv[1]``)."""
 
-    def __init__(self, directory: Path, log_path: Path, extra_args: tuple[str, ...] = ()) -> None:
+    def __init__(self, directory: Path, log_path: Path, extra_args: tuple[str, ...] = (),
+                 launcher: tuple[str, ...] = ()) -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}/"
         self._log = open(log_path, "wb")
-        self.proc = subprocess.Popen([sys.executable, str(ROOT / "elex.py"), "--port", str(self.port),
+        self.proc = subprocess.Popen([sys.executable, *launcher, str(ROOT / "elex.py"), "--port", str(self.port),
                                       "--directory", str(directory), *extra_args], cwd=ROOT, stdout=self._log,
                                      stderr=subprocess.STDOUT, env={**os.environ, "PYTHONUNBUFFERED": "1"})
         self.log_path = log_path

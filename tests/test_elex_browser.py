@@ -482,7 +482,9 @@ return r.left >= -1 && r.right <= root.clientWidth + 1;
 
 
 RING_JS = ("var gd = document.querySelector('#scatter .js-plotly-plot');"
-           "var t = gd.data[gd.data.length - 1]; return [t.name, t.x, t.y];")
+           "var rings = (gd.layout.shapes || []).filter(function(s) { return s.name === 'pinned'; });"
+           "return ['pinned', rings.map(function(s) { return s.xanchor; }),"
+           " rings.map(function(s) { return s.yanchor; })];")
 
 
 def _at_width(driver: Any, width: int, height: int) -> None:

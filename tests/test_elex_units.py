@@ -338,3 +338,23 @@ def test_spread_is_not_more_precise_than_the_value():
     assert format_value(0.00257, "%", spread_digits(0.979, 0.00257)) == "0.3 %"
     assert format_value(0.0025, "J", spread_digits(0.0362, 0.0025)) == "2.5 mJ"
     assert spread_digits(1.0, 3.0) == 3 and spread_digits(0.0, 1.0) == 3
+
+
+def test_the_pinned_model_is_ringed_by_a_layout_shape_at_its_point(data, store):
+    """The ring is the last layout shape (moving it in the page redraws only the shapes); none when the pinned
+    model is not shown."""
+    rated = data.rated(store)
+    rows = rated[(rated["dataset"] == "credit-g") & (rated["task"] == "inference")]
+    model, env = rows["model"].iloc[2], rows["environment"].iloc[2]
+    fig = scatter_figure(rows, "power_draw", "top1_val", "value", "inference", store["boundaries"],
+                         zone_compound(store["mode"]), data.environments,
+                         pinned={"environment": env, "model": model})
+    trace = next(t for t in fig["data"] if t.get("customdata") and [env, model] in t["customdata"])
+    j = trace["customdata"].index([env, model])
+    ring = fig["layout"]["shapes"][-1]
+    assert ring["name"] == "pinned" and (ring["xanchor"], ring["yanchor"]) == (trace["x"][j], trace["y"][j])
+    assert ring["xsizemode"] == ring["ysizemode"] == "pixel"
+    unpinned = scatter_figure(rows, "power_draw", "top1_val", "value", "inference", store["boundaries"],
+                              zone_compound(store["mode"]), data.environments,
+                              pinned={"environment": env, "model": "not shown"})
+    assert not [s for s in unpinned["layout"]["shapes"] if s.get("name") == "pinned"]

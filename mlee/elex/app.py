@@ -8,7 +8,6 @@ threaded server, bound to 127.0.0.1 unless told otherwise.
 from __future__ import annotations
 
 import logging
-import threading
 from pathlib import Path
 from typing import Any
 
@@ -66,7 +65,6 @@ def create_app(directory: str | Path = "results", *, data: ExplorerData | None =
     app.layout = layout
     register_callbacks(app, data, view, store)
     app._elex_runs = manager  # type: ignore[attr-defined]  # closed by the command line
-    _warm_up_on_first_request(app, data, store)
     app._elex_data = data  # type: ignore[attr-defined]  # for benchmarks and tests
     _import_before_serving()
     return app
@@ -80,30 +78,6 @@ def _import_before_serving() -> None:
         import PIL.Image  # noqa: F401
     except ImportError:
         pass
-
-
-def _warm_up_on_first_request(app: Dash, data: ExplorerData, store: dict[str, Any]) -> None:
-    """When the first page is requested, rate the table with the default settings and render one label
-    in a background thread: the browser spends that time loading scripts, and the first plot and the
-    first selection then find the rating cached and the label renderer imported."""
-    started = threading.Event()
-
-    def warm() -> None:
-        try:
-            rated = data.rated(store)
-            row = rated.iloc[0]
-            summary = data.summary(store, row["dataset"], row["task"], row["environment"], row["model"])
-            from mlee.label import render_label
-
-            render_label(summary, fmt="svg")
-        except Exception:  # noqa: BLE001 - warming is an optimisation; the real request reports errors
-            log.debug("warm-up failed", exc_info=True)
-
-    @app.server.before_request
-    def _first_request() -> None:
-        if not started.is_set():
-            started.set()
-            threading.Thread(target=warm, name="elex-warm-up", daemon=True).start()
 
 
 def run(app: Dash, host: str = "127.0.0.1", port: int = 8050, debug: bool = False, **kwargs: Any) -> None:

@@ -5,6 +5,7 @@ store, control values, URL): the server keeps no per-user state, so sessions can
 from __future__ import annotations
 
 import copy
+import json
 import logging
 from typing import Any
 
@@ -15,7 +16,7 @@ from mlee.elex import downloads
 from mlee.elex.data import ExplorerData
 from mlee.elex.live_data import LiveData, mark_new
 from mlee.elex.controls import SETTING_CONTROLS, SettingError, boundary_text, merge_controls, slider_state
-from mlee.elex.figures import rating_bars_figure, scatter_figure, short_environment
+from mlee.elex.figures import PIN_SHAPE, pin_shape, rating_bars_figure, scatter_figure, short_environment
 from mlee.elex.legend import scatter_legend
 from mlee.elex.state import View, parse_view, scoped
 from mlee.elex.tables import info_table, metrics_table
@@ -75,6 +76,45 @@ def _metric_indices(rated: pd.DataFrame, dataset: str, task: str, metric: str) -
     rows = view_rows(rated, dataset, task, None)
     return pd.to_numeric(rows[f"{metric}_index"], errors="coerce").dropna().astype(float).tolist()
 
+
+# ------------------------------------------------------------------------------------------------ page side
+#: clientside: a click on a model's point pins it ({environment, model}, as :func:`point_of` reads it), Unpin
+#: clears the pin; hovering never changes it
+PIN_JS = """
+function(click, unpin) {
+    var fired = (window.dash_clientside.callback_context.triggered || []).map(function(t) { return t.prop_id; });
+    if (fired.indexOf('unpin.n_clicks') >= 0) { return null; }
+    var point = ((click || {}).points || [{}])[0] || {};
+    var custom = point.customdata;
+    return custom ? {environment: custom[0], model: custom[1]} : window.dash_clientside.no_update;
+}
+"""
+
+#: clientside: the ring (the layout shape named :data:`~mlee.elex.figures.PIN_SHAPE`, as the server draws it) put
+#: on the pinned model's point. Only the shapes change, so plotly redraws only them; nothing changes when the
+#: ring is already right (the figure is also an input: a plot redrawn while a click was on its way is ringed)
+RING_JS = """
+function(pin, figure) {
+    var none = window.dash_clientside.no_update;
+    if (!figure || !figure.data || !figure.layout) { return none; }
+    var name = '%s', style = %s, rings = [], colour = (figure.layout.font || {}).color;
+    (pin ? figure.data : []).forEach(function(trace) {
+        (trace.customdata || []).forEach(function(c, i) {
+            if (c[0] === pin.environment && c[1] === pin.model && trace.x[i] != null && trace.y[i] != null) {
+                rings.push(Object.assign({}, style, {xanchor: trace.x[i], yanchor: trace.y[i],
+                                                     line: Object.assign({}, style.line, {color: colour})}));
+            }
+        });
+    });
+    var shapes = figure.layout.shapes || [];
+    var others = shapes.filter(function(s) { return s.name !== name; });
+    var old = shapes.filter(function(s) { return s.name === name; });
+    var key = function(list) { return JSON.stringify(list.map(function(s) { return [s.xanchor, s.yanchor]; })); };
+    if (key(old) === key(rings)) { return none; }
+    var layout = Object.assign({}, figure.layout, {shapes: others.concat(rings)});
+    return Object.assign({}, figure, {layout: layout});
+}
+""" % (PIN_SHAPE, json.dumps(pin_shape(0.0, 0.0, "")))
 
 # ------------------------------------------------------------------------------------------------ register
 def register_callbacks(app: Dash, data: LiveData, default_view: View, default_store: dict[str, Any]) -> None:
@@ -191,9 +231,11 @@ def register_callbacks(app: Dash, data: LiveData, default_view: View, default_st
         Output("energy-note", "children"),
         Input("settings", "data"), Input("dataset", "value"), Input("task", "value"),
         Input("environments", "value"), Input("x-metric", "value"), Input("y-metric", "value"),
-        Input("scale", "value"), Input("theme", "data"), Input("pin", "data"), Input("results-version", "data"),
+        Input("scale", "value"), Input("theme", "data"), Input("results-version", "data"), State("pin", "data"),
     )
-    def figures(store, dataset, task, environments, x, y, scale, theme, pinned, _version):
+    def figures(store, dataset, task, environments, x, y, scale, theme, _version, pinned):
+        """The plots of the view. A click only moves the ring (in the page, :data:`RING_JS`): the pin is read
+        here so that a redrawn plot rings the pinned model from the start, but it does not redraw the plots."""
         store = store or default_store
         rated = data.rated(store)
         rows = view_rows(rated, dataset, task, environments or [])
@@ -214,16 +256,11 @@ def register_callbacks(app: Dash, data: LiveData, default_view: View, default_st
                 scatter_legend(shown_envs, data.environments, mode), energy_note(rows))
 
     # -------------------------------------------------------------------------------- selection
-    @app.callback(
-        Output("pin", "data"),
-        Input("scatter", "clickData"), Input("unpin", "n_clicks"), prevent_initial_call=True,
-    )
-    def pin(click, _unpin):
-        """A click pins the clicked model (until another click or Unpin); hovering never changes the pin."""
-        if ctx.triggered_id == "unpin":
-            return None
-        point = point_of(click)
-        return point if point else no_update
+    # a click pins in the page (no round trip): the selection callback then asks for the details
+    app.clientside_callback(PIN_JS, Output("pin", "data"), Input("scatter", "clickData"),
+                            Input("unpin", "n_clicks"), prevent_initial_call=True)
+    app.clientside_callback(RING_JS, Output("scatter", "figure", allow_duplicate=True), Input("pin", "data"),
+                            Input("scatter", "figure"), prevent_initial_call=True)
 
     @app.callback(
         Output("selection", "data"), Output("details-body", "className"), Output("details-empty", "className"),

@@ -78,6 +78,9 @@ def main(argv: list[str] | None = None) -> int:
     except (FileNotFoundError, ValueError) as error:
         print(f"elex: {error}", file=sys.stderr)
         return 2
+    from mlee.elex.warm_up import warm_up
+
+    warm_up(app)  # before it says it is ready: the first visit costs what later ones do
     print(describe(runs), flush=True)
     print(f"ELEx: http://{args.host}:{args.port}/  (Ctrl+C to stop)", flush=True)
     if args.workers:

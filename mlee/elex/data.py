@@ -73,6 +73,9 @@ class ExplorerData:
         #: metric keys the axes offer: every metric, an optional one (robustness...) only where a result has it
         self.metric_keys: list[str] = [m.key for m in METRICS if not m.optional
                                        or (m.key in self.table and self.table[m.key].notna().any())]
+        #: (dataset, task, environment, model) of every row: a selection checks it on every hover and click
+        self._keys: frozenset[tuple[str, str, str, str]] = frozenset(zip(
+            *(self.table[c].astype(str) for c in ("dataset", "task", "environment", "model"))))
         self._rated = _LRU(32)
         self._summaries = _LRU(512)
         self._labels = _LRU(512)
@@ -148,7 +151,7 @@ class ExplorerData:
 
     def has_row(self, dataset: str, task: str, environment: str, model: str) -> bool:
         """True when the table has a row for this model."""
-        return not self._rows(dataset, task, environment, model).empty
+        return (dataset, task, environment, model) in self._keys
 
     # ----------------------------------------------------------------------------------------- logs
     def logs(self, dataset: str, task: str, environment: str, model: str) -> list[dict[str, Any]]:

@@ -1,5 +1,5 @@
-"""What a browser sends to a Dash server, built from the app's own callback graph: shared by the ELEx
-benchmarks (no browser needed to make real callback requests)."""
+"""What a browser sends to a Dash server, built from the app's own callback graph: real callback requests
+without a browser, for the server's warm-up at start (:mod:`mlee.elex.warm_up`) and the ELEx benchmarks."""
 
 from __future__ import annotations
 
