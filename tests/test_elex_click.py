@@ -115,3 +115,15 @@ def test_a_redrawn_plot_rings_the_pinned_model(server, browser):
 
     wait(browser, ring_on_new_point, message="the redrawn plot lost the ring")
     assert "Pinned" in browser.find_element("id", "details-state").text
+
+
+def test_debug_mode_serves_too(reference_dir, tmp_path):
+    """Dash's debug mode registers its handlers when serving starts, which Flask refuses after a request: the
+    server is not warmed up then, and still serves."""
+    import urllib.request
+
+    log = tmp_path / "server.log"
+    with Server(reference_dir / "published-results", log, extra_args=("--debug",)) as server:
+        with urllib.request.urlopen(server.url + "_dash-layout", timeout=30) as reply:
+            assert reply.status == 200 and b"scatter" in reply.read()
+    assert "warmed up in" not in log.read_text()

@@ -80,7 +80,8 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     from mlee.elex.warm_up import warm_up
 
-    warm_up(app)  # before it says it is ready: the first visit costs what later ones do
+    if not args.debug:  # debug mode adds its handlers when it starts serving: Flask refuses them after a request
+        warm_up(app)  # before it says it is ready: the first visit costs what later ones do
     print(describe(runs), flush=True)
     print(f"ELEx: http://{args.host}:{args.port}/  (Ctrl+C to stop)", flush=True)
     if args.workers:
