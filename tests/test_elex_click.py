@@ -75,7 +75,7 @@ def test_first_page_and_selection_import_nothing(reference_dir, tmp_path, browse
         before = log.read_text()
         assert "audit: import mlee.label" in before and "audit: open" in before and "warmed up in" in before
         open_page(browser, server.url)
-        env, model, _, _ = _click(browser, 0, 1)
+        _, model, _, _ = _click(browser, 0, 1)
         assert model in browser.find_element("id", "info-table").text
         served = log.read_bytes()[ready:].decode()
     late = [line for line in served.splitlines() if line.startswith("audit: ")]
@@ -92,7 +92,7 @@ def test_a_click_sends_only_the_selection_and_moves_the_ring(server, browser):
     open_page(browser, server.url)
     for trace, index in ((0, 0), (0, 2), (0, 0)):
         browser.execute_script(REQUESTS_JS)
-        env, model, x, y = _click(browser, trace, index)
+        _, model, x, y = _click(browser, trace, index)
         wait(browser, lambda d: d.execute_script(RING_JS) == [[x, y]], message=f"the ring is not on {model}")
         sent = browser.execute_script("return window.__sent;")  # besides, the runs panel polls its progress
         assert any("selection.data" in s for s in sent), sent
