@@ -358,3 +358,26 @@ def test_the_pinned_model_is_ringed_by_a_layout_shape_at_its_point(data, store):
                               zone_compound(store["mode"]), data.environments,
                               pinned={"environment": env, "model": "not shown"})
     assert not [s for s in unpinned["layout"]["shapes"] if s.get("name") == "pinned"]
+
+
+def test_a_value_being_computed_is_waited_for_not_computed_again():
+    """Two requests for the same label at once (a hover, then the click on that point) draw it once."""
+    import threading
+
+    from mlee.elex.data import _LRU
+
+    cache, calls, results = _LRU(4), [], []
+
+    def make() -> str:
+        calls.append(1)
+        time.sleep(0.5)  # the second request arrives meanwhile
+        return "label"
+
+    threads = [threading.Thread(target=lambda: results.append(cache.get("k", make))) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+        time.sleep(0.05)
+    for thread in threads:
+        thread.join()
+    assert results == ["label", "label"] and len(calls) == 1
+    assert cache.get("k", lambda: "other") == "label"

@@ -27,11 +27,14 @@ log = logging.getLogger(__name__)
 
 
 class _LRU:
-    """A small thread-safe least-recently-used cache."""
+    """A small thread-safe least-recently-used cache. A value asked for while another thread computes it is
+    waited for, not computed again: a click's request often arrives while the hover just before it still draws
+    the same label, and two threads computing it under the GIL made both slow."""
 
     def __init__(self, size: int) -> None:
         self._size = size
         self._items: OrderedDict[Hashable, Any] = OrderedDict()
+        self._pending: dict[Hashable, threading.Event] = {}
         self._lock = threading.Lock()
 
     def get(self, key: Hashable, make: Callable[[], Any]) -> Any:
@@ -39,13 +42,26 @@ class _LRU:
             if key in self._items:
                 self._items.move_to_end(key)
                 return self._items[key]
-        value = make()  # computed outside the lock: a duplicate computation is harmless, a stall is not
-        with self._lock:
-            self._items[key] = value
-            self._items.move_to_end(key)
-            while len(self._items) > self._size:
-                self._items.popitem(last=False)
-        return value
+            pending = self._pending.get(key)
+            if pending is None:
+                self._pending[key] = threading.Event()
+        if pending is not None:  # another thread computes it: wait, then take its value (or compute on failure)
+            pending.wait()
+            with self._lock:
+                if key in self._items:
+                    return self._items[key]
+            return make()
+        try:
+            value = make()  # computed outside the lock: other keys are not held up
+            with self._lock:
+                self._items[key] = value
+                self._items.move_to_end(key)
+                while len(self._items) > self._size:
+                    self._items.popitem(last=False)
+            return value
+        finally:
+            with self._lock:
+                self._pending.pop(key).set()
 
 
 class ExplorerData:
