@@ -22,6 +22,9 @@ import pandas as pd
 
 from mlee.metrics import METRICS
 from mlee.results import jsonio
+from mlee.results.bulk import collector_paused
+from mlee.results.read_ahead import read_ahead
+from mlee.results.record import expand_training
 from mlee.results.energy import phase_energy
 from mlee.results.environment import environment_key, hardware_name
 
@@ -73,6 +76,11 @@ class _Row:
 
 def _num(value: Any) -> float:
     """A finite float or NaN (None, strings, booleans, -1 sentinels of counts are handled by callers)."""
+    kind = type(value)
+    if kind is float:
+        return value if value - value == 0.0 else math.nan  # inf - inf and nan - nan are NaN
+    if kind is int:
+        return float(value)
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         return math.nan
     value = float(value)
@@ -256,12 +264,10 @@ def result_files(directory: str | os.PathLike) -> list[str]:
     return found
 
 
-def _read(path: str) -> dict[str, Any]:
-    try:
-        with open(path, "rb") as handle:
-            raw = handle.read()
-    except OSError as exc:
-        raise ResultFileError(f"{path}: cannot be read ({exc.strerror or exc}); check its permissions") from None
+def _parse(path: str, raw: bytes | OSError) -> dict[str, Any]:
+    """The parsed result dict of ``path`` from its bytes (or the error reading them); raises ResultFileError."""
+    if isinstance(raw, OSError):
+        raise ResultFileError(f"{path}: cannot be read ({raw.strerror or raw}); check its permissions")
     if not raw.strip():
         raise ResultFileError(f"{path}: empty file (an interrupted write?); re-run merge_results.py or delete it")
     try:
@@ -271,7 +277,14 @@ def _read(path: str) -> dict[str, Any]:
                               f"re-run merge_results.py for it or delete it") from None
     if not isinstance(data, dict):
         raise ResultFileError(f"{path}: not a result file (JSON {type(data).__name__}, expected an object)")
-    return data
+    return expand_training(data)
+
+
+def read_result_file(path: str | os.PathLike) -> dict[str, Any]:
+    """One merged result file, parsed, with its embedded training record complete (see
+    :func:`mlee.results.record.expand_training`); raises :class:`ResultFileError` naming the problem."""
+    path = os.fspath(path)
+    return _parse(path, next(read_ahead([path], ahead=0))[1])
 
 
 def load_results(directory: str | os.PathLike, files: Iterable[str | os.PathLike] | None = None) -> pd.DataFrame:
@@ -306,10 +319,20 @@ def load_results(directory: str | os.PathLike, files: Iterable[str | os.PathLike
     # inference row, its training run's name, and a training row built from the embedded copy (kept small:
     # the parsed embedded dict itself is dropped at once)
     infer_rows: list[tuple[_Row, str | None, _Row | None]] = []
+    with collector_paused():
+        _load_rows(paths, env_cache, warnings, train_rows, infer_rows)
+        table = _table(warnings, train_rows, infer_rows)
+    log.info("loaded %d runs from %d files in %s (%d skipped)", len(table), len(paths), root, len(warnings))
+    return table
+
+
+def _load_rows(paths: list[str], env_cache: dict[Any, str], warnings: list[str],
+               train_rows: dict[tuple[str, str], _Row], infer_rows: list[tuple[_Row, str | None, _Row | None]]) -> None:
+    """Read ``paths`` into ``train_rows`` and ``infer_rows``; problems go to ``warnings``."""
     seen: set[tuple[str, str, str]] = set()
-    for path in paths:
+    for path, raw in read_ahead(paths):
         try:
-            data = _read(path)
+            data = _parse(path, raw)
             if "validation" in data:
                 row, train_name = _infer_row(data, path, env_cache)
                 embedded = None
@@ -336,6 +359,11 @@ def load_results(directory: str | os.PathLike, files: Iterable[str | os.PathLike
         except ResultFileError as exc:
             warnings.append(str(exc))
             log.warning("skipped %s", exc)
+
+
+def _table(warnings: list[str], train_rows: dict[tuple[str, str], _Row],
+           infer_rows: list[tuple[_Row, str | None, _Row | None]]) -> pd.DataFrame:
+    """The run table of the loaded rows (training rows completed from their inference runs)."""
     # training rows get the quality of their inference run; runs known only from an inference file's
     # embedded training copy become rows of their own
     for irow, train_name, embedded in infer_rows:
@@ -354,7 +382,6 @@ def load_results(directory: str | os.PathLike, files: Iterable[str | os.PathLike
     _name_environments(rows)
     table = _to_frame(rows)
     table.attrs["warnings"] = warnings
-    log.info("loaded %d runs from %d files in %s (%d skipped)", len(table), len(paths), root, len(warnings))
     return table
 
 
