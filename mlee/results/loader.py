@@ -24,7 +24,7 @@ from mlee.metrics import METRICS
 from mlee.results import jsonio
 from mlee.results.bulk import collector_paused
 from mlee.results.read_ahead import read_ahead
-from mlee.results.record import expand_training
+from mlee.results.record import expand_training, training_config_entry
 from mlee.results.energy import phase_energy
 from mlee.results.environment import environment_key, hardware_name
 
@@ -277,14 +277,14 @@ def _parse(path: str, raw: bytes | OSError) -> dict[str, Any]:
                               f"re-run merge_results.py for it or delete it") from None
     if not isinstance(data, dict):
         raise ResultFileError(f"{path}: not a result file (JSON {type(data).__name__}, expected an object)")
-    return expand_training(data)
+    return data
 
 
 def read_result_file(path: str | os.PathLike) -> dict[str, Any]:
     """One merged result file, parsed, with its embedded training record complete (see
     :func:`mlee.results.record.expand_training`); raises :class:`ResultFileError` naming the problem."""
     path = os.fspath(path)
-    return _parse(path, next(read_ahead([path], ahead=0))[1])
+    return expand_training(_parse(path, next(read_ahead([path], ahead=0))[1]))
 
 
 def load_results(directory: str | os.PathLike, files: Iterable[str | os.PathLike] | None = None) -> pd.DataFrame:
@@ -339,7 +339,7 @@ def _load_rows(paths: list[str], env_cache: dict[Any, str], warnings: list[str],
                 training = data.get("training")
                 if isinstance(training, dict) and train_name is not None:
                     try:
-                        embedded = _embedded_train_row(training, row, train_name)
+                        embedded = _embedded_train_row(data, row, train_name)
                     except ResultFileError as exc:
                         warnings.append(f"{path}: embedded training result unusable ({exc})")
             elif "results" in data and "config" in data:
@@ -385,12 +385,14 @@ def _table(warnings: list[str], train_rows: dict[tuple[str, str], _Row],
     return table
 
 
-def _embedded_train_row(training: dict[str, Any], infer: _Row, train_name: str) -> _Row:
-    """Training row from the training record embedded in an inference file (same dataset, model, machine)."""
+def _embedded_train_row(data: dict[str, Any], infer: _Row, train_name: str) -> _Row:
+    """Training row from the training record embedded in the inference file ``data`` (same dataset, model,
+    machine)."""
+    training = data["training"]
     if not isinstance(training.get("results"), dict):
         raise ResultFileError("no 'results' object")
     row = _Row(infer.dataset, "training", infer.environment, infer.model, train_name,
-               str(_get(training, "config", "run_id") or train_name), infer.file,
+               str(training_config_entry(data, "run_id") or train_name), infer.file,
                dataset_display=infer.dataset_display)
     return _with_training_values(row, training)
 

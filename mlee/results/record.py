@@ -68,3 +68,19 @@ def expand_training(record: dict[str, Any]) -> dict[str, Any]:
         if config is not None:
             full["config"] = config
     return {**record, "training": full}
+
+
+def training_config_entry(record: dict[str, Any], key: str) -> Any:
+    """``record["training"]["config"][key]`` as :func:`expand_training` would give it (None when absent), without
+    expanding the whole record (the loader needs one entry of 10,000s of files)."""
+    training = record.get("training")
+    if not isinstance(training, dict):
+        return None
+    config = training.get("config")
+    if isinstance(config, dict) and key in config:
+        return config[key]
+    shared = training.get(SHARED_KEY)
+    outer = record.get("config")
+    if isinstance(shared, list) and isinstance(outer, dict) and _CONFIG_PREFIX + key in shared:
+        return outer.get(key)
+    return None
