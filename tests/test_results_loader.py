@@ -216,3 +216,21 @@ def test_hand_edited_shared_list_loses_only_what_is_missing(tmp_path, published)
     back = read_result_file(tmp_path / "infer_x.json")["training"]
     assert back["requirements"] == infer["requirements"] and "same_as_inference" not in back
     assert "no_such_key" not in back and back["config"] == infer["training"]["config"]
+
+
+def test_two_reading_processes_give_the_same_table(published, tmp_path, monkeypatch):
+    """Many files are read by two processes: same rows, same order, same warnings (a bad file and a duplicate
+    run, one in each half), as one process."""
+    from mlee.results import loader
+
+    for path in sorted(published.glob("*.json"))[:40]:
+        shutil.copy(path, tmp_path / path.name)
+    (tmp_path / "zz_broken.json").write_text('{"config": ')
+    shutil.copy(sorted(published.glob("*.json"))[0], tmp_path / "zz_duplicate.json")
+    (tmp_path / "aa_not_a_result.json").write_text("[]")
+    serial = load_results(tmp_path)
+    monkeypatch.setattr(loader, "PARALLEL_MIN_FILES", 10)
+    assert loader._can_fork()  # pytest runs no other threads here: the two-process path is taken
+    parallel = load_results(tmp_path)
+    assert len(parallel) >= 40 and parallel.equals(serial)
+    assert parallel.attrs["warnings"] == serial.attrs["warnings"] and len(serial.attrs["warnings"]) == 3

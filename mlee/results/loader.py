@@ -13,7 +13,9 @@ from __future__ import annotations
 
 import logging
 import math
+import multiprocessing
 import os
+import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable
@@ -314,51 +316,101 @@ def load_results(directory: str | os.PathLike, files: Iterable[str | os.PathLike
     else:
         paths = [os.fspath(p) for p in files]
     warnings: list[str] = []
-    env_cache: dict[Any, str] = {}
     train_rows: dict[tuple[str, str], _Row] = {}
     # inference row, its training run's name, and a training row built from the embedded copy (kept small:
     # the parsed embedded dict itself is dropped at once)
     infer_rows: list[tuple[_Row, str | None, _Row | None]] = []
+    seen: set[tuple[str, str, str]] = set()
     with collector_paused():
-        _load_rows(paths, env_cache, warnings, train_rows, infer_rows)
+        for row, train_name, embedded, note, error in read_files(paths):
+            if note:
+                warnings.append(note)
+            if row is not None and error is None:
+                key = (row.task, row.environment, row.run)
+                if key in seen:
+                    error = (f"{row.file}: run {row.run} ({row.task}, {row.environment.split(_POOL_SEP)[0]}) was "
+                             f"loaded already from another file; the duplicate is ignored")
+                seen.add(key)
+            if error is not None:
+                warnings.append(error)
+                log.warning("skipped %s", error)
+            elif row.task == "inference":
+                infer_rows.append((row, train_name, embedded))
+            else:
+                train_rows[(row.environment, row.run)] = row
         table = _table(warnings, train_rows, infer_rows)
     log.info("loaded %d runs from %d files in %s (%d skipped)", len(table), len(paths), root, len(warnings))
     return table
 
 
-def _load_rows(paths: list[str], env_cache: dict[Any, str], warnings: list[str],
-               train_rows: dict[tuple[str, str], _Row], infer_rows: list[tuple[_Row, str | None, _Row | None]]) -> None:
-    """Read ``paths`` into ``train_rows`` and ``infer_rows``; problems go to ``warnings``."""
-    seen: set[tuple[str, str, str]] = set()
+#: What reading one file gives: its row (None when unusable), the directory name of its training run (inference
+#: files), the training row from the copy inside an inference file, a warning about that copy, and the reason the
+#: file is skipped (None when it is not).
+FileOutcome = tuple[_Row | None, str | None, _Row | None, str | None, str | None]
+#: from this many files on, a second process reads the second half (when the machine has 2+ CPUs and the caller
+#: runs no other threads, so that forking is safe): the files are parsed by Python code, one CPU per process
+PARALLEL_MIN_FILES = 4000
+
+
+def read_files(paths: list[str]) -> list[FileOutcome]:
+    """Read and parse ``paths`` into one :data:`FileOutcome` each, in order (two processes for many files)."""
+    if len(paths) < PARALLEL_MIN_FILES or not _can_fork():
+        return _read_files(paths)
+    context = multiprocessing.get_context("fork")
+    half = len(paths) // 2
+    receiver, sender = context.Pipe(duplex=False)
+    child = context.Process(target=_read_files_into, args=(sender, paths[half:]), daemon=True)
+    child.start()
+    sender.close()
+    first = _read_files(paths[:half])
+    try:
+        second = receiver.recv()
+    except (EOFError, OSError):  # the child died (out of memory, killed): read its half here
+        log.warning("the second reading process ended without a result; reading its files here")
+        second = _read_files(paths[half:])
+    finally:
+        receiver.close()
+        child.join()
+    return first + second
+
+
+def _can_fork() -> bool:
+    return ((os.cpu_count() or 1) > 1 and threading.active_count() == 1
+            and "fork" in multiprocessing.get_all_start_methods())
+
+
+def _read_files_into(connection: Any, paths: list[str]) -> None:
+    """In the second process: send the outcomes of ``paths`` to the first."""
+    try:
+        connection.send(_read_files(paths))
+    finally:
+        connection.close()
+
+
+def _read_files(paths: list[str]) -> list[FileOutcome]:
+    env_cache: dict[Any, str] = {}
+    out: list[FileOutcome] = []
     for path, raw in read_ahead(paths):
+        note = None
         try:
             data = _parse(path, raw)
             if "validation" in data:
                 row, train_name = _infer_row(data, path, env_cache)
                 embedded = None
-                training = data.get("training")
-                if isinstance(training, dict) and train_name is not None:
+                if isinstance(data.get("training"), dict) and train_name is not None:
                     try:
                         embedded = _embedded_train_row(data, row, train_name)
                     except ResultFileError as exc:
-                        warnings.append(f"{path}: embedded training result unusable ({exc})")
+                        note = f"{path}: embedded training result unusable ({exc})"
             elif "results" in data and "config" in data:
                 row, train_name, embedded = _train_row(data, path, env_cache), None, None
             else:
                 raise ResultFileError(f"{path}: not a result file (neither 'validation' nor 'results'); "
                                       f"move it out of the results folder")
-            key = (row.task, row.environment, row.run)
-            if key in seen:
-                raise ResultFileError(f"{path}: run {row.run} ({row.task}, {row.environment.split(_POOL_SEP)[0]}) "
-                                      f"was loaded already from another file; the duplicate is ignored")
-            seen.add(key)
-            if row.task == "inference":
-                infer_rows.append((row, train_name, embedded))
-            else:
-                train_rows[(row.environment, row.run)] = row
+            out.append((row, train_name, embedded, note, None))
         except ResultFileError as exc:
-            warnings.append(str(exc))
-            log.warning("skipped %s", exc)
+            out.append((None, None, None, note, str(exc)))
+    return out
 
 
 def _table(warnings: list[str], train_rows: dict[tuple[str, str], _Row],
