@@ -95,46 +95,42 @@ def make_folders(logs: Path, n_folders: int) -> None:
         (infer / "measurement.json").write_text(json.dumps(_measurement(0.75 + i / 100, 0.25), indent=2))
 
 
-def _pair_sizes(folder: Path, compact: bool) -> list[int]:
-    """Bytes of train_<ts>.json + infer_<ts>.json per experiment of ``folder`` (as written, or re-encoded
-    compactly with the embedded training copy complete, i.e. the content in the original's layout)."""
-    from mlee.results import jsonio, read_result_file
+def _pair_sizes(folder: Path) -> dict[str, float]:
+    """Median KB of one experiment (``train_<ts>.json`` + ``infer_<ts>.json``) of ``folder``: as written, as
+    the merge writes them now, and compact with the whole training copy (the content alone)."""
+    from mlee.results import compact_training, jsonio, read_result_file
 
-    sizes = []
+    sizes: dict[str, list[int]] = {"as written": [], "now": [], "content": []}
     for infer in sorted(folder.glob("infer_*.json")):
         data = read_result_file(infer)
-        train = folder / f"{data['training']['directory_name']}.json"
-        if compact:
-            sizes.append(len(jsonio.dumps(data, indent=False)) + len(jsonio.dumps(read_result_file(train), indent=False)))
-        else:
-            sizes.append(infer.stat().st_size + train.stat().st_size)
-    return sizes
+        train_path = folder / f"{data['training']['directory_name']}.json"
+        train = jsonio.dumps(read_result_file(train_path), indent=False)
+        sizes["as written"].append(infer.stat().st_size + train_path.stat().st_size)
+        sizes["content"].append(len(jsonio.dumps(data, indent=False)) + len(train))
+        compact = {**data, "training": compact_training(data, data["training"])}
+        sizes["now"].append(len(jsonio.dumps(compact, indent=False)) + len(train))
+    return {key: statistics.median(values) / 1e3 for key, values in sizes.items()}
 
 
 def print_sizes(merged: Path) -> None:
-    """Median size of one experiment's merged pair: mlee's (``merged``) against the original's published pairs."""
-    mlee = statistics.median(_pair_sizes(merged, compact=False))
-    mlee_full = statistics.median(_pair_sizes(merged, compact=True))
-    line = f"{'merged pair size':>24}: mlee {mlee / 1e3:.1f} KB as written"
-    if PUBLISHED.is_dir():
-        original = statistics.median(_pair_sizes(PUBLISHED, compact=False))
-        original_compact = statistics.median(_pair_sizes(PUBLISHED, compact=True))
-        line += (f" vs original {original / 1e3:.1f} KB as written: {mlee / original:.2f}x (target <= 1.00x: "
-                 f"{'ok' if mlee <= original else 'MISSED'}); content re-encoded alike (compact, training copy "
-                 f"complete): mlee {mlee_full / 1e3:.1f} KB, original {original_compact / 1e3:.1f} KB")
-    print(line)
+    """Size of one experiment's merged pair: this run's, mlee's real runs (the shipped sweep) and the original's
+    (the study's published pairs), as written and re-encoded alike."""
+    print("merged size per experiment (train + infer file, median); target: mlee's as the merge writes them <= "
+          "the original's as it wrote them")
+    print(f"{'this benchmark':>24}: {_pair_sizes(merged)['as written']:.1f} KB as written")
     shipped = ROOT / "shipped" / "results" / "sklearn"
-    if shipped.is_dir():  # real runs (the bundled sweep), encoded as the merge writes them now
-        from mlee.results import compact_training, jsonio, read_result_file
-
-        sizes = []
-        for infer in sorted(shipped.glob("infer_*.json")):
-            data = read_result_file(infer)
-            train = read_result_file(shipped / f"{data['training']['directory_name']}.json")
-            data["training"] = compact_training(data, train)
-            sizes.append(len(jsonio.dumps(data, indent=False)) + len(jsonio.dumps(train, indent=False)))
-        print(f"{'':>24}  real runs (shipped/results/sklearn, {len(sizes)} pairs) as the merge writes them now: "
-              f"{statistics.median(sizes) / 1e3:.1f} KB per pair")
+    if not (shipped.is_dir() and PUBLISHED.is_dir()):
+        print(f"{'':>24}  (shipped or published results not found: no comparison)")
+        return
+    mlee, original = _pair_sizes(shipped), _pair_sizes(PUBLISHED)
+    print(f"{'mlee, real runs':>24}: {mlee['now']:.1f} KB as the merge writes them now, {mlee['as written']:.1f} KB "
+          f"as written before (indented, whole training copy), {mlee['content']:.1f} KB compact with the whole "
+          f"training copy ({shipped.relative_to(ROOT)})")
+    print(f"{'original':>24}: {original['as written']:.1f} KB as written, {original['content']:.1f} KB compact with "
+          f"the whole training copy (the study's published pairs)")
+    ratio = mlee["now"] / original["as written"]
+    print(f"{'ratio':>24}: {ratio:.2f}x as written (target <= 1.00x: {'ok' if ratio <= 1 else 'MISSED'}); "
+          f"{mlee['now'] / original['content']:.2f}x against the original's content written compactly")
 
 
 def _load() -> str:

@@ -17,18 +17,20 @@ import multiprocessing
 import os
 import threading
 from dataclasses import dataclass, field
+from operator import methodcaller
 from pathlib import Path
 from typing import Any, Iterable
 
+import numpy as np
 import pandas as pd
 
 from mlee.metrics import METRICS
 from mlee.results import jsonio
 from mlee.results.bulk import collector_paused
-from mlee.results.read_ahead import read_ahead
-from mlee.results.record import expand_training, training_config_entry
 from mlee.results.energy import phase_energy
 from mlee.results.environment import environment_key, hardware_name
+from mlee.results.read_ahead import read_ahead
+from mlee.results.record import expand_training, training_config_entry
 
 log = logging.getLogger(__name__)
 
@@ -459,9 +461,9 @@ def _to_frame(rows: list[_Row]) -> pd.DataFrame:
         "run_id": [r.run_id for r in rows],
         "file": [r.file for r in rows],
     }
-    nan = math.nan
+    values = [r.values for r in rows]
     for key in METRIC_KEYS:
-        columns[key] = pd.array([r.values.get(key, nan) for r in rows], dtype="float64").to_numpy()
+        columns[key] = np.fromiter(map(methodcaller("get", key, math.nan), values), dtype="float64", count=len(rows))
     columns["energy_estimated"] = pd.array([r.energy_estimated for r in rows], dtype=bool).to_numpy()
     columns["energy_sources"] = [r.energy_sources for r in rows]
     columns["energy_complete"] = pd.array([r.energy_complete for r in rows], dtype=bool).to_numpy()
