@@ -218,7 +218,7 @@ def test_hand_edited_shared_list_loses_only_what_is_missing(tmp_path, published)
     assert "no_such_key" not in back and back["config"] == infer["training"]["config"]
 
 
-def test_two_reading_processes_give_the_same_table(published, tmp_path, monkeypatch):
+def test_two_reading_processes_give_the_same_table(published, tmp_path, monkeypatch, caplog):
     """Many files are read by two processes: same rows, same order, same warnings (a bad file and a duplicate
     run, one in each half), as one process."""
     from mlee.results import loader
@@ -232,6 +232,8 @@ def test_two_reading_processes_give_the_same_table(published, tmp_path, monkeypa
     monkeypatch.setattr(loader, "PARALLEL_MIN_FILES", 10)
     # the two-process path even if an earlier test left a thread running (the child runs only the loader's code)
     monkeypatch.setattr(loader, "_can_fork", lambda: True)
-    parallel = load_results(tmp_path)
+    with caplog.at_level("WARNING"):
+        parallel = load_results(tmp_path)
+    assert "second reading process" not in caplog.text  # its rows came from the child, not from a re-read
     assert len(parallel) >= 40 and parallel.equals(serial)
     assert parallel.attrs["warnings"] == serial.attrs["warnings"] and len(serial.attrs["warnings"]) == 3
