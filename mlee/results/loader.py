@@ -29,7 +29,7 @@ from mlee.results import jsonio
 from mlee.results.bulk import collector_paused
 from mlee.results.energy import phase_energy
 from mlee.results.environment import environment_key, hardware_name
-from mlee.results.read_ahead import read_ahead
+from mlee.results.read_ahead import read_ahead, read_file
 from mlee.results.record import expand_training, training_config_entry
 
 log = logging.getLogger(__name__)
@@ -288,7 +288,7 @@ def read_result_file(path: str | os.PathLike) -> dict[str, Any]:
     """One merged result file, parsed, with its embedded training record complete (see
     :func:`mlee.results.record.expand_training`); raises :class:`ResultFileError` naming the problem."""
     path = os.fspath(path)
-    return expand_training(_parse(path, next(read_ahead([path], ahead=0))[1]))
+    return expand_training(_parse(path, read_file(path)))
 
 
 def load_results(directory: str | os.PathLike, files: Iterable[str | os.PathLike] | None = None) -> pd.DataFrame:

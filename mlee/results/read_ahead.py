@@ -50,6 +50,11 @@ def _read(opened: int | OSError) -> bytes | OSError:
         os.close(opened)
 
 
+def read_file(path: str) -> bytes | OSError:
+    """The bytes of one file, or the OSError opening or reading it."""
+    return _read(_open(path))
+
+
 def read_ahead(paths: Iterable[str], ahead: int = AHEAD) -> Iterator[tuple[str, bytes | OSError]]:
     """(path, its bytes or the OSError opening or reading it) for every path, in order."""
     pending: deque[tuple[str, int | OSError]] = deque()
