@@ -40,10 +40,12 @@ def _read(opened: int | OSError) -> bytes | OSError:
     if isinstance(opened, OSError):
         return opened
     try:
-        chunks = []
-        while chunk := os.read(opened, _CHUNK):
-            chunks.append(chunk)
-        return chunks[0] if len(chunks) == 1 else b"".join(chunks)
+        # one buffer of the file's size (+1 to notice growth), not a large one shrunk afterwards: a 1 MB buffer
+        # per file costs fresh memory pages on every read
+        chunks = [os.read(opened, os.fstat(opened).st_size + 1)]
+        while chunks[-1]:
+            chunks.append(os.read(opened, _CHUNK))
+        return chunks[0] if len(chunks) == 2 else b"".join(chunks)
     except OSError as exc:
         return exc
     finally:
