@@ -18,16 +18,23 @@ from mlee.rating.summary import MetricSummary, ModelSummary
 log = logging.getLogger(__name__)
 
 
-def _floats(rated: pd.DataFrame, column: str) -> list[float | None]:
-    """A column as floats with None for NaN or missing values (one vectorised pass, not one call per cell)."""
+def _numbers(rated: pd.DataFrame, column: str, kind: type) -> list[Any]:
+    """A column as Python ``kind`` (float or int) values with None for NaN or missing values, vectorised."""
     if column not in rated.columns:
         return [None] * len(rated)
     values = pd.to_numeric(rated[column], errors="coerce").to_numpy(dtype="float64", na_value=np.nan)
-    return [None if v != v else v for v in values.tolist()]
+    present = ~np.isnan(values)
+    out = np.full(len(values), None, dtype=object)
+    out[present] = values[present].tolist() if kind is float else values[present].astype(np.int64).tolist()
+    return out.tolist()
+
+
+def _floats(rated: pd.DataFrame, column: str) -> list[float | None]:
+    return _numbers(rated, column, float)
 
 
 def _ints(rated: pd.DataFrame, column: str) -> list[int | None]:
-    return [None if v is None else int(v) for v in _floats(rated, column)]
+    return _numbers(rated, column, int)
 
 
 def _column(rated: pd.DataFrame, column: str, default: Any) -> list[Any]:
