@@ -237,3 +237,18 @@ def test_two_reading_processes_give_the_same_table(published, tmp_path, monkeypa
     assert "second reading process" not in caplog.text  # its rows came from the child, not from a re-read
     assert len(parallel) >= 40 and parallel.equals(serial)
     assert parallel.attrs["warnings"] == serial.attrs["warnings"] and len(serial.attrs["warnings"]) == 3
+
+
+def _load_in_pool_worker(folder: str) -> int:
+    from mlee.results import loader
+
+    loader.PARALLEL_MIN_FILES = 10
+    return len(load_results(folder))
+
+
+def test_many_files_load_inside_a_process_pool_worker(published):
+    """A pool worker is a daemonic process, which may not start children: the loader reads alone there."""
+    import multiprocessing
+
+    with multiprocessing.get_context("fork").Pool(1) as pool:
+        assert pool.apply(_load_in_pool_worker, (str(published),)) == 196

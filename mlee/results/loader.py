@@ -349,8 +349,8 @@ def load_results(directory: str | os.PathLike, files: Iterable[str | os.PathLike
 #: files), the training row from the copy inside an inference file, a warning about that copy, and the reason the
 #: file is skipped (None when it is not).
 FileOutcome = tuple[_Row | None, str | None, _Row | None, str | None, str | None]
-#: from this many files on, a second process reads the second half (when the machine has 2+ CPUs and the caller
-#: runs no other threads, so that forking is safe): the files are parsed by Python code, one CPU per process
+#: from this many files on, a second process reads the second half (where :func:`_can_fork`): the files are parsed
+#: by Python code, one CPU per process
 PARALLEL_MIN_FILES = 4000
 
 
@@ -377,7 +377,11 @@ def read_files(paths: list[str]) -> list[FileOutcome]:
 
 
 def _can_fork() -> bool:
+    """True where a second reading process helps and forking is safe: 2+ CPUs, no other thread in this process
+    (a fork copies locks other threads may hold), not a daemonic process (those may not start children, e.g. a
+    worker of a process pool), and the platform can fork."""
     return ((os.cpu_count() or 1) > 1 and threading.active_count() == 1
+            and not multiprocessing.current_process().daemon
             and "fork" in multiprocessing.get_all_start_methods())
 
 
