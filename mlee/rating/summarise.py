@@ -18,23 +18,22 @@ from mlee.rating.summary import MetricSummary, ModelSummary
 log = logging.getLogger(__name__)
 
 
-def _numbers(rated: pd.DataFrame, column: str, kind: type) -> list[Any]:
-    """A column as Python ``kind`` (float or int) values with None for NaN or missing values, vectorised."""
-    if column not in rated.columns:
-        return [None] * len(rated)
-    values = pd.to_numeric(rated[column], errors="coerce").to_numpy(dtype="float64", na_value=np.nan)
+def _number_columns(rated: pd.DataFrame, columns: list[str]) -> dict[str, np.ndarray]:
+    """The ``columns`` of ``rated`` as float arrays (NaN where missing or not a number), taken out in one block."""
+    frame = rated.reindex(columns=columns)
+    try:
+        block = frame.to_numpy(dtype="float64", na_value=np.nan)
+    except (TypeError, ValueError):  # a column holding something else than numbers: those cells become NaN
+        block = frame.apply(pd.to_numeric, errors="coerce").to_numpy(dtype="float64", na_value=np.nan)
+    return {column: block[:, j] for j, column in enumerate(columns)}
+
+
+def _python(values: np.ndarray, kind: type) -> list[Any]:
+    """``values`` as Python ``kind`` (float or int) values, None for NaN (vectorised)."""
     present = ~np.isnan(values)
     out = np.full(len(values), None, dtype=object)
     out[present] = values[present].tolist() if kind is float else values[present].astype(np.int64).tolist()
     return out.tolist()
-
-
-def _floats(rated: pd.DataFrame, column: str) -> list[float | None]:
-    return _numbers(rated, column, float)
-
-
-def _ints(rated: pd.DataFrame, column: str) -> list[int | None]:
-    return _numbers(rated, column, int)
 
 
 def _column(rated: pd.DataFrame, column: str, default: Any) -> list[Any]:
@@ -51,15 +50,18 @@ def _summaries(rated: pd.DataFrame, settings: RatingSettings) -> list[ModelSumma
     complete = [bool(v) for v in _column(rated, "energy_complete", True)]
     weights = {task: {m.key: settings.weight(m.scoped_key(task)) for m in METRICS} for task in set(tasks)}
     keys = [m.key for m in METRICS]
+    numbers = _number_columns(rated, [f"{key}{suffix}" for key in keys for suffix in ("", "_index", "_rating", "_std")]
+                              + ["compound_rating", "n_test_samples", "n_runs"])
     per_metric = []  # per metric: its MetricSummary of every row (built by map, not a Python loop per cell)
     for key in keys:
         power = key == "power_draw"
         per_metric.append(list(map(
-            MetricSummary, repeat(key, n), _floats(rated, key), _floats(rated, f"{key}_index"),
-            _ints(rated, f"{key}_rating"), [weights[t][key] for t in tasks], _floats(rated, f"{key}_std"),
-            estimated if power else repeat(False, n), complete if power else repeat(True, n))))
+            MetricSummary, repeat(key, n), _python(numbers[key], float), _python(numbers[f"{key}_index"], float),
+            _python(numbers[f"{key}_rating"], int), [weights[t][key] for t in tasks],
+            _python(numbers[f"{key}_std"], float), estimated if power else repeat(False, n),
+            complete if power else repeat(True, n))))
     doc_urls = {model: method_doc_url(model) for model in set(models)}
-    compound, n_test, n_runs = (_ints(rated, c) for c in ("compound_rating", "n_test_samples", "n_runs"))
+    compound, n_test, n_runs = (_python(numbers[c], int) for c in ("compound_rating", "n_test_samples", "n_runs"))
     shorts = _column(rated, "model_short", None)
     displays = _column(rated, "dataset_display", None)
     references = _column(rated, "reference_model", None)
