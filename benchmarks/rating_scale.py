@@ -261,7 +261,9 @@ def main() -> int:
                     print(f"    warm load + rate (without summaries) {warm['rate_total']:.3f} s"
                           f"{_verdict(warm['rate_total'], WARM_TARGET_S[size])}; original {ORIGINAL_S[size]} s")
         peak = max(peaks)
-        print(f"peak memory {peak:.0f} MB (target <= {TARGET_MB} MB: {'ok' if peak <= TARGET_MB else 'MISSED'})")
+        verdict = (f"target <= {TARGET_MB} MB: {'ok' if peak <= TARGET_MB else 'MISSED'}" if 20000 in args.sizes
+                   else f"the {TARGET_MB} MB target is for 20,000 files")
+        print(f"peak memory {peak:.0f} MB ({verdict})")
     finally:
         if args.keep is None:
             shutil.rmtree(base, ignore_errors=True)
