@@ -13,6 +13,16 @@ from typing import Any, TypeVar
 
 SCHEMA_VERSION = 1
 R = TypeVar("R", bound="_Record")
+T = TypeVar("T")
+
+
+def frozen_record(cls: type[T], **values: Any) -> T:
+    """An instance of the frozen dataclass ``cls`` from a value for *every* field, built without the generated
+    ``__init__`` and its one ``object.__setattr__`` per field (the meter builds several records per window).
+    Equal to ``cls(**values)``."""
+    record = object.__new__(cls)
+    record.__dict__.update(values)
+    return record
 
 
 def _finite_or_none(value: float | None) -> float | None:

@@ -22,28 +22,39 @@ import os
 import resource
 import sys
 import time
-from dataclasses import dataclass, field
 from pathlib import Path
 
-from mlee.monitoring.measurement import ProcessStats
+from mlee.monitoring.measurement import ProcessStats, frozen_record
 
 log = logging.getLogger(__name__)
+
+_getrusage = resource.getrusage
+_SELF, _CHILDREN = resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN
 
 _CLK_TCK = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
 _PAGE = os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096
 _PROC = Path("/proc")
 LOGICAL_CORES = os.cpu_count() or 1
 _DARWIN = sys.platform == "darwin"
+#: How far ``getrusage().ru_maxrss`` may lie below ``VmHWM`` (bytes): Linux counts a process's file, anonymous
+#: and shared pages in per-CPU counters that fold into their totals every ``max(32, 2 * CPUs)`` pages, and
+#: ``getrusage`` reads the folded totals where ``/proc/self/status`` sums them (768 KiB with 2 CPUs).
+MAXRSS_LAG_BYTES = 3 * LOGICAL_CORES * max(32, 2 * LOGICAL_CORES) * _PAGE
+#: ``ru_maxrss`` stands in for ``VmHWM`` only where that lag is at most this (4 MiB: up to 10 logical CPUs).
+MAXRSS_LAG_LIMIT = 4 * 2**20
 
 
-@dataclass
 class ProcessSnapshot:
-    """CPU counters of the process tree at one instant (seconds)."""
+    """Counters of the process tree at one instant: this process's CPU seconds (``self_cpu``), its reaped
+    children's (``reaped_cpu``), each live descendant's by (pid, start time) (``children``), their resident bytes
+    (``children_rss``) and, at window end, ``ru_maxrss`` (``maxrss_kib``: KiB on Linux, bytes on macOS)."""
 
-    self_cpu: float
-    reaped_cpu: float
-    children: dict[tuple[int, int], float] = field(default_factory=dict)
-    children_rss: int = 0
+    __slots__ = ("self_cpu", "reaped_cpu", "children", "children_rss", "maxrss_kib")
+
+    def __init__(self, self_cpu: float, reaped_cpu: float, maxrss_kib: int = 0) -> None:
+        self.self_cpu, self.reaped_cpu, self.maxrss_kib = self_cpu, reaped_cpu, maxrss_kib
+        self.children: dict[tuple[int, int], float] = {}
+        self.children_rss = 0
 
 
 class _ProcFiles:
@@ -177,7 +188,7 @@ class ProcessMonitor:
         self._linux = _PROC.is_dir()
         self._hwm_ok: bool | None = None
         self._clear_refs: int | None = None  # kept open: one write per window
-        self._clear_refs_owner = 0  # pid that opened it (a forked child must open its own)
+        self._clear_refs_owner = -1  # pid that opened it (a forked child must open its own)
         self._maxrss_follows_hwm: bool | None = None  # decided at the first window (see peak_rss)
 
     def reset_peak(self) -> None:
@@ -185,20 +196,17 @@ class ProcessMonitor:
         if not self._linux or self._hwm_ok is False:
             return
         try:
-            if self._clear_refs is None or self._clear_refs_owner != os.getpid():
+            if self._clear_refs_owner != os.getpid():  # first window, or a forked child: open its own file
                 self._clear_refs = os.open("/proc/self/clear_refs", os.O_WRONLY | os.O_CLOEXEC)
                 self._clear_refs_owner = os.getpid()
-            os.write(self._clear_refs, b"5")
+            os.write(self._clear_refs, b"5")  # type: ignore[arg-type]
             self._hwm_ok = True
         except OSError as exc:
             log.debug("cannot reset peak RSS through /proc/self/clear_refs (%s); reporting lifetime peak", exc)
             self._hwm_ok = False
 
-    def snapshot(self) -> ProcessSnapshot:
-        """Current CPU counters of this process and its descendants."""
-        self_cpu = time.process_time()
-        ru = resource.getrusage(resource.RUSAGE_CHILDREN)
-        snap = ProcessSnapshot(self_cpu=self_cpu, reaped_cpu=ru.ru_utime + ru.ru_stime)
+    def _add_children(self, snap: ProcessSnapshot) -> ProcessSnapshot:
+        """``snap`` with the live descendants' CPU seconds and RSS added (the walk only when there are any)."""
         if self._linux and (self.pid != os.getpid() or _has_children()):
             for child in _children_tree(self.pid):
                 stat = _read_stat(child)
@@ -207,21 +215,38 @@ class ProcessMonitor:
                     snap.children_rss += stat[2]
         return snap
 
-    def peak_rss(self) -> tuple[int, str]:
-        """(peak RSS bytes, scope) of this process: window peak if reset worked, else lifetime peak."""
+    def start(self) -> ProcessSnapshot:
+        """Window start: reset the peak-RSS mark and read the children. The caller sets ``self_cpu``
+        (``time.process_time()``) last, right before the workload."""
+        self.reset_peak()
+        ru = _getrusage(_CHILDREN)
+        return self._add_children(ProcessSnapshot(0.0, ru.ru_utime + ru.ru_stime))
+
+    def end(self, own: "resource.struct_rusage") -> ProcessSnapshot:
+        """Window end from ``own``, ``getrusage(RUSAGE_SELF)`` read right after the workload (CPU seconds and
+        ``ru_maxrss`` in one call), and the children read now."""
+        snap = ProcessSnapshot(own.ru_utime + own.ru_stime, 0.0, own.ru_maxrss)
+        ru = _getrusage(_CHILDREN)
+        snap.reaped_cpu = ru.ru_utime + ru.ru_stime
+        return self._add_children(snap)
+
+    def peak_rss(self, maxrss_kib: int) -> tuple[int, str]:
+        """(peak RSS bytes, scope) of this process: the window's peak if the reset worked, else the lifetime
+        peak. ``maxrss_kib`` is ``ru_maxrss`` read at window end (KiB on Linux, bytes on macOS)."""
         if self._hwm_ok:
             if self._maxrss_follows_hwm:
-                return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024, "window"
+                return maxrss_kib * 1024, "window"
             hwm = _status_hwm()
             if hwm is not None:
                 if self._maxrss_follows_hwm is None:
-                    # Linux's ru_maxrss is max(peak before the last exec, VmHWM): once it equals VmHWM after a
-                    # reset, the one-syscall getrusage replaces generating /proc/self/status (~50 µs) later on.
-                    maxrss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
-                    self._maxrss_follows_hwm = maxrss == hwm
+                    # Linux's ru_maxrss is max(peak before the last exec, VmHWM read from the folded per-CPU
+                    # counters): once it is seen to follow VmHWM after a reset (to within MAXRSS_LAG_BYTES), the
+                    # getrusage call that reads the CPU seconds at window end also gives the peak, and generating
+                    # /proc/self/status (~20-50 µs) is spared from then on.
+                    lag = hwm - _getrusage(_SELF).ru_maxrss * 1024
+                    self._maxrss_follows_hwm = MAXRSS_LAG_BYTES <= MAXRSS_LAG_LIMIT and 0 <= lag <= MAXRSS_LAG_BYTES
                 return hwm, "window"
-        maxrss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-        return (maxrss if _DARWIN else maxrss * 1024), "process lifetime"  # Linux reports KiB, macOS bytes
+        return (maxrss_kib if _DARWIN else maxrss_kib * 1024), "process lifetime"
 
     @staticmethod
     def cpu_seconds_between(start: ProcessSnapshot, end: ProcessSnapshot) -> float:
@@ -232,18 +257,17 @@ class ProcessMonitor:
         for key, value in start.children.items():
             if key not in end.children:
                 total -= value  # its lifetime total now sits in a parent's reaped time
-        return max(total, end.self_cpu - start.self_cpu)
+        return max(total, end.self_cpu - start.self_cpu, 0.0)
 
     def stats(self, start: ProcessSnapshot, end: ProcessSnapshot, duration_s: float) -> ProcessStats:
         """:class:`ProcessStats` of the window between two snapshots lasting ``duration_s`` seconds."""
         cpu = self.cpu_seconds_between(start, end)
-        peak, scope = self.peak_rss()
-        return ProcessStats(
-            cpu_seconds=cpu,
+        peak, scope = self.peak_rss(end.maxrss_kib)
+        return frozen_record(
+            ProcessStats, cpu_seconds=cpu,
             peak_rss_bytes=int(peak),
             cpu_utilisation=cpu / duration_s if duration_s > 0 else 0.0,
             peak_rss_scope=scope,
             children_rss_bytes=int(end.children_rss),
             logical_cores=LOGICAL_CORES,
-            n_children=len(end.children),
-        )
+            n_children=len(end.children))
