@@ -21,7 +21,6 @@ import logging
 import os
 import resource
 import sys
-import time
 from pathlib import Path
 
 from mlee.monitoring.measurement import ProcessStats, frozen_record
