@@ -108,10 +108,9 @@ def main(argv: list[str] | None = None) -> int:
 
 def report(cold_windows: int) -> None:
     """Print the per-window cost table (warm and cold, both sources) with the targets."""
-    threadpool_limits(1)
     fit = short_fit()
     print(f"meter cost per window (CPU, µs; outside net of the harness; {load()}, Python {sys.version.split()[0]})")
-    with tempfile.TemporaryDirectory(prefix="mlee-powercap-") as tmp:
+    with tempfile.TemporaryDirectory(prefix="mlee-powercap-") as tmp, threadpool_limits(1):
         meters = {"estimate": Meter(monitor="estimate", strict=True),
                   "rapl (fake tree)": Meter(monitor="rapl", strict=True, rapl_root=fake_powercap(Path(tmp)))}
         for name, meter in meters.items():
