@@ -21,7 +21,7 @@ def frozen_record(cls: type[T], **values: Any) -> T:
     ``__init__`` and its one ``object.__setattr__`` per field (the meter builds several records per window).
     Equal to ``cls(**values)``."""
     record = object.__new__(cls)
-    record.__dict__.update(values)
+    object.__setattr__(record, "__dict__", values)  # the fresh dict of this call: taken as it is, not copied
     return record
 
 
