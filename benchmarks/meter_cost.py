@@ -8,6 +8,8 @@ window is measured two ways:
   the same four clock reads with no meter between them (the measurement's own cost, printed as ``harness``);
 * **self-reported**: ``Measurement.meter_cpu_seconds``.
 
+Beside each, the floor: the same system calls with nothing around them (:class:`SyscallFloor`).
+
 *Warm* windows run empty, one after the other (the meter's code and data stay in the CPU caches); *cold* ones
 each hold a short fit (iris + logistic regression, one thread) and follow another, as fits do in a sweep, so
 the meter starts and ends with caches the workload has evicted. Medians over the windows.
@@ -23,6 +25,7 @@ from __future__ import annotations
 import argparse
 import logging
 import os
+import resource
 import statistics
 import sys
 import tempfile
@@ -89,6 +92,66 @@ def window_cost(meter: Meter, body: Callable[[], object] | None, windows: int) -
     return {"outside": statistics.median(outside) - h, "harness": h, "self": statistics.median(reported)}
 
 
+class SyscallFloor:
+    """The system calls a window makes (estimate; with ``counter_files``, RAPL's too) and nothing else: the
+    floor under the meter's cost that no Python work on its side can lower. Used like a window."""
+
+    def __init__(self, counter_files: list[str]) -> None:
+        self.files = counter_files
+        self.clear_refs = os.open("/proc/self/clear_refs", os.O_WRONLY)
+        self.flags = os.WEXITED | os.WSTOPPED | os.WCONTINUED | os.WNOHANG | os.WNOWAIT
+
+    def _counters(self) -> None:
+        for path in self.files:  # RAPL: each zone's energy_uj
+            fd = os.open(path, os.O_RDONLY)
+            os.read(fd, 64)
+            os.close(fd)
+
+    def _children(self) -> None:
+        resource.getrusage(resource.RUSAGE_CHILDREN)
+        try:
+            os.waitid(os.P_ALL, 0, self.flags)
+        except ChildProcessError:
+            pass
+
+    def __enter__(self) -> "SyscallFloor":
+        time.process_time()
+        self._counters()
+        os.write(self.clear_refs, b"5")
+        self._children()
+        time.time(), time.perf_counter(), time.process_time()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        time.process_time(), time.perf_counter(), resource.getrusage(resource.RUSAGE_SELF)
+        self._children()
+        self._counters()
+        time.process_time()
+
+
+def floor_cost(floor: SyscallFloor, body: Callable[[], object] | None, windows: int) -> float:
+    """Median outside CPU seconds per window of ``floor`` (net of the harness), as :func:`window_cost`."""
+    clock = time.process_time
+    work = body or (lambda: None)
+    outside, harness = [], []
+    for _ in range(windows):
+        for timed in (floor, None):
+            if body is not None:
+                body()
+            a = clock()
+            if timed is None:
+                b = clock()
+                work()
+                c = clock()
+            else:
+                with timed:
+                    b = clock()
+                    work()
+                    c = clock()
+            (harness if timed is None else outside).append((clock() - a) - (c - b))
+    return statistics.median(outside) - statistics.median(harness)
+
+
 def load() -> str:
     try:
         return "load %.2f %.2f %.2f" % os.getloadavg()
@@ -115,8 +178,11 @@ def report(cold_windows: int) -> None:
                   "rapl (fake tree)": Meter(monitor="rapl", strict=True, rapl_root=fake_powercap(Path(tmp)))}
         for name, meter in meters.items():
             window_cost(meter, None, 50)  # open the sources, start the RAPL watcher, fill the caches
+            zones = [str(z.path) for z in meter.sources[0].zones] if name.startswith("rapl") else []
+            floor = SyscallFloor(zones)
             for kind, body, n in (("warm", None, 10 * cold_windows), ("cold", fit, cold_windows)):
                 r = window_cost(meter, body, n)
+                bare = floor_cost(floor, body, n)
                 ratio = r["self"] / r["outside"]
                 ok_cost = r["outside"] <= TARGET_S
                 ok_self = abs(ratio - 1) <= TARGET_SELF_ERROR
@@ -124,6 +190,7 @@ def report(cold_windows: int) -> None:
                       f"{'ok' if ok_cost else 'MISSED'}), self-reported {r['self'] * 1e6:6.1f}, self/outside "
                       f"{ratio:.2f} (target 0.90-1.10: {'ok' if ok_self else 'MISSED'}); harness "
                       f"{r['harness'] * 1e6:.1f}; median of {n} windows")
+                print(f"  {'':16s} {kind}: its system calls alone (no Python around them): {bare * 1e6:6.1f}")
             meter.close()
 
 

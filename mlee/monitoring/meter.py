@@ -2,6 +2,15 @@
 
 A window reads every source's cumulative counters at its start and end (no millisecond sampling), together
 with the process tree's CPU seconds and peak memory. Sources are opened lazily on the first window.
+
+Only raw readings are taken at the window's edges, in an order that keeps the meter's own work outside the
+workload's figures: at the start the sources' counters, the peak-memory reset and the children, then the Unix
+and monotonic clocks and this process's CPU clock last; at the end the monotonic clock and one
+``getrusage`` (CPU seconds and peak memory) first, then the children and the sources. The record is built after
+that from the readings, with what stays the same from window to window (descriptions, parameters) cached.
+``Measurement.meter_cpu_seconds`` is the process CPU time from the window's creation to the start readings and
+from the end's first instruction to the record built, plus the two clock reads' halves a clock cannot see of
+itself (:func:`clock_read_seconds`) and the CPU of the sources' background threads during the window.
 """
 
 from __future__ import annotations
@@ -279,7 +288,7 @@ class Meter:
 
     def _begin(self, cost0: float, idle: bool = False) -> tuple[Any, ...]:
         """Read every counter at window start; ``cost0`` is the process CPU time (s) when the meter's work for
-        this window began. This process's CPU clock is read last, next to the monotonic and Unix clocks."""
+        this window began. The Unix and monotonic clocks are read next to last, this process's CPU clock last."""
         if not idle and self.idle_seconds > 0 and self.idle is None:
             self.measure_idle()
             cost0 = _process_time()
@@ -288,16 +297,18 @@ class Meter:
         background0 = sum([s.background_cpu_seconds() for s in watched]) if watched else 0.0
         states = [s.begin() for s in sources]
         proc0 = self._process.start()
+        start, mono0 = _time(), _perf_counter()
         proc0.self_cpu = _process_time()
-        return cost0, background0, states, proc0, _perf_counter(), _time()
+        return cost0, background0, states, proc0, mono0, start
 
     def _end(self, begun: tuple[Any, ...], cost1: float, idle: bool = False) -> Measurement:
         """Read every counter at window end (the monotonic clock and this process's CPU seconds and peak RSS
         first, in one ``getrusage``), then build the record. ``cost1`` is the process CPU time (s) when the
-        meter's work for the end began. The record's ``meter_cpu_seconds``: the process CPU time from
-        :meth:`Window.start` to the start readings and from ``cost1`` to the record built (so the few
+        meter's work for the end began. The record's ``meter_cpu_seconds``: the process CPU time from the
+        window's creation to the start readings and from ``cost1`` to the record built (so the few
         microseconds between the workload and the clock reads at its edges count both as the workload's and as
-        the meter's), plus what the sources' background threads used while the window was open."""
+        the meter's), plus the clock reads' unseen halves and what the sources' background threads used while
+        the window was open."""
         mono1 = _perf_counter()
         ru = _getrusage(_RUSAGE_SELF)
         cost0, background0, states, proc0, mono0, start = begun
@@ -330,8 +341,8 @@ class Meter:
         watched = self._watched
         background = sum([s.background_cpu_seconds() for s in watched]) - background0 if watched else 0.0
         # its cost is set last, so that building the record is part of the cost it reports
-        measurement.__dict__["meter_cpu_seconds"] = ( proc0.self_cpu - cost0 + _process_time() - cost1 + self._unseen_s
-                                                     + background)
+        measurement.__dict__["meter_cpu_seconds"] = (proc0.self_cpu - cost0 + _process_time() - cost1
+                                                     + self._unseen_s + background)
         return measurement
 
     def _source_notes(self) -> list[str]:

@@ -1,8 +1,10 @@
 """Cheap process-tree statistics for a measurement window: CPU seconds, peak resident memory, utilisation.
 
-Costs are kept to a few dozen microseconds per window boundary (/proc files stay open and are re-read):
+A window's edges cost a handful of system calls and little Python (/proc files stay open and are re-read):
 
-* this process: ``time.process_time()`` (``CLOCK_PROCESS_CPUTIME_ID``, nanosecond resolution, all threads);
+* this process: ``time.process_time()`` (``CLOCK_PROCESS_CPUTIME_ID``, all threads) at window start, read last
+  before the workload; at window end one ``getrusage(RUSAGE_SELF)``, read first after it, gives both the CPU
+  seconds (µs resolution) and ``ru_maxrss``;
 * finished children reaped by this process: ``getrusage(RUSAGE_CHILDREN)``;
 * live children, only when a ``waitid(WNOHANG | WNOWAIT)`` call says there are any: found through
   ``/proc/<pid>/task/<tid>/children`` (only our own tree is read, never a scan of
@@ -10,9 +12,10 @@ Costs are kept to a few dozen microseconds per window boundary (/proc files stay
   that vanished during the window is accounted through its parent's reaped time minus its value at window
   start; processes that escape the tree (daemonised, reparented to init) are lost.
 * peak RSS of this process *in the window*: ``/proc/self/clear_refs`` is written ``5`` at window start (which
-  resets the kernel's high-water mark, Linux >= 4.0) and ``VmHWM`` read from ``/proc/self/status`` at the end.
-  Note that this also lowers what ``getrusage().ru_maxrss`` reports afterwards. Where that is impossible the
-  process-lifetime peak from ``getrusage`` is reported and ``peak_rss_scope`` says so.
+  resets the kernel's high-water mark, Linux >= 4.0) and the mark read at the end: ``ru_maxrss`` of the end's
+  ``getrusage`` where it is seen to follow ``VmHWM`` (to within :data:`MAXRSS_LAG_BYTES`), else ``VmHWM`` from
+  ``/proc/self/status``. The reset also lowers what ``getrusage().ru_maxrss`` reports afterwards. Where it is
+  impossible the process-lifetime peak from ``getrusage`` is reported and ``peak_rss_scope`` says so.
 """
 
 from __future__ import annotations
@@ -29,6 +32,17 @@ log = logging.getLogger(__name__)
 
 _getrusage = resource.getrusage
 _SELF, _CHILDREN = resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN
+
+_pid = os.getpid()  # this process's id, kept current across os.fork() (getpid is a system call in glibc)
+
+
+def _forked() -> None:
+    global _pid
+    _pid = os.getpid()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_forked)
 
 _CLK_TCK = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
 _PAGE = os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096
@@ -68,11 +82,11 @@ class _ProcFiles:
 
     def __init__(self) -> None:
         self._fds: dict[str, int] = {}
-        self._owner = os.getpid()
+        self._owner = _pid
 
     def read(self, path: str) -> bytes:
-        if self._owner != os.getpid():  # a forked child: the inherited /proc/self descriptors are the parent's
-            self._fds, self._owner = {}, os.getpid()
+        if self._owner != _pid:  # a forked child: the inherited /proc/self descriptors are the parent's
+            self._fds, self._owner = {}, _pid
         fd = self._fds.get(path)
         if fd is None:
             if len(self._fds) >= self.LIMIT:
@@ -195,9 +209,9 @@ class ProcessMonitor:
         if not self._linux or self._hwm_ok is False:
             return
         try:
-            if self._clear_refs_owner != os.getpid():  # first window, or a forked child: open its own file
+            if self._clear_refs_owner != _pid:  # first window, or a forked child: open its own file
                 self._clear_refs = os.open("/proc/self/clear_refs", os.O_WRONLY | os.O_CLOEXEC)
-                self._clear_refs_owner = os.getpid()
+                self._clear_refs_owner = _pid
             os.write(self._clear_refs, b"5")  # type: ignore[arg-type]
             self._hwm_ok = True
         except OSError as exc:
@@ -206,7 +220,7 @@ class ProcessMonitor:
 
     def _add_children(self, snap: ProcessSnapshot) -> ProcessSnapshot:
         """``snap`` with the live descendants' CPU seconds and RSS added (the walk only when there are any)."""
-        if self._linux and (self.pid != os.getpid() or _has_children()):
+        if self._linux and (self.pid != _pid or _has_children()):
             for child in _children_tree(self.pid):
                 stat = _read_stat(child)
                 if stat is not None:
