@@ -44,6 +44,7 @@ DEFAULT_ROOT = Path("/sys/class/powercap")
 #: Generous upper bound of one zone's power (W) used to size the wraparound watcher's interval.
 MAX_POWER_W = 1000.0
 MAX_WATCH_INTERVAL_S = 60.0
+_perf_counter = time.perf_counter
 
 UDEV_RULE = ('ACTION=="add", SUBSYSTEM=="powercap", KERNEL=="intel-rapl:*", '
              'RUN+="/bin/chmod a+r /sys%p/energy_uj"')
@@ -287,7 +288,7 @@ class RaplSource(EnergySource):
                     z.problems.append(f"{z.label}: read failed ({z.failing}); {then}")
                     log.warning("RAPL %s cannot be read (%s); other zones go on", z.label, z.failing)
                 continue
-            t = time.perf_counter()
+            t = _perf_counter()
             if z.failing is not None:
                 log.info("RAPL %s readable again", z.label)
                 z.failing = None
@@ -321,7 +322,7 @@ class RaplSource(EnergySource):
 
     def _snapshot(self, n_problems: list[int] | None = None) -> tuple[tuple[int, int, int, int], ...]:
         counts = n_problems if n_problems is not None else [len(z.problems) for z in self.zones]
-        return tuple((z.acc_uj, z.wraps, z.last_uj, n) for z, n in zip(self.zones, counts))
+        return tuple([(z.acc_uj, z.wraps, z.last_uj, n) for z, n in zip(self.zones, counts)])
 
     def _watch(self) -> None:
         """Background watcher: while a window is open, folds the counters in every ``watch_interval_s``; sleeps
