@@ -1,4 +1,7 @@
-"""Time the whole ``create_paper_results.py`` on the published results (the original took 123 s; target <= 15 s).
+"""Time the whole ``create_paper_results.py`` on the published results (target <= 15 s).
+
+The original toolkit, run side by side with mlee on this machine type in one sitting (issue 18), took 18.7x as
+long as this script for the same tables and figures; the 123 s quoted for it before came from another sitting.
 
 Usage: python benchmarks/paper_speed.py [--repeat 3] [--results ../shared/reference/published-results]
 Runs the script as a fresh process (imports included) into a temporary folder and prints each wall time.
@@ -16,7 +19,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 PUBLISHED = ROOT.parent / "shared" / "reference" / "published-results"
-ORIGINAL_S, TARGET_S = 123.0, 15.0
+TARGET_S = 15.0
 
 
 def main() -> int:
@@ -40,7 +43,7 @@ def main() -> int:
         print(f"run {run + 1}: {times[-1]:.2f} s ({n_files} files)")
     best, median = min(times), statistics.median(times)
     print(f"create_paper_results.py on {args.results}: median {median:.2f} s, best {best:.2f} s "
-          f"(original {ORIGINAL_S:.0f} s, target <= {TARGET_S:.0f} s: {'met' if median <= TARGET_S else 'MISSED'})")
+          f"(target <= {TARGET_S:.0f} s: {'ok' if median <= TARGET_S else 'MISSED'})")
     return 0
 
 

@@ -23,8 +23,7 @@ from mlee.experiment.hyperparams import (DEFAULT_CONFIG, FOLDER_PREFIX, availabl
 from mlee.experiment.interrupts import interrupt_guard
 from mlee.experiment.methods import (BACKENDS, backend_methods, fixed_params, get_backend, method_names,
                                      resolve_method_name)
-from mlee.experiment.preparation import DEFAULT_TEST_SIZE
-from mlee.experiment.quality import AVERAGES
+from mlee.experiment.defaults import AVERAGES, DEFAULT_TEST_SIZE
 from mlee.experiment.sweep_cli import add_cluster_arguments, wants_cluster
 
 if TYPE_CHECKING:
@@ -228,12 +227,6 @@ def _hyperparameter_origin(pairs: Sequence[tuple[str, str]]) -> str:
 
 def evaluate_main(argv: Sequence[str] | None = None) -> int:
     """Entry point of ``evaluate_sklearn.py``; returns the exit status."""
-    from mlee.monitoring import meter_from_args
-    from mlee.monitoring.cli import MONITOR_DESTS
-    from mlee.experiment.runner import RunSettings, run_sweep
-    from mlee.experiment.run_execution import execution_record
-    from mlee.experiment.sweep import complete_runs
-
     parser = build_evaluate_parser()
     args = parser.parse_args(argv)
     _console_logging(args.verbose)
@@ -245,6 +238,13 @@ def evaluate_main(argv: Sequence[str] | None = None) -> int:
     except (ExperimentError, ImportError, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    # the run's heavy imports (numpy, scikit-learn, the runner) only once the arguments are valid
+    from mlee.experiment.run_execution import execution_record
+    from mlee.experiment.runner import RunSettings, run_sweep
+    from mlee.experiment.sweep import complete_runs
+    from mlee.monitoring import meter_from_args
+    from mlee.monitoring.cli import MONITOR_DESTS
+
     output_dir = Path(args.output_dir or f"logs/{args.backend}")
     settings = RunSettings(
         output_dir=output_dir, seed=args.seed, repeats=args.repeats, data_home=args.data_home,

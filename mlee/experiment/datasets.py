@@ -21,13 +21,13 @@ import math
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
-
-import numpy as np
-import pandas as pd
+from typing import TYPE_CHECKING, Any
 
 from mlee import catalog
 from mlee.experiment.errors import DatasetUnavailableError, UnknownNameError
+
+if TYPE_CHECKING:  # numpy and pandas load with the data, not with every command line's start
+    import numpy as np
 
 log = logging.getLogger(__name__)
 
@@ -108,6 +108,7 @@ def resolve_dataset_name(name: str) -> str:
 
 
 def _bundled(key: str) -> tuple[Any, np.ndarray, dict[str, Any]]:
+    import numpy as np
     from sklearn import datasets as skd
 
     loader = {
@@ -121,6 +122,7 @@ def _bundled(key: str) -> tuple[Any, np.ndarray, dict[str, Any]]:
 
 
 def _fetcher(key: str, data_home: str | None, download: bool) -> tuple[Any, np.ndarray, dict[str, Any]]:
+    import numpy as np
     from sklearn import datasets as skd
 
     kwargs = {"data_home": data_home, "download_if_missing": download}
@@ -147,6 +149,8 @@ def _fetcher(key: str, data_home: str | None, download: bool) -> tuple[Any, np.n
 
 def _openml(name: str | None, data_id: int | None, version: int | str, data_home: str | None,
             n_retries: int, delay: float) -> tuple[Any, np.ndarray, dict[str, Any]]:
+    import numpy as np
+    import pandas as pd
     from sklearn.datasets import fetch_openml
 
     kwargs: dict[str, Any] = dict(data_home=data_home, parser="liac-arff", as_frame="auto",

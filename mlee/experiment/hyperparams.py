@@ -15,16 +15,16 @@ import logging
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote
-
-import numpy as np
 
 from mlee.atomic import write_json_atomic
 from mlee.experiment.errors import HyperparametersNotFoundError
 from mlee.experiment.methods import (file_safe_method, fixed_params, make_estimator, method_search_space,
                                      normalise_params, resolve_method_name)
-from mlee.experiment.preparation import PreparedData
+
+if TYPE_CHECKING:  # numpy and scikit-learn load when a search runs, not with every command line's start
+    from mlee.experiment.preparation import PreparedData
 
 log = logging.getLogger(__name__)
 
@@ -76,6 +76,8 @@ def _folders_of(base: Path) -> list[Path]:
 
 
 def _to_json(value: Any) -> Any:
+    import numpy as np
+
     if isinstance(value, np.ma.MaskedArray):
         return [None if m else _to_json(v) for v, m in zip(value.data, np.ma.getmaskarray(value))]
     if isinstance(value, np.ndarray):

@@ -23,10 +23,9 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import LabelEncoder, OneHotEncoder, StandardScaler
 
 from mlee.experiment.datasets import Dataset
+from mlee.experiment.defaults import DEFAULT_TEST_SIZE
 
 log = logging.getLogger(__name__)
-
-DEFAULT_TEST_SIZE = 0.25
 
 
 @dataclass

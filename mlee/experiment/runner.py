@@ -28,7 +28,8 @@ from mlee.experiment.hyperparams import DEFAULT_CONFIG, Hyperparameters, find_hy
 from mlee.experiment.interrupts import InterruptGuard, interrupt_guard
 from mlee.experiment.methods import get_backend, make_estimator
 from mlee.experiment.platform_info import execution_platform, machine_id, requirements_text
-from mlee.experiment.preparation import DEFAULT_TEST_SIZE, PreparedData, prepare
+from mlee.experiment.defaults import DEFAULT_TEST_SIZE
+from mlee.experiment.preparation import PreparedData, prepare
 from mlee.experiment.quality import quality_metrics
 from mlee.experiment.robustness import robustness_properties
 

@@ -12,8 +12,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from scipy.stats import loguniform, randint
-
 #: Settings applied to every fit of a method (not searched).
 FIXED: dict[str, dict[str, Any]] = {
     "k-Nearest Neighbors": {},
@@ -31,6 +29,8 @@ FIXED: dict[str, dict[str, Any]] = {
 
 def search_space(method: str) -> dict[str, Any]:
     """The random-search space of a method (full name), as accepted by ``RandomizedSearchCV``."""
+    from scipy.stats import loguniform, randint  # ~1 s to import: not on every command line's start
+
     spaces: dict[str, dict[str, Any]] = {
         "k-Nearest Neighbors": {
             "n_neighbors": randint(1, 31),
