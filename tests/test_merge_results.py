@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from mlee.merge import STATE_FILE, merge_directory
-from mlee.results import aggregate_runs, load_results
+from mlee.results import aggregate_runs, load_results, read_result_file
 
 ROOT = Path(__file__).resolve().parents[1]
 PLATFORM = {"System": "Linux", "Node Name": "testhost", "Release": "6.1", "Version": "#1", "Machine": "x86_64",
@@ -68,14 +68,21 @@ def test_merge_writes_published_layout_and_loads(tmp_path):
     report = merge_directory(logs, out)
     assert sorted(report.merged) == [infer.name, train.name] and not report.failed
     merged_train = json.loads((out / f"{train.name}.json").read_text())
-    merged_infer = json.loads((out / f"{infer.name}.json").read_text())
+    raw_infer = json.loads((out / f"{infer.name}.json").read_text())
+    merged_infer = read_result_file(out / f"{infer.name}.json")
     assert list(merged_train)[:4] == ["directory_name", "config", "execution_platform", "requirements"]
     assert merged_train["requirements"] == ["# 3.11.7", "numpy==2.4.6", "scikit-learn==1.9.1"]
     assert merged_train["measurement"]["energy_j"] == 12.5 and merged_train["duration"] == 2.0
     assert merged_train["monitoring_pyrapl"] is None and merged_train["run_id"] == "run-2026_01_01_10_00_00"
     assert merged_infer["validation"]["results"]["metrics"]["f1"] == 0.9
     assert merged_infer["validation"]["duration"] == 0.25
-    assert merged_infer["training"] == merged_train
+    assert merged_infer["training"] == merged_train  # complete again once read
+    # as written: compact JSON, and the training copy without what repeats the inference record
+    assert b"\n  " not in (out / f"{infer.name}.json").read_bytes()
+    shared = raw_infer["training"]["same_as_inference"]
+    assert {"requirements", "execution_platform", "config.dataset", "config.run_id"} <= set(shared)
+    assert "requirements" not in raw_infer["training"] and raw_infer["training"]["config"] == {}
+    assert raw_infer["training"]["measurement"]["energy_j"] == 12.5  # what differs stays
     runs = load_results(out)
     assert set(runs["environment"]) == {"EPYC 7B13 - Scikit-learn 1.9.1"}
     inf = runs[runs["task"] == "inference"].iloc[0]
@@ -100,7 +107,7 @@ def test_incremental_and_changed_folders(tmp_path):
     os.utime(train2 / "measurement.json", ns=(time.time_ns(), time.time_ns() + 10_000_000))
     third = merge_directory(logs, out)
     assert sorted(third.merged) == [infer2.name, train2.name]
-    assert json.loads((out / f"{infer2.name}.json").read_text())["training"]["measurement"]["energy_j"] == 99.0
+    assert read_result_file(out / f"{infer2.name}.json")["training"]["measurement"]["energy_j"] == 99.0
     # a deleted merged file is written again
     (out / f"{infer2.name}.json").unlink()
     assert merge_directory(logs, out).merged == [infer2.name]
@@ -231,3 +238,35 @@ def test_real_runner_output_merges_loads_and_rates(tmp_path):
     summary = summarise(rated, RatingSettings.default(), dataset="iris", task="inference", environment=env,
                         model="Gaussian Naive Bayes")
     assert summary.energy_estimated and summary.n_runs == 2 and summary.n_test_samples
+
+
+def test_merged_files_round_trip_every_folder_file(tmp_path):
+    """Nothing of a real run is lost: every value of the experiment folders' files is in the merged pair (the
+    inference file alone holds both phases, complete), and the merged pair is smaller than the original's."""
+    runner = pytest.importorskip("mlee.experiment.runner")
+    monitoring = pytest.importorskip("mlee.monitoring")
+    logs, out = tmp_path / "logs", tmp_path / "results"
+    settings = runner.RunSettings(output_dir=logs, hyperparameters="default")
+    assert [o.error for o in runner.run_sweep([("iris", "Random Forest")], settings,
+                                              monitoring.Meter(monitor="estimate"), progress=False)] == [None]
+    merge_directory(logs, out)
+    infer_dir = next(logs.glob("infer_*"))
+    train_dir = logs / read_result_file(out / f"{infer_dir.name}.json")["training"]["directory_name"]
+    infer = read_result_file(out / f"{infer_dir.name}.json")
+    for record, folder, phase in ((infer, infer_dir, infer["validation"]), (infer["training"], train_dir, None),
+                                  (json.loads((out / f"{train_dir.name}.json").read_text()), train_dir, None)):
+        phase = phase if phase is not None else record
+        assert record["config"] == json.loads((folder / "config.json").read_text())
+        assert record["execution_platform"] == json.loads((folder / "execution_platform.json").read_text())
+        assert record["requirements"] == (folder / "requirements.txt").read_text().splitlines()
+        assert phase["results"] == json.loads((folder / "results.json").read_text())
+        assert phase["measurement"] == json.loads((folder / "measurement.json").read_text())
+    assert infer["training"] == json.loads((out / f"{train_dir.name}.json").read_text())
+    assert "robustness" in infer["validation"]["results"]  # the new blocks are there too
+    pair = sum((out / f"{d.name}.json").stat().st_size for d in (infer_dir, train_dir))
+    published = Path(__file__).resolve().parents[2] / "shared" / "reference" / "published-results" / "sklearn"
+    if published.is_dir():  # the original's pairs as it wrote them (infer file + its train file)
+        sizes = sorted(p.stat().st_size + (published / f"{json.loads(p.read_text())['training']['directory_name']}"
+                                                        f".json").stat().st_size
+                       for p in published.glob("infer_*.json"))
+        assert pair < sizes[len(sizes) // 2]

@@ -332,3 +332,22 @@ def test_fallback_reference_is_one_model_for_inference_and_training(caplog):
     chosen = rate(pd.concat([inference, training], ignore_index=True),
                   settings_from_options(references=[("no_ref", "C")]))
     assert set(chosen["reference_model"]) == {"C"} and not chosen["reference_fallback"].any()
+
+
+def test_every_summary_cell_matches_the_rated_table(table):
+    """summaries() builds its records column by column: each one still says what its row of the table says."""
+    settings = RatingSettings.default()
+    rated = rate(table, settings)
+    for summary, row in zip(summaries(rated, settings), rated.to_dict("records")):
+        assert (summary.dataset, summary.task, summary.model) == (row["dataset"], row["task"], row["model"])
+        expected = row["compound_rating"]
+        assert summary.compound_rating == (None if expected != expected else int(expected))
+        for key, metric in summary.metrics.items():
+            for field, column in (("value", key), ("index", f"{key}_index"), ("std", f"{key}_std")):
+                cell = row[column]
+                assert getattr(metric, field) == (None if cell != cell else pytest.approx(cell)), (key, field)
+            rating = row[f"{key}_rating"]
+            assert metric.rating == (None if rating != rating else int(rating)) and type(metric.rating) in (int, type(None))
+            assert metric.weight == settings.weight(METRICS_BY_KEY[key].scoped_key(row["task"]))
+            assert metric.estimated == (key == "power_draw" and bool(row["energy_estimated"]))
+        assert summary.to_dict()["metrics"]["power_draw"]["key"] == "power_draw"  # still plain, JSON-ready data

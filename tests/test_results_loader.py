@@ -171,3 +171,84 @@ def test_missing_folder_is_a_clear_error(tmp_path):
     with pytest.raises(FileNotFoundError, match="does not exist"):
         load_results(tmp_path / "nope")
     assert len(aggregate_runs(load_results(tmp_path))) == 0
+
+
+def test_old_and_new_merged_layouts_load_the_same(tmp_path, published):
+    """mlee's earlier merged files (indented, whole training copy) and the study's load unchanged; the same runs
+    written in the current layout (compact, training copy without what it shares) give the same table."""
+    from mlee.results import compact_training, expand_training, jsonio
+
+    shipped = Path(__file__).resolve().parents[1] / "shipped" / "results" / "sklearn"
+    old, new = tmp_path / "old", tmp_path / "new"
+    old.mkdir(), new.mkdir()
+    for name in sorted(p.name for p in shipped.glob("infer_*.json"))[:6]:
+        infer = _raw(shipped / name)
+        train_name = f"{infer['training']['directory_name']}.json"
+        for src in (name, train_name):
+            shutil.copy(shipped / src, old / src)
+        shutil.copy(shipped / train_name, new / train_name)
+        compact = {**infer, "training": compact_training(infer, infer["training"])}
+        assert len(compact["training"]) < len(infer["training"]) and "requirements" not in compact["training"]
+        assert expand_training(compact) == infer  # round trip: nothing lost
+        (new / name).write_bytes(jsonio.dumps(compact, indent=False))
+    columns = [c for c in load_results(old).columns if c != "file"]
+    before, after = load_results(old), load_results(new)
+    assert before.attrs["warnings"] == after.attrs["warnings"] == [] and len(before) == 12
+    assert before[columns].equals(after[columns])
+    for folder in (old, new):  # a training run known only from the copy inside its inference file
+        next(folder.glob("train_*.json")).unlink()
+    before, after = load_results(old), load_results(new)
+    assert len(after) == 12 and before[columns].equals(after[columns])
+    # the published files have no list of shared values: returned as they are
+    raw = _raw(next(published.glob("infer_*.json")))
+    assert expand_training(raw) is raw
+
+
+def test_hand_edited_shared_list_loses_only_what_is_missing(tmp_path, published):
+    """A training copy naming shared values that the inference record lacks still loads; the rest is restored."""
+    from mlee.results import read_result_file
+
+    infer = _raw(next(published.glob("infer_*.json")))
+    training = dict(infer["training"])
+    del training["requirements"]
+    training["same_as_inference"] = ["requirements", "no_such_key", "config.no_such_entry", 7]
+    (tmp_path / "infer_x.json").write_text(json.dumps({**infer, "training": training}))
+    back = read_result_file(tmp_path / "infer_x.json")["training"]
+    assert back["requirements"] == infer["requirements"] and "same_as_inference" not in back
+    assert "no_such_key" not in back and back["config"] == infer["training"]["config"]
+
+
+def test_two_reading_processes_give_the_same_table(published, tmp_path, monkeypatch, caplog):
+    """Many files are read by two processes: same rows, same order, same warnings (a bad file and a duplicate
+    run, one in each half), as one process."""
+    from mlee.results import loader
+
+    for path in sorted(published.glob("*.json"))[:40]:
+        shutil.copy(path, tmp_path / path.name)
+    (tmp_path / "zz_broken.json").write_text('{"config": ')
+    shutil.copy(sorted(published.glob("*.json"))[0], tmp_path / "zz_duplicate.json")
+    (tmp_path / "aa_not_a_result.json").write_text("[]")
+    serial = load_results(tmp_path)
+    monkeypatch.setattr(loader, "PARALLEL_MIN_FILES", 10)
+    # the two-process path even if an earlier test left a thread running (the child runs only the loader's code)
+    monkeypatch.setattr(loader, "_can_fork", lambda: True)
+    with caplog.at_level("WARNING"):
+        parallel = load_results(tmp_path)
+    assert "second reading process" not in caplog.text  # its rows came from the child, not from a re-read
+    assert len(parallel) >= 40 and parallel.equals(serial)
+    assert parallel.attrs["warnings"] == serial.attrs["warnings"] and len(serial.attrs["warnings"]) == 3
+
+
+def _load_in_pool_worker(folder: str) -> int:
+    from mlee.results import loader
+
+    loader.PARALLEL_MIN_FILES = 10
+    return len(load_results(folder))
+
+
+def test_many_files_load_inside_a_process_pool_worker(published):
+    """A pool worker is a daemonic process, which may not start children: the loader reads alone there."""
+    import multiprocessing
+
+    with multiprocessing.get_context("fork").Pool(1) as pool:
+        assert pool.apply(_load_in_pool_worker, (str(published),)) == 196

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import base64
 import datetime
-import json
 import logging
 import threading
 from collections import OrderedDict
@@ -156,9 +155,10 @@ class ExplorerData:
         rows = self._rows(dataset, task, environment, model)
         if rows.empty:
             raise KeyError(f"no results for {model!r} on {dataset!r} ({task}, {environment})")
+        from mlee.results import read_result_file
+
         files = rows.iloc[0]["files"]
         out = []
         for name in list(files):
-            with open(name, encoding="utf-8") as handle:
-                out.append({"file": str(name), "content": json.load(handle)})
+            out.append({"file": str(name), "content": read_result_file(name)})
         return out

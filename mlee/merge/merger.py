@@ -220,7 +220,7 @@ def _merge(source: Path, out: Path, archive_dir: Path | None, clean: bool, progr
         """Write the merged file now and its archive in a worker thread; both are renamed at the commit."""
         entry = {"signature": sig, "source": source_key, "output": f"{folder.name}.json", **(extra or {})}
         try:
-            batch.write(out / f"{folder.name}.json", jsonio.dumps(record))
+            batch.write(out / f"{folder.name}.json", jsonio.dumps(record, indent=False))
         except OSError as exc:
             fail(folder.name, write_error(folder.name, exc))
             return

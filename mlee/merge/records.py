@@ -4,7 +4,8 @@ Training file: ``directory_name``, ``config``, ``execution_platform``, ``require
 ``measurement``, ``monitoring_pyrapl`` / ``monitoring_psutil`` / ``monitoring_pynvml`` (null: kept for the
 published layout), ``results``, ``duration`` (seconds), plus the additive ``run_id``.
 Inference file: the same header, ``validation`` (``measurement``, ``monitoring_*``, ``results``,
-``duration``) and ``training`` (the whole training record).
+``duration``) and ``training`` (the whole training record, without the values it shares with the inference
+record: they are named in its ``same_as_inference`` list, see :mod:`mlee.results.record`).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import math
 from typing import Any
 
 from mlee.merge.folder import ExperimentFolder
+from mlee.results.record import compact_training
 
 MONITORING_KEYS = ("monitoring_pyrapl", "monitoring_psutil", "monitoring_pynvml")
 
@@ -55,6 +57,6 @@ def infer_record(folder: ExperimentFolder, training: dict[str, Any]) -> dict[str
     validation["results"] = folder.results
     validation["duration"] = _duration(folder)
     record["validation"] = validation
-    record["training"] = training
     record["run_id"] = folder.config.get("run_id")
+    record["training"] = compact_training(record, training)
     return record

@@ -10,7 +10,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 
-@dataclass
+@dataclass(slots=True)
 class MetricSummary:
     """One metric of one model.
 
@@ -33,7 +33,7 @@ class MetricSummary:
     complete: bool = True
 
 
-@dataclass
+@dataclass(slots=True)
 class ModelSummary:
     """A rated model on one dataset, task and environment.
 

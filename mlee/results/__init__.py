@@ -7,7 +7,9 @@
 from mlee.results.aggregate import aggregate_runs
 from mlee.results.energy import PhaseEnergy, phase_energy
 from mlee.results.environment import environment_key, hardware_name, short_cpu_name
-from mlee.results.loader import ResultFileError, load_results, result_files
+from mlee.results.loader import ResultFileError, load_results, read_result_file, result_files
+from mlee.results.record import compact_training, expand_training
 
-__all__ = ["aggregate_runs", "load_results", "result_files", "ResultFileError", "environment_key",
+__all__ = ["aggregate_runs", "load_results", "read_result_file", "result_files", "compact_training",
+           "expand_training", "ResultFileError", "environment_key",
            "hardware_name", "short_cpu_name", "phase_energy", "PhaseEnergy"]

@@ -5,7 +5,9 @@ Every ``*.json`` below the folder is read (hidden files and folders, such as the
 half-written temporaries, are skipped). Files that are not results, truncated or otherwise unreadable are
 skipped with a warning naming the file and the reason; they never stop the load.
 
-Speed: a file is parsed once from bytes (``orjson`` when available), only the needed fields are taken,
+Speed: files are read ahead of their parsing (:mod:`mlee.results.read_ahead`), from 4,000 files on by two
+processes; a file is parsed once from bytes (``orjson`` when available), only the needed fields are taken (the
+training copy inside an inference file is not expanded), the garbage collector is paused while rows are built,
 and columns are built as lists that become one DataFrame at the end.
 """
 
@@ -13,17 +15,24 @@ from __future__ import annotations
 
 import logging
 import math
+import multiprocessing
 import os
+import threading
 from dataclasses import dataclass, field
+from operator import methodcaller
 from pathlib import Path
 from typing import Any, Iterable
 
+import numpy as np
 import pandas as pd
 
 from mlee.metrics import METRICS
 from mlee.results import jsonio
+from mlee.results.bulk import collector_paused
 from mlee.results.energy import phase_energy
 from mlee.results.environment import environment_key, hardware_name
+from mlee.results.read_ahead import read_ahead, read_file
+from mlee.results.record import expand_training, training_config_entry
 
 log = logging.getLogger(__name__)
 
@@ -73,6 +82,11 @@ class _Row:
 
 def _num(value: Any) -> float:
     """A finite float or NaN (None, strings, booleans, -1 sentinels of counts are handled by callers)."""
+    kind = type(value)
+    if kind is float:
+        return value if value - value == 0.0 else math.nan  # inf - inf and nan - nan are NaN
+    if kind is int:
+        return float(value)
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         return math.nan
     value = float(value)
@@ -256,12 +270,10 @@ def result_files(directory: str | os.PathLike) -> list[str]:
     return found
 
 
-def _read(path: str) -> dict[str, Any]:
-    try:
-        with open(path, "rb") as handle:
-            raw = handle.read()
-    except OSError as exc:
-        raise ResultFileError(f"{path}: cannot be read ({exc.strerror or exc}); check its permissions") from None
+def _parse(path: str, raw: bytes | OSError) -> dict[str, Any]:
+    """The parsed result dict of ``path`` from its bytes (or the error reading them); raises ResultFileError."""
+    if isinstance(raw, OSError):
+        raise ResultFileError(f"{path}: cannot be read ({raw.strerror or raw}); check its permissions")
     if not raw.strip():
         raise ResultFileError(f"{path}: empty file (an interrupted write?); re-run merge_results.py or delete it")
     try:
@@ -272,6 +284,13 @@ def _read(path: str) -> dict[str, Any]:
     if not isinstance(data, dict):
         raise ResultFileError(f"{path}: not a result file (JSON {type(data).__name__}, expected an object)")
     return data
+
+
+def read_result_file(path: str | os.PathLike) -> dict[str, Any]:
+    """One merged result file, parsed, with its embedded training record complete (see
+    :func:`mlee.results.record.expand_training`); raises :class:`ResultFileError` naming the problem."""
+    path = os.fspath(path)
+    return expand_training(_parse(path, read_file(path)))
 
 
 def load_results(directory: str | os.PathLike, files: Iterable[str | os.PathLike] | None = None) -> pd.DataFrame:
@@ -301,41 +320,111 @@ def load_results(directory: str | os.PathLike, files: Iterable[str | os.PathLike
     else:
         paths = [os.fspath(p) for p in files]
     warnings: list[str] = []
-    env_cache: dict[Any, str] = {}
     train_rows: dict[tuple[str, str], _Row] = {}
     # inference row, its training run's name, and a training row built from the embedded copy (kept small:
     # the parsed embedded dict itself is dropped at once)
     infer_rows: list[tuple[_Row, str | None, _Row | None]] = []
     seen: set[tuple[str, str, str]] = set()
-    for path in paths:
+    with collector_paused():
+        for row, train_name, embedded, note, error in _read_outcomes(paths):
+            if note:
+                warnings.append(note)
+            if row is not None and error is None:
+                key = (row.task, row.environment, row.run)
+                if key in seen:
+                    error = (f"{row.file}: run {row.run} ({row.task}, {row.environment.split(_POOL_SEP)[0]}) was "
+                             f"loaded already from another file; the duplicate is ignored")
+                seen.add(key)
+            if error is not None:
+                warnings.append(error)
+                log.warning("skipped %s", error)
+            elif row.task == "inference":
+                infer_rows.append((row, train_name, embedded))
+            else:
+                train_rows[(row.environment, row.run)] = row
+        table = _table(warnings, train_rows, infer_rows)
+    log.info("loaded %d runs from %d files in %s (%d skipped)", len(table), len(paths), root, len(warnings))
+    return table
+
+
+#: What reading one file gives: its row (None when unusable), the directory name of its training run (inference
+#: files), the training row from the copy inside an inference file, a warning about that copy, and the reason the
+#: file is skipped (None when it is not).
+FileOutcome = tuple[_Row | None, str | None, _Row | None, str | None, str | None]
+#: from this many files on, a second process reads the second half (where :func:`_can_fork`): the files are parsed
+#: by Python code, one CPU per process
+PARALLEL_MIN_FILES = 4000
+
+
+def _read_outcomes(paths: list[str]) -> list[FileOutcome]:
+    """Read and parse ``paths`` into one :data:`FileOutcome` each, in order (two processes for many files)."""
+    if len(paths) < PARALLEL_MIN_FILES or not _can_fork():
+        return _read_files(paths)
+    context = multiprocessing.get_context("fork")
+    half = len(paths) // 2
+    receiver, sender = context.Pipe(duplex=False)
+    child = context.Process(target=_read_files_into, args=(sender, paths[half:]), daemon=True)
+    child.start()
+    sender.close()
+    first = _read_files(paths[:half])
+    try:
+        second = receiver.recv()
+    except (EOFError, OSError):  # the child died (out of memory, killed): read its half here
+        log.warning("the second reading process ended without a result; reading its files here")
+        second = _read_files(paths[half:])
+    finally:
+        receiver.close()
+        child.join()
+    return first + second
+
+
+def _can_fork() -> bool:
+    """True where a second reading process helps and forking is safe: 2+ CPUs, no other thread in this process
+    (a fork copies locks other threads may hold), not a daemonic process (those may not start children, e.g. a
+    worker of a process pool), and the platform can fork."""
+    return ((os.cpu_count() or 1) > 1 and threading.active_count() == 1
+            and not multiprocessing.current_process().daemon
+            and "fork" in multiprocessing.get_all_start_methods())
+
+
+def _read_files_into(connection: Any, paths: list[str]) -> None:
+    """In the second process: send the outcomes of ``paths`` to the first."""
+    try:
+        connection.send(_read_files(paths))
+    finally:
+        connection.close()
+
+
+def _read_files(paths: list[str]) -> list[FileOutcome]:
+    """Read, parse and extract ``paths`` in this process, in order."""
+    env_cache: dict[Any, str] = {}
+    out: list[FileOutcome] = []
+    for path, raw in read_ahead(paths):
+        note = None
         try:
-            data = _read(path)
+            data = _parse(path, raw)
             if "validation" in data:
                 row, train_name = _infer_row(data, path, env_cache)
                 embedded = None
-                training = data.get("training")
-                if isinstance(training, dict) and train_name is not None:
+                if isinstance(data.get("training"), dict) and train_name is not None:
                     try:
-                        embedded = _embedded_train_row(training, row, train_name)
+                        embedded = _embedded_train_row(data, row, train_name)
                     except ResultFileError as exc:
-                        warnings.append(f"{path}: embedded training result unusable ({exc})")
+                        note = f"{path}: embedded training result unusable ({exc})"
             elif "results" in data and "config" in data:
                 row, train_name, embedded = _train_row(data, path, env_cache), None, None
             else:
                 raise ResultFileError(f"{path}: not a result file (neither 'validation' nor 'results'); "
                                       f"move it out of the results folder")
-            key = (row.task, row.environment, row.run)
-            if key in seen:
-                raise ResultFileError(f"{path}: run {row.run} ({row.task}, {row.environment.split(_POOL_SEP)[0]}) "
-                                      f"was loaded already from another file; the duplicate is ignored")
-            seen.add(key)
-            if row.task == "inference":
-                infer_rows.append((row, train_name, embedded))
-            else:
-                train_rows[(row.environment, row.run)] = row
+            out.append((row, train_name, embedded, note, None))
         except ResultFileError as exc:
-            warnings.append(str(exc))
-            log.warning("skipped %s", exc)
+            out.append((None, None, None, note, str(exc)))
+    return out
+
+
+def _table(warnings: list[str], train_rows: dict[tuple[str, str], _Row],
+           infer_rows: list[tuple[_Row, str | None, _Row | None]]) -> pd.DataFrame:
+    """The run table of the loaded rows (training rows completed from their inference runs)."""
     # training rows get the quality of their inference run; runs known only from an inference file's
     # embedded training copy become rows of their own
     for irow, train_name, embedded in infer_rows:
@@ -354,16 +443,17 @@ def load_results(directory: str | os.PathLike, files: Iterable[str | os.PathLike
     _name_environments(rows)
     table = _to_frame(rows)
     table.attrs["warnings"] = warnings
-    log.info("loaded %d runs from %d files in %s (%d skipped)", len(table), len(paths), root, len(warnings))
     return table
 
 
-def _embedded_train_row(training: dict[str, Any], infer: _Row, train_name: str) -> _Row:
-    """Training row from the training record embedded in an inference file (same dataset, model, machine)."""
+def _embedded_train_row(data: dict[str, Any], infer: _Row, train_name: str) -> _Row:
+    """Training row from the training record embedded in the inference file ``data`` (same dataset, model,
+    machine)."""
+    training = data["training"]
     if not isinstance(training.get("results"), dict):
         raise ResultFileError("no 'results' object")
     row = _Row(infer.dataset, "training", infer.environment, infer.model, train_name,
-               str(_get(training, "config", "run_id") or train_name), infer.file,
+               str(training_config_entry(data, "run_id") or train_name), infer.file,
                dataset_display=infer.dataset_display)
     return _with_training_values(row, training)
 
@@ -378,9 +468,9 @@ def _to_frame(rows: list[_Row]) -> pd.DataFrame:
         "run_id": [r.run_id for r in rows],
         "file": [r.file for r in rows],
     }
-    nan = math.nan
+    values = [r.values for r in rows]
     for key in METRIC_KEYS:
-        columns[key] = pd.array([r.values.get(key, nan) for r in rows], dtype="float64").to_numpy()
+        columns[key] = np.fromiter(map(methodcaller("get", key, math.nan), values), dtype="float64", count=len(rows))
     columns["energy_estimated"] = pd.array([r.energy_estimated for r in rows], dtype=bool).to_numpy()
     columns["energy_sources"] = [r.energy_sources for r in rows]
     columns["energy_complete"] = pd.array([r.energy_complete for r in rows], dtype=bool).to_numpy()
