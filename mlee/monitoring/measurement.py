@@ -13,6 +13,16 @@ from typing import Any, TypeVar
 
 SCHEMA_VERSION = 1
 R = TypeVar("R", bound="_Record")
+T = TypeVar("T")
+
+
+def frozen_record(cls: type[T], **values: Any) -> T:
+    """An instance of the frozen dataclass ``cls`` from a value for *every* field, built without the generated
+    ``__init__`` and its one ``object.__setattr__`` per field (the meter builds several records per window).
+    Equal to ``cls(**values)``."""
+    record = object.__new__(cls)
+    object.__setattr__(record, "__dict__", values)  # the fresh dict of this call: taken as it is, not copied
+    return record
 
 
 def _finite_or_none(value: float | None) -> float | None:
@@ -183,7 +193,8 @@ class Measurement:
     ``energy_j`` is the gross total of all ``sources``; ``net_energy_j`` subtracts the idle baseline
     (``idle.power_w * duration_s``) when one was measured, else ``None``. ``estimated`` is True as soon as any
     part of ``energy_j`` is an estimate. ``meter_cpu_seconds`` is the CPU time the meter itself spent on this
-    window (start and end reads plus its background watcher).
+    window: process CPU time from the window's creation to its start readings and from its end to the record
+    built, plus its sources' background threads (see :mod:`mlee.monitoring.meter`).
 
     ``complete`` is False as soon as one part was not read cleanly over the whole window; ``quality`` lists the
     reasons (one line per problem, naming the counter). ``repetitions`` > 1 means the workload ran that many

@@ -2,12 +2,23 @@
 
 A window reads every source's cumulative counters at its start and end (no millisecond sampling), together
 with the process tree's CPU seconds and peak memory. Sources are opened lazily on the first window.
+
+Only raw readings are taken at the window's edges, in an order that keeps the meter's own work outside the
+workload's figures: at the start the sources' counters, the peak-memory reset and the children, then the Unix
+and monotonic clocks and this process's CPU clock last; at the end the monotonic clock and one
+``getrusage`` (CPU seconds and peak memory) first, then the children and the sources. The record is built after
+that from the readings, with what stays the same from window to window (descriptions, parameters) cached.
+``Measurement.meter_cpu_seconds`` is the process CPU time from the window's creation to the start readings and
+from the end's first instruction to the record built, plus the two clock reads' halves a clock cannot see of
+itself (:func:`clock_read_seconds`) and the CPU of the sources' background threads during the window.
 """
 
 from __future__ import annotations
 
 import logging
 import math
+import resource
+import statistics
 import time
 from dataclasses import replace
 from pathlib import Path
@@ -15,7 +26,8 @@ from typing import Any, Callable
 
 from mlee.monitoring.carbon import carbon_for, country_record, validate_pue
 from mlee.monitoring.monitors import MONITORS, parse_monitor
-from mlee.monitoring.measurement import IdleBaseline, Measurement, SourceEnergy, describe_sources
+from mlee.monitoring.measurement import (SCHEMA_VERSION, IdleBaseline, Measurement, SourceEnergy, describe_sources,
+                                        frozen_record)
 from mlee.monitoring.process_stats import ProcessMonitor
 from mlee.monitoring.sources.base import EnergySource, SourceUnavailable, WindowContext
 
@@ -26,39 +38,53 @@ WINDOW_RESOLUTIONS = 10
 #: Upper bound of the repetitions :meth:`Meter.measure_repeated` runs in one window.
 MAX_REPETITIONS = 100_000
 
+_perf_counter, _process_time, _time = time.perf_counter, time.process_time, time.time
+_getrusage, _RUSAGE_SELF = resource.getrusage, resource.RUSAGE_SELF
+
 
 class Window:
     """One measurement window. Use as a context manager (``with meter.window() as win:``) or call
     :meth:`start` / :meth:`stop`. After it closed, :attr:`measurement` holds the result; a window closed by an
-    exception is still measured (the exception propagates)."""
+    exception is still measured (the exception propagates).
 
-    def __init__(self, meter: "Meter") -> None:
+    The meter's own CPU time for the window (``Measurement.meter_cpu_seconds``) counts from the window's
+    creation: create it where it starts, as the ``with`` statement does."""
+
+    __slots__ = ("_meter", "_cost0", "_state", "_measurement")
+
+    def __init__(self, meter: "Meter", cost0: float | None = None) -> None:
+        # process CPU seconds when the meter's work for this window began (read by Meter.window())
+        self._cost0 = _process_time() if cost0 is None else cost0
         self._meter = meter
-        self._state: dict[str, Any] | None = None
+        self._state: tuple[Any, ...] | None = None
         self._measurement: Measurement | None = None
 
     def start(self) -> "Window":
         if self._state is not None or self._measurement is not None:
             raise RuntimeError("this window was already started; open a new one with meter.window()")
-        self._state = self._meter._begin()
+        self._state = self._meter._begin(self._cost0)
         return self
 
+    __enter__ = start  # one call less at the window's start edge
+
     def stop(self) -> Measurement:
+        return self._stop(_process_time())
+
+    def _stop(self, cost1: float) -> Measurement:
+        """Close the window; ``cost1`` is the process CPU time (s) when the meter's work at its end began."""
         if self._state is None:
             raise RuntimeError("window.stop() before window.start(); use `with meter.window() as win:`")
-        state, self._state = self._state, None
-        self._measurement = self._meter._end(state)
+        begun, self._state = self._state, None
+        self._measurement = self._meter._end(begun, cost1)
         return self._measurement
 
-    def __enter__(self) -> "Window":
-        return self.start()
-
     def __exit__(self, exc_type: Any, exc: Any, tb: Any) -> None:
+        cost1 = _process_time()
         if exc_type is None:
-            self.stop()
+            self._stop(cost1)
             return
         try:  # the workload failed: measure anyway, but never hide its exception behind a meter error
-            self.stop()
+            self._stop(cost1)
         except Exception as meter_exc:
             log.warning("measurement of the failed window failed too: %s", meter_exc)
 
@@ -107,18 +133,28 @@ class Meter:
         self.country = country_record(country)["iso_code"] if country else None
         self.strict = strict
         self._rapl_root, self._nvml, self._pyrapl = rapl_root, nvml, pyrapl
-        self._sources: list[EnergySource] | None = list(sources) if sources is not None else None
+        self._sources: list[EnergySource] | None = None
+        self._watched: list[EnergySource] = []  # sources with a background thread whose CPU is the meter's
+        self._descriptions: dict[Any, str] = {}
+        if sources is not None:
+            self._use(list(sources))
         self.notes: list[str] = []
         self.idle: IdleBaseline | None = None
         self._process = ProcessMonitor()
+        self._unseen_s = 2 * clock_read_seconds()
 
     # ------------------------------------------------------------------ sources
     @property
     def sources(self) -> list[EnergySource]:
         """The opened sources (opens them on first access)."""
         if self._sources is None:
-            self._sources = self._open_sources()
-        return self._sources
+            self._use(self._open_sources())
+        return self._sources  # type: ignore[return-value]
+
+    def _use(self, sources: list[EnergySource]) -> None:
+        self._sources = sources
+        self._watched = [s for s in sources
+                         if type(s).background_cpu_seconds is not EnergySource.background_cpu_seconds]
 
     def _factory(self, name: str) -> Callable[[], EnergySource]:
         if name == "rapl":
@@ -196,7 +232,7 @@ class Meter:
     # ------------------------------------------------------------------ windows
     def window(self) -> Window:
         """A new measurement window (a context manager)."""
-        return Window(self)
+        return Window(self, _process_time())
 
     def measure(self, func: Callable[..., Any], *args: Any, **kwargs: Any) -> tuple[Any, Measurement]:
         """Run ``func(*args, **kwargs)`` in a window; returns (its result, the Measurement)."""
@@ -242,59 +278,97 @@ class Meter:
         if not seconds > 0:
             raise ValueError("measure_idle needs seconds > 0 (pass --idle-seconds 10, for example)")
         log.info("measuring idle power for %.1f s", seconds)
-        state = self._begin(idle=True)
+        state = self._begin(_process_time(), idle=True)
         time.sleep(seconds)
-        m = self._end(state, idle=True)
+        m = self._end(state, _process_time(), idle=True)
         self.idle = IdleBaseline(power_w=m.mean_power_w, seconds=m.duration_s, measured_at=m.start,
                                  estimated=m.estimated, description=m.description)
         log.info("idle power %.3f W (%s)", self.idle.power_w, m.description)
         return self.idle
 
-    def _begin(self, idle: bool = False) -> dict[str, Any]:
-        sources = self.sources
+    def _begin(self, cost0: float, idle: bool = False) -> tuple[Any, ...]:
+        """Read every counter at window start; ``cost0`` is the process CPU time (s) when the meter's work for
+        this window began. The Unix and monotonic clocks are read next to last, this process's CPU clock last."""
         if not idle and self.idle_seconds > 0 and self.idle is None:
             self.measure_idle()
-        t0 = time.thread_time()
-        background0 = sum(s.background_cpu_seconds() for s in sources)
-        self._process.reset_peak()
+            cost0 = _process_time()
+        sources = self._sources if self._sources is not None else self.sources
+        watched = self._watched
+        background0 = sum([s.background_cpu_seconds() for s in watched]) if watched else 0.0
         states = [s.begin() for s in sources]
-        proc0 = self._process.snapshot()
-        mono0 = time.perf_counter()
-        start = time.time()
-        cost = time.thread_time() - t0
-        return {"proc": proc0, "states": states, "mono": mono0, "start": start, "cost": cost,
-                "background": background0}
+        proc0 = self._process.start()
+        start, mono0 = _time(), _perf_counter()
+        proc0.self_cpu = _process_time()
+        return cost0, background0, states, proc0, mono0, start
 
-    def _end(self, st: dict[str, Any], idle: bool = False) -> Measurement:
-        mono1 = time.perf_counter()
-        t0 = time.thread_time()
-        proc1 = self._process.snapshot()
-        sources = self.sources
-        ends = [s.stop(state) for s, state in zip(sources, st["states"])]
-        duration = mono1 - st["mono"]
-        process = self._process.stats(st["proc"], proc1, duration)
-        ctx = WindowContext(start=st["start"], end=st["start"] + duration, duration_s=duration, process=process)
+    def _end(self, begun: tuple[Any, ...], cost1: float, idle: bool = False) -> Measurement:
+        """Read every counter at window end (the monotonic clock and this process's CPU seconds and peak RSS
+        first, in one ``getrusage``), then build the record. ``cost1`` is the process CPU time (s) when the
+        meter's work for the end began. The record's ``meter_cpu_seconds``: the process CPU time from the
+        window's creation to the start readings and from ``cost1`` to the record built (so the few
+        microseconds between the workload and the clock reads at its edges count both as the workload's and as
+        the meter's), plus the clock reads' unseen halves and what the sources' background threads used while
+        the window was open."""
+        mono1 = _perf_counter()
+        ru = _getrusage(_RUSAGE_SELF)
+        cost0, background0, states, proc0, mono0, start = begun
+        proc1 = self._process.end(ru)
+        sources = self._sources
+        ends = [s.stop(state) for s, state in zip(sources, states)]
+        duration = mono1 - mono0
+        process = self._process.stats(proc0, proc1, duration)
+        end = start + duration
+        ctx = frozen_record(WindowContext, start=start, end=end, duration_s=duration, process=process)
         parts: list[SourceEnergy] = []
-        source_notes: list[str] = []
-        for src, s0, s1 in zip(sources, st["states"], ends):
+        for src, s0, s1 in zip(sources, states, ends):
             parts.extend(_zero_flagged(p, src, duration) for p in src.energy(s0, s1, ctx))
-            source_notes.extend(getattr(src, "notes", []))
-        notes = _unique(list(self.notes) + source_notes)
-        energy = float(sum(p.energy_j for p in parts))
-        estimated = any(p.estimated for p in parts)
+        source_notes = self._source_notes()
+        energy = float(sum([p.energy_j for p in parts]))
         net = None
         if self.idle is not None and not idle:
             net = energy - self.idle.power_w * duration
         carbon = carbon_for(energy, net, self.country, self.pue) if self.country and not idle else None
-        background = sum(s.background_cpu_seconds() for s in sources) - st["background"]
-        cost = st["cost"] + (time.thread_time() - t0) + background
-        return Measurement(
-            start=st["start"], end=ctx.end, duration_s=duration, energy_j=energy, net_energy_j=net,
-            mean_power_w=energy / duration if duration > 0 else 0.0, estimated=estimated,
-            description=describe_sources(parts, _unique(source_notes)), sources=parts, process=process,
-            meter_cpu_seconds=cost, carbon=carbon, idle=None if idle else self.idle, monitor=self.monitor,
-            notes=notes, complete=all(p.complete for p in parts),
-            quality=_unique([problem for p in parts for problem in p.problems]))
+        problems = [problem for p in parts for problem in p.problems]
+        measurement = frozen_record(
+            Measurement, start=start, end=end, duration_s=duration, energy_j=energy, net_energy_j=net,
+            mean_power_w=energy / duration if duration > 0 else 0.0, estimated=any([p.estimated for p in parts]),
+            description=self._describe(parts, source_notes), sources=parts, process=process,
+            meter_cpu_seconds=0.0, carbon=carbon, idle=None if idle else self.idle, monitor=self.monitor,
+            notes=_unique(self.notes + source_notes) if self.notes or source_notes else [],
+            schema=SCHEMA_VERSION, complete=all([p.complete for p in parts]),
+            quality=_unique(problems) if problems else [], repetitions=1, window_energy_j=None,
+            window_duration_s=None)
+        watched = self._watched
+        background = sum([s.background_cpu_seconds() for s in watched]) - background0 if watched else 0.0
+        # its cost is set last, so that building the record is part of the cost it reports
+        measurement.__dict__["meter_cpu_seconds"] = (proc0.self_cpu - cost0 + _process_time() - cost1
+                                                     + self._unseen_s + background)
+        return measurement
+
+    def _source_notes(self) -> list[str]:
+        notes: list[str] = []
+        for src in self._sources or []:
+            notes.extend(getattr(src, "notes", ()))
+        return notes
+
+    def _describe(self, parts: list[SourceEnergy], notes: list[str]) -> str:
+        """:func:`describe_sources` of ``parts``, cached per meter: the text depends only on which domains were
+        read and on the notes, which stay the same from window to window."""
+        key = (tuple([(p.name, p.method, p.domain, p.device) for p in parts]), tuple(notes))
+        text = self._descriptions.get(key)
+        if text is None:
+            text = self._descriptions[key] = describe_sources(parts, _unique(notes))
+        return text
+
+
+def clock_read_seconds(reads: int = 101) -> float:
+    """CPU seconds one ``time.process_time()`` call costs (median over ``reads`` calls, measured now).
+
+    The meter times its own work with that clock, and a clock read only sees the part of itself before (or
+    after) the instant it samples: of the four reads bracketing the meter's work in a window, the unseen halves
+    add up to two whole reads, which :class:`Meter` adds to ``meter_cpu_seconds``."""
+    times = [_process_time() for _ in range(reads)]
+    return statistics.median([b - a for a, b in zip(times, times[1:])])
 
 
 def _zero_flagged(part: SourceEnergy, source: EnergySource, duration_s: float) -> SourceEnergy:

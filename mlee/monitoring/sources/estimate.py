@@ -37,7 +37,7 @@ from importlib import resources
 from typing import Any
 
 from mlee.monitoring.cpu_info import cpu_info
-from mlee.monitoring.measurement import SourceEnergy
+from mlee.monitoring.measurement import SourceEnergy, frozen_record
 from mlee.monitoring.sources.base import EnergySource, WindowContext
 
 TABLE = "cpu_power_per_vcpu.json"
@@ -136,6 +136,8 @@ class EstimateSource(EnergySource):
         self.memory_w_per_gb = float(memory_w_per_gb) if include_memory else 0.0
         self.memory_gb = memory_bytes() / 1e9 if memory_gb is None else float(memory_gb)
         self.include_memory = include_memory
+        self._cpu_parameters = self.describe_parameters()  # constant: copied into every window's record
+        self._cpu_device = f"CPU ({self.cpu_name})"
 
     def describe_parameters(self) -> dict[str, Any]:
         """Parameters of the CPU term (recorded in every estimate)."""
@@ -161,14 +163,15 @@ class EstimateSource(EnergySource):
         cpu_seconds = ctx.process.cpu_seconds
         cpu, memory = estimate_energy(self.model, self.logical_cores, ctx.duration_s, cpu_seconds, self.memory_gb,
                                       self.memory_w_per_gb)
-        params = dict(self.describe_parameters(), cpu_seconds=cpu_seconds, duration_s=ctx.duration_s)
-        parts = [SourceEnergy(name=self.name, method="estimate", device=f"CPU ({self.cpu_name})", domain="cpu",
-                              energy_j=cpu, estimated=True, library="mlee estimate", parameters=params)]
+        params = dict(self._cpu_parameters, cpu_seconds=cpu_seconds, duration_s=ctx.duration_s)
+        parts = [frozen_record(SourceEnergy, name=self.name, method="estimate", device=self._cpu_device,
+                               domain="cpu", energy_j=cpu, estimated=True, path=None, library="mlee estimate",
+                               parameters=params, complete=True, problems=[])]
         if self.include_memory:
-            parts.append(SourceEnergy(
-                name=self.name, method="estimate", device="memory (installed)", domain="memory", energy_j=memory,
-                estimated=True, library="mlee estimate",
+            parts.append(frozen_record(
+                SourceEnergy, name=self.name, method="estimate", device="memory (installed)", domain="memory",
+                energy_j=memory, estimated=True, path=None, library="mlee estimate",
                 parameters={"formula": "memory_w_per_gb * memory_gb * duration_s",
                             "memory_w_per_gb": self.memory_w_per_gb, "memory_gb": self.memory_gb,
-                            "duration_s": ctx.duration_s}))
+                            "duration_s": ctx.duration_s}, complete=True, problems=[]))
         return parts

@@ -35,7 +35,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from mlee.monitoring.measurement import SourceEnergy
+from mlee.monitoring.measurement import SourceEnergy, frozen_record
 from mlee.monitoring.sources.base import EnergySource, SourceUnavailable, WindowContext
 
 log = logging.getLogger(__name__)
@@ -44,6 +44,7 @@ DEFAULT_ROOT = Path("/sys/class/powercap")
 #: Generous upper bound of one zone's power (W) used to size the wraparound watcher's interval.
 MAX_POWER_W = 1000.0
 MAX_WATCH_INTERVAL_S = 60.0
+_perf_counter = time.perf_counter
 
 UDEV_RULE = ('ACTION=="add", SUBSYSTEM=="powercap", KERNEL=="intel-rapl:*", '
              'RUN+="/bin/chmod a+r /sys%p/energy_uj"')
@@ -83,6 +84,10 @@ class RaplZone:
     mirrors: list[str] = field(default_factory=list)
     clean_uj: int = 0
     clean_s: float = 0.0
+    wrap_s: float = 0.0  # shortest time (s) its counter needs to wrap (set by the source from max_power_w)
+
+    def __post_init__(self) -> None:
+        self._file = os.fspath(self.path)  # os.open takes it without a conversion at every window edge
 
     @property
     def label(self) -> str:
@@ -92,7 +97,7 @@ class RaplZone:
     def read(self) -> int:
         """Current raw counter value, µJ (raw os calls: this runs at every window boundary). Raises OSError when
         the file cannot be read, ValueError when it does not hold a number."""
-        fd = os.open(self.path, os.O_RDONLY)
+        fd = os.open(self._file, os.O_RDONLY)
         try:
             return int(os.read(fd, 64))
         finally:
@@ -247,6 +252,9 @@ class RaplSource(EnergySource):
         self.root = Path(root) if root is not None else DEFAULT_ROOT
         self.zones, self.notes = discover_zones(self.root)
         self.max_power_w = float(max_power_w)
+        for z in self.zones:
+            z.wrap_s = self.wrap_time_s(z)
+        self._zone_paths = [str(z.path) for z in self.zones]  # for every window's record, converted once
         if watch_interval_s is None:
             watch_interval_s = max(0.001, min(MAX_WATCH_INTERVAL_S, min(map(self.wrap_time_s, self.zones)) / 2))
         self.watch_interval_s = float(watch_interval_s)
@@ -280,7 +288,7 @@ class RaplSource(EnergySource):
                     z.problems.append(f"{z.label}: read failed ({z.failing}); {then}")
                     log.warning("RAPL %s cannot be read (%s); other zones go on", z.label, z.failing)
                 continue
-            t = time.perf_counter()
+            t = _perf_counter()
             if z.failing is not None:
                 log.info("RAPL %s readable again", z.label)
                 z.failing = None
@@ -294,7 +302,7 @@ class RaplSource(EnergySource):
         wrapped = now < z.last_uj
         delta = now - z.last_uj + (z.max_range_uj if wrapped else 0)
         extra = 0
-        if elapsed < self.wrap_time_s(z):
+        if elapsed < z.wrap_s:
             z.clean_uj += delta
             z.clean_s += elapsed
         else:
@@ -306,7 +314,7 @@ class RaplSource(EnergySource):
                    else "none counted (no cleanly read interval to estimate them from)")
             z.problems.append(
                 f"{z.label}: not read for {elapsed:.3g} s (a call that held the interpreter, or a read failure), "
-                f"longer than the {self.wrap_time_s(z):.3g} s its counter needs to wrap at {self.max_power_w:g} W: "
+                f"longer than the {z.wrap_s:.3g} s its counter needs to wrap at {self.max_power_w:g} W: "
                 f"up to {max(possible, 0)} unseen wrap(s) possible, {how}")
             log.warning("RAPL %s", z.problems[-1])
         z.acc_uj += delta + extra * z.max_range_uj
@@ -314,7 +322,7 @@ class RaplSource(EnergySource):
 
     def _snapshot(self, n_problems: list[int] | None = None) -> tuple[tuple[int, int, int, int], ...]:
         counts = n_problems if n_problems is not None else [len(z.problems) for z in self.zones]
-        return tuple((z.acc_uj, z.wraps, z.last_uj, n) for z, n in zip(self.zones, counts))
+        return tuple([(z.acc_uj, z.wraps, z.last_uj, n) for z, n in zip(self.zones, counts)])
 
     def _watch(self) -> None:
         """Background watcher: while a window is open, folds the counters in every ``watch_interval_s``; sleeps
@@ -331,6 +339,8 @@ class RaplSource(EnergySource):
                     except Exception:  # pragma: no cover - _advance handles read errors itself
                         log.exception("RAPL watcher: unexpected error (the watcher goes on)")
                     self.watch_reads += 1
+                else:  # no window open: sleep until one opens (disarmed here, not at every window's end)
+                    self._armed.clear()
             t1 = time.thread_time()
             self._bg_cpu += t1 - t0
             t0 = t1
@@ -348,7 +358,8 @@ class RaplSource(EnergySource):
                     self._thread.start()
             self._advance()
             self._open += 1
-            self._armed.set()
+            if not self._armed.is_set():
+                self._armed.set()
             return self._snapshot(n_problems)
 
     def stop(self, state: Any) -> Any:
@@ -362,21 +373,21 @@ class RaplSource(EnergySource):
                 return self._snapshot()
             finally:
                 self._open = max(0, self._open - 1)
-                if self._open == 0:
-                    self._armed.clear()
 
     def energy(self, begin_state: Any, end_state: Any, ctx: WindowContext) -> list[SourceEnergy]:
         out = []
-        for z, (acc0, wraps0, raw0, n0), (acc1, wraps1, raw1, n1) in zip(self.zones, begin_state, end_state):
-            problems = list(dict.fromkeys(z.problems[n0:n1]))
+        for z, path, (acc0, wraps0, raw0, n0), (acc1, wraps1, raw1, n1) in zip(
+                self.zones, self._zone_paths, begin_state, end_state):
+            problems = list(dict.fromkeys(z.problems[n0:n1])) if n1 > n0 else []
             params = {"zone": z.zone, "zone_name": z.name, "energy_uj_start": raw0, "energy_uj_end": raw1,
                       "max_energy_range_uj": z.max_range_uj, "wraparounds": wraps1 - wraps0,
                       "watch_interval_s": self.watch_interval_s}
             if z.mirrors:
                 params["mirrored_zones_not_counted"] = list(z.mirrors)
-            out.append(SourceEnergy(
-                name="rapl", method="rapl", device=z.device, domain=z.domain, energy_j=(acc1 - acc0) / 1e6,
-                estimated=False, path=str(z.path), library="linux powercap", parameters=params,
+            out.append(frozen_record(
+                SourceEnergy, name="rapl", method="rapl", device=z.device, domain=z.domain,
+                energy_j=(acc1 - acc0) / 1e6,
+                estimated=False, path=path, library="linux powercap", parameters=params,
                 complete=not problems, problems=problems))
         return out
 
