@@ -58,3 +58,32 @@ def test_a_real_run_still_loads_what_it_needs(tmp_path: Path) -> None:
     assert result["code"] == 0
     assert {"numpy", "sklearn"} <= set(result["heavy"])
     assert len(list((tmp_path / "logs").glob("infer_*"))) == 1
+
+
+def test_which_datasets_are_cached_is_answered_without_scikit_learn(tmp_path: Path) -> None:
+    """ELEx's start lists the datasets that load offline; that must not cost scikit-learn's import."""
+    (tmp_path / "olivetti_py3.pkz").write_bytes(b"")
+    code = ("import json, sys; from mlee import catalog; from mlee.experiment.datasets import dataset_cached; "
+            f"cached = sorted(k for k in catalog.datasets() if dataset_cached(k, {str(tmp_path)!r})); "
+            "print(json.dumps([cached, 'sklearn' in sys.modules]))")
+    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=60)
+    cached, imported = json.loads(done.stdout)
+    assert "olivetti_faces" in cached and "iris" in cached and "covtype" not in cached
+    assert imported is False
+
+
+@pytest.mark.parametrize("given, env", [(None, None), (None, "/srv/data"), ("~/mine", None), ("/abs", "/srv/x")])
+def test_data_home_resolves_like_scikit_learn(given: str | None, env: str | None,
+                                              monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    from sklearn.datasets import get_data_home
+
+    from mlee.experiment.datasets import data_home_path
+
+    monkeypatch.setenv("HOME", str(tmp_path))
+    if env is None:
+        monkeypatch.delenv("SCIKIT_LEARN_DATA", raising=False)
+    else:
+        monkeypatch.setenv("SCIKIT_LEARN_DATA", str(tmp_path / env.lstrip("/")))
+    expected = get_data_home(given if given is None or given.startswith("~") else str(tmp_path / given.lstrip("/")))
+    ours = data_home_path(given if given is None or given.startswith("~") else str(tmp_path / given.lstrip("/")))
+    assert str(ours) == expected

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import logging
 import math
+import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -266,11 +267,18 @@ def load_dataset(name: str, data_home: str | Path | None = None, seed: int = 42,
     return Dataset(key, X, y, entry.get("display", key), str(source), details)
 
 
+def data_home_path(data_home: str | Path | None) -> Path:
+    """scikit-learn's data folder as ``sklearn.datasets.get_data_home`` resolves it (``data_home``, else
+    ``$SCIKIT_LEARN_DATA``, else ``~/scikit_learn_data``), without importing scikit-learn (ELEx's start asks
+    which datasets are cached) and without creating the folder."""
+    if data_home is None:
+        data_home = os.environ.get("SCIKIT_LEARN_DATA", os.path.join("~", "scikit_learn_data"))
+    return Path(os.path.expanduser(str(data_home)))
+
+
 def openml_cache_root(data_home: str | Path | None) -> Path:
     """Folder where scikit-learn caches OpenML responses: ``<data_home>/openml/openml.org``."""
-    from sklearn.datasets import get_data_home
-
-    return Path(get_data_home(data_home)) / "openml" / "openml.org"
+    return data_home_path(data_home) / "openml" / "openml.org"
 
 
 def _require_openml_cache(name: str | None, data_id: int | None, version: int | str, data_home: str | None) -> None:
@@ -301,8 +309,6 @@ _FETCHER_CACHE = {
 def dataset_cached(key: str, data_home: str | Path | None = None) -> bool:
     """True when dataset ``key`` of the table loads without a download: bundled, or its files are in the cache
     ``data_home`` (scikit-learn's data folder; None for its default)."""
-    from sklearn.datasets import get_data_home
-
     entry = catalog.datasets().get(key, {})
     source = entry.get("source")
     home = str(data_home) if data_home is not None else None
@@ -315,5 +321,5 @@ def dataset_cached(key: str, data_home: str | Path | None = None) -> bool:
             return False
         return True
     files = _FETCHER_CACHE.get(key)
-    root = Path(get_data_home(home))
+    root = data_home_path(home)
     return bool(files) and all((root / name).exists() for name in files)
