@@ -9,38 +9,24 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
-import threading
+import secrets
 from pathlib import Path
 from typing import Any
 
 
-_UMASK_LOCK = threading.Lock()
-
-
-def current_umask() -> int:
-    """The process's umask (read from ``/proc/self/status`` on Linux, else set and restored under a lock)."""
-    try:
-        with open("/proc/self/status", encoding="ascii") as status:
-            for line in status:
-                if line.startswith("Umask:"):
-                    return int(line.split()[1], 8)
-    except (OSError, ValueError, IndexError):
-        pass
-    with _UMASK_LOCK:
-        mask = os.umask(0o022)
-        os.umask(mask)
-    return mask
+_CREATE = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0) | getattr(os, "O_CLOEXEC", 0)
 
 
 def _temporary(target: Path) -> tuple[int, str]:
-    """A new hidden temporary file beside ``target`` (descriptor, path) with the umask's file mode."""
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    try:
-        os.fchmod(fd, 0o666 & ~current_umask())
-    except (AttributeError, OSError):  # pragma: no cover - Windows
-        pass
-    return fd, tmp
+    """A new hidden temporary file beside ``target`` (descriptor, path), created with mode ``0666``: the kernel
+    applies the process's umask, so it gets the mode any new file gets (unlike ``tempfile.mkstemp``'s 0600)."""
+    for _ in range(100):
+        tmp = os.path.join(target.parent, f".{target.name}.{secrets.token_hex(4)}.tmp")
+        try:
+            return os.open(tmp, _CREATE, 0o666), tmp
+        except FileExistsError:  # another writer drew the same name: draw again
+            continue
+    raise FileExistsError(f"no free temporary name beside {target} after 100 tries")
 
 
 def write_bytes_atomic(path: str | os.PathLike, data: bytes) -> Path:
