@@ -52,10 +52,14 @@ class FakeNvml:
     def nvmlDeviceGetTotalEnergyConsumption(self, h: dict) -> int:
         if h.get("energy_mj") is None:
             raise self.NVMLError_NotSupported("Not Supported")
+        if h.get("lost"):
+            raise self.NVMLError("GPU is lost")
         return h["energy_mj"]
 
     def nvmlDeviceGetPowerUsage(self, h: dict) -> int:
         self.power_reads += 1
+        if h.get("lost"):
+            raise self.NVMLError("GPU is lost")
         return h["power_mw"]
 
 
@@ -112,6 +116,52 @@ def test_power_integration_without_energy_counter(monkeypatch: pytest.MonkeyPatc
     assert part.energy_j == pytest.approx(250.0 * span, rel=1e-12)  # constant power: P x window
     assert 0.15 <= span < 1.0
     source.close()
+
+
+def test_a_counter_lost_mid_window_is_flagged_not_raised(monkeypatch: pytest.MonkeyPatch,
+                                                         caplog: pytest.LogCaptureFixture) -> None:
+    """A GPU that stops answering (NVMLError, e.g. fallen off the bus) ends the window with that GPU's energy
+    not counted and the measurement marked incomplete, saying which GPU and which edge; the other GPU is exact."""
+    monkeypatch.setenv("CUDA_VISIBLE_DEVICES", "0,1")
+    fake = FakeNvml(gpus(2))
+    with Meter(sources=[NvmlSource(nvml=fake)]) as meter:
+        with meter.window() as win:
+            fake.gpus[0]["energy_mj"] += 5_000
+            fake.gpus[1]["energy_mj"] += 7_000
+            fake.gpus[1]["lost"] = True
+        m = win.measurement
+        assert {s.parameters["index"]: s.energy_j for s in m.sources} == {0: 5.0, 1: 0.0}
+        assert m.energy_j == 5.0 and not m.complete
+        (problem,) = m.quality
+        assert "GPU 1" in problem and "window end" in problem and "GPU is lost" in problem
+        assert "below the counter's resolution" not in problem
+        assert Measurement.from_dict(json.loads(json.dumps(m.to_dict()))) == m
+        with meter.window() as again:  # still lost at the next window's start: flagged for that edge
+            fake.gpus[0]["energy_mj"] += 1_000
+        assert [s.energy_j for s in again.measurement.sources] == [1.0, 0.0]
+        assert "window start" in again.measurement.quality[0]
+        fake.gpus[1]["lost"] = False
+        with meter.window() as back:
+            fake.gpus[0]["energy_mj"] += 1_000
+            fake.gpus[1]["energy_mj"] += 2_000
+        assert back.measurement.complete and back.measurement.energy_j == 3.0
+    lost = [r.getMessage() for r in caplog.records if "GPU 1: NVML energy counter unreadable" in r.getMessage()]
+    assert len(lost) == 1  # one warning for the outage, not one per read
+
+
+def test_power_reads_failing_in_the_sampler_are_counted_and_flagged(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("CUDA_VISIBLE_DEVICES", raising=False)
+    fake = FakeNvml([{"name": "Tesla P100", "uuid": "GPU-p100", "energy_mj": None, "power_mw": 100_000}])
+    with Meter(sources=[NvmlSource(nvml=fake, power_interval_s=0.02)]) as meter:
+        with meter.window() as win:
+            time.sleep(0.1)
+            fake.gpus[0]["lost"] = True  # the sampler thread's reads now fail, and the end read
+            time.sleep(0.1)
+        (part,) = win.measurement.sources
+    assert part.parameters["failed_reads"] >= 2 and part.parameters["n_samples"] >= 2
+    assert not part.complete and "NVML power reads failed" in part.problems[0]
+    samples_span = part.energy_j / 100.0  # constant 100 W over the readable samples only
+    assert 0.05 < samples_span < win.measurement.duration_s
 
 
 def test_trapezoid_exact() -> None:

@@ -373,8 +373,8 @@ def clock_read_seconds(reads: int = 101) -> float:
 
 def _zero_flagged(part: SourceEnergy, source: EnergySource, duration_s: float) -> SourceEnergy:
     """``part``, marked incomplete when a counter read 0 J (its window was below the counter's resolution)."""
-    if part.estimated or part.energy_j != 0 or not duration_s > 0:
-        return part
+    if part.estimated or part.energy_j != 0 or not duration_s > 0 or not part.complete:
+        return part  # (a part already incomplete says why itself)
     return replace(part, complete=False, problems=part.problems + [
         f"{part.device}: 0 J read over {duration_s:.3g} s, below the counter's resolution (it updates about every "
         f"{source.resolution_s:g} s): not measurable; repeat the workload (Meter.measure_repeated)"])

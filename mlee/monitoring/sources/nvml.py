@@ -70,9 +70,12 @@ class _Gpu:
 
 @dataclass
 class _PowerTrace:
-    """Power samples (perf_counter seconds, watts) of every power-mode GPU in one window."""
+    """Power samples (perf_counter seconds, watts) of every power-mode GPU in one window, and the reads that
+    failed (GPU index -> count, and the last error)."""
 
     samples: dict[int, list[tuple[float, float]]] = field(default_factory=dict)
+    failed: dict[int, int] = field(default_factory=dict)
+    errors: dict[int, str] = field(default_factory=dict)
     stop: threading.Event = field(default_factory=threading.Event)
     thread: threading.Thread | None = None
 
@@ -137,16 +140,48 @@ class NvmlSource(EnergySource):
                 has_energy = False
             self.gpus.append(_Gpu(i, h, _text(nvml.nvmlDeviceGetName(h)), uuids[i], has_energy))
         self._bg_cpu = 0.0
+        self._unreadable: set[int] = set()  # GPUs whose last counter read failed (logged once per outage)
         log.info("NVML GPUs: %s", ", ".join(f"{g.index} {g.name}" for g in self.gpus))
 
     def _power_w(self, gpu: _Gpu) -> float:
         return float(self.nvml.nvmlDeviceGetPowerUsage(gpu.handle)) / 1e3
 
+    @property
+    def _read_error(self) -> type[BaseException]:
+        """The library's error class (``pynvml.NVMLError``): a read that raises it is recorded, not raised."""
+        return getattr(self.nvml, "NVMLError", Exception)
+
     def _sample(self, trace: _PowerTrace) -> None:
         now = time.perf_counter()
         for g in self.gpus:
             if not g.has_energy:
-                trace.samples.setdefault(g.index, []).append((now, self._power_w(g)))
+                try:
+                    trace.samples.setdefault(g.index, []).append((now, self._power_w(g)))
+                except self._read_error as exc:  # a GPU that stopped answering: the gap is flagged, not fatal
+                    trace.failed[g.index] = trace.failed.get(g.index, 0) + 1
+                    trace.errors[g.index] = f"{type(exc).__name__}: {exc}"
+
+    def _read_counters(self) -> tuple[dict[int, int | None], dict[int, str]]:
+        """Each energy-counter GPU's total energy (mJ; None where the read failed) and the failures' errors."""
+        values: dict[int, int | None] = {}
+        errors: dict[int, str] = {}
+        for g in self.gpus:
+            if g.has_energy:
+                try:
+                    values[g.index] = int(self.nvml.nvmlDeviceGetTotalEnergyConsumption(g.handle))
+                except self._read_error as exc:
+                    values[g.index] = None
+                    errors[g.index] = f"{type(exc).__name__}: {exc}"
+                    if g.index not in self._unreadable:  # once per outage, not once per window
+                        self._unreadable.add(g.index)
+                        log.warning("GPU %d: NVML energy counter unreadable (%s); its energy is not counted in "
+                                    "windows that need this read, which are marked incomplete", g.index,
+                                    errors[g.index])
+                else:
+                    if g.index in self._unreadable:
+                        self._unreadable.discard(g.index)
+                        log.warning("GPU %d: NVML energy counter readable again", g.index)
+        return values, errors
 
     def _sampler(self, trace: _PowerTrace) -> None:
         t0 = time.thread_time()
@@ -155,8 +190,7 @@ class NvmlSource(EnergySource):
         self._bg_cpu += time.thread_time() - t0
 
     def begin(self) -> Any:
-        energy = {g.index: int(self.nvml.nvmlDeviceGetTotalEnergyConsumption(g.handle))
-                  for g in self.gpus if g.has_energy}
+        energy, errors = self._read_counters()
         trace = None
         if any(not g.has_energy for g in self.gpus):
             trace = _PowerTrace()
@@ -164,38 +198,47 @@ class NvmlSource(EnergySource):
             trace.thread = threading.Thread(target=self._sampler, args=(trace,), name="mlee-nvml-power",
                                             daemon=True)
             trace.thread.start()
-        return energy, trace
+        return energy, trace, errors
 
     def stop(self, state: Any) -> Any:
-        _, trace = state
-        energy = {g.index: int(self.nvml.nvmlDeviceGetTotalEnergyConsumption(g.handle))
-                  for g in self.gpus if g.has_energy}
+        trace = state[1]
+        energy, errors = self._read_counters()
         if trace is not None:
             trace.stop.set()
             trace.thread.join()
             self._sample(trace)
-        return energy
+        return energy, errors
 
     def energy(self, begin_state: Any, end_state: Any, ctx: WindowContext) -> list[SourceEnergy]:
-        start, trace = begin_state
+        start, trace, start_errors = begin_state
+        end, end_errors = end_state
         out = []
         for g in self.gpus:
             device = f"GPU {g.index} ({g.name}, {g.uuid})"
             if g.has_energy:
-                mj0, mj1 = start[g.index], end_state[g.index]
+                mj0, mj1 = start[g.index], end[g.index]
+                problems = [f"{device}: NVML energy counter unreadable at window {edge} ({errors[g.index]}): this "
+                            f"GPU's energy in the window is not counted (0 J)"
+                            for edge, errors in (("start", start_errors), ("end", end_errors)) if g.index in errors]
                 out.append(SourceEnergy(
-                    name="nvml", method="nvml-energy", device=device, domain="gpu", energy_j=(mj1 - mj0) / 1e3,
-                    estimated=False, library=self.library,
+                    name="nvml", method="nvml-energy", device=device, domain="gpu",
+                    energy_j=(mj1 - mj0) / 1e3 if not problems else 0.0, estimated=False, library=self.library,
                     parameters={"index": g.index, "uuid": g.uuid, "total_energy_mj_start": mj0,
-                                "total_energy_mj_end": mj1}))
+                                "total_energy_mj_end": mj1}, complete=not problems, problems=problems))
             else:
                 samples = trace.samples.get(g.index, []) if trace is not None else []
+                failed = trace.failed.get(g.index, 0) if trace is not None else 0
+                problems = [f"{device}: {failed} of {failed + len(samples)} NVML power reads failed (last: "
+                            f"{trace.errors[g.index]}): energy integrated over the {len(samples)} readable samples "
+                            f"only"] if failed else []
                 out.append(SourceEnergy(
                     name="nvml", method="nvml-power", device=device, domain="gpu",
                     energy_j=integrate_trapezoid(samples), estimated=False, library=self.library,
                     parameters={"index": g.index, "uuid": g.uuid, "integration": "trapezoid",
                                 "power_interval_s": self.power_interval_s, "n_samples": len(samples),
-                                "mean_power_w": (sum(p for _, p in samples) / len(samples)) if samples else None}))
+                                "failed_reads": failed,
+                                "mean_power_w": (sum(p for _, p in samples) / len(samples)) if samples else None},
+                    complete=not problems, problems=problems))
         return out
 
     def background_cpu_seconds(self) -> float:
