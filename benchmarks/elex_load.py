@@ -22,7 +22,6 @@ the first users arrive, the bounded caches of rated tables, summaries and labels
 from __future__ import annotations
 
 import argparse
-import json
 import random
 import statistics
 import subprocess
