@@ -84,6 +84,5 @@ def test_data_home_resolves_like_scikit_learn(given: str | None, env: str | None
         monkeypatch.delenv("SCIKIT_LEARN_DATA", raising=False)
     else:
         monkeypatch.setenv("SCIKIT_LEARN_DATA", str(tmp_path / env.lstrip("/")))
-    expected = get_data_home(given if given is None or given.startswith("~") else str(tmp_path / given.lstrip("/")))
-    ours = data_home_path(given if given is None or given.startswith("~") else str(tmp_path / given.lstrip("/")))
-    assert str(ours) == expected
+    home = given if given is None or given.startswith("~") else str(tmp_path / given.lstrip("/"))
+    assert str(data_home_path(home)) == get_data_home(home)
