@@ -34,7 +34,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Run the merge; exit code 0 (also when some folders were skipped: they are listed), 2 on bad arguments."""
+    """Run the merge; exit code 0 (also when some folders were skipped: they are listed), 1 when files could not
+    be written (full disk, permissions), 2 on bad arguments."""
     args = build_parser().parse_args(argv)
     logging.basicConfig(level=logging.ERROR, format="%(levelname)s %(name)s: %(message)s")
     start = time.perf_counter()
@@ -44,11 +45,28 @@ def main(argv: list[str] | None = None) -> int:
     except FileNotFoundError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    except OSError as exc:  # a full disk, a read-only or vanished output folder
+        print(f"error: the merge stopped: {_os_error(exc)}. Every file is written atomically: merged files and "
+              f"archives already in {args.output_agglog_dir} are kept as they were, nothing half-written is "
+              f"visible, and the experiment folders in {args.directory} are untouched. Free space (or fix the "
+              f"permissions) and run the merge again.", file=sys.stderr)
+        return 1
     for name, reason in report.failed:
         print(f"skipped {name}: {reason}", file=sys.stderr)
     _explain(report, args)
     print(f"{report.summary()} in {time.perf_counter() - start:.2f} s -> {args.output_agglog_dir}")
+    if report.unwritten:
+        print(f"error: {len(report.unwritten)} merged file(s) or archive(s) could not be written (see above); the "
+              f"others were merged, earlier merged files of those folders are kept as they were. Free space and "
+              f"run the merge again.", file=sys.stderr)
+        return 1
     return 0
+
+
+def _os_error(exc: OSError) -> str:
+    """``"No space left on device (results/x.json)"``: the reason and the file, without a traceback."""
+    where = f" ({exc.filename})" if exc.filename else ""
+    return f"{exc.strerror or exc}{where}"
 
 
 def _explain(report: MergeReport, args: argparse.Namespace) -> None:

@@ -7,7 +7,9 @@
   ``.tmp-`` name) is reported by name with the reason and skipped; its earlier merged file, if any, is kept
   untouched. Every file is written atomically (temporary file + rename), the state file last.
 - ``clean``: ignore the state and merge every folder again; merged files (and archives) that an earlier
-  merge wrote for folders that no longer exist are removed. Files of folders that fail now are kept.
+  merge of the same source folder wrote for folders that no longer exist are removed. Files of folders that
+  fail now are kept, and so is everything merged from another source folder or not attributable to one (an
+  entry of the state file without ``source``, or a file the state file does not list).
   Abandoned run folders (hidden ``.tmp-`` folders whose writing process is gone, e.g. after Ctrl-C) are
   removed too; without ``clean`` they are only reported.
 - One merge at a time per output folder (a lock file, ``.mlee-merge.lock``): holding it, a merge removes the
@@ -58,6 +60,8 @@ class MergeReport:
     archived: list[str] = field(default_factory=list)
     removed: list[str] = field(default_factory=list)
     removed_temporary: list[str] = field(default_factory=list)
+    #: folders whose merged file or archive could not be written (full disk, permissions)
+    unwritten: list[str] = field(default_factory=list)
 
     def summary(self) -> str:
         """One line: counts of merged, unchanged, failed, in-progress and abandoned folders, removed files."""
@@ -223,6 +227,7 @@ def _merge(source: Path, out: Path, archive_dir: Path | None, clean: bool, progr
             batch.write(out / f"{folder.name}.json", jsonio.dumps(record, indent=False))
         except OSError as exc:
             fail(folder.name, write_error(folder.name, exc))
+            report.unwritten.append(folder.name)
             return
         job = None
         if archive_dir is not None:
@@ -314,6 +319,7 @@ def _merge(source: Path, out: Path, archive_dir: Path | None, clean: bool, progr
             error = job.exception() if job is not None else None
             if error is not None:
                 fail(name, write_error(name, error))
+                report.unwritten.append(name)
                 continue
             state[name] = entry
             report.merged.append(name)
@@ -321,23 +327,34 @@ def _merge(source: Path, out: Path, archive_dir: Path | None, clean: bool, progr
                 report.archived.append(name)
         batch.commit()
         if clean:
-            _remove_stale(old_state, state, out, archive_dir, source, report)
+            _remove_stale(old_state, state, out, archive_dir, source, source_key, report)
         write_bytes_atomic(state_path, jsonio.dumps({"version": STATE_VERSION, "folders": state}))
     log.info("merge of %s: %s", source, report.summary())
     return report
 
 
 def _remove_stale(old_state: dict[str, Any], state: dict[str, Any], out: Path, archive_dir: Path | None,
-                  source: Path, report: MergeReport) -> None:
-    """With ``clean``: drop outputs of earlier merges whose folder no longer exists; keep failing ones."""
+                  source: Path, source_key: str, report: MergeReport) -> None:
+    """With ``clean``: drop outputs of earlier merges of ``source`` whose folder no longer exists; keep failing
+    ones, and keep (in the state too) every entry merged from another folder or lacking its source folder."""
+    unattributed = []
     for name, entry in old_state.items():
         if name in state:
+            continue
+        origin = entry.get("source") if isinstance(entry, dict) else None
+        if origin != source_key:
+            state[name] = entry  # merged from another folder (or by a merge that did not record it): not ours
+            if origin is None:
+                unattributed.append(name)
             continue
         if (source / name).is_dir():
             state[name] = entry  # the folder still exists but failed now: keep its earlier merged file
             continue
         for path in (out / f"{name}.json",
-                     Path(entry["archive"]) if isinstance(entry, dict) and entry.get("archive") else None):
+                     Path(entry["archive"]) if entry.get("archive") else None):
             if path is not None and path.is_file():
                 path.unlink()
                 report.removed.append(str(path))
+    if unattributed:
+        log.warning("kept %d merged file(s) whose source folder the merge state does not record (e.g. %s): "
+                    "--clean removes only what it can attribute to %s", len(unattributed), unattributed[0], source)
