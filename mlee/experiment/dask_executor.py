@@ -67,7 +67,8 @@ def local_cluster(workers: int | None = None, node_ids: list[str] | None = None)
                                                           "silence_logs": logging.ERROR}}
     # loopback only: a scheduler runs whatever code it is sent, so an embedded one must not be reachable from
     # other machines
-    scheduler = {"cls": Scheduler, "options": {"dashboard": False, "dashboard_address": ":0", "host": LOOPBACK}}
+    scheduler = {"cls": Scheduler, "options": {"dashboard": False, "dashboard_address": f"{LOOPBACK}:0",
+                                               "host": LOOPBACK}}
     return SpecCluster(workers=specs, scheduler=scheduler, silence_logs=logging.ERROR, name="mlee-local")
 
 
