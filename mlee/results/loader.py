@@ -1,8 +1,8 @@
 """Load a folder of merged results into one table: one row per (dataset, task, environment, model, run).
 
 Reads this project's merged files (Contract 3, with ``measurement``) and the study's published files alike.
-Every ``*.json`` below the folder is read (hidden files and folders, such as the merger's state file and
-half-written temporaries, are skipped). Files that are not results, truncated or otherwise unreadable are
+Every ``*.json`` below the folder is read (:mod:`mlee.results.discovery`: hidden files and folders are
+skipped, folder links that loop or lead out of the folder are not followed). Files that are not results, truncated or otherwise unreadable are
 skipped with a warning naming the file and the reason; they never stop the load.
 
 Speed: files are read ahead of their parsing (:mod:`mlee.results.read_ahead`), from 4,000 files on by two
@@ -29,6 +29,7 @@ import pandas as pd
 from mlee.metrics import METRICS
 from mlee.results import jsonio
 from mlee.results.bulk import collector_paused
+from mlee.results.discovery import result_files
 from mlee.results.energy import phase_energy
 from mlee.results.environment import environment_key, hardware_name
 from mlee.results.read_ahead import read_ahead, read_file
@@ -249,25 +250,6 @@ def train_folder_name(config: Any) -> str | None:
     """Folder name of the training run an inference config points to (``train_logdir``), None if none."""
     logdir = config.get("train_logdir") if isinstance(config, dict) else None
     return os.path.basename(str(logdir).rstrip("/\\")) if logdir else None
-
-
-def result_files(directory: str | os.PathLike) -> list[str]:
-    """Every ``*.json`` below ``directory`` (sorted paths as strings), skipping hidden files and folders."""
-    found: list[str] = []
-    stack = [os.fspath(directory)]
-    while stack:
-        current = stack.pop()
-        with os.scandir(current) as it:
-            for entry in it:
-                name = entry.name
-                if name.startswith("."):
-                    continue
-                if entry.is_dir():
-                    stack.append(entry.path)
-                elif name.endswith(".json"):
-                    found.append(entry.path)
-    found.sort()
-    return found
 
 
 def _parse(path: str, raw: bytes | OSError) -> dict[str, Any]:
