@@ -34,6 +34,7 @@ from mlee.results.energy import phase_energy
 from mlee.results.environment import environment_key, hardware_name
 from mlee.results.read_ahead import read_ahead, read_file
 from mlee.results.record import expand_training, training_config_entry
+from mlee.results.validation import RecordError, check_record, screen_run
 
 log = logging.getLogger(__name__)
 
@@ -311,6 +312,7 @@ def load_results(directory: str | os.PathLike, files: Iterable[str | os.PathLike
         for row, train_name, embedded, note, error in _read_outcomes(paths):
             if note:
                 warnings.append(note)
+                log.warning("%s", note)
             if row is not None and error is None:
                 key = (row.task, row.environment, row.run)
                 if key in seen:
@@ -385,6 +387,7 @@ def _read_files(paths: list[str]) -> list[FileOutcome]:
         note = None
         try:
             data = _parse(path, raw)
+            check_record(data, path)
             if "validation" in data:
                 row, train_name = _infer_row(data, path, env_cache)
                 embedded = None
@@ -398,8 +401,10 @@ def _read_files(paths: list[str]) -> list[FileOutcome]:
             else:
                 raise ResultFileError(f"{path}: not a result file (neither 'validation' nor 'results'); "
                                       f"move it out of the results folder")
+            screened = [screen_run(r, path) for r in (row, embedded) if r is not None]
+            note = "; ".join(n for n in (note, *screened) if n) or None
             out.append((row, train_name, embedded, note, None))
-        except ResultFileError as exc:
+        except (ResultFileError, RecordError) as exc:
             out.append((None, None, None, note, str(exc)))
     return out
 
