@@ -136,6 +136,11 @@ def generate(options: PaperOptions) -> PaperResult:
         raise ValueError(f"results folder {directory} does not exist; pass --directory with a folder of "
                          "merged results (e.g. results/ written by merge_results.py)")
     settings = settings_from_options(options.rating_mode, options.boundaries, options.weights, options.references)
+    missing = [key for key in (X_KEY, Y_KEY) if key not in settings.boundaries]
+    if missing:
+        raise ValueError(f"the boundaries lack {' and '.join(repr(k) for k in missing)}, which the index scatter "
+                         f"figure draws; add four descending thresholds for them to {options.boundaries} (the "
+                         f"defaults are in mlee/data/boundaries.json)")
     runs = load_results(directory)
     if options.environment:
         environment = resolve_environment(options.environment, runs["environment"].unique())

@@ -42,8 +42,15 @@ def validate_boundaries(data: Any, source: str = "boundaries") -> Boundaries:
 
 
 def load_boundaries(path: str | os.PathLike) -> Boundaries:
-    """Read a boundaries file (published format); ValueError with the problem and the fix when invalid."""
-    return validate_boundaries(jsonio.load_file(path, "boundaries file"), f"boundaries file {str(path)!r}")
+    """Read a boundaries file (published format); ValueError with the problem and the fix when invalid or when it
+    holds no thresholds at all."""
+    source = f"boundaries file {str(path)!r}"
+    boundaries = validate_boundaries(jsonio.load_file(path, "boundaries file"), source)
+    if not boundaries:
+        raise ValueError(f"{source} holds no thresholds: nothing could be rated. Give metric keys such as "
+                         f"'inference power_draw' four descending thresholds each; start from a copy of the "
+                         f"defaults (mlee/data/boundaries.json) or of the file ELEx's 'Download boundaries' writes")
+    return boundaries
 
 
 def save_boundaries(boundaries: Mapping[str, Sequence[float]], path: str | os.PathLike) -> None:
