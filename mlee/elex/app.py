@@ -19,6 +19,7 @@ from mlee.elex.live_data import LiveData
 from mlee.elex.run_manager import RunOptions
 from mlee.elex.runs_callbacks import attach_runs
 from mlee.elex.layout import page
+from mlee.elex.request_guard import install as install_request_guard
 from mlee.elex.state import View, default_settings_store
 from mlee.elex.uploads import MAX_UPLOAD_BYTES
 
@@ -52,6 +53,7 @@ def create_app(directory: str | Path = "results", *, data: ExplorerData | None =
         external_stylesheets=[], external_scripts=[], suppress_callback_exceptions=False,
     )
     app.server.config["MAX_CONTENT_LENGTH"] = MAX_REQUEST_BYTES
+    install_request_guard(app.server)
     store = default_settings_store()
     view = default_view(data)
     manager, runs_panel = attach_runs(app, data, runs)

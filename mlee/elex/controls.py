@@ -153,6 +153,6 @@ def merge_controls(store: dict[str, Any], trigger: str, values: dict[str, Any], 
 def _valid_weight(value: Any) -> bool:
     try:
         number = float(value)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         return False
     return math.isfinite(number) and number >= 0

@@ -6,6 +6,11 @@
 - ``--allow-runs``: launching is on whatever the address, and every launch or cancel must carry the secret token
   printed when ELEx starts.
 - Otherwise the panel is shown disabled, saying why and how to enable it.
+
+A request that names another site in its ``Origin`` (host, port or scheme) is refused. A request that came through
+a proxy (it carries ``Forwarded``, ``X-Forwarded-*`` or ``X-Real-IP``) says nothing about who sent it: a proxy on
+this machine forwards any client with ``Host: 127.0.0.1``. Without a token such requests are refused; behind a
+proxy, start ELEx with ``--allow-runs`` and give its token.
 """
 
 from __future__ import annotations
@@ -17,6 +22,8 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 LOOPBACK_NAMES = ("localhost",)
+#: request headers a proxy adds: with any of them, the client is not known to be on this machine
+PROXY_HEADERS = ("Forwarded", "X-Forwarded-For", "X-Forwarded-Host", "X-Forwarded-Proto", "X-Real-IP")
 
 
 def is_loopback(host: str) -> bool:
@@ -45,17 +52,24 @@ class RunAccess:
     reason: str = ""
     token: str | None = None
 
-    def allows(self, host: str | None, origin: str | None, token: str | None) -> str | None:
-        """Why a launch/cancel request with HTTP ``Host`` ``host``, ``Origin`` ``origin`` and the page's ``token``
-        is refused, or None when it is allowed."""
+    def allows(self, host: str | None, origin: str | None, token: object, scheme: str = "http",
+               proxied: bool = False) -> str | None:
+        """Why a launch/cancel request with HTTP ``Host`` ``host``, ``Origin`` ``origin``, the page's ``token``,
+        the request's ``scheme`` and ``proxied`` (it carries a header of :data:`PROXY_HEADERS`) is refused, or None
+        when it is allowed."""
         if not self.enabled:
             return self.reason
-        if origin and urlsplit(origin).netloc.lower() != (host or "").lower():
-            return "Refused: the request comes from another site."
+        if origin:
+            parts = urlsplit(origin)
+            if (parts.scheme.lower(), parts.netloc.lower()) != (scheme.lower(), (host or "").lower()):
+                return "Refused: the request comes from another site."
         if self.token is not None:
-            if not token or not hmac.compare_digest(token.encode(), self.token.encode()):
+            if not isinstance(token, str) or not token or not hmac.compare_digest(token.encode(), self.token.encode()):
                 return "Enter the run token that ELEx printed when it started."
             return None
+        if proxied:
+            return ("Refused: this request came through a proxy, so ELEx cannot tell that it comes from this "
+                    "machine. Behind a proxy, restart ELEx with --allow-runs and enter the token it prints.")
         if not is_loopback(host or ""):
             return "Refused: launching is allowed from this machine only (open ELEx at http://127.0.0.1)."
         return None

@@ -130,9 +130,9 @@ def country_choices() -> list[str]:
 def _int_in(value: Any, name: str, low: int, high: int) -> int:
     try:
         number = float(value)
-    except (TypeError, ValueError):
-        raise RunRequestError(f"{name} must be a whole number from {low} to {high}; got {value!r}.") from None
-    if number != int(number) or not low <= number <= high:
+    except (TypeError, ValueError, OverflowError):
+        raise RunRequestError(f"{name} must be a whole number from {low} to {high}; got {str(value)[:40]!r}.") from None
+    if not low <= number <= high or number != int(number):  # NaN fails the range test, inf never reaches int()
         raise RunRequestError(f"{name} must be a whole number from {low} to {high}; got {value!r}.")
     return int(number)
 
@@ -209,7 +209,7 @@ def validate_request(raw: dict[str, Any], choices: RunChoices, limits: RunLimits
         raise RunRequestError("Hyperparameters: pick shipped, default or a search folder from the list.")
     try:
         idle = float(raw.get("idle_seconds") or 0.0)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         idle = -1.0
     if not 0.0 <= idle <= limits.max_idle_seconds:
         raise RunRequestError(f"Idle baseline must be 0 to {limits.max_idle_seconds:g} seconds (0: off).")

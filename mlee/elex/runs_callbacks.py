@@ -9,7 +9,7 @@ from typing import Any, Callable
 
 from dash import ALL, Dash, Input, Output, State, ctx, no_update
 
-from mlee.elex.run_access import RunAccess
+from mlee.elex.run_access import PROXY_HEADERS, RunAccess
 from mlee.elex.live_data import LiveData
 from mlee.elex.run_manager import RunManager, RunOptions
 from mlee.elex.run_request import RunRequestError, current_choices, validate_request
@@ -22,7 +22,8 @@ def _refusal(access: RunAccess, token: str | None) -> str | None:
     """Why the current HTTP request may not launch or cancel (None: it may)."""
     from flask import request
 
-    return access.allows(request.host, request.headers.get("Origin"), token)
+    return access.allows(request.host, request.headers.get("Origin"), token, request.scheme,
+                         any(name in request.headers for name in PROXY_HEADERS))
 
 
 def register_run_callbacks(app: Dash, manager: RunManager, access: RunAccess) -> None:
@@ -67,7 +68,9 @@ def register_run_callbacks(app: Dash, manager: RunManager, access: RunAccess) ->
         refused = _refusal(access, token)
         if refused:
             return refused, "message error"
-        manager.cancel(int(trigger["sweep"]))
+        sweep = trigger.get("sweep")
+        if not isinstance(sweep, int) or isinstance(sweep, bool) or not manager.cancel(sweep):
+            return f"There is no sweep {str(sweep)[:20]!r} to cancel.", "message error"
         return f"Sweep {trigger['sweep']} cancelled: runs not finished are dropped.", "message ok"
 
     @app.callback(

@@ -17,6 +17,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 from urllib.parse import parse_qs, urlencode
 
+from mlee.elex.request_guard import InvalidRequest
 from mlee.metrics import METRICS_BY_KEY, TASKS
 
 SCALES: tuple[str, ...] = ("index", "value")
@@ -51,6 +52,8 @@ def parse_view(search: str | None, datasets: list[str], default: View) -> View:
     ``datasets`` are the dataset keys the loaded results hold; an unknown dataset, task, metric or
     scale in the URL is ignored (the page then shows the default for that part).
     """
+    if search is not None and not isinstance(search, str):
+        raise InvalidRequest("The page address (url.search) must be text; reload the page.")
     params = {k: v[-1] for k, v in parse_qs((search or "").lstrip("?")).items() if v}
     view = default
     if params.get("dataset") in datasets:
@@ -95,10 +98,14 @@ def settings_from_store(store: dict[str, Any] | None) -> Any:
     settings = RatingSettings.default()
     if not store:
         return settings
-    changes = {k: store[k] for k in SETTINGS_KEYS if k in store and store[k] is not None}
-    if "boundaries" in changes:
-        changes["boundaries"] = {k: tuple(v) for k, v in changes["boundaries"].items()}
-    return settings.replace(**changes) if changes else settings
+    try:
+        changes = {k: store[k] for k in SETTINGS_KEYS if k in store and store[k] is not None}
+        if "boundaries" in changes:
+            changes["boundaries"] = {k: tuple(v) for k, v in changes["boundaries"].items()}
+        return settings.replace(**changes) if changes else settings
+    except (ValueError, TypeError, AttributeError, KeyError) as error:  # no page sends such a store
+        raise InvalidRequest(f"The page's rating settings are not valid ({str(error)[:200]}); reload the page "
+                             f"(Reset restores the defaults).") from None
 
 
 def store_key(store: dict[str, Any] | None) -> str:

@@ -56,7 +56,8 @@ def parse_upload(contents: str, filename: str | None, kind: str,
     """A validated boundaries (scoped key -> 4 descending thresholds) or weights (scoped key -> float)
     dict from a ``dcc.Upload`` data URL; :class:`UploadError` with a clear message otherwise."""
     if kind not in KINDS:
-        raise ValueError(f"unknown upload kind {kind!r}; use one of {', '.join(KINDS)}")
+        raise UploadError(f"Unknown upload kind {str(kind)[:40]!r}: upload a {' or '.join(KINDS)} file with its "
+                          f"button")
     name = filename or f"the {kind} file"
     data = decode_contents(contents, name, max_bytes)
     try:
