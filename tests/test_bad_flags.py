@@ -165,7 +165,7 @@ def test_export_writes_a_tidy_table(tmp_path):
 
 def test_console_entry_points_are_installed():
     scripts = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["scripts"]
-    assert set(scripts) == {"mlee-evaluate", "mlee-search", "mlee-merge", "mlee-label", "mlee-paper", "mlee-elex"}
+    assert set(scripts) == {"mlee", "mlee-evaluate", "mlee-search", "mlee-merge", "mlee-label", "mlee-paper", "mlee-elex"}
     for name in scripts:
         command = Path(sys.executable).parent / name
         if not command.exists():

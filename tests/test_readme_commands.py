@@ -113,7 +113,9 @@ def _argv(command: str, clone: Path) -> list[str]:
     # keeps its own interpreter's path
     out = [sys.executable if argv[0] == "python" else argv[0]]
     for arg in argv[1:]:
-        if arg.startswith("../shared/reference"):
+        if arg == "python":  # a program run by a command (mlee measure -- python ...)
+            arg = sys.executable
+        elif arg.startswith("../shared/reference"):
             if not REFERENCE.is_dir():
                 pytest.skip("../shared/reference is not present")
             arg = str(REFERENCE) + arg[len("../shared/reference"):]
