@@ -1,16 +1,22 @@
-# Sourced by quickstart.sh and .ci/run (both `set -euo pipefail`): pick a Python >= 3.10 and make sure mlee's
-# requirements are installed (with MLEE_BACKENDS=1, as .ci/run sets it, also the optional backends:
-# torch==2.13.0 first, then requirements-backends.txt).
-# Inside an active virtual environment that one is used; otherwise ./.venv is created (with access to the
-# system's site-packages, so that already installed packages are reused) and used.
+# Sourced by quickstart.sh and .ci/run (both `set -euo pipefail`): pick a Python >= 3.10 and install mlee's
+# locked requirements (requirements.lock: exact versions of every package; with MLEE_BACKENDS=1, as .ci/run sets
+# it, also requirements-backends.lock: scikit-learn-intelex and the CPU build of PyTorch).
+# Inside an active virtual environment that one is used; otherwise ./.venv is created, isolated from the
+# system's packages (so the versions a measurement records are the locked ones), and used. A ./.venv that
+# shares the system's packages (older mlee) is made again. The ranges the locks come from are requirements.txt
+# and requirements-backends.txt; renew the locks with `bash scripts/lock_requirements.sh`.
 if [ -z "${VIRTUAL_ENV:-}" ]; then
     BASE_PYTHON="${PYTHON:-python3}"
     if ! "$BASE_PYTHON" -c 'import sys; sys.exit(sys.version_info < (3, 10))'; then
         echo "mlee needs Python >= 3.10; $BASE_PYTHON is $("$BASE_PYTHON" --version 2>&1). Set PYTHON=/path/to/python3.1x" >&2
         exit 1
     fi
+    if [ -f .venv/pyvenv.cfg ] && grep -qi '^include-system-site-packages *= *true' .venv/pyvenv.cfg; then
+        echo "mlee: ./.venv shares the system's packages; making it again, isolated"
+        rm -rf .venv
+    fi
     if [ ! -x .venv/bin/python ]; then
-        "$BASE_PYTHON" -m venv --system-site-packages .venv
+        "$BASE_PYTHON" -m venv .venv
     fi
     PYTHON="$PWD/.venv/bin/python"
 else
@@ -18,20 +24,24 @@ else
 fi
 # Progress: pip's own lines (Collecting / Downloading / Installing ...) are shown, the "already satisfied" ones
 # dropped, so a fresh environment shows what it fetches and an installed one prints nothing but two lines.
+mlee_pip() {
+    "$PYTHON" -m pip install --disable-pip-version-check --progress-bar off "$@" \
+        | { grep -v -e '^Requirement already satisfied' -e '^Looking in' -e "^WARNING: Location 'file:" || true; }
+}
 MLEE_INSTALL_START=$SECONDS
-echo "mlee: checking the Python requirements in $("$PYTHON" -c 'import sys; print(sys.prefix)')" \
-     "(a fresh environment downloads and installs them from PyPI: a few minutes)"
-"$PYTHON" -m pip install --disable-pip-version-check --progress-bar off -r requirements.txt "setuptools>=64" wheel \
-    | { grep -v -e '^Requirement already satisfied' -e '^Looking in' || true; }
-if [ "${MLEE_BACKENDS:-0}" = 1 ]; then  # the optional backends: torch pinned first (a plain install may pull CUDA)
-    if ! "$PYTHON" -c 'import importlib.metadata as m, sys; v = tuple(int(p) for p in m.version("torch").split("+")[0].split(".")[:2]); sys.exit(not (2, 4) <= v < (3, 0))' 2>/dev/null; then
-        echo "mlee: installing torch==2.13.0 for the PyTorch backend"
-        "$PYTHON" -m pip install --disable-pip-version-check --progress-bar off "torch==2.13.0" \
-            | { grep -v -e '^Requirement already satisfied' -e '^Looking in' || true; }
+echo "mlee: installing the locked requirements into $("$PYTHON" -c 'import sys; print(sys.prefix)')" \
+     "(a fresh environment downloads them from PyPI: a few minutes)"
+mlee_pip -r requirements.lock
+if [ "${MLEE_BACKENDS:-0}" = 1 ]; then
+    torch_pin="$(grep '^torch==' requirements-backends.lock)"
+    echo "mlee: installing the optional backends (requirements-backends.lock: scikit-learn-intelex, $torch_pin," \
+         "PyTorch's CPU build; for a CUDA build see the README's \"Other implementations\")"
+    if ! mlee_pip -r requirements-backends.lock; then
+        echo "mlee: $torch_pin (PyTorch's CPU build) or another backend is not on your package index. Get the CPU" \
+             "build with: $PYTHON -m pip install -r requirements-backends.lock" \
+             "--extra-index-url https://download.pytorch.org/whl/cpu (a CUDA build: see the README)" >&2
+        exit 1
     fi
-    echo "mlee: checking the optional backends (requirements-backends.txt: scikit-learn-intelex, torch)"
-    "$PYTHON" -m pip install --disable-pip-version-check --progress-bar off -r requirements-backends.txt \
-        | { grep -v -e '^Requirement already satisfied' -e '^Looking in' || true; }
 fi
 "$PYTHON" -m pip install -q --disable-pip-version-check --no-deps --no-build-isolation -e . >/dev/null
 echo "mlee: requirements ready ($((SECONDS - MLEE_INSTALL_START)) s)"
