@@ -25,7 +25,7 @@ fi
 # Progress: pip's own lines (Collecting / Downloading / Installing ...) are shown, the "already satisfied" ones
 # dropped, so a fresh environment shows what it fetches and an installed one prints nothing but two lines.
 mlee_pip() {
-    "$PYTHON" -m pip install --disable-pip-version-check --progress-bar off "$@" \
+    "$PYTHON" -m pip install --disable-pip-version-check --progress-bar off "$@" 2>&1 \
         | { grep -v -e '^Requirement already satisfied' -e '^Looking in' -e "^WARNING: Location 'file:" || true; }
 }
 MLEE_INSTALL_START=$SECONDS
