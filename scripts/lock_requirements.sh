@@ -17,7 +17,7 @@ header() {
 }
 freeze() { "${pip[@]}" freeze --all --exclude-editable | grep -v -e '^pip==' | LC_ALL=C sort -f; }
 
-"${pip[@]}" install -r requirements.txt "setuptools>=64" wheel
+"${pip[@]}" install --upgrade -r requirements.txt "setuptools>=64" wheel  # newest setuptools: torch asks for a newer one than venv ships
 { header requirements.txt; freeze; } > "$work/base.lock"
 # torch first and pinned: a plain range would take PyPI's CUDA build (several GB) where no CPU build is found
 "${pip[@]}" install "torch==2.13.0"
