@@ -172,7 +172,7 @@ def test_cancel_leaves_only_complete_runs_and_resume_runs_only_what_is_missing(t
     handle = start_sweep(plan, executor, on_finish=cancel_after_first)
     handle.wait(timeout=120)
     assert handle.counts()["cancelled"] >= 1
-    first = complete_runs(tmp_path)
+    first = set(complete_runs(tmp_path))
     assert 1 <= len(first) < 6
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")], "a half-written folder was left"
     assert {k: len(v) for k, v in _runs(tmp_path).items()} == {k: 1 for k in first}
@@ -252,7 +252,7 @@ def test_losing_the_scheduler_stops_with_an_error_naming_what_finished(tmp_path)
         finished = [s.key for s in handle.status() if s.state == RunState.DONE]
         assert "Lost the Dask scheduler" in message and "--resume" in message
         assert f"{len(finished)} of 6 runs had finished" in message and str(finished[0]) in message
-        assert complete_runs(tmp_path / "out") == set(finished)
+        assert set(complete_runs(tmp_path / "out")) == set(finished)
     finally:
         logging.getLogger("distributed").setLevel(logging.NOTSET)
         for process in (worker, scheduler):
@@ -318,7 +318,7 @@ def test_ctrl_c_on_the_client_cancels_the_rest_and_leaves_nothing_half_written(t
             process.kill()
     assert process.returncode == 130, err
     assert "Interrupted:" in err and "Rerun with --resume" in err and "Traceback" not in err
-    written = complete_runs(out)
+    written = set(complete_runs(out))
     assert 1 <= len(written) < 40
     assert not [p for p in out.iterdir() if p.name.startswith(".")]
     assert len(list(out.glob("train_*"))) == len(list(out.glob("infer_*"))) == len(written)

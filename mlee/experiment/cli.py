@@ -241,7 +241,7 @@ def evaluate_main(argv: Sequence[str] | None = None) -> int:
     # the run's heavy imports (numpy, scikit-learn, the runner) only once the arguments are valid
     from mlee.experiment.run_execution import execution_record
     from mlee.experiment.runner import RunSettings, run_sweep
-    from mlee.experiment.sweep import complete_runs
+    from mlee.experiment.sweep import resume_skip
     from mlee.monitoring import meter_from_args
     from mlee.monitoring.cli import MONITOR_DESTS
 
@@ -265,7 +265,7 @@ def evaluate_main(argv: Sequence[str] | None = None) -> int:
         return run_on_cluster(args, pairs, settings, lambda outcomes, elapsed: _report(outcomes, elapsed, settings))
     settings.extra_config["execution"] = execution_record("in-process", None, "one experiment at a time")
     planned = {(d, m, r) for d, m in pairs for r in range(args.repeats)}
-    skip = {(k.dataset, k.method, k.repeat) for k in complete_runs(settings.output_dir)} & planned \
+    skip = {(k.dataset, k.method, k.repeat) for k in resume_skip(pairs, settings)} & planned \
         if args.resume else set()
     if args.resume:
         print(f"--resume: {len(skip)} run(s) already complete, {len(planned) - len(skip)} to run", file=sys.stderr)

@@ -69,7 +69,9 @@ def write_run_folders(output_dir: Path, folders: list[FolderContents], recorded_
                     write_bytes_atomic(folder.tmp_path / name, data)
             if contents.kind == "train":
                 train_name = folder.name
-        return [folder.finish() for folder in reserved]
+        # inference first: a training folder alone would look like a result; an inference folder alone is
+        # unusable (no training folder), so a kill between the renames leaves nothing taken for complete
+        return list(reversed([folder.finish() for folder in reversed(reserved)]))
     except BaseException:
         for folder in reserved:
             if not folder.finished:

@@ -24,6 +24,7 @@ from mlee.experiment.complexity import jsonable_params, measure_flops, model_inf
 from mlee.experiment.datasets import SyntheticSpec, load_dataset
 from mlee.experiment.errors import ExperimentError
 from mlee.experiment.folders import RunFolder, reserve_folder, run_log
+from mlee.experiment.identity import identity_fields, run_identity
 from mlee.experiment.hyperparams import DEFAULT_CONFIG, Hyperparameters, find_hyperparameters
 from mlee.experiment.interrupts import InterruptGuard, interrupt_guard
 from mlee.experiment.methods import get_backend, make_estimator
@@ -107,7 +108,18 @@ def _base_config(settings: RunSettings, dataset: str, method: str, hp: Hyperpara
         "average": settings.average,
         "data_home": settings.data_home,
     })
+    if hp is not None:
+        config["identity_fields"] = settings_identity_fields(settings, dataset, method, hp)
+        config["identity"] = run_identity(config["identity_fields"])
     return _jsonable_config(config)
+
+
+def settings_identity_fields(settings: RunSettings, dataset: str, method: str, hp: Hyperparameters) -> dict[str, Any]:
+    """The identity fields (:mod:`mlee.experiment.identity`) of a run of ``method`` on ``dataset`` with
+    ``settings`` and the resolved hyperparameters ``hp``."""
+    return identity_fields(dataset, method, jsonable_params(hp.params), get_backend(settings.backend).name,
+                           settings.device, settings.test_size, settings.seed, settings.average, settings.robustness,
+                           jsonable_params(settings.monitor_options))
 
 
 def _write_common(folder: RunFolder, config: dict[str, Any], platform: dict[str, Any], requirements: str) -> None:
@@ -202,8 +214,8 @@ def _run_experiment(data: PreparedData, method: str, settings: RunSettings, mete
             outcome.error = f"training: {_write_error(train, exc)}"
             model = None
     guard.check()  # never give an interrupted run its final name
-    outcome.train_dir = train.finish()
     if model is None:
+        outcome.train_dir = train.finish()  # a failed run, visible as failed (error.json)
         return outcome
 
     infer = reserve_folder(settings.output_dir, "infer")
@@ -243,8 +255,12 @@ def _run_experiment(data: PreparedData, method: str, settings: RunSettings, mete
                      per_call.repetitions, metrics["accuracy"])
         except Exception as exc:  # noqa: BLE001
             outcome.error = f"inference: {_write_error(infer, exc)}"
+            _write_error(train, exc)  # the training half alone is no result: the run failed as a whole
     guard.check()
+    # the run becomes visible as one unit: inference first (unusable without its training folder), then
+    # training; until both are renamed, neither merge nor --resume takes the run for complete
     outcome.infer_dir = infer.finish()
+    outcome.train_dir = train.finish()
     return outcome
 
 

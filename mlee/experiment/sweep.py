@@ -85,22 +85,66 @@ class SweepError(RuntimeError):
     """The sweep could not go on (e.g. the Dask scheduler went away); the message names what finished."""
 
 
-def complete_runs(output_dir: Path) -> set[RunKey]:
-    """Runs that finished without error in ``output_dir``: an ``infer_*`` folder with ``results.json`` whose
-    training folder (``train_logdir``) has ``results.json`` too. Hidden ``.tmp-`` folders are ignored."""
-    done: set[RunKey] = set()
+#: where ``--resume`` moves run folders that are broken or half a run (hidden: no reader takes them)
+BROKEN_DIR = ".broken"
+
+
+def complete_runs(output_dir: Path, set_aside: bool = False) -> dict[RunKey, set[str | None]]:
+    """Runs that finished without error in ``output_dir``, each with the identities it was run with (``None``
+    for folders written before runs had one; runs of other settings share a key): an ``infer_*`` folder and its training folder (``train_logdir``) of which every file
+    parses and matches the format (:func:`mlee.merge.folder.read_folder`). Hidden folders are ignored.
+
+    ``set_aside``: move every visible run folder that is neither part of a complete run nor a failed run
+    (``error.json``) - truncated or missing files, half a run - into ``<output_dir>/.broken/``, logging each.
+    """
+    from mlee.merge.folder import FolderError, folder_kind, read_folder
+
+    done: dict[RunKey, set[str | None]] = {}
     if not output_dir.is_dir():
         return done
-    for infer in output_dir.glob("infer_*"):
+    folders = {p.name: p for p in output_dir.iterdir() if p.is_dir() and folder_kind(p.name)}
+    used: set[str] = set()
+    for name in sorted(n for n in folders if n.startswith("infer_")):
         try:
-            config = json.loads((infer / "config.json").read_text(encoding="utf-8"))
-            train = output_dir / Path(config["train_logdir"]).name
-            key = RunKey(config["dataset"], config["model"], int(config.get("repeat", 0)))
-        except (OSError, ValueError, KeyError, TypeError):
+            infer = read_folder(folders[name])
+            train_name = str(infer.train_name)
+            train = read_folder(folders[train_name]) if train_name in folders else None
+        except FolderError:
             continue
-        if (infer / "results.json").is_file() and (train / "results.json").is_file():
-            done.add(key)
+        if train is None or train.config.get("run_id") != infer.config.get("run_id"):
+            continue
+        key = RunKey(infer.config["dataset"], infer.config["model"], int(infer.config.get("repeat", 0)))
+        done.setdefault(key, set()).add(infer.config.get("identity"))
+        used.update((name, train_name))
+    if set_aside:
+        for name, path in folders.items():
+            if name in used or (path / "error.json").is_file():
+                continue
+            target = output_dir / BROKEN_DIR / name
+            target.parent.mkdir(exist_ok=True)
+            path.rename(target)
+            log.warning("%s is broken or half a run; moved to %s (it will be run again)", path, target)
     return done
+
+
+def resume_skip(pairs: list[tuple[str, str]], settings: RunSettings) -> set[RunKey]:
+    """The runs of ``pairs`` x ``settings.repeats`` already complete in ``settings.output_dir`` for the identity
+    they are asked for now; broken folders there are set aside (see :func:`complete_runs`). Pairs whose
+    hyperparameters do not resolve are not skipped (they fail as runs)."""
+    from mlee.experiment.identity import run_identity
+    from mlee.experiment.runner import settings_identity_fields
+
+    complete = complete_runs(Path(settings.output_dir), set_aside=True)
+    skip: set[RunKey] = set()
+    for dataset, method in pairs:
+        try:
+            hp = find_hyperparameters(dataset, method, settings.hyperparameters)
+        except ExperimentError:
+            continue
+        wanted = run_identity(settings_identity_fields(settings, dataset, method, hp))
+        skip.update(key for r in range(settings.repeats)
+                    if wanted in complete.get(key := RunKey(dataset, method, r), ()))
+    return skip
 
 
 @dataclass
@@ -118,7 +162,7 @@ class SweepPlan:
 
     def runs(self) -> list[RunKey]:
         """The runs to execute, in order (pairs as given, repeats inner), without complete ones on ``resume``."""
-        skip = complete_runs(Path(self.settings.output_dir)) if self.resume else set()
+        skip = resume_skip(self.pairs, self.settings) if self.resume else set()
         return [key for dataset, method in self.pairs for r in range(self.settings.repeats)
                 if (key := RunKey(dataset, method, r)) not in skip]
 
@@ -370,4 +414,4 @@ def start_sweep(plan: SweepPlan, executor: Executor | None = None,
 
 
 __all__ = ["Executor", "InProcessExecutor", "RunJob", "RunKey", "RunState", "RunStatus", "SweepError",
-           "SweepHandle", "SweepPlan", "complete_runs", "start_sweep"]
+           "SweepHandle", "SweepPlan", "complete_runs", "resume_skip", "start_sweep"]
