@@ -50,7 +50,7 @@ def test_resume_reruns_a_run_of_other_settings_and_one_with_a_truncated_file(tmp
     out = tmp_path / "logs"
     assert _evaluate(out).returncode == 0
     config = json.loads(next(out.glob("infer_*/config.json")).read_text())
-    assert len(config["identity"]) == 16 and config["identity_fields"]["test_size"] == 0.25
+    assert len(config["identity"]) == 16 and config["spec"]["test_size"] == 0.25
 
     other = _evaluate(out, "--test-size", "0.5", "--resume")
     assert other.returncode == 0 and "0 run(s) already complete, 1 to run" in other.stderr, other.stderr

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from mlee.errors import MleeError
 
-class ExperimentError(Exception):
+
+class ExperimentError(MleeError):
     """Base class: a user-facing error of the benchmark runner (bad name, missing file, missing data)."""
 
 

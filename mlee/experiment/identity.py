@@ -1,18 +1,6 @@
-"""The identity of a run: a stable hash of what makes two results comparable.
-
-Two runs with the same identity are repeats of one experiment; only they may be pooled (on one machine) and
-``--resume`` counts a finished run as done only for the identity it was asked for. The identity hashes, as
-canonical JSON (sorted keys, no spaces), the fields of :func:`identity_fields`:
-
-``dataset`` (key; a synthetic dataset's key names its size, ``synthetic_<rows>x<features>x<classes>``), ``model``
-(full method name), ``hyperparameters`` (the resolved estimator parameters, JSON values), ``backend``,
-``device``, ``test_size``, ``split_seed``, ``average``, ``robustness`` (measured or not) and ``monitor``
-(the meter's configuration).
-
-Not in it: the repeat number and the model seed derived from it (repeats differ only there), the machine,
-timestamps, run id, output folder, where the hyperparameters were read from (only their values count), the
-command line, and the package versions (they belong to the environment, which is pooled by machine).
-"""
+"""The identity hash of a run (:class:`mlee.experiment.spec.RunSpec`): a stable hash of what makes two results
+comparable. The fields hashed are those of :meth:`RunSpec.identity_fields`, as canonical JSON (sorted keys,
+no spaces); see :mod:`mlee.experiment.spec` for what is in it and what is not."""
 
 from __future__ import annotations
 
@@ -24,48 +12,28 @@ from typing import Any, Mapping
 IDENTITY_VERSION = 1
 
 
-def identity_fields(dataset: str, model: str, hyperparameters: Mapping[str, Any], backend: str, device: str,
-                    test_size: float, split_seed: int, average: str, robustness: bool,
-                    monitor: Mapping[str, Any]) -> dict[str, Any]:
-    """The fields a run's identity hashes (JSON values).
+def canonical(value: Any) -> Any:
+    """``value`` as JSON values (what a JSON round trip gives; non-JSON values as their text).
 
     Parameters
     ----------
-    dataset, model : str
-        Dataset key and full method name.
-    hyperparameters : mapping
-        Resolved estimator parameters (JSON values).
-    backend, device : str
-        Implementation and where it computes.
-    test_size : float
-        Fraction of rows in the test split.
-    split_seed : int
-        Seed of the train/test split.
-    average : str
-        Averaging of F1, precision and recall.
-    robustness : bool
-        Whether robustness properties are measured after the inference window.
-    monitor : mapping
-        The meter's configuration (JSON values).
+    value : object
+        Any value built of dicts, lists, numbers, text and None (others become text).
 
     Returns
     -------
-    dict
-        The fields, JSON values only.
+    object
     """
-    return json.loads(json.dumps({
-        "version": IDENTITY_VERSION, "dataset": dataset, "model": model, "hyperparameters": dict(hyperparameters), "backend": backend, "device": device,
-        "test_size": float(test_size), "split_seed": int(split_seed), "average": average,
-        "robustness": bool(robustness), "monitor": dict(monitor)}, default=str))
+    return json.loads(json.dumps(value, default=str))
 
 
 def run_identity(fields: Mapping[str, Any]) -> str:
-    """The identity of :func:`identity_fields`: the first 16 hex digits of the SHA-256 of its canonical JSON.
+    """The identity of ``fields``: the first 16 hex digits of the SHA-256 of their canonical JSON.
 
     Parameters
     ----------
     fields : mapping
-        What :func:`identity_fields` returned.
+        What :meth:`mlee.experiment.spec.RunSpec.identity_fields` returned.
 
     Returns
     -------

@@ -24,7 +24,6 @@ from mlee.experiment.complexity import jsonable_params, measure_flops, model_inf
 from mlee.experiment.datasets import SyntheticSpec, load_dataset
 from mlee.experiment.errors import ExperimentError
 from mlee.experiment.folders import RunFolder, reserve_folder, run_log
-from mlee.experiment.identity import identity_fields, run_identity
 from mlee.experiment.hyperparams import DEFAULT_CONFIG, Hyperparameters, find_hyperparameters
 from mlee.experiment.interrupts import InterruptGuard, interrupt_guard
 from mlee.experiment.methods import get_backend, make_estimator
@@ -33,6 +32,8 @@ from mlee.experiment.defaults import DEFAULT_TEST_SIZE
 from mlee.experiment.preparation import PreparedData, prepare
 from mlee.experiment.quality import quality_metrics
 from mlee.experiment.robustness import robustness_properties
+from mlee.experiment.spec import RunSpec
+from mlee.monitoring.config import MeterConfig
 
 log = logging.getLogger(__name__)
 
@@ -80,7 +81,8 @@ def _jsonable_config(config: dict[str, Any]) -> dict[str, Any]:
 
 
 def _base_config(settings: RunSettings, dataset: str, method: str, hp: Hyperparameters | None, repeat: int,
-                 run_id: str, folder: RunFolder, display: str | None = None) -> dict[str, Any]:
+                 run_id: str, folder: RunFolder, display: str | None = None,
+                 fingerprint: str | None = None) -> dict[str, Any]:
     backend = get_backend(settings.backend)
     hp_folder = DEFAULT_CONFIG if hp is not None and hp.source == DEFAULT_CONFIG else (
         str(Path(hp.source).parent) if hp is not None else settings.hyperparameters)
@@ -109,17 +111,34 @@ def _base_config(settings: RunSettings, dataset: str, method: str, hp: Hyperpara
         "data_home": settings.data_home,
     })
     if hp is not None:
-        config["identity_fields"] = settings_identity_fields(settings, dataset, method, hp)
-        config["identity"] = run_identity(config["identity_fields"])
+        spec = run_spec(settings, dataset, method, hp, fingerprint)
+        config.update(spec=spec.to_dict(), identity=spec.identity, meter=spec.meter.to_dict())
     return _jsonable_config(config)
 
 
-def settings_identity_fields(settings: RunSettings, dataset: str, method: str, hp: Hyperparameters) -> dict[str, Any]:
-    """The identity fields (:mod:`mlee.experiment.identity`) of a run of ``method`` on ``dataset`` with
-    ``settings`` and the resolved hyperparameters ``hp``."""
-    return identity_fields(dataset, method, jsonable_params(hp.params), get_backend(settings.backend).name,
-                           settings.device, settings.test_size, settings.seed, settings.average, settings.robustness,
-                           jsonable_params(settings.monitor_options))
+def run_spec(settings: RunSettings, dataset: str, method: str, hp: Hyperparameters,
+             fingerprint: str | None = None) -> RunSpec:
+    """The :class:`~mlee.experiment.spec.RunSpec` of a run of ``method`` on ``dataset`` with ``settings``.
+
+    Parameters
+    ----------
+    settings : RunSettings
+        The sweep's settings.
+    dataset, method : str
+        Dataset key and full method name.
+    hp : Hyperparameters
+        The resolved hyperparameters.
+    fingerprint : str or None
+        The prepared data's fingerprint (:meth:`PreparedData.fingerprint`), None when not loaded.
+
+    Returns
+    -------
+    RunSpec
+    """
+    return RunSpec(dataset, method, jsonable_params(hp.params), get_backend(settings.backend).name,
+                   settings.device, settings.test_size, settings.seed, settings.average,
+                   MeterConfig.from_dict(settings.monitor_options), settings.robustness,
+                   dataset_fingerprint=fingerprint, hyperparameters_source=hp.source)
 
 
 def _write_common(folder: RunFolder, config: dict[str, Any], platform: dict[str, Any], requirements: str) -> None:
@@ -189,7 +208,8 @@ def _run_experiment(data: PreparedData, method: str, settings: RunSettings, mete
     model = None
     with run_log(train.path / "logfile.txt"):
         log.info("training %s on %s (repeat %d, run %s)", method, data.dataset, repeat, run_id)
-        train_config = _base_config(settings, data.dataset, method, hp, repeat, run_id, train, data.display)
+        train_config = _base_config(settings, data.dataset, method, hp, repeat, run_id, train, data.display,
+                                    data.fingerprint())
         _write_common(train, train_config, context.platform, context.requirements)
         try:
             model = make_estimator(method, hp.params, seed=settings.seed + repeat, backend=settings.backend,
@@ -221,7 +241,8 @@ def _run_experiment(data: PreparedData, method: str, settings: RunSettings, mete
     infer = reserve_folder(settings.output_dir, "infer")
     with run_log(infer.path / "logfile.txt"):
         log.info("inference of %s on %s (repeat %d, run %s)", method, data.dataset, repeat, run_id)
-        infer_config = _base_config(settings, data.dataset, method, hp, repeat, run_id, infer, data.display)
+        infer_config = _base_config(settings, data.dataset, method, hp, repeat, run_id, infer, data.display,
+                                    data.fingerprint())
         infer_config["train_logdir"] = str(Path(settings.output_dir) / train.name)
         _write_common(infer, infer_config, context.platform, context.requirements)
         try:

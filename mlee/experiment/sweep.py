@@ -41,6 +41,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterator, Protocol
 
+from mlee.errors import MleeError
 from mlee.experiment.errors import ExperimentError
 from mlee.experiment.hyperparams import Hyperparameters, find_hyperparameters
 from mlee.experiment.run_execution import (RunJob, RunKey, RunResources, execute_run, execution_record, node_id,
@@ -81,7 +82,7 @@ class RunStatus:
         return (self.ended if self.ended is not None else (now or time.time())) - self.started
 
 
-class SweepError(RuntimeError):
+class SweepError(MleeError, RuntimeError):
     """The sweep could not go on (e.g. the Dask scheduler went away); the message names what finished."""
 
 
@@ -131,8 +132,7 @@ def resume_skip(pairs: list[tuple[str, str]], settings: RunSettings) -> set[RunK
     """The runs of ``pairs`` x ``settings.repeats`` already complete in ``settings.output_dir`` for the identity
     they are asked for now; broken folders there are set aside (see :func:`complete_runs`). Pairs whose
     hyperparameters do not resolve are not skipped (they fail as runs)."""
-    from mlee.experiment.identity import run_identity
-    from mlee.experiment.runner import settings_identity_fields
+    from mlee.experiment.runner import run_spec
 
     complete = complete_runs(Path(settings.output_dir), set_aside=True)
     skip: set[RunKey] = set()
@@ -141,7 +141,7 @@ def resume_skip(pairs: list[tuple[str, str]], settings: RunSettings) -> set[RunK
             hp = find_hyperparameters(dataset, method, settings.hyperparameters)
         except ExperimentError:
             continue
-        wanted = run_identity(settings_identity_fields(settings, dataset, method, hp))
+        wanted = run_spec(settings, dataset, method, hp).identity
         skip.update(key for r in range(settings.repeats)
                     if wanted in complete.get(key := RunKey(dataset, method, r), ()))
     return skip

@@ -16,6 +16,8 @@ from collections import Counter
 from functools import lru_cache
 from typing import Any, Iterable
 
+from mlee.errors import MleeError
+
 #: backend key in ``config.backend`` -> (display name, distribution name in ``requirements``)
 BACKENDS: dict[str, tuple[str, str]] = {
     "sklearn": ("Scikit-learn", "scikit-learn"),
@@ -141,7 +143,7 @@ def environment_key(platform: dict[str, Any] | None, config: dict[str, Any] | No
     return f"{hardware or hardware_name(platform)} - {software_name(config, requirements)}"
 
 
-class EnvironmentLookupError(ValueError):
+class EnvironmentLookupError(MleeError, ValueError):
     """An environment name that matches none, or several, of the known ones; the message lists them."""
 
 

@@ -26,6 +26,7 @@ from typing import Any, Iterable
 import numpy as np
 import pandas as pd
 
+from mlee.errors import MleeError
 from mlee.metrics import METRICS
 from mlee.results import jsonio
 from mlee.results.bulk import collector_paused
@@ -58,7 +59,7 @@ _SHARED_WITH_TRAINING: tuple[str, ...] = tuple(
     m.key for m in METRICS if not m.per_task and m.key in {*QUALITY_FIELDS.values(), *ROBUSTNESS_KEYS})
 
 
-class ResultFileError(ValueError):
+class ResultFileError(MleeError, ValueError):
     """A file that is not a readable result; the message names the file and what is wrong."""
 
 
