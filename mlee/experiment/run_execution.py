@@ -59,10 +59,11 @@ class RunResources:
     """What the runs of one process share: prepared datasets (the ``keep`` most recent; a sweep runs the
     runs of one dataset together), one meter per monitor settings, the platform description. One run at a time."""
 
-    def __init__(self, keep: int = 2) -> None:
+    def __init__(self, keep: int = 2, meter: Any = None) -> None:
         self.keep = keep
         self._data: OrderedDict[tuple, tuple[Any, float]] = OrderedDict()  # key -> (data or error, when)
         self._meters: dict[tuple, Any] = {}
+        self._meter = meter  # a ready meter that every run of this process uses (the caller's own)
         self._context: _Context | None = None
 
     @property
@@ -99,6 +100,8 @@ class RunResources:
         """A :class:`~mlee.monitoring.Meter` for ``settings.monitor_options``, built once per process."""
         from mlee.monitoring import meter_from_args
 
+        if self._meter is not None:
+            return self._meter
         key = tuple(sorted((k, repr(v)) for k, v in settings.monitor_options.items()))
         if key not in self._meters:
             self._meters[key] = meter_from_args(dict(settings.monitor_options))
@@ -107,7 +110,7 @@ class RunResources:
 
 def execute_run(job: RunJob, settings: RunSettings, resources: RunResources) -> RunOutcome:
     """Run one experiment with ``settings`` (its folders go to ``settings.output_dir``). A dataset that does not
-    load gives a training folder with ``error.json``, as in :func:`~mlee.experiment.runner.run_sweep`."""
+    load gives a training folder with ``error.json``."""
     key = job.key
     try:
         data = resources.data(key.dataset, settings)

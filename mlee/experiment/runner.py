@@ -21,15 +21,14 @@ from tqdm.auto import tqdm
 
 from mlee.atomic import write_json_atomic, write_text_atomic
 from mlee.experiment.complexity import jsonable_params, measure_flops, model_info
-from mlee.experiment.datasets import SyntheticSpec, load_dataset
-from mlee.experiment.errors import ExperimentError
+from mlee.experiment.datasets import SyntheticSpec
 from mlee.experiment.folders import RunFolder, reserve_folder, run_log
 from mlee.experiment.hyperparams import DEFAULT_CONFIG, Hyperparameters, find_hyperparameters
 from mlee.experiment.interrupts import InterruptGuard, interrupt_guard
 from mlee.experiment.methods import get_backend, make_estimator
 from mlee.experiment.platform_info import execution_platform, machine_id, requirements_text
 from mlee.experiment.defaults import DEFAULT_TEST_SIZE
-from mlee.experiment.preparation import PreparedData, prepare
+from mlee.experiment.preparation import PreparedData
 from mlee.experiment.quality import quality_metrics
 from mlee.experiment.robustness import robustness_properties
 from mlee.experiment.spec import RunSpec
@@ -299,51 +298,31 @@ def _failed_train_folder(settings: RunSettings, dataset: str, method: str, repea
 def run_sweep(pairs: Iterable[tuple[str, str]], settings: RunSettings, meter: Any, progress: bool = True,
               on_outcome: Callable[[RunOutcome], None] | None = None,
               skip: Container[tuple[str, str, int]] = ()) -> list[RunOutcome]:
-    """Run every (dataset key, method full name) pair ``settings.repeats`` times, except the
-    (dataset, method, repeat) runs in ``skip`` (``--resume``).
+    """Run every (dataset key, method full name) pair ``settings.repeats`` times in this thread, except the
+    (dataset, method, repeat) runs in ``skip``, through the sweep API
+    (:func:`mlee.experiment.sweep.run_sweep_here`) with ``meter``.
 
-    The backend is checked first (:attr:`Backend.check`: a missing package or device raises, with the fix). Each
-    dataset is loaded and prepared once. A failing run (or a dataset that does not load) is recorded in its
-    folder and in the returned outcomes; the sweep goes on.
+    The backend is checked first (:attr:`Backend.check`: a missing package or device raises, with the fix). A
+    failing run (or a dataset that does not load) is recorded in its folder and in the returned outcomes; the
+    sweep goes on. Ctrl-C raises ``KeyboardInterrupt`` and leaves the run in progress hidden.
     """
-    repeats = {(d, m): [r for r in range(settings.repeats) if (d, m, r) not in skip] for d, m in pairs}
-    pairs = [pair for pair, todo in repeats.items() if todo]
-    get_backend(settings.backend).check(settings.device)  # before any window: missing package, no GPU, warm-up
-    by_dataset: dict[str, list[str]] = {}
-    for dataset, method in pairs:
-        by_dataset.setdefault(dataset, []).append(method)
-    context = _Context()
-    outcomes: list[RunOutcome] = []
-    total = sum(len(r) for r in repeats.values())
-    with tqdm(total=total, disable=not progress, unit="run", desc="experiments") as bar:
+    from mlee.experiment.sweep import RunState, SweepPlan, run_sweep_here
 
-        def record(outcome: RunOutcome) -> None:
+    get_backend(settings.backend).check(settings.device)  # before any window: missing package, no GPU, warm-up
+    plan = SweepPlan(list(dict.fromkeys(pairs)), settings)
+    runs = [key for key in plan.runs() if (key.dataset, key.method, key.repeat) not in skip]
+    outcomes: list[RunOutcome] = []
+    with tqdm(total=len(runs), disable=not progress, unit="run", desc="experiments") as bar:
+
+        def finished(status: Any) -> None:
+            if status.state == RunState.CANCELLED:
+                return
+            outcome = RunOutcome(status.key.dataset, status.key.method, status.key.repeat, status.train_dir,
+                                 status.infer_dir, status.error)
             outcomes.append(outcome)
             if on_outcome:
                 on_outcome(outcome)
             bar.update(1)
 
-        def fail_all(dataset: str, method: str, exc: BaseException) -> None:
-            for repeat in repeats[(dataset, method)]:
-                record(_failed_train_folder(settings, dataset, method, repeat, exc, context))
-
-        for dataset, methods in by_dataset.items():
-            bar.set_description(f"{dataset}: loading")
-            try:
-                loaded = load_dataset(dataset, data_home=settings.data_home, seed=settings.seed,
-                                      synthetic=settings.synthetic, download=settings.download)
-                data = prepare(loaded, seed=settings.seed, test_size=settings.test_size)
-            except Exception as exc:  # noqa: BLE001 - recorded per run, sweep continues
-                for method in methods:
-                    fail_all(dataset, method, exc)
-                continue
-            for method in methods:
-                try:
-                    hp = find_hyperparameters(data.dataset, method, settings.hyperparameters)
-                except ExperimentError as exc:
-                    fail_all(data.dataset, method, exc)
-                    continue
-                for repeat in repeats[(dataset, method)]:
-                    bar.set_description(f"{dataset}: {method}")
-                    record(run_experiment(data, method, settings, meter, repeat, hp, context))
+        run_sweep_here(plan, runs, finished, meter)
     return outcomes

@@ -11,8 +11,8 @@ A *sweep* is every (dataset, method, repeat) of a :class:`SweepPlan`. :func:`sta
 - :class:`mlee.experiment.dask_executor.DaskExecutor`: a Dask cluster (embedded ``LocalCluster``, scheduler
   address, scheduler file); measured experiments hold a lock per node.
 
-This module imports no Dask. ``evaluate_sklearn.py --cluster`` uses this API; without ``--cluster`` the script
-runs :func:`~mlee.experiment.runner.run_sweep` in its main thread, as it always did.
+This module imports no Dask. ``evaluate_sklearn.py`` uses this API: with ``--cluster`` on a cluster, without it
+through :func:`run_sweep_here` in its main thread (Ctrl-C stops the run in progress, which stays hidden).
 
 Example (a long-lived server such as ELEx does the same, polling :meth:`SweepHandle.status`)::
 
@@ -39,7 +39,7 @@ import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Iterator, Protocol
+from typing import Any, Callable, Iterator, Protocol
 
 from mlee.errors import MleeError
 from mlee.experiment.errors import ExperimentError
@@ -160,11 +160,14 @@ class SweepPlan:
     resume: bool = False
     dry_run: bool = False
 
+    def keys(self) -> list[RunKey]:
+        """Every run of the plan, in order (pairs as given, repeats inner)."""
+        return [RunKey(dataset, method, r) for dataset, method in self.pairs for r in range(self.settings.repeats)]
+
     def runs(self) -> list[RunKey]:
         """The runs to execute, in order (pairs as given, repeats inner), without complete ones on ``resume``."""
         skip = resume_skip(self.pairs, self.settings) if self.resume else set()
-        return [key for dataset, method in self.pairs for r in range(self.settings.repeats)
-                if (key := RunKey(dataset, method, r)) not in skip]
+        return [key for key in self.keys() if key not in skip]
 
 
 class Executor(Protocol):
@@ -326,13 +329,17 @@ class SweepHandle:
             except Exception:  # noqa: BLE001 - a broken callback must not stop the sweep
                 log.exception("on_finish callback failed for %s", snapshot.key)
 
-    def _execute(self, executor: Executor) -> None:
-        """Body of the background thread: resolve hyperparameters, hand the jobs to the executor, wind down."""
+    def _execute(self, executor: Executor, foreground: bool = False) -> None:
+        """Body of the background thread (or, ``foreground``, of the caller's: Ctrl-C then cancels the rest and
+        is raised again): resolve hyperparameters, hand the jobs to the executor, wind down."""
         try:
             jobs = self._jobs()
             if not self.cancelled:
                 executor.execute(self, jobs)
         except BaseException as exc:  # noqa: BLE001 - reported through wait()/error
+            if foreground and isinstance(exc, KeyboardInterrupt):
+                self._cancel.set()
+                raise
             self._error = exc if isinstance(exc, SweepError) else SweepError(
                 f"The sweep stopped: {type(exc).__name__}: {exc}")
             log.error("%s", self._error, exc_info=None if isinstance(exc, SweepError) else exc)
@@ -377,8 +384,8 @@ class InProcessExecutor:
 
     name = "in-process"
 
-    def __init__(self) -> None:
-        self.resources = RunResources()
+    def __init__(self, meter: Any = None) -> None:
+        self.resources = RunResources(meter=meter)
 
     def execute(self, handle: SweepHandle, jobs: list[RunJob]) -> None:
         """Run ``jobs`` in order, reporting each to ``handle``; stops early when it is cancelled."""
@@ -399,6 +406,33 @@ class InProcessExecutor:
         """Nothing to release (present for symmetry with the cluster executor)."""
 
 
+def run_sweep_here(plan: SweepPlan, runs: list[RunKey] | None = None,
+                   on_finish: Callable[[RunStatus], None] | None = None, meter: Any = None) -> SweepHandle:
+    """Run ``plan`` in this thread with an :class:`InProcessExecutor`; returns the finished handle.
+
+    In the main thread Ctrl-C interrupts the run in progress (its folders stay hidden), marks the rest cancelled
+    and raises ``KeyboardInterrupt``.
+
+    Parameters
+    ----------
+    plan : SweepPlan
+        What to run.
+    runs : list of RunKey, optional
+        The runs to execute (default :meth:`SweepPlan.runs`; pass them when already planned).
+    on_finish : callable, optional
+        Called with each run's status as it ends.
+    meter : Meter, optional
+        The meter of every run (default: one per ``plan.settings.monitor_options``).
+
+    Returns
+    -------
+    SweepHandle
+    """
+    handle = SweepHandle(plan, plan.runs() if runs is None else runs, on_finish)
+    handle._execute(InProcessExecutor(meter), foreground=True)
+    return handle
+
+
 def start_sweep(plan: SweepPlan, executor: Executor | None = None,
                 on_finish: Callable[[RunStatus], None] | None = None) -> SweepHandle:
     """Start ``plan`` on ``executor`` (default :class:`InProcessExecutor`) in a background thread; returns at once.
@@ -414,4 +448,4 @@ def start_sweep(plan: SweepPlan, executor: Executor | None = None,
 
 
 __all__ = ["Executor", "InProcessExecutor", "RunJob", "RunKey", "RunState", "RunStatus", "SweepError",
-           "SweepHandle", "SweepPlan", "complete_runs", "resume_skip", "start_sweep"]
+           "SweepHandle", "SweepPlan", "complete_runs", "resume_skip", "run_sweep_here", "start_sweep"]
