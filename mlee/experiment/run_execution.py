@@ -62,7 +62,7 @@ class RunResources:
     def __init__(self, keep: int = 2, meter: Any = None) -> None:
         self.keep = keep
         self._data: OrderedDict[tuple, tuple[Any, float]] = OrderedDict()  # key -> (data or error, when)
-        self._meters: dict[tuple, Any] = {}
+        self._meters: dict[Any, Any] = {}  # MeterConfig -> Meter
         self._meter = meter  # a ready meter that every run of this process uses (the caller's own)
         self._context: _Context | None = None
 
@@ -98,13 +98,14 @@ class RunResources:
 
     def meter(self, settings: RunSettings) -> Any:
         """A :class:`~mlee.monitoring.Meter` for ``settings.monitor_options``, built once per process."""
-        from mlee.monitoring import meter_from_args
+        from mlee.monitoring import Meter
+        from mlee.monitoring.config import MeterConfig
 
         if self._meter is not None:
             return self._meter
-        key = tuple(sorted((k, repr(v)) for k, v in settings.monitor_options.items()))
+        key = MeterConfig.from_dict(settings.monitor_options)
         if key not in self._meters:
-            self._meters[key] = meter_from_args(dict(settings.monitor_options))
+            self._meters[key] = Meter(**key.to_dict())
         return self._meters[key]
 
 

@@ -40,7 +40,9 @@ log = logging.getLogger(__name__)
 @dataclass
 class RunSettings:
     """What every run of a sweep shares. ``hyperparameters``: search folder, root, ``"default"`` or ``None``
-    (newest shipped result per pair). ``monitor_options`` and ``extra_config`` are copied into ``config.json``."""
+    (newest shipped result per pair). ``monitor_options``: the meter's settings
+    (:meth:`~mlee.monitoring.config.MeterConfig.from_dict` takes them); ``extra_config`` is copied into
+    ``config.json``."""
 
     output_dir: Path = Path("logs/sklearn")
     seed: int = 42
@@ -86,7 +88,10 @@ def _base_config(settings: RunSettings, dataset: str, method: str, hp: Hyperpara
     hp_folder = DEFAULT_CONFIG if hp is not None and hp.source == DEFAULT_CONFIG else (
         str(Path(hp.source).parent) if hp is not None else settings.hyperparameters)
     config: dict[str, Any] = dict(settings.extra_config)
-    config.update(settings.monitor_options)
+    meter = MeterConfig.from_dict(settings.monitor_options)
+    # the meter's settings under their command-line names too, as config.json always had them
+    config.update(monitor=meter.monitor, cpu_tdp=meter.cpu_tdp_w, idle_seconds=meter.idle_seconds,
+                  country=meter.country, pue=meter.pue)
     config.update({
         "dataset": dataset,
         "dataset_display": display or dataset,
