@@ -32,7 +32,6 @@ from __future__ import annotations
 
 import dataclasses
 import enum
-import json
 import logging
 import queue
 import threading
@@ -43,6 +42,7 @@ from typing import Any, Callable, Iterator, Protocol
 
 from mlee.errors import MleeError
 from mlee.experiment.errors import ExperimentError
+from mlee.experiment.folders import complete_runs
 from mlee.experiment.hyperparams import Hyperparameters, find_hyperparameters
 from mlee.experiment.run_execution import (RunJob, RunKey, RunResources, execute_run, execution_record, node_id,
                                            with_execution)
@@ -84,48 +84,6 @@ class RunStatus:
 
 class SweepError(MleeError, RuntimeError):
     """The sweep could not go on (e.g. the Dask scheduler went away); the message names what finished."""
-
-
-#: where ``--resume`` moves run folders that are broken or half a run (hidden: no reader takes them)
-BROKEN_DIR = ".broken"
-
-
-def complete_runs(output_dir: Path, set_aside: bool = False) -> dict[RunKey, set[str | None]]:
-    """Runs that finished without error in ``output_dir``, each with the identities it was run with (``None``
-    for folders written before runs had one; runs of other settings share a key): an ``infer_*`` folder and its training folder (``train_logdir``) of which every file
-    parses and matches the format (:func:`mlee.merge.folder.read_folder`). Hidden folders are ignored.
-
-    ``set_aside``: move every visible run folder that is neither part of a complete run nor a failed run
-    (``error.json``) - truncated or missing files, half a run - into ``<output_dir>/.broken/``, logging each.
-    """
-    from mlee.merge.folder import FolderError, folder_kind, read_folder
-
-    done: dict[RunKey, set[str | None]] = {}
-    if not output_dir.is_dir():
-        return done
-    folders = {p.name: p for p in output_dir.iterdir() if p.is_dir() and folder_kind(p.name)}
-    used: set[str] = set()
-    for name in sorted(n for n in folders if n.startswith("infer_")):
-        try:
-            infer = read_folder(folders[name])
-            train_name = str(infer.train_name)
-            train = read_folder(folders[train_name]) if train_name in folders else None
-        except FolderError:
-            continue
-        if train is None or train.config.get("run_id") != infer.config.get("run_id"):
-            continue
-        key = RunKey(infer.config["dataset"], infer.config["model"], int(infer.config.get("repeat", 0)))
-        done.setdefault(key, set()).add(infer.config.get("identity"))
-        used.update((name, train_name))
-    if set_aside:
-        for name, path in folders.items():
-            if name in used or (path / "error.json").is_file():
-                continue
-            target = output_dir / BROKEN_DIR / name
-            target.parent.mkdir(exist_ok=True)
-            path.rename(target)
-            log.warning("%s is broken or half a run; moved to %s (it will be run again)", path, target)
-    return done
 
 
 def resume_skip(pairs: list[tuple[str, str]], settings: RunSettings) -> set[RunKey]:
