@@ -63,3 +63,29 @@ def test_resume_reruns_a_run_of_other_settings_and_one_with_a_truncated_file(tmp
     assert "0 run(s) already complete, 1 to run" in redone.stderr, redone.stderr
     assert measurement.parent.name in os.listdir(out / ".broken")  # moved aside, not deleted
     assert len(list(out.glob("infer_*"))) == 2 and len(list(out.glob("train_*"))) == 2
+
+
+#: evaluate_sklearn.py with every file it writes limited to ``sys.argv[1]`` bytes: the kernel then refuses the
+#: write as a full disk would (Python ignores SIGXFSZ; the write raises OSError "File too large")
+LIMITED = ("import resource, runpy, sys; limit = int(sys.argv.pop(2)); sys.argv.pop(0); "
+           "resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit)); "
+           "runpy.run_path(sys.argv[0], run_name='__main__')")
+
+
+def test_a_full_disk_stops_the_sweep_says_what_is_kept_and_leaves_nothing_half_visible(tmp_path):
+    out = tmp_path / "logs"
+    assert _evaluate(out).returncode == 0
+    kept = _visible(out)
+    full = subprocess.run([sys.executable, "-c", LIMITED, str(ROOT / "evaluate_sklearn.py"), "1000", "--dataset",
+                           "iris", "--model", "GNB", "--hyperparameters", "default", "--monitor", "estimate",
+                           "--no-progress", "--repeats", "3", "--resume", "--output-dir", str(out)],
+                          cwd=ROOT, capture_output=True, text=True, timeout=300,
+                          env={**os.environ, "PYTHONPATH": str(ROOT)})
+    assert full.returncode == 1 and "Traceback" not in full.stderr, full.stderr
+    assert "No space to write run iris / Gaussian Naive Bayes (repeat 1)" in full.stderr, full.stderr
+    assert "the sweep stopped" in full.stderr and "Kept: every run completed before" in full.stderr
+    assert "rerun the same command with --resume" in full.stderr and "0 of 2 run(s)" in full.stderr
+    assert _visible(out) == kept  # the run being written stays hidden; nothing was taken for failed
+    resumed = _evaluate(out, "--repeats", "3", "--resume")
+    assert resumed.returncode == 0 and "1 run(s) already complete, 2 to run" in resumed.stderr, resumed.stderr
+    assert len(list(out.glob("infer_*"))) == len(list(out.glob("train_*"))) == 3

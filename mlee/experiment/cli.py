@@ -240,7 +240,7 @@ def evaluate_main(argv: Sequence[str] | None = None) -> int:
         return 2
     # the run's heavy imports (numpy, scikit-learn, the runner) only once the arguments are valid
     from mlee.experiment.runner import RunSettings, run_sweep
-    from mlee.experiment.sweep import SweepPlan
+    from mlee.experiment.sweep import SweepError, SweepPlan
     from mlee.monitoring import meter_from_args
     from mlee.monitoring.cli import MONITOR_DESTS
 
@@ -272,6 +272,9 @@ def evaluate_main(argv: Sequence[str] | None = None) -> int:
         outcomes = run_sweep(pairs, settings, meter_from_args(args), progress=not args.no_progress,
                              on_outcome=outcomes.append,
                              skip={(k.dataset, k.method, k.repeat) for k in set(plan.keys()) - set(runs)})
+    except SweepError as exc:
+        print(f"error: {exc} ({len(outcomes)} of {len(runs)} run(s) of this sweep were written.)", file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
         print(f"Interrupted: the sweep stopped after {len(outcomes)} of {len(runs)} run(s). The run in "
               f"progress was discarded: its unfinished folders are left hidden (.tmp-*) in {settings.output_dir}, "

@@ -24,10 +24,10 @@ import dask
 from distributed import Client, Future, Nanny, Scheduler, SpecCluster, as_completed
 
 from mlee.experiment.dask_worker import PLUGIN_NAME, EmbeddedWorker, RemoteJob, RemoteResult, WorkerResources, run_on_worker
-from mlee.experiment.errors import ExperimentError
+from mlee.experiment.errors import ExperimentError, is_no_space
 from mlee.experiment.folder_transfer import write_run_folders
 from mlee.experiment.runner import RunOutcome, RunSettings, _Context, _failed_train_folder
-from mlee.experiment.run_execution import NODE_ID_VARIABLE, RunJob, RunKey, RunResources
+from mlee.experiment.run_execution import NODE_ID_VARIABLE, RunJob, RunKey, RunResources, disk_full
 from mlee.experiment.sweep import RunState, SweepError, SweepHandle
 
 log = logging.getLogger(__name__)
@@ -195,7 +195,12 @@ class DaskExecutor:
         settings = handle.plan.settings
         if status == "finished":
             assert isinstance(result, RemoteResult)
-            paths = write_run_folders(handle.output_dir, result.folders, str(settings.output_dir))
+            try:
+                paths = write_run_folders(handle.output_dir, result.folders, str(settings.output_dir))
+            except OSError as exc:
+                if is_no_space(exc):
+                    raise disk_full(str(job.key), settings.output_dir, exc) from exc
+                raise
             dirs = {contents.kind: path for contents, path in zip(result.folders, paths)}
             outcome = RunOutcome(job.key.dataset, job.key.method, job.key.repeat, dirs.get("train"),
                                  dirs.get("infer"), result.error)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import errno
+
 from mlee.errors import MleeError
 
 
@@ -19,3 +21,30 @@ class DatasetUnavailableError(ExperimentError, OSError):
 
 class HyperparametersNotFoundError(ExperimentError, FileNotFoundError):
     """No hyperparameter search result for a (dataset, method) pair."""
+
+
+class SweepError(MleeError, RuntimeError):
+    """The sweep could not go on (e.g. the Dask scheduler went away); the message names what finished."""
+
+
+#: errors of a write that the disk (or a quota, or a file size limit) refused
+NO_SPACE = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EFBIG})
+
+
+class DiskFullError(SweepError):
+    """A run's files could not be written for lack of space: the sweep stops (every later run would fail
+    alike); the runs written before are kept and the one being written stays hidden."""
+
+
+def is_no_space(exc: BaseException) -> bool:
+    """True when ``exc`` is a write the disk, a quota or a file size limit refused.
+
+    Parameters
+    ----------
+    exc : BaseException
+
+    Returns
+    -------
+    bool
+    """
+    return isinstance(exc, OSError) and exc.errno in NO_SPACE

@@ -22,6 +22,7 @@ from tqdm.auto import tqdm
 from mlee.atomic import write_json_atomic, write_text_atomic
 from mlee.experiment.complexity import jsonable_params, measure_flops, model_info
 from mlee.experiment.datasets import SyntheticSpec
+from mlee.experiment.errors import is_no_space
 from mlee.experiment.folders import RunFolder, reserve_folder, run_log
 from mlee.experiment.hyperparams import DEFAULT_CONFIG, Hyperparameters, find_hyperparameters
 from mlee.experiment.interrupts import InterruptGuard, interrupt_guard
@@ -235,6 +236,8 @@ def _run_experiment(data: PreparedData, method: str, settings: RunSettings, mete
             })
             log.info("training took %.3f s", end - start)
         except Exception as exc:  # noqa: BLE001 - one failing run must not stop the sweep
+            if is_no_space(exc):
+                raise  # not the run's failure: every later run would fail alike (the sweep stops)
             outcome.error = f"training: {_write_error(train, exc)}"
             model = None
     guard.check()  # never give an interrupted run its final name
@@ -279,6 +282,8 @@ def _run_experiment(data: PreparedData, method: str, settings: RunSettings, mete
             log.info("inference took %.3f s per call (%d calls measured), accuracy %.4f", per_call.duration_s,
                      per_call.repetitions, metrics["accuracy"])
         except Exception as exc:  # noqa: BLE001
+            if is_no_space(exc):
+                raise
             outcome.error = f"inference: {_write_error(infer, exc)}"
             _write_error(train, exc)  # the training half alone is no result: the run failed as a whole
     guard.check()
@@ -309,7 +314,8 @@ def run_sweep(pairs: Iterable[tuple[str, str]], settings: RunSettings, meter: An
 
     The backend is checked first (:attr:`Backend.check`: a missing package or device raises, with the fix). A
     failing run (or a dataset that does not load) is recorded in its folder and in the returned outcomes; the
-    sweep goes on. Ctrl-C raises ``KeyboardInterrupt`` and leaves the run in progress hidden.
+    sweep goes on. Ctrl-C raises ``KeyboardInterrupt`` and leaves the run in progress hidden; a write refused for
+    lack of space raises :class:`~mlee.experiment.errors.DiskFullError` (runs written before are kept).
     """
     from mlee.experiment.sweep import RunState, SweepPlan, run_sweep_here
 
@@ -329,5 +335,7 @@ def run_sweep(pairs: Iterable[tuple[str, str]], settings: RunSettings, meter: An
                 on_outcome(outcome)
             bar.update(1)
 
-        run_sweep_here(plan, runs, finished, meter)
+        handle = run_sweep_here(plan, runs, finished, meter)
+    if handle.error is not None:
+        raise handle.error
     return outcomes

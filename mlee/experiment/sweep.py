@@ -40,8 +40,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Iterator, Protocol
 
-from mlee.errors import MleeError
-from mlee.experiment.errors import ExperimentError
+from mlee.experiment.errors import DiskFullError, ExperimentError, SweepError
 from mlee.experiment.folders import complete_runs
 from mlee.experiment.hyperparams import Hyperparameters, find_hyperparameters
 from mlee.experiment.run_execution import (RunJob, RunKey, RunResources, execute_run, execution_record, node_id,
@@ -80,10 +79,6 @@ class RunStatus:
         if self.started is None:
             return None
         return (self.ended if self.ended is not None else (now or time.time())) - self.started
-
-
-class SweepError(MleeError, RuntimeError):
-    """The sweep could not go on (e.g. the Dask scheduler went away); the message names what finished."""
 
 
 def resume_skip(pairs: list[tuple[str, str]], settings: RunSettings) -> set[RunKey]:
@@ -405,5 +400,5 @@ def start_sweep(plan: SweepPlan, executor: Executor | None = None,
     return handle
 
 
-__all__ = ["Executor", "InProcessExecutor", "RunJob", "RunKey", "RunState", "RunStatus", "SweepError",
+__all__ = ["DiskFullError", "Executor", "InProcessExecutor", "RunJob", "RunKey", "RunState", "RunStatus", "SweepError",
            "SweepHandle", "SweepPlan", "complete_runs", "resume_skip", "run_sweep_here", "start_sweep"]
