@@ -32,8 +32,13 @@ def child(runs: int, out: Path) -> float:
     """Seconds per run of the sweep in this process (the mlee on ``sys.path``)."""
     import logging
 
-    from mlee.experiment.runner import RunSettings, run_sweep
+    from mlee.experiment.runner import RunSettings
     from mlee.monitoring import Meter
+
+    try:
+        from mlee.experiment.sweep import run_sweep
+    except ImportError:  # a version whose run_sweep lived in the runner module
+        from mlee.experiment.runner import run_sweep
 
     logging.disable(logging.WARNING)
 

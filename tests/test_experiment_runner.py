@@ -17,7 +17,8 @@ from mlee.experiment.hyperparams import (available_pairs, best_params, find_hype
                                          run_search, search_folders, write_search_result)
 from mlee.experiment.methods import make_estimator, method_names
 from mlee.experiment.preparation import prepare
-from mlee.experiment.runner import RunSettings, run_experiment, run_sweep
+from mlee.experiment.runner import RunSettings, run_experiment
+from mlee.experiment.sweep import run_sweep
 
 FOLDER = re.compile(r"^(train|infer)_\d{4}_\d{2}_\d{2}_\d{2}_\d{2}_\d{2}(_\d+)?$")
 TRAIN_FILES = {"config.json", "requirements.txt", "execution_platform.json", "logfile.txt", "results.json",

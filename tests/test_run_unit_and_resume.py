@@ -13,7 +13,8 @@ from pathlib import Path
 import pytest
 
 from mlee.experiment.interrupts import RunInterrupted
-from mlee.experiment.runner import RunSettings, run_sweep
+from mlee.experiment.runner import RunSettings
+from mlee.experiment.sweep import run_sweep
 from mlee.monitoring import meter_from_args
 
 ROOT = Path(__file__).resolve().parents[1]

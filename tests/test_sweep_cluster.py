@@ -16,8 +16,8 @@ from pathlib import Path
 import pytest
 
 from mlee.experiment import cli
-from mlee.experiment.runner import RunSettings, run_sweep
-from mlee.experiment.sweep import RunKey, RunState, SweepError, SweepPlan, complete_runs, start_sweep
+from mlee.experiment.runner import RunSettings
+from mlee.experiment.sweep import RunKey, RunState, SweepError, SweepPlan, complete_runs, run_sweep, start_sweep
 
 pytest.importorskip("distributed")
 from distributed import Client  # noqa: E402

@@ -239,8 +239,8 @@ def evaluate_main(argv: Sequence[str] | None = None) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     # the run's heavy imports (numpy, scikit-learn, the runner) only once the arguments are valid
-    from mlee.experiment.runner import RunSettings, run_sweep
-    from mlee.experiment.sweep import SweepError, SweepPlan
+    from mlee.experiment.runner import RunSettings
+    from mlee.experiment.sweep import SweepError, SweepPlan, run_sweep
     from mlee.monitoring import meter_from_args
     from mlee.monitoring.cli import MONITOR_DESTS
 

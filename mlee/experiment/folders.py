@@ -237,7 +237,7 @@ def complete_runs(output_dir: str | os.PathLike, set_aside: bool = False) -> dic
     -------
     dict
     """
-    from mlee.experiment.run_execution import RunKey
+    from mlee.experiment.spec import RunKey
 
     done: dict[Any, set[str | None]] = {}
     for run in find_complete_runs(output_dir, set_aside):

@@ -17,6 +17,7 @@ from typing import Any
 from mlee.experiment.errors import DiskFullError, is_no_space
 from mlee.experiment.hyperparams import Hyperparameters
 from mlee.experiment.runner import RunOutcome, RunSettings, _Context, _failed_train_folder, run_experiment
+from mlee.experiment.spec import RunKey
 
 #: Seconds a dataset that failed to load is not tried again (its repeats fail at once, e.g. without network).
 FAILURE_MEMORY_S = 60.0
@@ -33,18 +34,6 @@ def execution_record(executor: str, worker: str | None, isolation: str) -> dict[
     """The ``execution`` entry of a run's ``config.json``: executor name, node id, worker address (``None``
     in-process) and how the measured window was isolated from other measured runs."""
     return {"executor": executor, "node_id": node_id(), "worker": worker, "isolation": isolation}
-
-
-@dataclass(frozen=True, order=True)
-class RunKey:
-    """One experiment of a sweep: dataset key, method full name, repeat index (0-based)."""
-
-    dataset: str
-    method: str
-    repeat: int
-
-    def __str__(self) -> str:
-        return f"{self.dataset} / {self.method} (repeat {self.repeat})"
 
 
 @dataclass

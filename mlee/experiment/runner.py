@@ -15,9 +15,7 @@ import uuid
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Container, Iterable
-
-from tqdm.auto import tqdm
+from typing import Any
 
 from mlee.atomic import write_json_atomic, write_text_atomic
 from mlee.experiment.complexity import jsonable_params, measure_flops, model_info
@@ -303,39 +301,3 @@ def _failed_train_folder(settings: RunSettings, dataset: str, method: str, repea
         _write_common(folder, config, context.platform, context.requirements)
         message = _write_error(folder, exc)
     return RunOutcome(dataset, method, repeat, folder.finish(), None, message)
-
-
-def run_sweep(pairs: Iterable[tuple[str, str]], settings: RunSettings, meter: Any, progress: bool = True,
-              on_outcome: Callable[[RunOutcome], None] | None = None,
-              skip: Container[tuple[str, str, int]] = ()) -> list[RunOutcome]:
-    """Run every (dataset key, method full name) pair ``settings.repeats`` times in this thread, except the
-    (dataset, method, repeat) runs in ``skip``, through the sweep API
-    (:func:`mlee.experiment.sweep.run_sweep_here`) with ``meter``.
-
-    The backend is checked first (:attr:`Backend.check`: a missing package or device raises, with the fix). A
-    failing run (or a dataset that does not load) is recorded in its folder and in the returned outcomes; the
-    sweep goes on. Ctrl-C raises ``KeyboardInterrupt`` and leaves the run in progress hidden; a write refused for
-    lack of space raises :class:`~mlee.experiment.errors.DiskFullError` (runs written before are kept).
-    """
-    from mlee.experiment.sweep import RunState, SweepPlan, run_sweep_here
-
-    get_backend(settings.backend).check(settings.device)  # before any window: missing package, no GPU, warm-up
-    plan = SweepPlan(list(dict.fromkeys(pairs)), settings)
-    runs = [key for key in plan.runs() if (key.dataset, key.method, key.repeat) not in skip]
-    outcomes: list[RunOutcome] = []
-    with tqdm(total=len(runs), disable=not progress, unit="run", desc="experiments") as bar:
-
-        def finished(status: Any) -> None:
-            if status.state == RunState.CANCELLED:
-                return
-            outcome = RunOutcome(status.key.dataset, status.key.method, status.key.repeat, status.train_dir,
-                                 status.infer_dir, status.error)
-            outcomes.append(outcome)
-            if on_outcome:
-                on_outcome(outcome)
-            bar.update(1)
-
-        handle = run_sweep_here(plan, runs, finished, meter)
-    if handle.error is not None:
-        raise handle.error
-    return outcomes

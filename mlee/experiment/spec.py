@@ -135,4 +135,16 @@ class RunSpec:
                    hyperparameters_source=values.get("hyperparameters_source"))
 
 
-__all__ = ["CLASSIFICATION", "RunSpec"]
+@dataclass(frozen=True, order=True)
+class RunKey:
+    """One experiment of a sweep: dataset key, method full name, repeat index (0-based)."""
+
+    dataset: str
+    method: str
+    repeat: int
+
+    def __str__(self) -> str:
+        return f"{self.dataset} / {self.method} (repeat {self.repeat})"
+
+
+__all__ = ["CLASSIFICATION", "RunKey", "RunSpec"]

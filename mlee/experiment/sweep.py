@@ -38,11 +38,14 @@ import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Iterator, Protocol
+from typing import Any, Callable, Container, Iterable, Iterator, Protocol
+
+from tqdm.auto import tqdm
 
 from mlee.experiment.errors import DiskFullError, ExperimentError, SweepError
 from mlee.experiment.folders import complete_runs
 from mlee.experiment.hyperparams import Hyperparameters, find_hyperparameters
+from mlee.experiment.methods import get_backend
 from mlee.experiment.run_execution import (RunJob, RunKey, RunResources, execute_run, execution_record, node_id,
                                            with_execution)
 from mlee.experiment.runner import RunOutcome, RunSettings, _Context, _failed_train_folder
@@ -386,6 +389,40 @@ def run_sweep_here(plan: SweepPlan, runs: list[RunKey] | None = None,
     return handle
 
 
+def run_sweep(pairs: Iterable[tuple[str, str]], settings: RunSettings, meter: Any, progress: bool = True,
+              on_outcome: Callable[[RunOutcome], None] | None = None,
+              skip: Container[tuple[str, str, int]] = ()) -> list[RunOutcome]:
+    """Run every (dataset key, method full name) pair ``settings.repeats`` times in this thread, except the
+    (dataset, method, repeat) runs in ``skip``, through the sweep API
+    (:func:`run_sweep_here`) with ``meter``.
+
+    The backend is checked first (:attr:`Backend.check`: a missing package or device raises, with the fix). A
+    failing run (or a dataset that does not load) is recorded in its folder and in the returned outcomes; the
+    sweep goes on. Ctrl-C raises ``KeyboardInterrupt`` and leaves the run in progress hidden; a write refused for
+    lack of space raises :class:`~mlee.experiment.errors.DiskFullError` (runs written before are kept).
+    """
+    get_backend(settings.backend).check(settings.device)  # before any window: missing package, no GPU, warm-up
+    plan = SweepPlan(list(dict.fromkeys(pairs)), settings)
+    runs = [key for key in plan.runs() if (key.dataset, key.method, key.repeat) not in skip]
+    outcomes: list[RunOutcome] = []
+    with tqdm(total=len(runs), disable=not progress, unit="run", desc="experiments") as bar:
+
+        def finished(status: Any) -> None:
+            if status.state == RunState.CANCELLED:
+                return
+            outcome = RunOutcome(status.key.dataset, status.key.method, status.key.repeat, status.train_dir,
+                                 status.infer_dir, status.error)
+            outcomes.append(outcome)
+            if on_outcome:
+                on_outcome(outcome)
+            bar.update(1)
+
+        handle = run_sweep_here(plan, runs, finished, meter)
+    if handle.error is not None:
+        raise handle.error
+    return outcomes
+
+
 def start_sweep(plan: SweepPlan, executor: Executor | None = None,
                 on_finish: Callable[[RunStatus], None] | None = None) -> SweepHandle:
     """Start ``plan`` on ``executor`` (default :class:`InProcessExecutor`) in a background thread; returns at once.
@@ -401,4 +438,4 @@ def start_sweep(plan: SweepPlan, executor: Executor | None = None,
 
 
 __all__ = ["DiskFullError", "Executor", "InProcessExecutor", "RunJob", "RunKey", "RunState", "RunStatus", "SweepError",
-           "SweepHandle", "SweepPlan", "complete_runs", "resume_skip", "run_sweep_here", "start_sweep"]
+           "SweepHandle", "SweepPlan", "complete_runs", "resume_skip", "run_sweep", "run_sweep_here", "start_sweep"]
