@@ -276,10 +276,9 @@ def evaluate_main(argv: Sequence[str] | None = None) -> int:
         print(f"error: {exc} ({len(outcomes)} of {len(runs)} run(s) of this sweep were written.)", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
-        print(f"Interrupted: the sweep stopped after {len(outcomes)} of {len(runs)} run(s). The run in "
-              f"progress was discarded: its unfinished folders are left hidden (.tmp-*) in {settings.output_dir}, "
-              f"are never merged, and `python merge_results.py --clean` removes them. Rerun with --resume to run "
-              f"the rest.", file=sys.stderr)
+        print(f"Interrupted: the sweep stopped after {len(outcomes)} of {len(runs)} run(s), kept in "
+              f"{settings.output_dir}. The run in progress was discarded: nothing of it was written. Rerun with "
+              f"--resume to run the rest.", file=sys.stderr)
         return 130
     return _report(outcomes, time.time() - started, settings)
 

@@ -36,6 +36,29 @@ class DiskFullError(SweepError):
     alike); the runs written before are kept and the one being written stays hidden."""
 
 
+def disk_full(run: str, output_dir: object, exc: OSError) -> DiskFullError:
+    """The error that stops a sweep whose run ``run`` could not be written into ``output_dir``.
+
+    Parameters
+    ----------
+    run : str
+        The run being written.
+    output_dir : path
+        Where the sweep writes.
+    exc : OSError
+        The refused write.
+
+    Returns
+    -------
+    DiskFullError
+    """
+    return DiskFullError(
+        f"No space to write run {run} into {output_dir} ({exc.strerror or exc}"
+        f"{': ' + str(exc.filename) if exc.filename else ''}): the sweep stopped. Kept: every run completed "
+        f"before, in {output_dir}; the run being written was discarded (nothing of it is visible). Free space, "
+        f"then rerun the same command with --resume.")
+
+
 def is_no_space(exc: BaseException) -> bool:
     """True when ``exc`` is a write the disk, a quota or a file size limit refused.
 

@@ -12,6 +12,7 @@ before the rename: a ``.tmp-`` folder whose writer no longer runs is *abandoned*
 from __future__ import annotations
 
 import contextlib
+import io
 import json
 import logging
 import os
@@ -131,9 +132,11 @@ def is_abandoned(folder: str | os.PathLike, now: float | None = None) -> bool:
 
 
 @contextlib.contextmanager
-def run_log(path: Path, level: int = logging.INFO) -> Iterator[logging.Handler]:
-    """Copy log records (and Python warnings) of the run into ``path`` while the block runs."""
-    handler = logging.FileHandler(path, encoding="utf-8")
+def captured_log(level: int = logging.INFO) -> Iterator[io.StringIO]:
+    """Collect the log records (and Python warnings) emitted while the block runs; yields the text buffer
+    (a run's ``logfile.txt``)."""
+    buffer = io.StringIO()
+    handler = logging.StreamHandler(buffer)
     handler.setLevel(level)
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     root = logging.getLogger()
@@ -143,12 +146,11 @@ def run_log(path: Path, level: int = logging.INFO) -> Iterator[logging.Handler]:
     root.addHandler(handler)
     logging.captureWarnings(True)
     try:
-        yield handler
+        yield buffer
     finally:
         logging.captureWarnings(False)
         root.removeHandler(handler)
         root.setLevel(old_level)
-        handler.close()
 
 
 @dataclass(frozen=True)

@@ -14,9 +14,9 @@ from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any
 
-from mlee.experiment.errors import DiskFullError, is_no_space
 from mlee.experiment.hyperparams import Hyperparameters
-from mlee.experiment.runner import RunOutcome, RunSettings, _Context, _failed_train_folder, run_experiment
+from mlee.experiment.folder_transfer import RunRecord
+from mlee.experiment.runner import RunSettings, _Context, failed_record, measure_run
 from mlee.experiment.spec import RunKey
 
 #: Seconds a dataset that failed to load is not tried again (its repeats fail at once, e.g. without network).
@@ -99,44 +99,16 @@ class RunResources:
         return self._meters[key]
 
 
-def execute_run(job: RunJob, settings: RunSettings, resources: RunResources) -> RunOutcome:
-    """Run one experiment with ``settings`` (its folders go to ``settings.output_dir``). A dataset that does not
-    load gives a training folder with ``error.json``."""
+def execute_run(job: RunJob, settings: RunSettings, resources: RunResources) -> RunRecord:
+    """Measure one run with ``settings``; writes nothing (:func:`~mlee.experiment.runner.write_record` does). A
+    dataset that does not load gives the record of a training folder with ``error.json``."""
     key = job.key
     try:
-        try:
-            data = resources.data(key.dataset, settings)
-        except Exception as exc:  # noqa: BLE001 - recorded in the run's folder
-            return _failed_train_folder(settings, key.dataset, key.method, key.repeat, exc, resources.context)
-        return run_experiment(data, key.method, settings, resources.meter(settings), key.repeat,
-                              job.hyperparameters, resources.context)
-    except OSError as exc:
-        if is_no_space(exc):
-            raise disk_full(str(key), settings.output_dir, exc) from exc
-        raise
-
-
-def disk_full(run: str, output_dir: Any, exc: OSError) -> DiskFullError:
-    """The error that stops a sweep whose run ``run`` could not be written into ``output_dir``.
-
-    Parameters
-    ----------
-    run : str
-        The run being written.
-    output_dir : path
-        Where the sweep writes.
-    exc : OSError
-        The refused write.
-
-    Returns
-    -------
-    DiskFullError
-    """
-    return DiskFullError(
-        f"No space to write run {run} into {output_dir} ({exc.strerror or exc}"
-        f"{': ' + str(exc.filename) if exc.filename else ''}): the sweep stopped. Kept: every run completed "
-        f"before, in {output_dir}; the run being written was discarded (left hidden as .tmp-*, never merged; "
-        f"`python merge_results.py --clean` removes it). Free space, then rerun the same command with --resume.")
+        data = resources.data(key.dataset, settings)
+    except Exception as exc:  # noqa: BLE001 - recorded in the run's folder
+        return failed_record(settings, key.dataset, key.method, key.repeat, exc, resources.context)
+    return measure_run(data, key.method, settings, resources.meter(settings), key.repeat, job.hyperparameters,
+                       resources.context)
 
 
 def with_execution(settings: RunSettings, record: dict[str, Any], **changes: Any) -> RunSettings:

@@ -48,7 +48,7 @@ from mlee.experiment.hyperparams import Hyperparameters, find_hyperparameters
 from mlee.experiment.methods import get_backend
 from mlee.experiment.run_execution import (RunJob, RunKey, RunResources, execute_run, execution_record, node_id,
                                            with_execution)
-from mlee.experiment.runner import RunOutcome, RunSettings, _Context, _failed_train_folder
+from mlee.experiment.runner import RunOutcome, RunSettings, _Context, _failed_train_folder, write_record
 
 log = logging.getLogger(__name__)
 
@@ -354,7 +354,7 @@ class InProcessExecutor:
                 started = time.time()
                 handle.mark_running(job.key, node_id(), None, started)
                 outcome = RunOutcome(*dataclasses.astuple(job.key)) if plan.dry_run else \
-                    execute_run(job, settings, self.resources)
+                    write_record(settings, execute_run(job, settings, self.resources))
                 ended = time.time()
             handle.mark_finished(outcome, started=started, ended=ended)
 
