@@ -17,14 +17,13 @@ from functools import lru_cache
 from typing import Any, Iterable
 
 from mlee.errors import MleeError
+from mlee.experiment.methods import BACKENDS as REGISTRY
 
-#: backend key in ``config.backend`` -> (display name, distribution name in ``requirements``)
+#: backend key in ``config.backend`` -> (display name, distribution name in ``requirements``), from the one
+#: backend registry (:data:`mlee.experiment.methods.BACKENDS`)
 BACKENDS: dict[str, tuple[str, str]] = {
-    "sklearn": ("Scikit-learn", "scikit-learn"),
-    "scikit-learn": ("Scikit-learn", "scikit-learn"),
-    "sklearnex": ("scikit-learn-intelex", "scikit-learn-intelex"),
-    "torch": ("PyTorch", "torch"),
-}
+    key: (backend.display or backend.name, backend.distribution or backend.name)
+    for backend in REGISTRY.values() for key in (backend.name, *backend.aliases)}
 
 UNKNOWN_HARDWARE = "unknown hardware"
 
