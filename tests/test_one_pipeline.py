@@ -16,23 +16,10 @@ from mlee.elex.run_manager import RunManager, RunOptions
 from mlee.elex.run_request import RunChoices, validate_request
 from mlee.experiment.sweep import InProcessExecutor
 from mlee.layout import SHIPPED_RESULTS
+from run_support import strip_run_specific
 
 ROOT = Path(__file__).resolve().parents[1]
 METHODS = ["Gaussian Naive Bayes", "Logistic Regression"]
-#: what differs between two executions of one run by nature: times, ids, paths, where and how it was launched,
-#: and the timing-driven repetition count and latency percentiles of short inference windows
-RUN_SPECIFIC = {"start", "end", "duration", "run_id", "timestamp", "output_dir", "train_logdir", "execution", "argv",
-                "arguments", "launched_from", "elex_request", "repetitions", "latency_p50", "latency_p99"}
-
-
-def _strip(value):
-    if isinstance(value, dict):
-        return {k: _strip(v) for k, v in value.items() if k not in RUN_SPECIFIC and not k.endswith("_time")}
-    if isinstance(value, list):
-        return [_strip(v) for v in value]
-    return value
-
-
 def _folders(out: Path) -> dict[tuple[str, int], dict[str, dict]]:
     """(method, repeat) -> {"train"/"infer": {file name: content without run-specific keys}}."""
     runs: dict[tuple[str, int], dict[str, dict]] = {}
@@ -42,7 +29,7 @@ def _folders(out: Path) -> dict[tuple[str, int], dict[str, dict]]:
         run = {}
         for kind, folder in (("train", train), ("infer", infer)):
             files = {p.name: p for p in folder.iterdir()}
-            run[kind] = {name: _strip(json.loads(p.read_text())) if name in ("config.json", "results.json")
+            run[kind] = {name: strip_run_specific(json.loads(p.read_text())) if name in ("config.json", "results.json")
                          else sorted(json.loads(p.read_text())) if name == "measurement.json" else None
                          for name, p in files.items() if name != "logfile.txt"}
             run[kind]["identity"] = json.loads(files["config.json"].read_text())["identity"]
