@@ -3,7 +3,9 @@
 Per run: a ``train_<ts>`` folder (fit measured in a :class:`~mlee.monitoring.Meter` window) and an ``infer_<ts>``
 folder (``predict`` on the test split measured the same way), each with ``config.json``, ``requirements.txt``,
 ``execution_platform.json``, ``logfile.txt``, ``results.json`` (or ``error.json``) and ``measurement.json``.
-Folders are written under a temporary name and renamed when complete. All timestamps are ``time.time()``.
+:func:`measure_run` measures a run into a :class:`~mlee.experiment.folder_transfer.RunRecord` (the folders' files
+as data, written nowhere); :func:`write_record` writes it as one unit (``FORMATS.md``); :func:`run_experiment`
+does both. All timestamps are ``time.time()``.
 """
 
 from __future__ import annotations
