@@ -18,7 +18,8 @@ from mlee.experiment.errors import UnknownNameError
 from mlee.experiment.hyperparams import find_hyperparameters
 from mlee.experiment.methods import get_backend, make_estimator
 from mlee.experiment.preparation import prepare
-from mlee.experiment.runner import RunSettings, run_experiment, run_sweep
+from mlee.experiment.runner import RunSettings, run_experiment
+from mlee.experiment.sweep import run_sweep
 
 pytest.importorskip("sklearnex")
 torch = pytest.importorskip("torch")

@@ -213,6 +213,7 @@ def test_script_flags(tmp_path):
 def test_real_runner_output_merges_loads_and_rates(tmp_path):
     """Real experiment folders of the runner (estimated energy, iris) through merge, table and rating."""
     runner = pytest.importorskip("mlee.experiment.runner")
+    sweep = pytest.importorskip("mlee.experiment.sweep")
     monitoring = pytest.importorskip("mlee.monitoring")
     import sklearn
 
@@ -220,7 +221,7 @@ def test_real_runner_output_merges_loads_and_rates(tmp_path):
 
     logs, out = tmp_path / "logs", tmp_path / "results"
     settings = runner.RunSettings(output_dir=logs, hyperparameters="default", repeats=2)
-    outcomes = runner.run_sweep([("iris", "Gaussian Naive Bayes"), ("iris", "Logistic Regression")], settings,
+    outcomes = sweep.run_sweep([("iris", "Gaussian Naive Bayes"), ("iris", "Logistic Regression")], settings,
                                 monitoring.Meter(monitor="estimate"), progress=False)
     assert [o.error for o in outcomes] == [None] * 4
     report = merge_directory(logs, out)
@@ -244,10 +245,11 @@ def test_merged_files_round_trip_every_folder_file(tmp_path):
     """Nothing of a real run is lost: every value of the experiment folders' files is in the merged pair (the
     inference file alone holds both phases, complete), and the merged pair is smaller than the original's."""
     runner = pytest.importorskip("mlee.experiment.runner")
+    sweep = pytest.importorskip("mlee.experiment.sweep")
     monitoring = pytest.importorskip("mlee.monitoring")
     logs, out = tmp_path / "logs", tmp_path / "results"
     settings = runner.RunSettings(output_dir=logs, hyperparameters="default")
-    assert [o.error for o in runner.run_sweep([("iris", "Random Forest")], settings,
+    assert [o.error for o in sweep.run_sweep([("iris", "Random Forest")], settings,
                                               monitoring.Meter(monitor="estimate"), progress=False)] == [None]
     merge_directory(logs, out)
     infer_dir = next(logs.glob("infer_*"))

@@ -111,7 +111,7 @@ def test_carbon_from_offline_country_data() -> None:
     assert m.energy_j == pytest.approx(sum(s.energy_j for s in m.sources))  # joules never scaled by PUE
     with pytest.raises(ValueError, match="alpha-3"):
         Meter(country="Atlantis")
-    with pytest.raises(ValueError, match="--pue"):
+    with pytest.raises(ValueError, match=r"^pue must be >= 1"):  # the parameter, not the flag
         Meter(pue=0.5)
 
 

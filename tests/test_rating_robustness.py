@@ -29,7 +29,8 @@ IRIS_METHODS = ("Logistic Regression", "Gaussian Naive Bayes", "Random Forest", 
 @pytest.fixture(scope="module")
 def fresh(tmp_path_factory):
     """A real small sweep with the properties measured (iris x 8 methods, digits x LR and GNB), merged."""
-    from mlee.experiment.runner import RunSettings, run_sweep
+    from mlee.experiment.runner import RunSettings
+    from mlee.experiment.sweep import run_sweep
     from mlee.monitoring import Meter
 
     root = tmp_path_factory.mktemp("robust")

@@ -36,7 +36,7 @@ def test_a_sweep_reports_each_run_and_writes_its_folders(tmp_path):
         assert (status.train_dir / "results.json").is_file() and (status.infer_dir / "results.json").is_file()
         config = _read(status.train_dir / "config.json")
         assert config["execution"]["executor"] == "in-process" and config["repeat"] == status.key.repeat
-    assert complete_runs(tmp_path) == set(keys)
+    assert set(complete_runs(tmp_path)) == set(keys)
     summary = handle.node_summary()
     assert list(summary.values())[0]["done"] == 4
 
@@ -68,7 +68,7 @@ def test_resume_runs_only_the_missing_repeats(tmp_path):
     handle = start_sweep(SweepPlan(PAIRS, _settings(tmp_path, repeats=2), resume=True), InProcessExecutor())
     assert [s.key for s in handle.status()] == [RunKey(d, m, 1) for d, m in PAIRS]
     handle.wait(timeout=60)
-    assert complete_runs(tmp_path) == {RunKey(d, m, r) for d, m in PAIRS for r in range(2)}
+    assert set(complete_runs(tmp_path)) == {RunKey(d, m, r) for d, m in PAIRS for r in range(2)}
     assert len(list(tmp_path.glob("infer_*"))) == 4
 
 

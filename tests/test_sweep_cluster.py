@@ -16,19 +16,16 @@ from pathlib import Path
 import pytest
 
 from mlee.experiment import cli
-from mlee.experiment.runner import RunSettings, run_sweep
-from mlee.experiment.sweep import RunKey, RunState, SweepError, SweepPlan, complete_runs, start_sweep
+from mlee.experiment.runner import RunSettings
+from mlee.experiment.sweep import RunKey, RunState, SweepError, SweepPlan, complete_runs, run_sweep, start_sweep
 
 pytest.importorskip("distributed")
 from distributed import Client  # noqa: E402
 
 from mlee.experiment.dask_executor import DaskExecutor, local_cluster  # noqa: E402
+from run_support import strip_run_specific  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
-#: Keys that hold times, ids or paths of one particular run (the timing-driven repetition count of short
-#: inference windows and the latency percentiles also), not what the run computed.
-RUN_SPECIFIC = {"start", "end", "duration", "run_id", "timestamp", "output_dir", "train_logdir", "execution", "argv",
-                "arguments", "fit_time", "score_time", "repetitions", "latency_p50", "latency_p99"}
 
 
 def _settings(out: Path, repeats: int = 1) -> RunSettings:
@@ -48,15 +45,6 @@ def _runs(out: Path) -> dict[RunKey, list[tuple[Path, Path]]]:
         train = out / Path(config["train_logdir"]).name
         runs.setdefault(RunKey(config["dataset"], config["model"], config["repeat"]), []).append((train, infer))
     return runs
-
-
-def _strip(value):
-    """JSON content without run-specific keys (times, ids, paths) and with measured numbers reduced to their keys."""
-    if isinstance(value, dict):
-        return {k: _strip(v) for k, v in value.items() if k not in RUN_SPECIFIC and not k.endswith("_time")}
-    if isinstance(value, list):
-        return [_strip(v) for v in value]
-    return value
 
 
 def estimate_meter():
@@ -95,7 +83,8 @@ def test_cluster_sweep_writes_the_same_folders_as_in_process(tmp_path, executor)
             assert sorted(p.name for p in mine.iterdir()) == sorted(p.name for p in theirs.iterdir())
             assert (mine / "requirements.txt").read_bytes() == (theirs / "requirements.txt").read_bytes()
             for name in ("config.json", "results.json"):
-                assert _strip(_read(mine / name)) == _strip(_read(theirs / name)), (key, mine.name, name)
+                assert strip_run_specific(_read(mine / name)) == strip_run_specific(_read(theirs / name)), \
+                    (key, mine.name, name)
             assert _read(mine / "measurement.json").keys() == _read(theirs / "measurement.json").keys()
             config = _read(mine / "config.json")
             assert config["output_dir"] == str(tmp_path / "cluster")
@@ -134,7 +123,7 @@ def test_a_search_on_the_cluster_gives_the_in_process_cv_results(executor):
     for (dataset, method), result in found.items():
         assert isinstance(result, dict), result
         expected = run_search(prepare(load_dataset(dataset), seed=42), method, n_iter=4, folds=3, seed=42)
-        assert _strip(result) == _strip(expected) and len(result["params"]) == 4
+        assert strip_run_specific(result) == strip_run_specific(expected) and len(result["params"]) == 4
 
 
 def test_measured_runs_take_turns_on_one_node_and_run_in_parallel_across_nodes(tmp_path, executor):
@@ -172,7 +161,7 @@ def test_cancel_leaves_only_complete_runs_and_resume_runs_only_what_is_missing(t
     handle = start_sweep(plan, executor, on_finish=cancel_after_first)
     handle.wait(timeout=120)
     assert handle.counts()["cancelled"] >= 1
-    first = complete_runs(tmp_path)
+    first = set(complete_runs(tmp_path))
     assert 1 <= len(first) < 6
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")], "a half-written folder was left"
     assert {k: len(v) for k, v in _runs(tmp_path).items()} == {k: 1 for k in first}
@@ -252,7 +241,7 @@ def test_losing_the_scheduler_stops_with_an_error_naming_what_finished(tmp_path)
         finished = [s.key for s in handle.status() if s.state == RunState.DONE]
         assert "Lost the Dask scheduler" in message and "--resume" in message
         assert f"{len(finished)} of 6 runs had finished" in message and str(finished[0]) in message
-        assert complete_runs(tmp_path / "out") == set(finished)
+        assert set(complete_runs(tmp_path / "out")) == set(finished)
     finally:
         logging.getLogger("distributed").setLevel(logging.NOTSET)
         for process in (worker, scheduler):
@@ -318,7 +307,7 @@ def test_ctrl_c_on_the_client_cancels_the_rest_and_leaves_nothing_half_written(t
             process.kill()
     assert process.returncode == 130, err
     assert "Interrupted:" in err and "Rerun with --resume" in err and "Traceback" not in err
-    written = complete_runs(out)
+    written = set(complete_runs(out))
     assert 1 <= len(written) < 40
     assert not [p for p in out.iterdir() if p.name.startswith(".")]
     assert len(list(out.glob("train_*"))) == len(list(out.glob("infer_*"))) == len(written)

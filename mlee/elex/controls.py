@@ -9,13 +9,14 @@ from typing import Any
 
 from dash import html
 
+from mlee.errors import MleeError
 from mlee.elex.state import scoped
 from mlee.metrics import RATING_COLOURS, RATING_LETTERS
 
 SLIDER_LIMIT = 6.0  # boundary sliders span at most 10^-6 .. 10^6
 
 
-class SettingError(ValueError):
+class SettingError(MleeError, ValueError):
     """A settings control holds a value that cannot be used; the message is meant for the page."""
 
 

@@ -95,6 +95,7 @@ class RunManager:
         are still running."""
         from mlee.experiment.runner import RunSettings
         from mlee.experiment.sweep import SweepPlan, start_sweep
+        from mlee.monitoring.config import MeterConfig
 
         with self._lock:
             active = sum(not s.handle.done for s in self._sweeps.values())
@@ -107,8 +108,8 @@ class RunManager:
             settings = RunSettings(
                 output_dir=self.logs_dir, repeats=request.repeats, data_home=self.data_home,
                 hyperparameters=None if request.hyperparameters == SHIPPED else request.hyperparameters,
-                monitor_options={"monitor": request.monitor, "cpu_tdp": None, "idle_seconds": request.idle_seconds,
-                                 "country": request.country, "pue": 1.0},
+                monitor_options=MeterConfig(monitor=request.monitor, idle_seconds=request.idle_seconds,
+                                            country=request.country).to_dict(),
                 extra_config={"launched_from": "elex", "elex_request": request.as_dict()})
             handle = start_sweep(SweepPlan(request.pairs, settings), executor, on_finish=self._on_finish)
             sweep = Sweep(next(self._ids), request, handle, time.time())

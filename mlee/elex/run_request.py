@@ -14,6 +14,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
+from mlee.errors import MleeError
 from mlee import catalog
 from mlee.experiment.datasets import SyntheticSpec, bundled_datasets, dataset_cached
 from mlee.experiment.methods import method_names
@@ -27,7 +28,7 @@ SHIPPED, DEFAULT = "shipped", "default"
 OPENML_NAME = re.compile(r"^openml:(?:\d{1,9}|[A-Za-z0-9][A-Za-z0-9_.\-]{0,63}(?:@\d{1,4})?)$")
 
 
-class RunRequestError(ValueError):
+class RunRequestError(MleeError, ValueError):
     """A request the panel cannot run; the message says what is wrong and how to fix it."""
 
 

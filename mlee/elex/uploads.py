@@ -13,12 +13,14 @@ import binascii
 import json
 from typing import Any
 
+from mlee.errors import MleeError
+
 #: largest accepted upload, in bytes (a published boundaries file is under 2 kB)
 MAX_UPLOAD_BYTES = 256 * 1024
 KINDS = ("boundaries", "weights")
 
 
-class UploadError(ValueError):
+class UploadError(MleeError, ValueError):
     """An uploaded file that cannot be used; the message is meant for the page."""
 
 

@@ -239,9 +239,8 @@ def evaluate_main(argv: Sequence[str] | None = None) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     # the run's heavy imports (numpy, scikit-learn, the runner) only once the arguments are valid
-    from mlee.experiment.run_execution import execution_record
-    from mlee.experiment.runner import RunSettings, run_sweep
-    from mlee.experiment.sweep import complete_runs
+    from mlee.experiment.runner import RunSettings
+    from mlee.experiment.sweep import SweepError, SweepPlan, run_sweep
     from mlee.monitoring import meter_from_args
     from mlee.monitoring.cli import MONITOR_DESTS
 
@@ -263,20 +262,23 @@ def evaluate_main(argv: Sequence[str] | None = None) -> int:
         from mlee.experiment.sweep_cli import run_on_cluster
 
         return run_on_cluster(args, pairs, settings, lambda outcomes, elapsed: _report(outcomes, elapsed, settings))
-    settings.extra_config["execution"] = execution_record("in-process", None, "one experiment at a time")
-    planned = {(d, m, r) for d, m in pairs for r in range(args.repeats)}
-    skip = {(k.dataset, k.method, k.repeat) for k in complete_runs(settings.output_dir)} & planned \
-        if args.resume else set()
+    plan = SweepPlan(pairs, settings, resume=args.resume)
+    runs = plan.runs()
+    planned = len(pairs) * args.repeats
     if args.resume:
-        print(f"--resume: {len(skip)} run(s) already complete, {len(planned) - len(skip)} to run", file=sys.stderr)
-    done: list = []
+        print(f"--resume: {planned - len(runs)} run(s) already complete, {len(runs)} to run", file=sys.stderr)
+    outcomes: list[RunOutcome] = []
     try:
         outcomes = run_sweep(pairs, settings, meter_from_args(args), progress=not args.no_progress,
-                             on_outcome=done.append, skip=skip)
+                             on_outcome=outcomes.append,
+                             skip={(k.dataset, k.method, k.repeat) for k in set(plan.keys()) - set(runs)})
+    except SweepError as exc:
+        print(f"error: {exc} ({len(outcomes)} of {len(runs)} run(s) of this sweep were written.)", file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
-        print(f"Interrupted: the sweep stopped after {len(done)} of {len(planned) - len(skip)} run(s). The run in "
-              f"progress was discarded: its unfinished folder is left hidden (.tmp-*) in {settings.output_dir}, "
-              f"is never merged, and `python merge_results.py --clean` removes it.", file=sys.stderr)
+        print(f"Interrupted: the sweep stopped after {len(outcomes)} of {len(runs)} run(s), kept in "
+              f"{settings.output_dir}. The run in progress was discarded: nothing of it was written. Rerun with "
+              f"--resume to run the rest.", file=sys.stderr)
         return 130
     return _report(outcomes, time.time() - started, settings)
 

@@ -1,8 +1,8 @@
 """Run sweeps on a Dask cluster: an embedded ``LocalCluster``, a running scheduler, or a scheduler file.
 
 Only ``--cluster``/``--scheduler-file`` (or using :class:`DaskExecutor`) imports this module, and with it Dask.
-Each experiment is one task (``pure=False``, a key per run) that returns its folders' contents; this process
-writes the folders (:mod:`mlee.experiment.folder_transfer`). Measured experiments hold the lock
+Each experiment is one task (``pure=False``, a key per run) that returns its record (``RunRecord``); this
+process writes its folders (:func:`mlee.experiment.runner.write_record`). Measured experiments hold the lock
 ``mlee-node-<node id>`` on the worker, so runs on one node never overlap whatever the number of worker
 processes there. A task whose worker dies is rerun on another worker by Dask; its result arrives once, so each
 run is written once. Hyperparameter searches measure nothing and take no lock: their fits go to any worker.
@@ -13,6 +13,7 @@ address such as ``tcp://host:8786``; ``scheduler_file`` is the file ``dask sched
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import os
 import threading
@@ -25,8 +26,7 @@ from distributed import Client, Future, Nanny, Scheduler, SpecCluster, as_comple
 
 from mlee.experiment.dask_worker import PLUGIN_NAME, EmbeddedWorker, RemoteJob, RemoteResult, WorkerResources, run_on_worker
 from mlee.experiment.errors import ExperimentError
-from mlee.experiment.folder_transfer import write_run_folders
-from mlee.experiment.runner import RunOutcome, RunSettings, _Context, _failed_train_folder
+from mlee.experiment.runner import RunOutcome, RunSettings, _Context, _failed_train_folder, write_record
 from mlee.experiment.run_execution import NODE_ID_VARIABLE, RunJob, RunKey, RunResources
 from mlee.experiment.sweep import RunState, SweepError, SweepHandle
 
@@ -195,10 +195,8 @@ class DaskExecutor:
         settings = handle.plan.settings
         if status == "finished":
             assert isinstance(result, RemoteResult)
-            paths = write_run_folders(handle.output_dir, result.folders, str(settings.output_dir))
-            dirs = {contents.kind: path for contents, path in zip(result.folders, paths)}
-            outcome = RunOutcome(job.key.dataset, job.key.method, job.key.repeat, dirs.get("train"),
-                                 dirs.get("infer"), result.error)
+            outcome = RunOutcome(*dataclasses.astuple(job.key)) if result.record is None else \
+                write_record(settings, result.record)
             handle.mark_finished(outcome, result.node, result.worker, result.started, result.ended)
         elif status == "cancelled" and handle.cancelled:
             handle.mark_cancelled(job.key)

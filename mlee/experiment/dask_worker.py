@@ -9,18 +9,15 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import shutil
 import signal
-import tempfile
 import threading
 import time
-from dataclasses import dataclass, field
-from pathlib import Path
+from dataclasses import dataclass
 from typing import Any
 
 from distributed import Lock, WorkerPlugin, get_worker
 
-from mlee.experiment.folder_transfer import FolderContents, read_folder
+from mlee.experiment.folder_transfer import RunRecord
 from mlee.experiment.runner import RunSettings
 from mlee.experiment.run_execution import (RunJob, RunKey, RunResources, execute_run, execution_record, node_id,
                                            with_execution)
@@ -75,15 +72,15 @@ class RemoteJob:
 
 @dataclass
 class RemoteResult:
-    """What a worker returns: where the run executed, when (``time.time()``), its folders and its error."""
+    """What a worker returns: where the run executed, when (``time.time()``), and the measured run (None for a
+    dry run); the client writes its folders."""
 
     key: RunKey
     node: str
     worker: str
     started: float
     ended: float
-    error: str | None = None
-    folders: list[FolderContents] = field(default_factory=list)
+    record: RunRecord | None = None
 
 
 def _plugin() -> WorkerResources:
@@ -91,11 +88,10 @@ def _plugin() -> WorkerResources:
 
 
 def run_on_worker(remote: RemoteJob) -> RemoteResult:
-    """Run one experiment into a scratch folder of this worker and return the folders' contents.
+    """Measure one experiment on this worker and return its record (nothing is written here).
 
-    A measured experiment holds the lock ``mlee-node-<node id>`` from before the dataset is touched until its
-    folders are read, so no two measured windows overlap on one node, whichever worker processes it has. The
-    scratch folder is removed; a worker killed mid-run leaves it in its local directory, which Dask purges.
+    A measured experiment holds the lock ``mlee-node-<node id>`` from before the dataset is touched until it is
+    measured, so no two measured windows overlap on one node, whichever worker processes it has.
     """
     worker = get_worker()
     plugin = _plugin()
@@ -107,12 +103,6 @@ def run_on_worker(remote: RemoteJob) -> RemoteResult:
                                         "worker": worker.address, "started": started})
         if remote.dry_run:
             return RemoteResult(key, plugin.node, worker.address, started, time.time())
-        scratch = Path(tempfile.mkdtemp(prefix="mlee-run-", dir=worker.local_directory))
-        try:
-            record = execution_record("dask", worker.address, f"node lock {node_lock_name(plugin.node)}")
-            settings = with_execution(remote.settings, record, output_dir=scratch)
-            outcome = execute_run(remote.job, settings, plugin.resources)
-            folders = [read_folder(p) for p in (outcome.train_dir, outcome.infer_dir) if p is not None]
-        finally:
-            shutil.rmtree(scratch, ignore_errors=True)
-        return RemoteResult(key, plugin.node, worker.address, started, time.time(), outcome.error, folders)
+        execution = execution_record("dask", worker.address, f"node lock {node_lock_name(plugin.node)}")
+        record = execute_run(remote.job, with_execution(remote.settings, execution), plugin.resources)
+        return RemoteResult(key, plugin.node, worker.address, started, time.time(), record)

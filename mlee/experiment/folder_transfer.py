@@ -1,18 +1,17 @@
-"""Run folders as plain data, so that a run measured on another machine is written by the client.
+"""A run as plain data (:class:`RunRecord`: its folders' files as bytes) and the one function that writes it.
 
-A cluster worker runs an experiment into a scratch folder of its own and returns the folders' files as
-:class:`FolderContents` (bytes per file name). The client writes them under its output directory with
-:func:`write_run_folders`, into hidden ``.tmp-`` folders that are renamed only when every folder of the run is
-written: a reader sees a run complete or not at all, and no shared file system is needed. The layout is the
-one an in-process run writes (``train_<ts>`` and ``infer_<ts>``, Contract 2); ``config.json`` is rewritten
-to name the client's output directory and the training folder's final name.
+:func:`mlee.experiment.runner.measure_run` measures a run into a record, in this process or on a cluster worker
+(which sends the record back); :func:`write_run_folders` writes its folders under the output directory, into
+hidden ``.tmp-`` folders renamed only when every file of the run is written, inference first: a reader sees a
+run complete or not at all, and no shared file system is needed. The layout is described in ``FORMATS.md``;
+``config.json`` is completed here with the output directory and the training folder's final name.
 """
 
 from __future__ import annotations
 
 import json
 import shutil
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from mlee.atomic import write_bytes_atomic, write_json_atomic
@@ -37,11 +36,20 @@ class FolderContents:
         return sum(len(data) for data in self.files.values())
 
 
-def read_folder(path: Path) -> FolderContents:
-    """The files of the finished run folder ``path`` (``<kind>_<stamp>[_<n>]``)."""
-    kind, rest = path.name.split("_", 1)
-    files = {child.name: child.read_bytes() for child in sorted(path.iterdir()) if child.is_file()}
-    return FolderContents(kind, rest[:_STAMP_LENGTH], files)
+@dataclass
+class RunRecord:
+    """One measured run as plain data: what :func:`mlee.experiment.runner.measure_run` returns, a cluster worker
+    sends back and :func:`mlee.experiment.runner.write_record` writes. ``folders``: the training folder, then
+    the inference folder (absent when training failed); ``error``: why the run failed (None when it did not);
+    ``identity``: the run's identity (None when its hyperparameters never resolved)."""
+
+    dataset: str
+    method: str
+    repeat: int
+    run_id: str
+    identity: str | None = None
+    error: str | None = None
+    folders: list[FolderContents] = field(default_factory=list)
 
 
 def write_run_folders(output_dir: Path, folders: list[FolderContents], recorded_output_dir: str) -> list[Path]:
@@ -62,14 +70,16 @@ def write_run_folders(output_dir: Path, folders: list[FolderContents], recorded_
                 if name == "config.json":
                     config = json.loads(data)
                     config["output_dir"] = recorded_output_dir
-                    if contents.kind == "infer" and train_name is not None:
+                    if contents.kind == "infer":
                         config["train_logdir"] = str(Path(recorded_output_dir) / train_name)
                     write_json_atomic(folder.tmp_path / name, config)
                 else:
                     write_bytes_atomic(folder.tmp_path / name, data)
             if contents.kind == "train":
                 train_name = folder.name
-        return [folder.finish() for folder in reserved]
+        # inference first: a training folder alone would look like a result; an inference folder alone is
+        # unusable (no training folder), so a kill between the renames leaves nothing taken for complete
+        return list(reversed([folder.finish() for folder in reversed(reserved)]))
     except BaseException:
         for folder in reserved:
             if not folder.finished:

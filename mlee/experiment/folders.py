@@ -12,17 +12,23 @@ before the rename: a ``.tmp-`` folder whose writer no longer runs is *abandoned*
 from __future__ import annotations
 
 import contextlib
+import io
 import json
 import logging
 import os
 import socket
 import time
 from pathlib import Path
-from typing import Iterator
+from dataclasses import dataclass
+from typing import Any, Iterator
 
 import psutil
 
+log = logging.getLogger(__name__)
+
 TMP_PREFIX = ".tmp-"
+#: where ``--resume`` moves run folders that are broken or half a run (hidden: no reader takes them)
+BROKEN_DIR = ".broken"
 WRITER_FILE = ".mlee-writer.json"
 #: a ``.tmp-`` folder without a writer file (written before it existed) counts as abandoned after this, s
 UNOWNED_GRACE_S = 60.0
@@ -126,9 +132,11 @@ def is_abandoned(folder: str | os.PathLike, now: float | None = None) -> bool:
 
 
 @contextlib.contextmanager
-def run_log(path: Path, level: int = logging.INFO) -> Iterator[logging.Handler]:
-    """Copy log records (and Python warnings) of the run into ``path`` while the block runs."""
-    handler = logging.FileHandler(path, encoding="utf-8")
+def captured_log(level: int = logging.INFO) -> Iterator[io.StringIO]:
+    """Collect the log records (and Python warnings) emitted while the block runs; yields the text buffer
+    (a run's ``logfile.txt``)."""
+    buffer = io.StringIO()
+    handler = logging.StreamHandler(buffer)
     handler.setLevel(level)
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     root = logging.getLogger()
@@ -138,9 +146,102 @@ def run_log(path: Path, level: int = logging.INFO) -> Iterator[logging.Handler]:
     root.addHandler(handler)
     logging.captureWarnings(True)
     try:
-        yield handler
+        yield buffer
     finally:
         logging.captureWarnings(False)
         root.removeHandler(handler)
         root.setLevel(old_level)
-        handler.close()
+
+
+@dataclass(frozen=True)
+class CompleteRun:
+    """A run whose two folders are complete: (dataset, method, repeat), its identity (None for runs recorded
+    before runs had one) and the two folders."""
+
+    dataset: str
+    method: str
+    repeat: int
+    identity: str | None
+    train: Path
+    infer: Path
+
+
+def find_complete_runs(output_dir: str | os.PathLike, set_aside: bool = False) -> list[CompleteRun]:
+    """The runs in ``output_dir`` that finished without error: an ``infer_*`` folder and the training folder it
+    names (``train_logdir``), every file of both parsing and matching the format
+    (:func:`mlee.merge.folder.read_folder`), both with the same ``run_id``. Hidden folders are ignored.
+
+    Parameters
+    ----------
+    output_dir : path
+        A folder of run folders.
+    set_aside : bool
+        Move every visible run folder that is neither part of a complete run nor a failed run (``error.json``)
+        (truncated or missing files, half a run) into ``<output_dir>/.broken/``, logging each.
+
+    Returns
+    -------
+    list of CompleteRun
+        In the order of the inference folders' names.
+    """
+    from mlee.merge.folder import FolderError, folder_kind, read_folder
+
+    out = Path(output_dir)
+    if not out.is_dir():
+        return []
+    folders = {p.name: p for p in out.iterdir() if p.is_dir() and folder_kind(p.name)}
+    runs: list[CompleteRun] = []
+    used: set[str] = set()
+    for name in sorted(n for n in folders if n.startswith("infer_")):
+        try:
+            infer = read_folder(folders[name])
+            train_name = str(infer.train_name)
+            train = read_folder(folders[train_name]) if train_name in folders else None
+        except FolderError:
+            continue
+        if train is None or train.config.get("run_id") != infer.config.get("run_id"):
+            continue
+        config = infer.config
+        runs.append(CompleteRun(str(config["dataset"]), str(config["model"]), int(config.get("repeat", 0)),
+                                config.get("identity"), train.path, infer.path))
+        used.update((name, train_name))
+    if set_aside:
+        for name, path in folders.items():
+            if name not in used and not (path / "error.json").is_file():
+                _set_aside(out, path)
+    return runs
+
+
+def _set_aside(output_dir: Path, path: Path) -> None:
+    """Move ``path`` into ``<output_dir>/.broken/`` (a ``_<n>`` suffix where the name is taken there)."""
+    target_dir = output_dir / BROKEN_DIR
+    target_dir.mkdir(exist_ok=True)
+    target = target_dir / path.name
+    n = 0
+    while target.exists():
+        n += 1
+        target = target_dir / f"{path.name}_{n}"
+    path.rename(target)
+    log.warning("%s is broken or half a run; moved to %s (it will be run again)", path, target)
+
+
+def complete_runs(output_dir: str | os.PathLike, set_aside: bool = False) -> dict[Any, set[str | None]]:
+    """:func:`find_complete_runs` as ``RunKey(dataset, method, repeat)`` -> the identities it was run with.
+
+    Parameters
+    ----------
+    output_dir : path
+        A folder of run folders.
+    set_aside : bool
+        See :func:`find_complete_runs`.
+
+    Returns
+    -------
+    dict
+    """
+    from mlee.experiment.spec import RunKey
+
+    done: dict[Any, set[str | None]] = {}
+    for run in find_complete_runs(output_dir, set_aside):
+        done.setdefault(RunKey(run.dataset, run.method, run.repeat), set()).add(run.identity)
+    return done

@@ -72,7 +72,10 @@ class Backend:
     yields an object with ``record() -> dict`` (what ran; ``None`` yielded where the backend records nothing).
     ``check(device)``, called once before a sweep, raises :class:`ImportError` (package missing) or
     :class:`ValueError` (device unusable) with the fix, and may warm the implementation up so that one-time costs
-    are not measured in the first run. ``uses_device``: estimators take a ``device`` parameter.
+    are not measured in the first run. ``uses_device``: estimators take a ``device`` parameter. ``display``: the
+    name results show (in the environment, ``"<hardware> - <display> <version>"``); ``distribution``: the package
+    whose ``name==version`` line in a run's ``requirements`` gives the version of results that lack
+    ``backend_version``; ``aliases``: other keys results may record for it.
     """
 
     name: str
@@ -83,6 +86,9 @@ class Backend:
     trace: Callable[[str], AbstractContextManager[Any]] = _no_trace
     check: Callable[[str], None] = _check_nothing
     uses_device: bool = False
+    display: str = ""
+    distribution: str = ""
+    aliases: tuple[str, ...] = ()
 
     def supports(self, method: str) -> bool:
         """Whether this backend implements ``method`` (full name)."""
@@ -149,13 +155,15 @@ def _torch_check(device: str) -> None:
 
 
 BACKENDS: dict[str, Backend] = {
-    "sklearn": Backend("sklearn", _sklearn_class, _sklearn_version, "scikit-learn estimators"),
+    "sklearn": Backend("sklearn", _sklearn_class, _sklearn_version, "scikit-learn estimators",
+                       display="Scikit-learn", distribution="scikit-learn", aliases=("scikit-learn",)),
     "sklearnex": Backend("sklearnex", _sklearnex_class, _sklearnex_version,
                          "scikit-learn-intelex (oneDAL) for kNN, SVM, RF, XRF, LR; scikit-learn for the rest",
-                         trace=_sklearnex_trace, check=_sklearnex_check),
+                         trace=_sklearnex_trace, check=_sklearnex_check, display="scikit-learn-intelex",
+                         distribution="scikit-learn-intelex"),
     "torch": Backend("torch", _torch_class, lambda: importlib.metadata.version("torch"),
                      "PyTorch models of MLP and LR", methods=tuple(TORCH_CLASSES), check=_torch_check,
-                     uses_device=True),
+                     uses_device=True, display="PyTorch", distribution="torch"),
 }
 
 

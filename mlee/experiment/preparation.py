@@ -8,6 +8,7 @@ integers ``0..n_classes-1``; classes that would end up in one split only are dro
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import warnings
 from dataclasses import dataclass, field
@@ -44,6 +45,25 @@ class PreparedData:
     dropped_classes: list[Any] = field(default_factory=list)
     categorical_columns: list[str] = field(default_factory=list)
     n_scaled: int | None = None  # standardised features come first: their number (None: every feature)
+    _fingerprint: str | None = field(default=None, repr=False, compare=False)
+
+    def fingerprint(self) -> str:
+        """First 16 hex digits of the SHA-256 over both splits (features and labels), computed once.
+
+        Returns
+        -------
+        str
+        """
+        if self._fingerprint is None:
+            digest = hashlib.sha256()
+            for part in (self.X_train, self.X_test, self.y_train, self.y_test):
+                arrays = (part.data, part.indices, part.indptr) if sp.issparse(part) else (np.asarray(part),)
+                for array in arrays:
+                    array = np.ascontiguousarray(array)
+                    digest.update(f"{array.dtype.str}{array.shape}".encode())
+                    digest.update(memoryview(array).cast("B"))
+            self._fingerprint = digest.hexdigest()[:16]
+        return self._fingerprint
 
     @property
     def n_classes(self) -> int:

@@ -15,7 +15,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from mlee.experiment.hyperparams import Hyperparameters
-from mlee.experiment.runner import RunOutcome, RunSettings, _Context, _failed_train_folder, run_experiment
+from mlee.experiment.folder_transfer import RunRecord
+from mlee.experiment.runner import RunSettings, _Context, failed_record, measure_run
+from mlee.experiment.spec import RunKey
 
 #: Seconds a dataset that failed to load is not tried again (its repeats fail at once, e.g. without network).
 FAILURE_MEMORY_S = 60.0
@@ -34,18 +36,6 @@ def execution_record(executor: str, worker: str | None, isolation: str) -> dict[
     return {"executor": executor, "node_id": node_id(), "worker": worker, "isolation": isolation}
 
 
-@dataclass(frozen=True, order=True)
-class RunKey:
-    """One experiment of a sweep: dataset key, method full name, repeat index (0-based)."""
-
-    dataset: str
-    method: str
-    repeat: int
-
-    def __str__(self) -> str:
-        return f"{self.dataset} / {self.method} (repeat {self.repeat})"
-
-
 @dataclass
 class RunJob:
     """What an executor runs: the run and its hyperparameters (resolved by the client, so that workers need
@@ -59,10 +49,11 @@ class RunResources:
     """What the runs of one process share: prepared datasets (the ``keep`` most recent; a sweep runs the
     runs of one dataset together), one meter per monitor settings, the platform description. One run at a time."""
 
-    def __init__(self, keep: int = 2) -> None:
+    def __init__(self, keep: int = 2, meter: Any = None) -> None:
         self.keep = keep
         self._data: OrderedDict[tuple, tuple[Any, float]] = OrderedDict()  # key -> (data or error, when)
-        self._meters: dict[tuple, Any] = {}
+        self._meters: dict[Any, Any] = {}  # MeterConfig -> Meter
+        self._meter = meter  # a ready meter that every run of this process uses (the caller's own)
         self._context: _Context | None = None
 
     @property
@@ -97,24 +88,27 @@ class RunResources:
 
     def meter(self, settings: RunSettings) -> Any:
         """A :class:`~mlee.monitoring.Meter` for ``settings.monitor_options``, built once per process."""
-        from mlee.monitoring import meter_from_args
+        from mlee.monitoring import Meter
+        from mlee.monitoring.config import MeterConfig
 
-        key = tuple(sorted((k, repr(v)) for k, v in settings.monitor_options.items()))
+        if self._meter is not None:
+            return self._meter
+        key = MeterConfig.from_dict(settings.monitor_options)
         if key not in self._meters:
-            self._meters[key] = meter_from_args(dict(settings.monitor_options))
+            self._meters[key] = Meter(**key.to_dict())
         return self._meters[key]
 
 
-def execute_run(job: RunJob, settings: RunSettings, resources: RunResources) -> RunOutcome:
-    """Run one experiment with ``settings`` (its folders go to ``settings.output_dir``). A dataset that does not
-    load gives a training folder with ``error.json``, as in :func:`~mlee.experiment.runner.run_sweep`."""
+def execute_run(job: RunJob, settings: RunSettings, resources: RunResources) -> RunRecord:
+    """Measure one run with ``settings``; writes nothing (:func:`~mlee.experiment.runner.write_record` does). A
+    dataset that does not load gives the record of a training folder with ``error.json``."""
     key = job.key
     try:
         data = resources.data(key.dataset, settings)
     except Exception as exc:  # noqa: BLE001 - recorded in the run's folder
-        return _failed_train_folder(settings, key.dataset, key.method, key.repeat, exc, resources.context)
-    return run_experiment(data, key.method, settings, resources.meter(settings), key.repeat, job.hyperparameters,
-                          resources.context)
+        return failed_record(settings, key.dataset, key.method, key.repeat, exc, resources.context)
+    return measure_run(data, key.method, settings, resources.meter(settings), key.repeat, job.hyperparameters,
+                       resources.context)
 
 
 def with_execution(settings: RunSettings, record: dict[str, Any], **changes: Any) -> RunSettings:

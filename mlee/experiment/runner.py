@@ -3,11 +3,14 @@
 Per run: a ``train_<ts>`` folder (fit measured in a :class:`~mlee.monitoring.Meter` window) and an ``infer_<ts>``
 folder (``predict`` on the test split measured the same way), each with ``config.json``, ``requirements.txt``,
 ``execution_platform.json``, ``logfile.txt``, ``results.json`` (or ``error.json``) and ``measurement.json``.
-Folders are written under a temporary name and renamed when complete. All timestamps are ``time.time()``.
+:func:`measure_run` measures a run into a :class:`~mlee.experiment.folder_transfer.RunRecord` (the folders' files
+as data, written nowhere); :func:`write_record` writes it as one unit (``FORMATS.md``); :func:`run_experiment`
+does both. All timestamps are ``time.time()``.
 """
 
 from __future__ import annotations
 
+import json
 import logging
 import time
 import traceback
@@ -15,23 +18,23 @@ import uuid
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Container, Iterable
+from typing import Any
 
-from tqdm.auto import tqdm
-
-from mlee.atomic import write_json_atomic, write_text_atomic
 from mlee.experiment.complexity import jsonable_params, measure_flops, model_info
-from mlee.experiment.datasets import SyntheticSpec, load_dataset
-from mlee.experiment.errors import ExperimentError
-from mlee.experiment.folders import RunFolder, reserve_folder, run_log
+from mlee.experiment.datasets import SyntheticSpec
+from mlee.experiment.errors import disk_full, is_no_space
+from mlee.experiment.folder_transfer import FolderContents, RunRecord, write_run_folders
+from mlee.experiment.folders import captured_log, timestamp_text
 from mlee.experiment.hyperparams import DEFAULT_CONFIG, Hyperparameters, find_hyperparameters
 from mlee.experiment.interrupts import InterruptGuard, interrupt_guard
 from mlee.experiment.methods import get_backend, make_estimator
 from mlee.experiment.platform_info import execution_platform, machine_id, requirements_text
 from mlee.experiment.defaults import DEFAULT_TEST_SIZE
-from mlee.experiment.preparation import PreparedData, prepare
+from mlee.experiment.preparation import PreparedData
 from mlee.experiment.quality import quality_metrics
 from mlee.experiment.robustness import robustness_properties
+from mlee.experiment.spec import RunSpec
+from mlee.monitoring.config import MeterConfig
 
 log = logging.getLogger(__name__)
 
@@ -39,7 +42,9 @@ log = logging.getLogger(__name__)
 @dataclass
 class RunSettings:
     """What every run of a sweep shares. ``hyperparameters``: search folder, root, ``"default"`` or ``None``
-    (newest shipped result per pair). ``monitor_options`` and ``extra_config`` are copied into ``config.json``."""
+    (newest shipped result per pair). ``monitor_options``: the meter's settings
+    (:meth:`~mlee.monitoring.config.MeterConfig.from_dict` takes them); ``extra_config`` is copied into
+    ``config.json``."""
 
     output_dir: Path = Path("logs/sklearn")
     seed: int = 42
@@ -79,12 +84,16 @@ def _jsonable_config(config: dict[str, Any]) -> dict[str, Any]:
 
 
 def _base_config(settings: RunSettings, dataset: str, method: str, hp: Hyperparameters | None, repeat: int,
-                 run_id: str, folder: RunFolder, display: str | None = None) -> dict[str, Any]:
+                 run_id: str, folder: _Half, display: str | None = None,
+                 fingerprint: str | None = None) -> dict[str, Any]:
     backend = get_backend(settings.backend)
     hp_folder = DEFAULT_CONFIG if hp is not None and hp.source == DEFAULT_CONFIG else (
         str(Path(hp.source).parent) if hp is not None else settings.hyperparameters)
     config: dict[str, Any] = dict(settings.extra_config)
-    config.update(settings.monitor_options)
+    meter = MeterConfig.from_dict(settings.monitor_options)
+    # the meter's settings under their command-line names too, as config.json always had them
+    config.update(monitor=meter.monitor, cpu_tdp=meter.cpu_tdp_w, idle_seconds=meter.idle_seconds,
+                  country=meter.country, pue=meter.pue)
     config.update({
         "dataset": dataset,
         "dataset_display": display or dataset,
@@ -107,19 +116,63 @@ def _base_config(settings: RunSettings, dataset: str, method: str, hp: Hyperpara
         "average": settings.average,
         "data_home": settings.data_home,
     })
+    if hp is not None:
+        spec = run_spec(settings, dataset, method, hp, fingerprint)
+        config.update(spec=spec.to_dict(), identity=spec.identity, meter=spec.meter.to_dict())
     return _jsonable_config(config)
 
 
-def _write_common(folder: RunFolder, config: dict[str, Any], platform: dict[str, Any], requirements: str) -> None:
-    write_json_atomic(folder.path / "config.json", config)
-    write_text_atomic(folder.path / "requirements.txt", requirements)
-    write_json_atomic(folder.path / "execution_platform.json", platform)
+def run_spec(settings: RunSettings, dataset: str, method: str, hp: Hyperparameters,
+             fingerprint: str | None = None) -> RunSpec:
+    """The :class:`~mlee.experiment.spec.RunSpec` of a run of ``method`` on ``dataset`` with ``settings``.
+
+    Parameters
+    ----------
+    settings : RunSettings
+        The sweep's settings.
+    dataset, method : str
+        Dataset key and full method name.
+    hp : Hyperparameters
+        The resolved hyperparameters.
+    fingerprint : str or None
+        The prepared data's fingerprint (:meth:`PreparedData.fingerprint`), None when not loaded.
+
+    Returns
+    -------
+    RunSpec
+    """
+    return RunSpec(dataset, method, jsonable_params(hp.params), get_backend(settings.backend).name,
+                   settings.device, settings.test_size, settings.seed, settings.average,
+                   MeterConfig.from_dict(settings.monitor_options), settings.robustness,
+                   dataset_fingerprint=fingerprint, hyperparameters_source=hp.source)
 
 
-def _write_error(folder: RunFolder, exc: BaseException) -> str:
+class _Half:
+    """One folder of a run (``train`` or ``infer``), built in memory: file name -> bytes."""
+
+    def __init__(self, kind: str) -> None:
+        self.kind = kind
+        self.timestamp = timestamp_text(time.time())
+        self.files: dict[str, bytes] = {}
+
+    def json(self, name: str, value: Any) -> None:
+        """Add ``name`` holding ``value`` as JSON (as :func:`mlee.atomic.write_json_atomic` writes it)."""
+        self.files[name] = (json.dumps(value, indent=2, allow_nan=False) + "\n").encode("utf-8")
+
+    def contents(self) -> FolderContents:
+        return FolderContents(self.kind, self.timestamp, dict(self.files))
+
+
+def _write_common(half: _Half, config: dict[str, Any], platform: dict[str, Any], requirements: str) -> None:
+    half.json("config.json", config)
+    half.files["requirements.txt"] = requirements.encode("utf-8")
+    half.json("execution_platform.json", platform)
+
+
+def _write_error(half: _Half, exc: BaseException) -> str:
     message = f"{type(exc).__name__}: {exc}"
     log.error("run failed: %s", message)
-    write_json_atomic(folder.path / "error.json", {
+    half.json("error.json", {
         "error": message,
         "traceback": "".join(traceback.format_exception(type(exc), exc, exc.__traceback__)),
     })
@@ -157,27 +210,91 @@ class _Context:
 
 def run_experiment(data: PreparedData, method: str, settings: RunSettings, meter: Any, repeat: int = 0,
                    hp: Hyperparameters | None = None, context: _Context | None = None) -> RunOutcome:
-    """Train ``method`` on ``data`` and evaluate it; writes the train and infer folders under
-    ``settings.output_dir``. Errors are written to the folder's ``error.json`` and returned, never raised.
-    Ctrl-C raises :class:`~mlee.experiment.interrupts.RunInterrupted` (a ``KeyboardInterrupt``) even when the
-    estimator swallowed it, and leaves the run's folders under their hidden ``.tmp-`` names."""
+    """Measure a run (:func:`measure_run`) and write its folders under ``settings.output_dir``
+    (:func:`write_record`). Errors are written to the folder's ``error.json`` and returned, never raised. Ctrl-C
+    raises :class:`~mlee.experiment.interrupts.RunInterrupted` (a ``KeyboardInterrupt``) and writes nothing."""
+    return write_record(settings, measure_run(data, method, settings, meter, repeat, hp, context))
+
+
+def measure_run(data: PreparedData, method: str, settings: RunSettings, meter: Any, repeat: int = 0,
+                hp: Hyperparameters | None = None, context: _Context | None = None) -> RunRecord:
+    """Train ``method`` on ``data`` and evaluate it, each half in a window of ``meter``; writes nothing.
+
+    Parameters
+    ----------
+    data : PreparedData
+        The prepared dataset.
+    method : str
+        Full method name.
+    settings : RunSettings
+        The sweep's settings.
+    meter : Meter
+        Measures the two windows.
+    repeat : int
+        The repeat (its model seed is ``settings.seed + repeat``).
+    hp : Hyperparameters, optional
+        The resolved hyperparameters (default: looked up for ``settings.hyperparameters``).
+    context : optional
+        Platform description and package list, read once per process.
+
+    Returns
+    -------
+    RunRecord
+        The run's two folders as data (only the training folder, with ``error.json``, when training failed), its
+        identity and error. Ctrl-C raises :class:`~mlee.experiment.interrupts.RunInterrupted` even when the
+        estimator swallowed it.
+    """
     with interrupt_guard() as guard:
-        return _run_experiment(data, method, settings, meter, repeat, hp, context or _Context(), guard)
+        return _measure_run(data, method, settings, meter, repeat, hp, context or _Context(), guard)
 
 
-def _run_experiment(data: PreparedData, method: str, settings: RunSettings, meter: Any, repeat: int,
-                    hp: Hyperparameters | None, context: _Context, guard: InterruptGuard) -> RunOutcome:
-    outcome = RunOutcome(data.dataset, method, repeat)
+def write_record(settings: RunSettings, record: RunRecord) -> RunOutcome:
+    """Write ``record``'s folders under ``settings.output_dir`` as one unit (:func:`write_run_folders`).
+
+    Parameters
+    ----------
+    settings : RunSettings
+        Where to write (``output_dir``, also recorded in each ``config.json``).
+    record : RunRecord
+        A measured run.
+
+    Returns
+    -------
+    RunOutcome
+        The folders written and the run's error.
+
+    Raises
+    ------
+    mlee.experiment.errors.DiskFullError
+        When a write is refused for lack of space (nothing of the run is left visible).
+    """
+    try:
+        paths = write_run_folders(Path(settings.output_dir), record.folders, str(settings.output_dir))
+    except OSError as exc:
+        if is_no_space(exc):
+            raise disk_full(f"{record.dataset} / {record.method} (repeat {record.repeat})", settings.output_dir,
+                            exc) from exc
+        raise
+    dirs = {contents.kind: path for contents, path in zip(record.folders, paths)}
+    return RunOutcome(record.dataset, record.method, record.repeat, dirs.get("train"), dirs.get("infer"),
+                      record.error)
+
+
+def _measure_run(data: PreparedData, method: str, settings: RunSettings, meter: Any, repeat: int,
+                 hp: Hyperparameters | None, context: _Context, guard: InterruptGuard) -> RunRecord:
     run_id = uuid.uuid4().hex
     if hp is None:
         hp = find_hyperparameters(data.dataset, method, settings.hyperparameters)
+    record = RunRecord(data.dataset, method, repeat, run_id)
 
     backend = get_backend(settings.backend)
-    train = reserve_folder(settings.output_dir, "train")
+    train = _Half("train")
     model = None
-    with run_log(train.path / "logfile.txt"):
+    with captured_log() as train_log:
         log.info("training %s on %s (repeat %d, run %s)", method, data.dataset, repeat, run_id)
-        train_config = _base_config(settings, data.dataset, method, hp, repeat, run_id, train, data.display)
+        train_config = _base_config(settings, data.dataset, method, hp, repeat, run_id, train, data.display,
+                                    data.fingerprint())
+        record.identity = train_config.get("identity")
         _write_common(train, train_config, context.platform, context.requirements)
         try:
             model = make_estimator(method, hp.params, seed=settings.seed + repeat, backend=settings.backend,
@@ -192,25 +309,27 @@ def _run_experiment(data: PreparedData, method: str, settings: RunSettings, mete
             guard.check()  # the estimator may have swallowed Ctrl-C and returned a half-trained model
             measurement = window.measurement.to_dict()
             train_info = model_info(model)  # predicting changes none of it: the inference phase reuses it
-            write_json_atomic(train.path / "measurement.json", measurement)
-            write_json_atomic(train.path / "results.json", {
+            train.json("measurement.json", measurement)
+            train.json("results.json", {
                 "start": start, "end": end, "duration": end - start, "history": _history(model),
                 "model": train_info, **_provenance(calls),
             })
             log.info("training took %.3f s", end - start)
         except Exception as exc:  # noqa: BLE001 - one failing run must not stop the sweep
-            outcome.error = f"training: {_write_error(train, exc)}"
+            record.error = f"training: {_write_error(train, exc)}"
             model = None
-    guard.check()  # never give an interrupted run its final name
-    outcome.train_dir = train.finish()
+    train.files["logfile.txt"] = train_log.getvalue().encode("utf-8")
+    guard.check()
     if model is None:
-        return outcome
+        record.folders = [train.contents()]  # a failed run, visible as failed (error.json)
+        return record
 
-    infer = reserve_folder(settings.output_dir, "infer")
-    with run_log(infer.path / "logfile.txt"):
+    infer = _Half("infer")
+    with captured_log() as infer_log:
         log.info("inference of %s on %s (repeat %d, run %s)", method, data.dataset, repeat, run_id)
-        infer_config = _base_config(settings, data.dataset, method, hp, repeat, run_id, infer, data.display)
-        infer_config["train_logdir"] = str(Path(settings.output_dir) / train.name)
+        infer_config = _base_config(settings, data.dataset, method, hp, repeat, run_id, infer, data.display,
+                                    data.fingerprint())
+        infer_config["train_logdir"] = None  # the training folder's final name, set where it is written
         _write_common(infer, infer_config, context.platform, context.requirements)
         try:
             with warnings.catch_warnings():
@@ -237,76 +356,52 @@ def _run_experiment(data: PreparedData, method: str, settings: RunSettings, mete
             if settings.robustness:  # after the measured window: its energy and time stay those of predict
                 results["robustness"] = robustness_properties(model, data.X_test, data.y_test, metrics["accuracy"],
                                                               settings.seed, settings.average, data.n_scaled)
-            write_json_atomic(infer.path / "measurement.json", measurement)
-            write_json_atomic(infer.path / "results.json", results)
+            infer.json("measurement.json", measurement)
+            infer.json("results.json", results)
             log.info("inference took %.3f s per call (%d calls measured), accuracy %.4f", per_call.duration_s,
                      per_call.repetitions, metrics["accuracy"])
         except Exception as exc:  # noqa: BLE001
-            outcome.error = f"inference: {_write_error(infer, exc)}"
+            record.error = f"inference: {_write_error(infer, exc)}"
+            _write_error(train, exc)  # the training half alone is no result: the run failed as a whole
+    infer.files["logfile.txt"] = infer_log.getvalue().encode("utf-8")
     guard.check()
-    outcome.infer_dir = infer.finish()
-    return outcome
+    record.folders = [train.contents(), infer.contents()]
+    return record
+
+
+def failed_record(settings: RunSettings, dataset: str, method: str, repeat: int, exc: BaseException,
+                  context: _Context) -> RunRecord:
+    """The record of a run that could not start (e.g. its dataset did not load): a training folder with
+    ``error.json``.
+
+    Parameters
+    ----------
+    settings : RunSettings
+        The sweep's settings.
+    dataset, method : str
+        The run's dataset key and full method name.
+    repeat : int
+        The run's repeat.
+    exc : BaseException
+        Why it could not start.
+    context : optional
+        Platform description and package list.
+
+    Returns
+    -------
+    RunRecord
+    """
+    half = _Half("train")
+    run_id = uuid.uuid4().hex
+    with captured_log() as text:
+        config = _base_config(settings, dataset, method, None, repeat, run_id, half)
+        _write_common(half, config, context.platform, context.requirements)
+        message = _write_error(half, exc)
+    half.files["logfile.txt"] = text.getvalue().encode("utf-8")
+    return RunRecord(dataset, method, repeat, run_id, None, message, [half.contents()])
 
 
 def _failed_train_folder(settings: RunSettings, dataset: str, method: str, repeat: int, exc: BaseException,
                          context: _Context) -> RunOutcome:
     """A train folder with ``error.json`` for a run that could not start (e.g. its dataset did not load)."""
-    folder = reserve_folder(settings.output_dir, "train")
-    with run_log(folder.path / "logfile.txt"):
-        config = _base_config(settings, dataset, method, None, repeat, uuid.uuid4().hex, folder)
-        _write_common(folder, config, context.platform, context.requirements)
-        message = _write_error(folder, exc)
-    return RunOutcome(dataset, method, repeat, folder.finish(), None, message)
-
-
-def run_sweep(pairs: Iterable[tuple[str, str]], settings: RunSettings, meter: Any, progress: bool = True,
-              on_outcome: Callable[[RunOutcome], None] | None = None,
-              skip: Container[tuple[str, str, int]] = ()) -> list[RunOutcome]:
-    """Run every (dataset key, method full name) pair ``settings.repeats`` times, except the
-    (dataset, method, repeat) runs in ``skip`` (``--resume``).
-
-    The backend is checked first (:attr:`Backend.check`: a missing package or device raises, with the fix). Each
-    dataset is loaded and prepared once. A failing run (or a dataset that does not load) is recorded in its
-    folder and in the returned outcomes; the sweep goes on.
-    """
-    repeats = {(d, m): [r for r in range(settings.repeats) if (d, m, r) not in skip] for d, m in pairs}
-    pairs = [pair for pair, todo in repeats.items() if todo]
-    get_backend(settings.backend).check(settings.device)  # before any window: missing package, no GPU, warm-up
-    by_dataset: dict[str, list[str]] = {}
-    for dataset, method in pairs:
-        by_dataset.setdefault(dataset, []).append(method)
-    context = _Context()
-    outcomes: list[RunOutcome] = []
-    total = sum(len(r) for r in repeats.values())
-    with tqdm(total=total, disable=not progress, unit="run", desc="experiments") as bar:
-
-        def record(outcome: RunOutcome) -> None:
-            outcomes.append(outcome)
-            if on_outcome:
-                on_outcome(outcome)
-            bar.update(1)
-
-        def fail_all(dataset: str, method: str, exc: BaseException) -> None:
-            for repeat in repeats[(dataset, method)]:
-                record(_failed_train_folder(settings, dataset, method, repeat, exc, context))
-
-        for dataset, methods in by_dataset.items():
-            bar.set_description(f"{dataset}: loading")
-            try:
-                loaded = load_dataset(dataset, data_home=settings.data_home, seed=settings.seed,
-                                      synthetic=settings.synthetic, download=settings.download)
-                data = prepare(loaded, seed=settings.seed, test_size=settings.test_size)
-            except Exception as exc:  # noqa: BLE001 - recorded per run, sweep continues
-                for method in methods:
-                    fail_all(dataset, method, exc)
-                continue
-            for method in methods:
-                try:
-                    hp = find_hyperparameters(data.dataset, method, settings.hyperparameters)
-                except ExperimentError as exc:
-                    fail_all(data.dataset, method, exc)
-                    continue
-                for repeat in repeats[(dataset, method)]:
-                    bar.set_description(f"{dataset}: {method}")
-                    record(run_experiment(data, method, settings, meter, repeat, hp, context))
-    return outcomes
+    return write_record(settings, failed_record(settings, dataset, method, repeat, exc, context))

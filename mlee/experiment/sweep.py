@@ -11,8 +11,8 @@ A *sweep* is every (dataset, method, repeat) of a :class:`SweepPlan`. :func:`sta
 - :class:`mlee.experiment.dask_executor.DaskExecutor`: a Dask cluster (embedded ``LocalCluster``, scheduler
   address, scheduler file); measured experiments hold a lock per node.
 
-This module imports no Dask. ``evaluate_sklearn.py --cluster`` uses this API; without ``--cluster`` the script
-runs :func:`~mlee.experiment.runner.run_sweep` in its main thread, as it always did.
+This module imports no Dask. ``evaluate_sklearn.py`` uses this API: with ``--cluster`` on a cluster, without it
+through :func:`run_sweep_here` in its main thread (Ctrl-C stops the run in progress, which stays hidden).
 
 Example (a long-lived server such as ELEx does the same, polling :meth:`SweepHandle.status`)::
 
@@ -32,20 +32,23 @@ from __future__ import annotations
 
 import dataclasses
 import enum
-import json
 import logging
 import queue
 import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Iterator, Protocol
+from typing import Any, Callable, Container, Iterable, Iterator, Protocol
 
-from mlee.experiment.errors import ExperimentError
+from tqdm.auto import tqdm
+
+from mlee.experiment.errors import DiskFullError, ExperimentError, SweepError
+from mlee.experiment.folders import complete_runs
 from mlee.experiment.hyperparams import Hyperparameters, find_hyperparameters
+from mlee.experiment.methods import get_backend
 from mlee.experiment.run_execution import (RunJob, RunKey, RunResources, execute_run, execution_record, node_id,
                                            with_execution)
-from mlee.experiment.runner import RunOutcome, RunSettings, _Context, _failed_train_folder
+from mlee.experiment.runner import RunOutcome, RunSettings, _Context, _failed_train_folder, write_record
 
 log = logging.getLogger(__name__)
 
@@ -81,26 +84,23 @@ class RunStatus:
         return (self.ended if self.ended is not None else (now or time.time())) - self.started
 
 
-class SweepError(RuntimeError):
-    """The sweep could not go on (e.g. the Dask scheduler went away); the message names what finished."""
+def resume_skip(pairs: list[tuple[str, str]], settings: RunSettings) -> set[RunKey]:
+    """The runs of ``pairs`` x ``settings.repeats`` already complete in ``settings.output_dir`` for the identity
+    they are asked for now; broken folders there are set aside (see :func:`complete_runs`). Pairs whose
+    hyperparameters do not resolve are not skipped (they fail as runs)."""
+    from mlee.experiment.runner import run_spec
 
-
-def complete_runs(output_dir: Path) -> set[RunKey]:
-    """Runs that finished without error in ``output_dir``: an ``infer_*`` folder with ``results.json`` whose
-    training folder (``train_logdir``) has ``results.json`` too. Hidden ``.tmp-`` folders are ignored."""
-    done: set[RunKey] = set()
-    if not output_dir.is_dir():
-        return done
-    for infer in output_dir.glob("infer_*"):
+    complete = complete_runs(Path(settings.output_dir), set_aside=True)
+    skip: set[RunKey] = set()
+    for dataset, method in pairs:
         try:
-            config = json.loads((infer / "config.json").read_text(encoding="utf-8"))
-            train = output_dir / Path(config["train_logdir"]).name
-            key = RunKey(config["dataset"], config["model"], int(config.get("repeat", 0)))
-        except (OSError, ValueError, KeyError, TypeError):
+            hp = find_hyperparameters(dataset, method, settings.hyperparameters)
+        except ExperimentError:
             continue
-        if (infer / "results.json").is_file() and (train / "results.json").is_file():
-            done.add(key)
-    return done
+        wanted = run_spec(settings, dataset, method, hp).identity
+        skip.update(key for r in range(settings.repeats)
+                    if wanted in complete.get(key := RunKey(dataset, method, r), ()))
+    return skip
 
 
 @dataclass
@@ -116,11 +116,14 @@ class SweepPlan:
     resume: bool = False
     dry_run: bool = False
 
+    def keys(self) -> list[RunKey]:
+        """Every run of the plan, in order (pairs as given, repeats inner)."""
+        return [RunKey(dataset, method, r) for dataset, method in self.pairs for r in range(self.settings.repeats)]
+
     def runs(self) -> list[RunKey]:
         """The runs to execute, in order (pairs as given, repeats inner), without complete ones on ``resume``."""
-        skip = complete_runs(Path(self.settings.output_dir)) if self.resume else set()
-        return [key for dataset, method in self.pairs for r in range(self.settings.repeats)
-                if (key := RunKey(dataset, method, r)) not in skip]
+        skip = resume_skip(self.pairs, self.settings) if self.resume else set()
+        return [key for key in self.keys() if key not in skip]
 
 
 class Executor(Protocol):
@@ -282,13 +285,17 @@ class SweepHandle:
             except Exception:  # noqa: BLE001 - a broken callback must not stop the sweep
                 log.exception("on_finish callback failed for %s", snapshot.key)
 
-    def _execute(self, executor: Executor) -> None:
-        """Body of the background thread: resolve hyperparameters, hand the jobs to the executor, wind down."""
+    def _execute(self, executor: Executor, foreground: bool = False) -> None:
+        """Body of the background thread (or, ``foreground``, of the caller's: Ctrl-C then cancels the rest and
+        is raised again): resolve hyperparameters, hand the jobs to the executor, wind down."""
         try:
             jobs = self._jobs()
             if not self.cancelled:
                 executor.execute(self, jobs)
         except BaseException as exc:  # noqa: BLE001 - reported through wait()/error
+            if foreground and isinstance(exc, KeyboardInterrupt):
+                self._cancel.set()
+                raise
             self._error = exc if isinstance(exc, SweepError) else SweepError(
                 f"The sweep stopped: {type(exc).__name__}: {exc}")
             log.error("%s", self._error, exc_info=None if isinstance(exc, SweepError) else exc)
@@ -333,8 +340,8 @@ class InProcessExecutor:
 
     name = "in-process"
 
-    def __init__(self) -> None:
-        self.resources = RunResources()
+    def __init__(self, meter: Any = None) -> None:
+        self.resources = RunResources(meter=meter)
 
     def execute(self, handle: SweepHandle, jobs: list[RunJob]) -> None:
         """Run ``jobs`` in order, reporting each to ``handle``; stops early when it is cancelled."""
@@ -347,12 +354,73 @@ class InProcessExecutor:
                 started = time.time()
                 handle.mark_running(job.key, node_id(), None, started)
                 outcome = RunOutcome(*dataclasses.astuple(job.key)) if plan.dry_run else \
-                    execute_run(job, settings, self.resources)
+                    write_record(settings, execute_run(job, settings, self.resources))
                 ended = time.time()
             handle.mark_finished(outcome, started=started, ended=ended)
 
     def close(self) -> None:
         """Nothing to release (present for symmetry with the cluster executor)."""
+
+
+def run_sweep_here(plan: SweepPlan, runs: list[RunKey] | None = None,
+                   on_finish: Callable[[RunStatus], None] | None = None, meter: Any = None) -> SweepHandle:
+    """Run ``plan`` in this thread with an :class:`InProcessExecutor`; returns the finished handle.
+
+    In the main thread Ctrl-C interrupts the run in progress (its folders stay hidden), marks the rest cancelled
+    and raises ``KeyboardInterrupt``.
+
+    Parameters
+    ----------
+    plan : SweepPlan
+        What to run.
+    runs : list of RunKey, optional
+        The runs to execute (default :meth:`SweepPlan.runs`; pass them when already planned).
+    on_finish : callable, optional
+        Called with each run's status as it ends.
+    meter : Meter, optional
+        The meter of every run (default: one per ``plan.settings.monitor_options``).
+
+    Returns
+    -------
+    SweepHandle
+    """
+    handle = SweepHandle(plan, plan.runs() if runs is None else runs, on_finish)
+    handle._execute(InProcessExecutor(meter), foreground=True)
+    return handle
+
+
+def run_sweep(pairs: Iterable[tuple[str, str]], settings: RunSettings, meter: Any, progress: bool = True,
+              on_outcome: Callable[[RunOutcome], None] | None = None,
+              skip: Container[tuple[str, str, int]] = ()) -> list[RunOutcome]:
+    """Run every (dataset key, method full name) pair ``settings.repeats`` times in this thread, except the
+    (dataset, method, repeat) runs in ``skip``, through the sweep API
+    (:func:`run_sweep_here`) with ``meter``.
+
+    The backend is checked first (:attr:`Backend.check`: a missing package or device raises, with the fix). A
+    failing run (or a dataset that does not load) is recorded in its folder and in the returned outcomes; the
+    sweep goes on. Ctrl-C raises ``KeyboardInterrupt`` and leaves the run in progress hidden; a write refused for
+    lack of space raises :class:`~mlee.experiment.errors.DiskFullError` (runs written before are kept).
+    """
+    get_backend(settings.backend).check(settings.device)  # before any window: missing package, no GPU, warm-up
+    plan = SweepPlan(list(dict.fromkeys(pairs)), settings)
+    runs = [key for key in plan.runs() if (key.dataset, key.method, key.repeat) not in skip]
+    outcomes: list[RunOutcome] = []
+    with tqdm(total=len(runs), disable=not progress, unit="run", desc="experiments") as bar:
+
+        def finished(status: Any) -> None:
+            if status.state == RunState.CANCELLED:
+                return
+            outcome = RunOutcome(status.key.dataset, status.key.method, status.key.repeat, status.train_dir,
+                                 status.infer_dir, status.error)
+            outcomes.append(outcome)
+            if on_outcome:
+                on_outcome(outcome)
+            bar.update(1)
+
+        handle = run_sweep_here(plan, runs, finished, meter)
+    if handle.error is not None:
+        raise handle.error
+    return outcomes
 
 
 def start_sweep(plan: SweepPlan, executor: Executor | None = None,
@@ -369,5 +437,5 @@ def start_sweep(plan: SweepPlan, executor: Executor | None = None,
     return handle
 
 
-__all__ = ["Executor", "InProcessExecutor", "RunJob", "RunKey", "RunState", "RunStatus", "SweepError",
-           "SweepHandle", "SweepPlan", "complete_runs", "start_sweep"]
+__all__ = ["DiskFullError", "Executor", "InProcessExecutor", "RunJob", "RunKey", "RunState", "RunStatus", "SweepError",
+           "SweepHandle", "SweepPlan", "complete_runs", "resume_skip", "run_sweep", "run_sweep_here", "start_sweep"]

@@ -9,11 +9,13 @@ from __future__ import annotations
 import shutil
 import subprocess
 
+from mlee.errors import MleeError
+
 #: resolution of PNG labels, dots per inch (A6 at 200 dpi: 827 x 1165 pixels)
 PNG_DPI = 200
 
 
-class RasteriseError(RuntimeError):
+class RasteriseError(MleeError, RuntimeError):
     """A PNG could not be made; the message says why and how to fix it."""
 
 

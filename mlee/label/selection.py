@@ -14,6 +14,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from mlee.errors import MleeError
+
 log = logging.getLogger(__name__)
 
 FIELDS: tuple[str, ...] = ("dataset", "task", "environment", "model")
@@ -26,7 +28,7 @@ ALIASES: dict[str, tuple[str, ...]] = {
 }
 
 
-class SelectionError(ValueError):
+class SelectionError(MleeError, ValueError):
     """A choice matched no row, several rows, or was needed and missing; the message lists the options."""
 
 

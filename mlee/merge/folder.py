@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from mlee.errors import MleeError
 from mlee.results import jsonio
 from mlee.results.loader import train_folder_name
 
@@ -24,7 +25,7 @@ JSON_FILES = ("config.json", "execution_platform.json", "results.json", "measure
 REQUIRED_FILES = JSON_FILES + ("requirements.txt",)
 
 
-class FolderError(ValueError):
+class FolderError(MleeError, ValueError):
     """An experiment folder that cannot be merged; the message says why and what to do."""
 
 

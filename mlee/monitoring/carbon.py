@@ -68,15 +68,15 @@ def resolve_country(country: str) -> str:
         partial = sorted(k for k, v in names.items() if len(wanted) >= 3 and any(wanted in n for n in v))
         found = exact or partial
         if len(found) > 1:
-            raise ValueError(f"--country {country!r} is ambiguous: it fits {', '.join(found[:10])}; give the ISO "
+            raise ValueError(f"country {country!r} is ambiguous: it fits {', '.join(found[:10])}; give the ISO "
                              f"3166-1 code (alpha-2 such as DE or alpha-3 such as DEU)")
         if not found:
-            raise ValueError(f"unknown country {country!r} for --country: give an ISO 3166-1 alpha-2 or alpha-3 "
+            raise ValueError(f"unknown country {country!r}: give an ISO 3166-1 alpha-2 or alpha-3 "
                              f"code or a country name, e.g. DE, DEU or Germany")
         code = found[0]
     if code not in table:
-        raise ValueError(f"--country {country!r} ({code}) has no grid carbon intensity in codecarbon's table "
-                         f"({len(table)} countries); choose a neighbouring country's code or leave --country out")
+        raise ValueError(f"country {country!r} ({code}) has no grid carbon intensity in codecarbon's table "
+                         f"({len(table)} countries); choose a neighbouring country's code or leave the country out")
     return code
 
 

@@ -24,8 +24,9 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any, Callable
 
-from mlee.monitoring.carbon import carbon_for, country_record, validate_pue
-from mlee.monitoring.monitors import MONITORS, parse_monitor
+from mlee.monitoring.carbon import carbon_for
+from mlee.monitoring.config import MeterConfig
+from mlee.monitoring.monitors import MONITORS
 from mlee.monitoring.measurement import (SCHEMA_VERSION, IdleBaseline, Measurement, SourceEnergy, describe_sources,
                                         frozen_record)
 from mlee.monitoring.process_stats import ProcessMonitor
@@ -119,18 +120,11 @@ class Meter:
                  country: str | None = None, pue: float = 1.0, *, strict: bool = False,
                  rapl_root: str | Path | None = None, nvml: Any = None, pyrapl: Any = None,
                  sources: list[EnergySource] | None = None) -> None:
-        try:
-            self.monitor = parse_monitor(monitor)
-        except Exception as exc:  # argparse.ArgumentTypeError
-            raise ValueError(str(exc)) from None
-        if cpu_tdp_w is not None and not float(cpu_tdp_w) > 0:
-            raise ValueError(f"cpu_tdp_w must be a positive number of watts, got {cpu_tdp_w!r}")
-        if idle_seconds is None or float(idle_seconds) < 0:
-            raise ValueError(f"idle_seconds must be >= 0, got {idle_seconds!r}")
-        self.cpu_tdp_w = None if cpu_tdp_w is None else float(cpu_tdp_w)
-        self.idle_seconds = float(idle_seconds)
-        self.pue = validate_pue(pue)
-        self.country = country_record(country)["iso_code"] if country else None
+        #: the validated settings (errors name the parameter), recorded with every run
+        self.config = MeterConfig(monitor, cpu_tdp_w, idle_seconds, country, pue)
+        self.monitor, self.cpu_tdp_w, self.idle_seconds = self.config.monitor, self.config.cpu_tdp_w, \
+            self.config.idle_seconds
+        self.pue, self.country = self.config.pue, self.config.country
         self.strict = strict
         self._rapl_root, self._nvml, self._pyrapl = rapl_root, nvml, pyrapl
         self._sources: list[EnergySource] | None = None

@@ -23,7 +23,7 @@ def table_columns() -> list[str]:
     for key in _METRIC_KEYS:
         cols += [key, f"{key}_std"]
     return cols + ["energy_estimated", "energy_sources", "energy_complete", "energy_quality", "n_test_samples",
-                   "files"]
+                   "files", "method", "identity"]
 
 
 def aggregate_runs(runs: pd.DataFrame) -> pd.DataFrame:
@@ -34,7 +34,8 @@ def aggregate_runs(runs: pd.DataFrame) -> pd.DataFrame:
     ``energy_estimated`` (True if any run's energy is estimated), ``energy_sources`` (distinct source texts
     joined by ``" / "``), ``energy_complete`` (False if any run's counters were not read cleanly),
     ``energy_quality`` (the distinct reasons, joined by ``" / "``), ``n_test_samples`` (mean over runs),
-    ``files`` (list of the runs' result files).
+    ``files`` (list of the runs' result files), ``method`` (the method's name; ``model`` adds what differs
+    for other configurations, :mod:`mlee.results.pooling`) and ``identity`` (the configuration pooled).
     ``attrs["warnings"]`` of ``runs`` is carried over.
     """
     missing = [c for c in GROUP_KEYS + ["file"] if c not in runs.columns]
@@ -82,10 +83,21 @@ def aggregate_runs(runs: pd.DataFrame) -> pd.DataFrame:
     out["n_test_samples"] = means["n_test_samples"].to_numpy()
     out["files"] = [files[a:b] for a, b in zip(starts.tolist(), ends.tolist())]
     out["dataset_display"] = out["dataset"].map(_display_names(runs))
-    out["model_short"] = out["model"].map({m: method_short(m) for m in out["model"].unique()})
+    firsts = runs.iloc[first]
+    out["method"] = (firsts["method"] if "method" in runs else firsts["model"]).to_numpy(dtype=object)
+    out["identity"] = (firsts["identity"] if "identity" in runs else pd.Series("", index=firsts.index)).to_numpy(
+        dtype=object)
+    out["model_short"] = [_short(model, method) for model, method in zip(out["model"], out["method"])]
     out = out[table_columns()]
     out.attrs["warnings"] = list(runs.attrs.get("warnings", []))
     return out
+
+
+def _short(model: str, method: str) -> str:
+    """Short name of a row's model: the method's short name, with the configuration's suffix if any
+    (``"RF (n_estimators 100)"``)."""
+    short = method_short(method)
+    return short + model[len(method):] if model.startswith(method) else method_short(model)
 
 
 def _display_names(runs: pd.DataFrame) -> dict[str, str]:

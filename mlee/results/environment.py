@@ -16,13 +16,14 @@ from collections import Counter
 from functools import lru_cache
 from typing import Any, Iterable
 
-#: backend key in ``config.backend`` -> (display name, distribution name in ``requirements``)
+from mlee.errors import MleeError
+from mlee.experiment.methods import BACKENDS as REGISTRY
+
+#: backend key in ``config.backend`` -> (display name, distribution name in ``requirements``), from the one
+#: backend registry (:data:`mlee.experiment.methods.BACKENDS`)
 BACKENDS: dict[str, tuple[str, str]] = {
-    "sklearn": ("Scikit-learn", "scikit-learn"),
-    "scikit-learn": ("Scikit-learn", "scikit-learn"),
-    "sklearnex": ("scikit-learn-intelex", "scikit-learn-intelex"),
-    "torch": ("PyTorch", "torch"),
-}
+    key: (backend.display or backend.name, backend.distribution or backend.name)
+    for backend in REGISTRY.values() for key in (backend.name, *backend.aliases)}
 
 UNKNOWN_HARDWARE = "unknown hardware"
 
@@ -141,7 +142,7 @@ def environment_key(platform: dict[str, Any] | None, config: dict[str, Any] | No
     return f"{hardware or hardware_name(platform)} - {software_name(config, requirements)}"
 
 
-class EnvironmentLookupError(ValueError):
+class EnvironmentLookupError(MleeError, ValueError):
     """An environment name that matches none, or several, of the known ones; the message lists them."""
 
 
@@ -151,15 +152,36 @@ def _normalised(name: str) -> str:
     return f"{short_cpu_name(hardware)}{sep}{software}".strip().lower()
 
 
+_SUFFIX = re.compile(r"^(?P<name>.*?)\s*\((?P<items>[^()]*)\)\s*$")
+#: what environment names said of sweep settings before those became part of a run's identity (and so of its
+#: model's name): such names are still accepted and mean the environment without them
+_SETTINGS = ("test size ", "split seed ", "average ")
+
+
+def _without_settings(name: str) -> str:
+    """``name`` without sweep settings in its suffix (``"EPYC - Scikit-learn 1.9.1 (average macro)"`` -> the
+    name before the suffix; a machine in the suffix is kept)."""
+    match = _SUFFIX.match(name)
+    if not match:
+        return name
+    items = [item.strip() for item in match.group("items").split(",")]
+    if not any(item.startswith(_SETTINGS) for item in items):
+        return name
+    kept = [item for item in items if not item.startswith(_SETTINGS)]
+    return f"{match.group('name')} ({', '.join(kept)})" if kept else match.group("name")
+
+
 def resolve_environment(wanted: str, known: Iterable[str]) -> str:
     """The one environment of ``known`` that ``wanted`` names: the same name in any case (or with the full CPU
     name, ``"Intel(R) Xeon(R) W-2155 CPU @ 3.30GHz - Scikit-learn 1.1.2"``), else the only name containing it
-    (``"Xeon"``, ``"1.1.2"``). Every tool that takes an environment by name uses this lookup.
+    (``"Xeon"``, ``"1.1.2"``). Names that carried sweep settings (``"... (average macro)"``) name the
+    environment without them. Every tool that takes an environment by name uses this lookup.
 
     Raises :class:`EnvironmentLookupError` naming the known environments when none or several fit.
     """
     names = sorted({str(k) for k in known})
-    key = str(wanted).strip().lower()
+    wanted = _without_settings(str(wanted))
+    key = wanted.strip().lower()
     for candidates in ([n for n in names if n.lower() == key],
                        [n for n in names if _normalised(n) == _normalised(wanted)],
                        [n for n in names if key in n.lower()],

@@ -26,12 +26,14 @@ from typing import Any, Iterable
 import numpy as np
 import pandas as pd
 
+from mlee.errors import MleeError
 from mlee.metrics import METRICS
 from mlee.results import jsonio
 from mlee.results.bulk import collector_paused
 from mlee.results.discovery import result_files
 from mlee.results.energy import phase_energy
 from mlee.results.environment import environment_key, hardware_name
+from mlee.results.pooling import name_rows, run_configuration
 from mlee.results.read_ahead import read_ahead, read_file
 from mlee.results.record import expand_training, training_config_entry
 from mlee.results.validation import RecordError, check_record, screen_run
@@ -58,7 +60,7 @@ _SHARED_WITH_TRAINING: tuple[str, ...] = tuple(
     m.key for m in METRICS if not m.per_task and m.key in {*QUALITY_FIELDS.values(), *ROBUSTNESS_KEYS})
 
 
-class ResultFileError(ValueError):
+class ResultFileError(MleeError, ValueError):
     """A file that is not a readable result; the message names the file and what is wrong."""
 
 
@@ -80,6 +82,9 @@ class _Row:
     energy_quality: str = ""
     dataset_display: str = ""
     n_test_samples: float = math.nan
+    method: str = ""  # the method's name; ``model`` becomes the name shown (with what differs, if anything)
+    identity: str = ""
+    spec: dict[str, Any] = field(default_factory=dict)
 
 
 def _num(value: Any) -> float:
@@ -126,36 +131,19 @@ def _header(data: dict[str, Any], path: str, env_cache: dict[Any, str]) -> tuple
 
 
 #: What runs must share to be pooled as repeats, beside dataset, task, model and environment name: the machine
-#: (``config.machine_id``; results written before it existed share "unknown") and the settings of the sweep.
-#: Runs that differ in any of them keep apart: their environment names get a suffix naming the difference
-#: (only where two such groups would otherwise share one name).
+#: (``config.machine_id``; results written before it existed share "unknown") and the identity
+#: (:mod:`mlee.results.pooling`).
 POOL_FIELDS: tuple[tuple[str, Any], ...] = (
     ("machine", lambda c: str(c.get("machine_id") or "unknown")[:8]),
-    ("test size", lambda c: c.get("test_size", "n.a.")),
-    ("split seed", lambda c: c.get("split_seed", c.get("seed", "n.a."))),
-    ("average", lambda c: c.get("average") or "n.a."),
 )
 _POOL_SEP = "\x1e"  # separates the environment name from the pool fields in the key used while loading
 
 
-def _name_environments(rows: list[_Row]) -> None:
-    """Replace the loading keys (name + pool fields) of ``rows`` by the environment names shown: the plain name
-    where one pool has it, else the name with the pool fields that differ (``"EPYC - Scikit-learn 1.9.1
-    (machine 3fa2c1d0)"``)."""
-    pools: dict[str, set[str]] = {}
-    for row in rows:
-        pools.setdefault(row.environment.split(_POOL_SEP, 1)[0], set()).add(row.environment)
-    names: dict[str, str] = {}
-    for name, keys in pools.items():
-        if len(keys) == 1:
-            names[next(iter(keys))] = name
-            continue
-        values = {key: key.split(_POOL_SEP)[1:] for key in keys}
-        differ = [i for i in range(len(POOL_FIELDS)) if len({v[i] for v in values.values()}) > 1]
-        for key, vals in values.items():
-            names[key] = f"{name} ({', '.join(f'{POOL_FIELDS[i][0]} {vals[i]}' for i in differ)})"
-    for row in rows:
-        row.environment = names[row.environment]
+def _with_configuration(row: _Row, config: dict[str, Any]) -> _Row:
+    """``row`` with the identity and settings of the run that ``config`` describes."""
+    row.method = row.model
+    row.identity, row.spec = run_configuration(config)
+    return row
 
 
 def _model_values(results: Any) -> dict[str, float]:
@@ -194,7 +182,7 @@ def _train_row(data: dict[str, Any], path: str, env_cache: dict[Any, str]) -> _R
     if not isinstance(data.get("results"), dict):
         raise ResultFileError(f"{path}: training result without a 'results' object (incomplete merge?)")
     row = _Row(dataset, "training", env, model, name, run_id, path, dataset_display=_display(data))
-    return _with_training_values(row, data)
+    return _with_training_values(_with_configuration(row, data["config"]), data)
 
 
 def _display(data: dict[str, Any]) -> str:
@@ -230,7 +218,8 @@ def _infer_row(data: dict[str, Any], path: str, env_cache: dict[Any, str]) -> tu
     if not isinstance(validation, dict) or not isinstance(validation.get("results"), dict):
         raise ResultFileError(f"{path}: inference result without 'validation.results' (incomplete merge?)")
     results = validation["results"]
-    row = _Row(dataset, "inference", env, model, name, run_id, path, dataset_display=_display(data))
+    row = _with_configuration(_Row(dataset, "inference", env, model, name, run_id, path,
+                                   dataset_display=_display(data)), data["config"])
     row.values = _model_values(results)
     training = data.get("training") if isinstance(data.get("training"), dict) else None
     if training is not None and all(v != v for v in row.values.values()):
@@ -280,8 +269,9 @@ def load_results(directory: str | os.PathLike, files: Iterable[str | os.PathLike
     """One row per (dataset, task, environment, model, run) of every result file below ``directory``.
 
     Columns: ``dataset``, ``task`` (``"training"`` / ``"inference"``), ``environment`` (the name users know;
-    runs of different machines or sweep settings that share it get a suffix naming the difference, see
-    :data:`POOL_FIELDS`), ``model``, ``run``
+    another machine that shares it gets a suffix, see :mod:`mlee.results.pooling`), ``model`` (the method's
+    name; another configuration of it gets a suffix saying what differs), ``method`` (the method's name),
+    ``identity`` (the run's configuration, :func:`mlee.results.pooling.run_configuration`), ``run``
     (directory name of the run), ``run_id``, ``file``; every metric key of :mod:`mlee.metrics` (value in the
     metric's unit, NaN when missing: the robustness group and latencies are absent from results written
     before mlee measured them) and ``<key>_unit``; ``energy_estimated`` (bool: the energy is an
@@ -427,7 +417,7 @@ def _table(warnings: list[str], train_rows: dict[tuple[str, str], _Row],
             trow.n_test_samples = irow.n_test_samples
     rows: list[_Row] = list(train_rows.values())
     rows.extend(r for r, _, _ in infer_rows)
-    _name_environments(rows)
+    name_rows(rows, _POOL_SEP)
     table = _to_frame(rows)
     table.attrs["warnings"] = warnings
     return table
@@ -441,7 +431,7 @@ def _embedded_train_row(data: dict[str, Any], infer: _Row, train_name: str) -> _
         raise ResultFileError("no 'results' object")
     row = _Row(infer.dataset, "training", infer.environment, infer.model, train_name,
                str(training_config_entry(data, "run_id") or train_name), infer.file,
-               dataset_display=infer.dataset_display)
+               dataset_display=infer.dataset_display, method=infer.method, identity=infer.identity, spec=infer.spec)
     return _with_training_values(row, training)
 
 
@@ -451,6 +441,8 @@ def _to_frame(rows: list[_Row]) -> pd.DataFrame:
         "task": [r.task for r in rows],
         "environment": [r.environment for r in rows],
         "model": [r.model for r in rows],
+        "method": [r.method for r in rows],
+        "identity": [r.identity for r in rows],
         "run": [r.run for r in rows],
         "run_id": [r.run_id for r in rows],
         "file": [r.file for r in rows],

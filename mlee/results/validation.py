@@ -12,6 +12,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from mlee.errors import MleeError
 from mlee.metrics import METRICS_BY_KEY
 
 #: highest mean power of one run a machine can draw, W (the largest GPU nodes draw ~10 kW)
@@ -24,7 +25,7 @@ MAX_DURATION_S = 10 * 365 * 24 * 3600
 MAX_COUNT = 1e24
 
 
-class RecordError(ValueError):
+class RecordError(MleeError, ValueError):
     """A result file whose identity (dataset, model) is not usable; the message names the file and the fix."""
 
 
