@@ -11,6 +11,13 @@ REFERENCE = pathlib.Path(os.environ.get("MLEE_REFERENCE")
                          or pathlib.Path(__file__).resolve().parents[1].parent / "shared" / "reference")
 
 
+@pytest.fixture(autouse=True)
+def _private_cache(tmp_path_factory, monkeypatch):
+    """Every test (and every process it starts) keeps mlee's caches (results tables of folders without one, loaded
+    run tables) in a folder of its own, never in the user's ~/.cache."""
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path_factory.mktemp("xdg-cache")))
+
+
 @pytest.fixture(scope="session")
 def reference_dir() -> pathlib.Path:
     """The read-only reference folder beside the repository; tests that need it skip without it."""

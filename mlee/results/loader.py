@@ -21,10 +21,7 @@ import threading
 from dataclasses import dataclass, field
 from operator import methodcaller
 from pathlib import Path
-from typing import Any, Iterable
-
-import numpy as np
-import pandas as pd
+from typing import TYPE_CHECKING, Any, Iterable
 
 from mlee.metrics import METRICS
 from mlee.results import jsonio
@@ -32,9 +29,14 @@ from mlee.results.bulk import collector_paused
 from mlee.results.discovery import result_files
 from mlee.results.energy import phase_energy
 from mlee.results.environment import environment_key, hardware_name
+from mlee.results.frames import frame_digest, frame_path, read_frame, write_frame
 from mlee.results.read_ahead import read_ahead, read_file
 from mlee.results.record import expand_training, training_config_entry
+from mlee.results.table import TABLE_FILE, ResultsTable, code_fingerprint, identities, outcomes_through_table
 from mlee.results.validation import RecordError, check_record, screen_run
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 log = logging.getLogger(__name__)
 
@@ -276,7 +278,8 @@ def read_result_file(path: str | os.PathLike) -> dict[str, Any]:
     return expand_training(_parse(path, read_file(path)))
 
 
-def load_results(directory: str | os.PathLike, files: Iterable[str | os.PathLike] | None = None) -> pd.DataFrame:
+def load_results(directory: str | os.PathLike, files: Iterable[str | os.PathLike] | None = None,
+                 table: bool = True) -> pd.DataFrame:
     """One row per (dataset, task, environment, model, run) of every result file below ``directory``.
 
     Columns: ``dataset``, ``task`` (``"training"`` / ``"inference"``), ``environment`` (the name users know;
@@ -292,6 +295,11 @@ def load_results(directory: str | os.PathLike, files: Iterable[str | os.PathLike
     ``files`` restricts the load to those paths. Problems (bad files, duplicate runs) are logged and listed in
     ``table.attrs["warnings"]``.
 
+    ``table``: read through the folder's results table (:mod:`mlee.results.table`: only files changed since it
+    was written are parsed; it is created or updated, in the user's cache directory where the folder has none)
+    and keep the finished table in the cache (:mod:`mlee.results.frames`); False reads every file and writes
+    nothing. Both give the same table.
+
     Raises ``FileNotFoundError`` when ``directory`` does not exist.
     """
     root = Path(directory)
@@ -302,6 +310,58 @@ def load_results(directory: str | os.PathLike, files: Iterable[str | os.PathLike
         paths = result_files(root)
     else:
         paths = [os.fspath(p) for p in files]
+    if not table:
+        return _build(root, paths, _read_outcomes(paths))
+    fingerprint = code_fingerprint()
+    states, taken, stable = identities(paths)
+    cached_at = frame_path(root, files is not None)
+    digest = frame_digest(fingerprint, paths, states)
+    cached = read_frame(cached_at, digest)
+    if cached is not None:
+        for warning in cached.attrs["warnings"]:
+            log.warning("%s", warning)
+        log.info("loaded %d runs from %d files in %s (the cached table; %d skipped)", len(cached), len(paths),
+                 root, len(cached.attrs["warnings"]))
+        return cached
+    results = ResultsTable(root, _Row, fingerprint).read() if root.is_dir() else None
+    if results is None:
+        outcomes = _read_outcomes(paths)
+    else:
+        outcomes = outcomes_through_table(paths, states, taken, _read_outcomes, results, complete=files is None)
+        if results.changed:
+            results.write()
+    frame = _build(root, paths, outcomes)
+    if stable:
+        write_frame(cached_at, digest, frame)
+    return frame
+
+
+def refresh_table(directory: str | os.PathLike) -> ResultsTable:
+    """Bring the results table of ``directory`` up to date with its files, writing it into the folder: only files
+    that changed since it was written are parsed. Call it holding the folder's merge lock
+    (:func:`mlee.locks.folder_lock`), as ``merge_results.py`` does.
+
+    Parameters
+    ----------
+    directory
+        The results folder.
+
+    Returns
+    -------
+    ResultsTable
+        The table written (its ``path`` is ``<directory>/.mlee-table.parquet``).
+    """
+    paths = result_files(directory)
+    states, taken, _ = identities(paths)
+    results = ResultsTable(directory, _Row, code_fingerprint(), Path(directory) / TABLE_FILE).read()
+    outcomes_through_table(paths, states, taken, _read_outcomes, results, complete=True)
+    if results.changed or not results.path.is_file():
+        results.write(lock=False)
+    return results
+
+
+def _build(root: Path, paths: list[str], outcomes: list[FileOutcome]) -> pd.DataFrame:
+    """The run table of the files' outcomes (in the order of their paths)."""
     warnings: list[str] = []
     train_rows: dict[tuple[str, str], _Row] = {}
     # inference row, its training run's name, and a training row built from the embedded copy (kept small:
@@ -309,7 +369,7 @@ def load_results(directory: str | os.PathLike, files: Iterable[str | os.PathLike
     infer_rows: list[tuple[_Row, str | None, _Row | None]] = []
     seen: set[tuple[str, str, str]] = set()
     with collector_paused():
-        for row, train_name, embedded, note, error in _read_outcomes(paths):
+        for row, train_name, embedded, note, error in outcomes:
             if note:
                 warnings.append(note)
                 log.warning("%s", note)
@@ -446,6 +506,9 @@ def _embedded_train_row(data: dict[str, Any], infer: _Row, train_name: str) -> _
 
 
 def _to_frame(rows: list[_Row]) -> pd.DataFrame:
+    import numpy as np
+    import pandas as pd
+
     columns: dict[str, Any] = {
         "dataset": [r.dataset for r in rows],
         "task": [r.task for r in rows],
