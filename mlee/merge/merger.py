@@ -304,7 +304,8 @@ def _merge(source: Path, out: Path, archive_dir: Path | None, clean: bool, progr
         if clean:
             _remove_stale(old_state, state, out, archive_dir, source, source_key, report)
         write_bytes_atomic(state_path, jsonio.dumps({"version": STATE_VERSION, "folders": state}))
-    refresh_table(out)
+    refresh_table(out, [out / f"{name}.json" for name in report.merged]
+                  + [path for path in report.removed if path.endswith(".json")])
     log.info("merge of %s: %s", source, report.summary())
     return report
 

@@ -32,7 +32,8 @@ from mlee.results.environment import environment_key, hardware_name
 from mlee.results.frames import frame_digest, frame_path, read_frame, write_frame
 from mlee.results.read_ahead import read_ahead, read_file
 from mlee.results.record import expand_training, training_config_entry
-from mlee.results.table import TABLE_FILE, ResultsTable, code_fingerprint, identities, outcomes_through_table
+from mlee.results.table import (TABLE_FILE, ResultsTable, code_fingerprint, identities, outcomes_through_table,
+                                settled_identities)
 from mlee.results.validation import RecordError, check_record, screen_run
 
 if TYPE_CHECKING:
@@ -336,25 +337,30 @@ def load_results(directory: str | os.PathLike, files: Iterable[str | os.PathLike
     return frame
 
 
-def refresh_table(directory: str | os.PathLike) -> ResultsTable:
-    """Bring the results table of ``directory`` up to date with its files, writing it into the folder: only files
-    that changed since it was written are parsed. Call it holding the folder's merge lock
-    (:func:`mlee.locks.folder_lock`), as ``merge_results.py`` does.
+def refresh_table(directory: str | os.PathLike, changed: Iterable[str | os.PathLike] | None = None) -> ResultsTable:
+    """Bring the results table of ``directory`` up to date, writing it into the folder. Call it holding the
+    folder's merge lock (:func:`mlee.locks.folder_lock`), as ``merge_results.py`` does.
 
     Parameters
     ----------
     directory
         The results folder.
+    changed
+        The files written or removed since the table was last brought up to date (a merge knows them): only their
+        entries are renewed. None, or a table that is missing, damaged or of other code: every file of the folder
+        is checked and only those that changed are parsed. Either way a load checks every entry against its file
+        before using it, so a file changed by hand later is never taken from the table.
 
     Returns
     -------
     ResultsTable
-        The table written (its ``path`` is ``<directory>/.mlee-table.parquet``).
+        The table (its ``path`` is ``<directory>/.mlee-table.parquet``).
     """
-    paths = result_files(directory)
-    states, taken, _ = identities(paths)
     results = ResultsTable(directory, _Row, code_fingerprint(), Path(directory) / TABLE_FILE).read()
-    outcomes_through_table(paths, states, taken, _read_outcomes, results, complete=True)
+    complete = changed is None or results.stored is None
+    paths = result_files(directory) if complete else [os.fspath(p) for p in changed]
+    states, taken = settled_identities(paths)
+    results.update(paths, states, taken, _read_outcomes, complete=complete)
     if results.changed or not results.path.is_file():
         results.write(lock=False)
     return results

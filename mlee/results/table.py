@@ -6,7 +6,8 @@ when it was read: size, modification and change times (ns), inode. A later load 
 file still has that identity, so a file changed by hand, replaced, added or removed is parsed again, and only
 that file. The change time cannot be set back by a user (``touch -d`` sets the modification time only).
 Entries of files changed less than :data:`RACY_NS` before they were read are not kept: a write in the same
-tick of the file system's clock would leave the identity unchanged.
+tick of the file system's clock would leave the identity unchanged (a merge waits that long before it reads
+the files it has just written, see :func:`settled_identities`).
 
 Rows are stored field by field from the loader's row type (:func:`dataclasses.fields`) and its values by key,
 so a field or value the loader starts to extract is carried without a change here. The table also records a
@@ -37,8 +38,9 @@ log = logging.getLogger(__name__)
 
 TABLE_FILE = ".mlee-table.parquet"
 FORMAT_VERSION = "1"
-#: a file changed this recently (ns) when its identity was taken may change again unseen: its entry is not kept
-RACY_NS = 100_000_000
+#: a file changed this recently (ns) when its identity was taken may change again unseen (within one tick of the
+#: file system's clock: 1-10 ms on Linux file systems): its entry is not kept
+RACY_NS = 50_000_000
 #: stands for the file's own path in the stored notes and reasons (the folder may be read under another name)
 _PATH = "\x00"
 _ROW, _EMBEDDED, _NO_ROW = 0, 1, 2
@@ -150,7 +152,9 @@ class ResultsTable:
         self.path = path or table_path(self.folder)
         #: the folder's path with a trailing separator: a file below it is this prefix + its relative path
         self.folder_prefix = os.path.join(self.folder, "")
-        self.entries: dict[str, tuple[FileState, Outcome]] = {}
+        #: the stored rows (a pyarrow Table; None: none stored)
+        self.stored: Any = None
+        self._entries: dict[str, tuple[FileState, Outcome]] | None = None
         self.changed = False
 
     # ------------------------------------------------------------------------------------------- reading
@@ -173,11 +177,21 @@ class ResultsTable:
                 log.info("results table %s was written by other code; it is rebuilt", self.path)
                 self.changed = True
                 return self
-            self.entries = self._decode(table)
+            missing = [c for c in _FILE_COLUMNS if c not in table.column_names]
+            if missing:
+                raise ValueError(f"columns {', '.join(missing)} missing")
+            self.stored = table
         except Exception as exc:  # noqa: BLE001 - a damaged file: pyarrow raises several kinds
             log.warning("results table %s is damaged (%s); it is rebuilt from the result files", self.path, exc)
-            self.entries, self.changed = {}, True
+            self.stored, self.changed = None, True
         return self
+
+    @property
+    def entries(self) -> dict[str, tuple[FileState, Outcome]]:
+        """Every stored file's (identity, outcome), by path relative to the folder (decoded when first asked)."""
+        if self._entries is None:
+            self._entries = self._decode(self.stored) if self.stored is not None and self.stored.num_rows else {}
+        return self._entries
 
     def _decode(self, table: Any) -> dict[str, tuple[FileState, Outcome]]:
         """Entries of a stored table: rows rebuilt field by field in the row type's order (a field the table lacks
@@ -250,26 +264,62 @@ class ResultsTable:
         return outcome
 
     # ------------------------------------------------------------------------------------------- updating
-    def put(self, path: str, state: FileState | None, outcome: Outcome, taken_ns: int) -> None:
-        """Keep ``outcome`` of ``path`` (a file below the folder) read at identity ``state``; not kept when
-        ``state`` is None or racy (see :data:`RACY_NS`)."""
-        rel = self.relative(path)
-        if rel.startswith(os.pardir + os.sep) or rel == os.pardir:
-            return
-        if state is None or is_racy(state, taken_ns):
-            if self.entries.pop(rel, None) is not None:
-                self.changed = True
-            return
-        self.entries[rel] = (state, outcome)
-        self.changed = True
+    def update(self, paths: Sequence[str], states: Sequence[FileState | None], taken_ns: int,
+               read: Callable[[list[str]], list[Outcome]], complete: bool) -> dict[str, Outcome]:
+        """Bring the stored rows up to date: keep those of files whose identity is unchanged, read the others.
 
-    def keep_only(self, paths: Iterable[str]) -> None:
-        """Drop the entries of files not in ``paths`` (removed from the folder)."""
-        wanted = {self.relative(p) for p in paths}
-        gone = [rel for rel in self.entries if rel not in wanted]
-        for rel in gone:
-            del self.entries[rel]
-        self.changed = self.changed or bool(gone)
+        Parameters
+        ----------
+        paths, states
+            The files to load and their identities (:func:`file_state`), taken at ``taken_ns`` before any is read.
+        taken_ns
+            When the identities were taken (``time.time_ns``).
+        read
+            The loader's reading function: paths -> outcomes, in order.
+        complete
+            ``paths`` are every result file of the folder: the rows of other files are dropped.
+
+        Returns
+        -------
+        dict
+            The outcome of every file read now, by its path. Files outside the folder, files that could not be
+            stat'ed and racy ones (:data:`RACY_NS`) are read and returned but not stored.
+        """
+        current: dict[str, tuple[str, FileState | None]] = {self.relative(p): (p, st) for p, st in zip(paths, states)}
+        matched: set[str] = set()
+        if self.stored is not None and self.stored.num_rows:
+            import numpy as np
+            import pyarrow as pa
+            import pyarrow.compute as pc
+
+            names = list(current)
+            now = np.array([st if st is not None else (-1, -1, -1, -1) for _, st in current.values()],
+                           dtype=np.int64).reshape(-1, 4)
+            where = pc.index_in(self.stored.column("file"), value_set=pa.array(names, pa.string()))
+            found = np.asarray(where.is_valid())
+            index = np.asarray(where.fill_null(0), dtype=np.int64)
+            was = np.column_stack([self.stored.column(c).to_numpy() for c in ("size", "mtime_ns", "ctime_ns", "ino")])
+            same = found & (now[index] == was).all(axis=1) if len(names) else np.zeros(len(found), bool)
+            keep = same | (~found & (not complete))
+            matched = set(pc.unique(self.stored.column("file").filter(pa.array(same))).to_pylist())
+            if not keep.all():
+                self.stored = self.stored.filter(pa.array(keep))
+                self._entries, self.changed = None, True
+        to_read = [p for rel, (p, _) in current.items() if rel not in matched]
+        fresh = dict(zip(to_read, read(to_read))) if to_read else {}
+        new = {}
+        for rel, (path, state) in current.items():
+            if path in fresh and state is not None and not is_racy(state, taken_ns) and not (
+                    rel == os.pardir or rel.startswith(os.pardir + os.sep)):
+                new[rel] = (state, fresh[path])
+        if new:
+            import pyarrow as pa
+
+            added = self._encode(new)
+            self.stored = added if self.stored is None else pa.concat_tables([self.stored, added],
+                                                                             promote_options="permissive")
+            self._entries, self.changed = None, True
+        return fresh
 
     def write(self, lock: bool = True) -> bool:
         """Write the table atomically, holding the folder's merge lock (in the cache: the table's own lock); while
@@ -303,15 +353,23 @@ class ResultsTable:
         return True
 
     def encode(self) -> bytes:
-        """The table as Parquet bytes."""
-        import pyarrow as pa
+        """The stored rows as Parquet bytes (with the code fingerprint)."""
         import pyarrow.parquet as pq
+
+        table = self.stored if self.stored is not None else self._encode({})
+        table = table.replace_schema_metadata({"mlee.fingerprint": self.fingerprint, "mlee.format": FORMAT_VERSION})
+        sink = io.BytesIO()
+        pq.write_table(table, sink, compression="zstd")
+        return sink.getvalue()
+
+    def _encode(self, entries: dict[str, tuple[FileState, Outcome]]) -> Any:
+        """The rows of ``entries`` (relative path -> identity, outcome) as a pyarrow Table."""
+        import pyarrow as pa
 
         row_fields = [f.name for f in dataclasses.fields(self.row_type) if f.name not in ("file", "values")]
         columns: dict[str, list[Any]] = {name: [] for name in _FILE_COLUMNS}
         rows: list[Any] = []
-        for rel in sorted(self.entries):
-            state, (row, train_name, embedded, note, error) = self.entries[rel]
+        for rel, (state, (row, train_name, embedded, note, error)) in entries.items():
             path = self.folder_prefix + rel
             parts = [(slot, r) for slot, r in ((_ROW, row), (_EMBEDDED, embedded)) if r is not None] or [(_NO_ROW, None)]
             for slot, r in parts:
@@ -331,11 +389,7 @@ class ResultsTable:
         for key in keys:
             arrays["v." + key] = pa.array([r.values.get(key) if r is not None else None for r in rows],
                                           type=pa.float64(), from_pandas=False)
-        table = pa.table(arrays).replace_schema_metadata({"mlee.fingerprint": self.fingerprint,
-                                                          "mlee.format": FORMAT_VERSION})
-        sink = io.BytesIO()
-        pq.write_table(table, sink, compression="zstd")
-        return sink.getvalue()
+        return pa.table(arrays)
 
 
 def _patterns(present: Any) -> tuple[Any, Any]:
@@ -357,7 +411,8 @@ def _placeholder(text: str | None, path: str) -> str | None:
 def outcomes_through_table(paths: list[str], states: list[FileState | None], taken_ns: int,
                            read: Callable[[list[str]], list[Outcome]], table: ResultsTable,
                            complete: bool) -> list[Outcome]:
-    """The outcome of every path, from ``table`` where its entry matches the file, else from ``read``.
+    """The outcome of every path, from ``table`` where its entry matches the file, else from ``read`` (``table``
+    is updated with what was read, see :meth:`ResultsTable.update`).
 
     Parameters
     ----------
@@ -370,7 +425,7 @@ def outcomes_through_table(paths: list[str], states: list[FileState | None], tak
     read
         The loader's reading function: paths -> outcomes, in order.
     table
-        The folder's table (read already); updated with what was read.
+        The folder's table (read already).
     complete
         ``paths`` are every result file of the folder: entries of other files are dropped.
 
@@ -379,15 +434,10 @@ def outcomes_through_table(paths: list[str], states: list[FileState | None], tak
     list
         The outcomes in the order of ``paths``.
     """
-    out: list[Outcome | None] = [table.outcome(p, s) for p, s in zip(paths, states)]
-    missing = [i for i, o in enumerate(out) if o is None]
-    if missing:
-        for i, outcome in zip(missing, read([paths[i] for i in missing])):
-            out[i] = outcome
-            table.put(paths[i], states[i], outcome, taken_ns)
-    if complete:
-        table.keep_only(paths)
-    return out  # type: ignore[return-value]
+    fresh = table.update(paths, states, taken_ns, read, complete)
+    if len(fresh) == len(paths):
+        return [fresh[p] for p in paths]
+    return [fresh[p] if p in fresh else table.outcome(p, s) for p, s in zip(paths, states)]
 
 
 def identities(paths: Sequence[str]) -> tuple[list[FileState | None], int, bool]:
@@ -408,3 +458,25 @@ def identities(paths: Sequence[str]) -> tuple[list[FileState | None], int, bool]
     states = [file_state(p) for p in paths]
     stable = all(s is not None and not is_racy(s, taken) for s in states)
     return states, taken, stable
+
+
+def settled_identities(paths: Sequence[str]) -> tuple[list[FileState | None], int]:
+    """:func:`identities` taken once no file is racy: waits (at most :data:`RACY_NS`) when some file changed
+    just now, e.g. the files a merge has just written.
+
+    Parameters
+    ----------
+    paths
+        The files.
+
+    Returns
+    -------
+    list, int
+        Their identities and when they were taken (``time.time_ns``).
+    """
+    states, taken, stable = identities(paths)
+    if not stable:
+        newest = max((max(s[1], s[2]) for s in states if s is not None), default=0)
+        time.sleep(min(RACY_NS, max(0, newest + RACY_NS - taken)) / 1e9 + 0.001)
+        states, taken, _ = identities(paths)
+    return states, taken
