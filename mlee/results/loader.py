@@ -5,10 +5,14 @@ Every ``*.json`` below the folder is read (:mod:`mlee.results.discovery`: hidden
 skipped, folder links that loop or lead out of the folder are not followed). Files that are not results, truncated or otherwise unreadable are
 skipped with a warning naming the file and the reason; they never stop the load.
 
-Speed: files are read ahead of their parsing (:mod:`mlee.results.read_ahead`), from 4,000 files on by two
-processes; a file is parsed once from bytes (``orjson`` when available), only the needed fields are taken (the
-training copy inside an inference file is not expanded), the garbage collector is paused while rows are built,
-and columns are built as lists that become one DataFrame at the end.
+Speed: what a load extracts from each file is kept in the folder's results table (:mod:`mlee.results.table`,
+written by ``merge_results.py``, else kept in the user's cache directory), so a later load parses only the files
+that changed since; the finished table is kept in the cache too (:mod:`mlee.results.frames`) and used while no
+file changed. Files that must be parsed (a folder's first load, changed files) are read ahead of their parsing
+(:mod:`mlee.results.read_ahead`), from 4,000 files on by two processes; a file is parsed once from bytes
+(``orjson`` when available), only the needed fields are taken (the training copy inside an inference file is not
+expanded), the garbage collector is paused while rows are built, and columns are built as lists that become one
+DataFrame at the end.
 """
 
 from __future__ import annotations
