@@ -171,7 +171,7 @@ class ResultsTable:
         try:
             import pyarrow.parquet as pq
 
-            table = pq.read_table(io.BytesIO(raw))
+            table = pq.ParquetFile(io.BytesIO(raw)).read()  # not read_table: it imports pyarrow.dataset, and pandas
             meta = table.schema.metadata or {}
             if meta.get(b"mlee.fingerprint", b"").decode() != self.fingerprint:
                 log.info("results table %s was written by other code; it is rebuilt", self.path)
