@@ -140,6 +140,7 @@ def main() -> int:
         print("chromium is not installed", file=sys.stderr)
         return 1
     base = Path(tempfile.mkdtemp(prefix="mlee-first-plot-"))
+    os.environ["XDG_CACHE_HOME"] = str(base / "cache")  # the servers' results tables, removed afterwards
     try:
         folders = list(args.results)
         if args.files:
