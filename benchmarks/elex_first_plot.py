@@ -39,6 +39,7 @@ PUBLISHED = Path(os.environ.get("MLEE_REFERENCE") or ROOT.parent / "shared" / "r
 TARGET_S = 1.0
 
 from elex_support import Server, free_port, make_driver, wait  # noqa: E402
+from results_table import loadavg  # noqa: E402
 
 #: installed before the page's scripts: when the first scatter point is in the DOM and when it is painted
 PROBE = """
@@ -56,13 +57,6 @@ return {plot: window.__firstPlot, requests: performance.getEntriesByType('resour
   return [e.name.replace(location.origin, ''), e.startTime, e.responseEnd, e.transferSize || e.encodedBodySize];
 })};
 """
-
-
-def _loadavg() -> str:
-    try:
-        return open("/proc/loadavg", encoding="ascii").read().strip()
-    except OSError:
-        return " ".join(f"{v:.2f}" for v in os.getloadavg())
 
 
 def first_plot(url: str, download: Path, trace: bool) -> float:
@@ -149,7 +143,7 @@ def main() -> int:
             synthetic = base / f"mlee_{args.files}"
             make_copies(args.files, synthetic, "mlee")
             folders.append(synthetic)
-        print(f"load average before: {_loadavg()} on {os.cpu_count()} CPUs (above ~0.5: figures 'under load')")
+        print(f"load average before: {loadavg()} on {os.cpu_count()} CPUs (above ~0.5: figures 'under load')")
         basic = ROOT / "mlee" / "elex" / "assets" / "vendor" / "plotly-basic.min.js"
         for folder in folders:
             n_files = len(list(folder.rglob('*.json')))
@@ -175,7 +169,7 @@ def main() -> int:
             command = [sys.executable, str(args.original / "main.py"), "--port"]
             print(_show("the original, published results", measure(command, PUBLISHED, args.servers, args.trace,
                                                                     base, "original")))
-        print(f"load average after: {_loadavg()}")
+        print(f"load average after: {loadavg()}")
     finally:
         shutil.rmtree(base, ignore_errors=True)
     return 0

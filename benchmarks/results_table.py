@@ -72,7 +72,8 @@ print(json.dumps({{"imports": imports, "first": first, "warm": warm, "peak_mb": 
 """
 
 
-def _loadavg() -> str:
+def loadavg() -> str:
+    """/proc/loadavg as it reads (the load averages, running / all tasks, last pid)."""
     try:
         return open("/proc/loadavg", encoding="ascii").read().strip()
     except OSError:
@@ -137,7 +138,7 @@ def main() -> int:
     args = parser.parse_args()
     from rating_scale import make_copies
 
-    print(f"load average before: {_loadavg()} on {os.cpu_count()} CPUs (anything above ~0.5: 'under load')")
+    print(f"load average before: {loadavg()} on {os.cpu_count()} CPUs (anything above ~0.5: 'under load')")
     base = Path(tempfile.mkdtemp(prefix="mlee-results-table-"))
     folder = (args.keep or base) / f"mlee_{args.files}"
     try:
@@ -166,7 +167,7 @@ def main() -> int:
         print(f"  peak memory, fresh process: today's path {today['peak_mb']:.0f} MB, from the table "
               f"{cold['peak_mb']:.0f} MB (target <= {TARGET_MB} MB: {'ok' if cold['peak_mb'] <= TARGET_MB else 'MISSED'})")
         bench_merge(folder, base, cache, args.merge_folders)
-        print(f"load average after: {_loadavg()}")
+        print(f"load average after: {loadavg()}")
     finally:
         shutil.rmtree(base, ignore_errors=True)
     return 0
