@@ -37,7 +37,7 @@ from mlee.results.frames import frame_digest, frame_path, read_frame, write_fram
 from mlee.results.read_ahead import read_ahead, read_file
 from mlee.results.record import expand_training, training_config_entry
 from mlee.results.table import (TABLE_FILE, ResultsTable, code_fingerprint, identities, outcomes_through_table,
-                                settled_identities)
+                                settled_identities, table_library)
 from mlee.results.validation import RecordError, check_record, screen_run
 
 if TYPE_CHECKING:
@@ -315,7 +315,7 @@ def load_results(directory: str | os.PathLike, files: Iterable[str | os.PathLike
         paths = result_files(root)
     else:
         paths = [os.fspath(p) for p in files]
-    if not table:
+    if not table or not table_library():
         return _build(root, paths, _read_outcomes(paths))
     fingerprint = code_fingerprint()
     states, taken, stable = identities(paths)
@@ -360,7 +360,10 @@ def refresh_table(directory: str | os.PathLike, changed: Iterable[str | os.PathL
     ResultsTable
         The table (its ``path`` is ``<directory>/.mlee-table.parquet``).
     """
-    results = ResultsTable(directory, _Row, code_fingerprint(), Path(directory) / TABLE_FILE).read()
+    results = ResultsTable(directory, _Row, code_fingerprint(), Path(directory) / TABLE_FILE)
+    if not table_library():
+        return results
+    results.read()
     complete = changed is None or results.stored is None
     paths = result_files(directory) if complete else [os.fspath(p) for p in changed]
     states, taken = settled_identities(paths)

@@ -22,6 +22,7 @@ written to. Writes are atomic (temporary file + rename); a table that cannot be 
 from __future__ import annotations
 
 import dataclasses
+import functools
 import hashlib
 import io
 import itertools
@@ -64,6 +65,18 @@ def file_state(path: str) -> FileState | None:
 def is_racy(state: FileState, taken_ns: int) -> bool:
     """Whether a file of ``state``, taken at ``taken_ns`` (``time.time_ns``), changed too recently to be trusted."""
     return max(state[1], state[2]) >= taken_ns - RACY_NS
+
+
+@functools.lru_cache(maxsize=1)
+def table_library() -> bool:
+    """Whether pyarrow can be imported (a dependency of mlee); without it loads read the JSON files, said once."""
+    try:
+        import pyarrow.parquet  # noqa: F401
+    except ImportError as exc:
+        log.warning("pyarrow cannot be imported (%s): results are read from their JSON files, without the results "
+                    "table (pip install pyarrow)", exc)
+        return False
+    return True
 
 
 def cache_dir() -> Path:
