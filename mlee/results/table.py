@@ -30,7 +30,7 @@ import logging
 import os
 import time
 from pathlib import Path
-from typing import Any, Callable, Iterable, Sequence
+from typing import Any, Callable, Sequence
 
 from mlee.atomic import write_bytes_atomic
 from mlee.locks import LOCK_FILE, folder_lock
