@@ -19,6 +19,10 @@ What is timed, per size and layout, each in a fresh Python process (the work is 
   the same folder sees);
 - warm: the best of ``--repeats`` further passes in that process.
 
+Every pass reads the JSON files (``load_results(..., table=False)``): no results table or cached run table is
+read or written, so the figures are those of a folder's first load; ``benchmarks/results_table.py`` measures
+loads through the table.
+
 CPU is the process's CPU time (user + system, so a read from the disk counts); with two reading processes the
 second one's is printed next to it. On a busy machine the wall-clock figures exceed the CPU ones: compare the
 load average printed first. The peak memory is the process's maximum resident set size (ru_maxrss: interpreter, numpy, pandas included);
@@ -66,7 +70,7 @@ def one_pass():
     settings = RatingSettings.default()
     children = resource.getrusage(resource.RUSAGE_CHILDREN)
     c0, t0 = time.process_time(), time.perf_counter()
-    runs = load_results({folder!r})
+    runs = load_results({folder!r}, table=False)
     t1 = time.perf_counter()
     table = aggregate_runs(runs)
     t2 = time.perf_counter()

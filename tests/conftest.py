@@ -3,12 +3,38 @@ chromium per test module for the ELEx browser tests."""
 
 import os
 import pathlib
+import shutil
+import tempfile
 
 import pytest
 
 #: ``MLEE_REFERENCE`` points elsewhere (a git worktree has no ``../shared`` beside it).
 REFERENCE = pathlib.Path(os.environ.get("MLEE_REFERENCE")
                          or pathlib.Path(__file__).resolve().parents[1].parent / "shared" / "reference")
+
+
+def pytest_configure(config):
+    """mlee's cache directory for the whole run, set before any fixture (module-scoped ones load results too)."""
+    config._mlee_cache = (os.environ.get("XDG_CACHE_HOME"), tempfile.mkdtemp(prefix="mlee-test-cache-"))
+    os.environ["XDG_CACHE_HOME"] = config._mlee_cache[1]
+
+
+def pytest_unconfigure(config):
+    before, folder = getattr(config, "_mlee_cache", (None, None))
+    if folder is None:
+        return
+    shutil.rmtree(folder, ignore_errors=True)
+    if before is None:
+        os.environ.pop("XDG_CACHE_HOME", None)
+    else:
+        os.environ["XDG_CACHE_HOME"] = before
+
+
+@pytest.fixture(autouse=True)
+def _private_cache(tmp_path_factory, monkeypatch):
+    """Every test (and every process it starts) keeps mlee's caches (results tables of folders without one, loaded
+    run tables) in a folder of its own, never in the user's ~/.cache."""
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path_factory.mktemp("xdg-cache")))
 
 
 @pytest.fixture(scope="session")

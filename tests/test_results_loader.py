@@ -228,12 +228,12 @@ def test_two_reading_processes_give_the_same_table(published, tmp_path, monkeypa
     (tmp_path / "zz_broken.json").write_text('{"config": ')
     shutil.copy(sorted(published.glob("*.json"))[0], tmp_path / "zz_duplicate.json")
     (tmp_path / "aa_not_a_result.json").write_text("[]")
-    serial = load_results(tmp_path)
+    serial = load_results(tmp_path, table=False)
     monkeypatch.setattr(loader, "PARALLEL_MIN_FILES", 10)
     # the two-process path even if an earlier test left a thread running (the child runs only the loader's code)
     monkeypatch.setattr(loader, "_can_fork", lambda: True)
     with caplog.at_level("WARNING"):
-        parallel = load_results(tmp_path)
+        parallel = load_results(tmp_path, table=False)
     assert "second reading process" not in caplog.text  # its rows came from the child, not from a re-read
     assert len(parallel) >= 40 and parallel.equals(serial)
     assert parallel.attrs["warnings"] == serial.attrs["warnings"] and len(serial.attrs["warnings"]) == 3
@@ -243,7 +243,7 @@ def _load_in_pool_worker(folder: str) -> int:
     from mlee.results import loader
 
     loader.PARALLEL_MIN_FILES = 10
-    return len(load_results(folder))
+    return len(load_results(folder, table=False))
 
 
 def test_many_files_load_inside_a_process_pool_worker(published):

@@ -1,7 +1,8 @@
 """Build and run the ELEx Dash app.
 
 ``create_app(directory)`` loads the results once (the only thing the server holds) and returns a Dash
-app whose every asset is served locally (no CDN: it runs offline). ``run`` serves it with Flask's
+app whose every asset is served locally (no CDN: it runs offline); plotly.js is its basic bundle where
+installed (:mod:`mlee.elex.plotly_bundle`). ``run`` serves it with Flask's
 threaded server, bound to 127.0.0.1 unless told otherwise.
 """
 
@@ -16,6 +17,7 @@ from dash import Dash
 from mlee.elex.callbacks import register_callbacks
 from mlee.elex.data import ExplorerData
 from mlee.elex.live_data import LiveData
+from mlee.elex.plotly_bundle import assets_ignore
 from mlee.elex.run_manager import RunOptions
 from mlee.elex.runs_callbacks import attach_runs
 from mlee.elex.layout import page
@@ -51,6 +53,7 @@ def create_app(directory: str | Path = "results", *, data: ExplorerData | None =
     app = Dash(
         __name__, title=title, assets_folder=str(ASSETS), serve_locally=True, update_title=None,
         external_stylesheets=[], external_scripts=[], suppress_callback_exceptions=False,
+        assets_ignore=assets_ignore(ASSETS),
     )
     app.server.config["MAX_CONTENT_LENGTH"] = MAX_REQUEST_BYTES
     install_request_guard(app.server)

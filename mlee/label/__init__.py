@@ -15,16 +15,32 @@ import datetime
 import logging
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from mlee.atomic import write_bytes_atomic
-from mlee.label.content import label_content
-from mlee.label.drawing import HEIGHT, WIDTH, content_drawing, label_drawing
-from mlee.label.render import FORMATS, check_format, render_drawing
-from mlee.rating.summary import ModelSummary
+
+if TYPE_CHECKING:
+    from mlee.rating.summary import ModelSummary
 
 __all__ = ["FORMATS", "HEIGHT", "WIDTH", "label_content", "label_drawing", "render_label", "write_label"]
 
 log = logging.getLogger(__name__)
+
+#: names of the drawing modules, imported when first used (reportlab, and pandas through the rating, take time
+#: a command that only parses its flags does not need)
+_WHERE = {"label_content": "mlee.label.content", "HEIGHT": "mlee.label.drawing", "WIDTH": "mlee.label.drawing",
+          "label_drawing": "mlee.label.drawing", "FORMATS": "mlee.label.formats"}
+
+
+def __getattr__(name: str) -> Any:
+    module = _WHERE.get(name)
+    if module is None:
+        raise AttributeError(f"module 'mlee.label' has no attribute {name!r}")
+    import importlib
+
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
 
 
 def render_label(summary: ModelSummary, fmt: str = "pdf", issue_date: datetime.date | None = None) -> bytes:
@@ -32,6 +48,11 @@ def render_label(summary: ModelSummary, fmt: str = "pdf", issue_date: datetime.d
 
     ``issue_date`` is printed on the label (default: today); fix it for reproducible files.
     """
+    from mlee.label.content import label_content
+    from mlee.label.drawing import content_drawing
+    from mlee.label.render import check_format, render_drawing
+    from mlee.rating.summary import ModelSummary
+
     fmt = check_format(fmt)
     if not isinstance(summary, ModelSummary):
         raise TypeError(f"render_label needs a mlee.rating.summary.ModelSummary, got {type(summary).__name__}; "
@@ -47,6 +68,8 @@ def write_label(summary: ModelSummary, path: str | os.PathLike, fmt: str | None 
     ``fmt`` defaults to the suffix of ``path`` (``.pdf`` / ``.svg``); a path without one of those
     suffixes needs ``fmt``.
     """
+    from mlee.label.render import check_format
+
     target = Path(path)
     if fmt is None:
         if target.suffix.lower() not in (".pdf", ".svg"):

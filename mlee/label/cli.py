@@ -13,19 +13,18 @@ import logging
 import re
 import sys
 from collections.abc import Sequence
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 from pathlib import Path
 
-import pandas as pd
-from tqdm import tqdm
-
 from mlee.atomic import write_bytes_atomic
-from mlee.label import render_label, write_label
+from mlee.label.formats import FORMATS
 from mlee.label.raster import RasteriseError, pdf_to_png
-from mlee.label.render import FORMATS
-from mlee.label.selection import FIELDS, SelectionError, rows_for_file, select_one, select_rows
 from mlee.metrics import rating_letter
-from mlee.rating.summary import ModelSummary
+
+if TYPE_CHECKING:  # pandas, reportlab and the selection are imported where a command needs them: --help is quick
+    import pandas as pd
+
+    from mlee.rating.summary import ModelSummary
 
 log = logging.getLogger(__name__)
 
@@ -115,6 +114,8 @@ def _resolve_format(args: argparse.Namespace) -> str:
 
 def _write(summary: ModelSummary, path: Path, fmt: str, issue_date: datetime.date | None) -> None:
     """Write one label file (PNG: the PDF rasterised)."""
+    from mlee.label import render_label, write_label
+
     if fmt == "png":
         write_bytes_atomic(path, pdf_to_png(render_label(summary, fmt="pdf", issue_date=issue_date)))
     else:
@@ -151,6 +152,8 @@ def rated_table(directory: Path, settings) -> pd.DataFrame:
 
 
 def _choices(args: argparse.Namespace) -> dict[str, str | None]:
+    from mlee.label.selection import FIELDS
+
     return {field: getattr(args, field) for field in FIELDS}
 
 
@@ -174,6 +177,9 @@ def _summary(rated: pd.DataFrame, row: pd.Series, settings) -> ModelSummary:
 
 def run(args: argparse.Namespace, out: TextIO | None = None) -> int:
     """Carry out the parsed command line, reporting to ``out`` (default: the current stdout); returns the exit status."""
+    from tqdm import tqdm
+
+    from mlee.label.selection import rows_for_file, select_one, select_rows
     from mlee.rating import summaries
     from mlee.rating.options import settings_from_options
 
@@ -223,6 +229,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
                         format="%(levelname)s %(name)s: %(message)s")
+    from mlee.label.selection import SelectionError
+
     try:
         return run(args)
     # ValueError/FileNotFoundError: e.g. an invalid boundaries or weights file, a missing results folder.

@@ -19,9 +19,9 @@ from reportlab.lib.rl_accel import _c_funcs
 from reportlab.pdfgen.canvas import Canvas
 
 from mlee.label.fonts import register_fonts
+from mlee.label.formats import FORMATS
 from mlee.label.svg import drawing_to_svg
 
-FORMATS: tuple[str, ...] = ("pdf", "svg")
 
 #: True when reportlab's C accelerator (the ``rl_accel`` package) is installed: number formatting in
 #: the PDF is then done in C (about twice as fast); without it reportlab's Python code runs.

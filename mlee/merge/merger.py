@@ -14,11 +14,14 @@
   removed too; without ``clean`` they are only reported.
 - One merge at a time per output folder (a lock file, ``.mlee-merge.lock``): holding it, a merge removes the
   hidden temporary files (``.<name>.*.tmp``) that a killed merge left in its output folders.
+- The results table (``<output>/.mlee-table.parquet``, :mod:`mlee.results.table`) is brought up to date with
+  every merged file of the output folder at the end of the merge, still holding the lock: only new and changed
+  files are parsed. What loads read; an interrupted merge leaves the earlier table, which loads then see to be
+  stale for the files that changed.
 """
 
 from __future__ import annotations
 
-import contextlib
 import io
 import logging
 import os
@@ -28,20 +31,21 @@ import tarfile
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 from tqdm import tqdm
 
 from mlee.atomic import AtomicBatch, write_bytes_atomic
 from mlee.experiment.folders import TMP_PREFIX, is_abandoned
+from mlee.locks import folder_lock
 from mlee.merge.folder import ExperimentFolder, FolderError, folder_kind, read_folder, scan_folder
 from mlee.merge.records import infer_record, train_record
 from mlee.results import jsonio
+from mlee.results.loader import refresh_table
 
 log = logging.getLogger(__name__)
 
 STATE_FILE = ".mlee-merge-state.json"
-LOCK_FILE = ".mlee-merge.lock"
 #: hidden temporary files of atomic writes (``.<target name>.<random>.tmp``, see mlee.atomic)
 _ATOMIC_TMP = re.compile(r"^\..+\.tmp$")
 STATE_VERSION = 1
@@ -134,37 +138,8 @@ def merge_directory(directory: str | os.PathLike = "logs/sklearn",
     archive_dir = Path(output_log_dir) if output_log_dir else None
     if archive_dir is not None:
         archive_dir.mkdir(parents=True, exist_ok=True)
-    with _merge_lock(out), _merge_lock(archive_dir):
+    with folder_lock(out), folder_lock(archive_dir):
         return _merge(source, out, archive_dir, clean, progress)
-
-
-@contextlib.contextmanager
-def _merge_lock(folder: Path | None) -> Iterator[None]:
-    """Hold ``<folder>/.mlee-merge.lock`` (one merge at a time into a folder); a no-op without ``fcntl``."""
-    if folder is None:
-        yield
-        return
-    try:
-        import fcntl
-    except ImportError:  # pragma: no cover - Windows
-        yield
-        return
-    try:
-        handle = open(folder / LOCK_FILE, "a")
-    except OSError as exc:  # a read-only folder: the merge reports its write errors file by file
-        log.warning("cannot lock %s (%s); merging without the lock", folder, exc)
-        yield
-        return
-    with handle:
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            log.warning("another merge is writing into %s; waiting for it to finish", folder)
-            fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 def _remove_leftover_temporaries(folders: list[Path | None], report: MergeReport) -> None:
@@ -329,6 +304,8 @@ def _merge(source: Path, out: Path, archive_dir: Path | None, clean: bool, progr
         if clean:
             _remove_stale(old_state, state, out, archive_dir, source, source_key, report)
         write_bytes_atomic(state_path, jsonio.dumps({"version": STATE_VERSION, "folders": state}))
+    refresh_table(out, [out / f"{name}.json" for name in report.merged]
+                  + [path for path in report.removed if path.endswith(".json")])
     log.info("merge of %s: %s", source, report.summary())
     return report
 

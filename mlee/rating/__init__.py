@@ -5,18 +5,27 @@ from mlee.rating import RatingSettings, RATING_MODES, rate, summarise, summaries
 settings = RatingSettings.default().replace(mode="published median")
 rated = rate(table, settings)          # table = mlee.results.aggregate_runs(mlee.results.load_results(dir))
 ```
+
+The names are imported when first used, so a command that only parses its flags imports no pandas.
 """
 
-from mlee.rating.boundaries import (DEFAULT_QUANTILES, compute_boundaries, load_boundaries, save_boundaries,
-                                    validate_boundaries, value_boundaries)
-from mlee.rating.compound import (RATING_MODES, compound_rating, compound_ratings, rating_from_index,
-                                  ratings_from_indices)
-from mlee.rating.engine import index_values, rate
-from mlee.rating.references import load_references, save_references, validate_references
-from mlee.rating.settings import RatingSettings, settings_fingerprint
-from mlee.rating.summarise import summarise, summaries
-from mlee.rating.summary import MetricSummary, ModelSummary
-from mlee.rating.weights import WEIGHT_PRESETS, load_weights, preset_weights, save_weights, validate_weights
+import importlib
+from typing import Any
+
+#: public name -> the module that defines it
+_WHERE: dict[str, str] = {
+    **dict.fromkeys(("DEFAULT_QUANTILES", "compute_boundaries", "load_boundaries", "save_boundaries",
+                     "validate_boundaries", "value_boundaries"), "mlee.rating.boundaries"),
+    **dict.fromkeys(("RATING_MODES", "compound_rating", "compound_ratings", "rating_from_index",
+                     "ratings_from_indices"), "mlee.rating.compound"),
+    **dict.fromkeys(("index_values", "rate"), "mlee.rating.engine"),
+    **dict.fromkeys(("load_references", "save_references", "validate_references"), "mlee.rating.references"),
+    **dict.fromkeys(("RatingSettings", "settings_fingerprint"), "mlee.rating.settings"),
+    **dict.fromkeys(("summarise", "summaries"), "mlee.rating.summarise"),
+    **dict.fromkeys(("MetricSummary", "ModelSummary"), "mlee.rating.summary"),
+    **dict.fromkeys(("WEIGHT_PRESETS", "load_weights", "preset_weights", "save_weights", "validate_weights"),
+                    "mlee.rating.weights"),
+}
 
 __all__ = [
     "RATING_MODES", "RatingSettings", "rate", "summarise", "summaries", "compound_rating", "compound_ratings",
@@ -25,3 +34,18 @@ __all__ = [
     "save_weights", "validate_weights", "load_references", "save_references", "validate_references",
     "settings_fingerprint", "MetricSummary", "ModelSummary", "WEIGHT_PRESETS", "preset_weights",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    module = _WHERE.get(name)
+    if module is None:
+        raise AttributeError(f"module 'mlee.rating' has no attribute {name!r}")
+    loaded = importlib.import_module(module)
+    # every name of that module at once: importing mlee.rating.summarise binds the submodule to the package's
+    # name "summarise", which the function of that name must replace
+    globals().update({n: getattr(loaded, n) for n, m in _WHERE.items() if m == module})
+    return globals()[name]
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *_WHERE])

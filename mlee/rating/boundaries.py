@@ -9,14 +9,16 @@ from __future__ import annotations
 
 import math
 import os
-from typing import Any, Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Iterable, Mapping, Sequence
 
 import numpy as np
-import pandas as pd
 
 from mlee.atomic import write_json_atomic
 from mlee.metrics import METRICS, TASKS, get_metric, scoped_entries
 from mlee.results import jsonio
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 Boundaries = dict[str, tuple[float, float, float, float]]
 DEFAULT_QUANTILES: tuple[float, float, float, float] = (0.8, 0.6, 0.4, 0.2)

@@ -5,10 +5,14 @@ Every ``*.json`` below the folder is read (:mod:`mlee.results.discovery`: hidden
 skipped, folder links that loop or lead out of the folder are not followed). Files that are not results, truncated or otherwise unreadable are
 skipped with a warning naming the file and the reason; they never stop the load.
 
-Speed: files are read ahead of their parsing (:mod:`mlee.results.read_ahead`), from 4,000 files on by two
-processes; a file is parsed once from bytes (``orjson`` when available), only the needed fields are taken (the
-training copy inside an inference file is not expanded), the garbage collector is paused while rows are built,
-and columns are built as lists that become one DataFrame at the end.
+Speed: what a load extracts from each file is kept in the folder's results table (:mod:`mlee.results.table`,
+written by ``merge_results.py``, else kept in the user's cache directory), so a later load parses only the files
+that changed since; the finished table is kept in the cache too (:mod:`mlee.results.frames`) and used while no
+file changed. Files that must be parsed (a folder's first load, changed files) are read ahead of their parsing
+(:mod:`mlee.results.read_ahead`), from 4,000 files on by two processes; a file is parsed once from bytes
+(``orjson`` when available), only the needed fields are taken (the training copy inside an inference file is not
+expanded), the garbage collector is paused while rows are built, and columns are built as lists that become one
+DataFrame at the end.
 """
 
 from __future__ import annotations
@@ -21,10 +25,7 @@ import threading
 from dataclasses import dataclass, field
 from operator import methodcaller
 from pathlib import Path
-from typing import Any, Iterable
-
-import numpy as np
-import pandas as pd
+from typing import TYPE_CHECKING, Any, Iterable
 
 from mlee.errors import MleeError
 from mlee.metrics import METRICS
@@ -33,10 +34,16 @@ from mlee.results.bulk import collector_paused
 from mlee.results.discovery import result_files
 from mlee.results.energy import phase_energy
 from mlee.results.environment import environment_key, hardware_name
+from mlee.results.frames import frame_digest, frame_path, read_frame, write_frame
 from mlee.results.pooling import name_rows, run_configuration
 from mlee.results.read_ahead import read_ahead, read_file
 from mlee.results.record import expand_training, training_config_entry
+from mlee.results.table import (TABLE_FILE, ResultsTable, code_fingerprint, identities, outcomes_through_table,
+                                settled_identities, table_library)
 from mlee.results.validation import RecordError, check_record, screen_run
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 log = logging.getLogger(__name__)
 
@@ -265,7 +272,8 @@ def read_result_file(path: str | os.PathLike) -> dict[str, Any]:
     return expand_training(_parse(path, read_file(path)))
 
 
-def load_results(directory: str | os.PathLike, files: Iterable[str | os.PathLike] | None = None) -> pd.DataFrame:
+def load_results(directory: str | os.PathLike, files: Iterable[str | os.PathLike] | None = None,
+                 table: bool = True) -> pd.DataFrame:
     """One row per (dataset, task, environment, model, run) of every result file below ``directory``.
 
     Columns: ``dataset``, ``task`` (``"training"`` / ``"inference"``), ``environment`` (the name users know;
@@ -282,6 +290,11 @@ def load_results(directory: str | os.PathLike, files: Iterable[str | os.PathLike
     ``files`` restricts the load to those paths. Problems (bad files, duplicate runs) are logged and listed in
     ``table.attrs["warnings"]``.
 
+    ``table``: read through the folder's results table (:mod:`mlee.results.table`: only files changed since it
+    was written are parsed; it is created or updated, in the user's cache directory where the folder has none)
+    and keep the finished table in the cache (:mod:`mlee.results.frames`); False reads every file and writes
+    nothing. Both give the same table.
+
     Raises ``FileNotFoundError`` when ``directory`` does not exist.
     """
     root = Path(directory)
@@ -292,6 +305,66 @@ def load_results(directory: str | os.PathLike, files: Iterable[str | os.PathLike
         paths = result_files(root)
     else:
         paths = [os.fspath(p) for p in files]
+    if not table or not table_library():
+        return _build(root, paths, _read_outcomes(paths))
+    fingerprint = code_fingerprint()
+    states, taken, stable = identities(paths)
+    cached_at = frame_path(root, files is not None)
+    digest = frame_digest(fingerprint, paths, states)
+    cached = read_frame(cached_at, digest)
+    if cached is not None:
+        for warning in cached.attrs["warnings"]:
+            log.warning("%s", warning)
+        log.info("loaded %d runs from %d files in %s (the cached table; %d skipped)", len(cached), len(paths),
+                 root, len(cached.attrs["warnings"]))
+        return cached
+    results = ResultsTable(root, _Row, fingerprint).read() if root.is_dir() else None
+    if results is None:
+        outcomes = _read_outcomes(paths)
+    else:
+        outcomes = outcomes_through_table(paths, states, taken, _read_outcomes, results, complete=files is None)
+        if results.changed:
+            results.write()
+    frame = _build(root, paths, outcomes)
+    if stable:
+        write_frame(cached_at, digest, frame)
+    return frame
+
+
+def refresh_table(directory: str | os.PathLike, changed: Iterable[str | os.PathLike] | None = None) -> ResultsTable:
+    """Bring the results table of ``directory`` up to date, writing it into the folder. Call it holding the
+    folder's merge lock (:func:`mlee.locks.folder_lock`), as ``merge_results.py`` does.
+
+    Parameters
+    ----------
+    directory
+        The results folder.
+    changed
+        The files written or removed since the table was last brought up to date (a merge knows them): only their
+        entries are renewed. None, or a table that is missing, damaged or of other code: every file of the folder
+        is checked and only those that changed are parsed. Either way a load checks every entry against its file
+        before using it, so a file changed by hand later is never taken from the table.
+
+    Returns
+    -------
+    ResultsTable
+        The table (its ``path`` is ``<directory>/.mlee-table.parquet``).
+    """
+    results = ResultsTable(directory, _Row, code_fingerprint(), Path(directory) / TABLE_FILE)
+    if not table_library():
+        return results
+    results.read()
+    complete = changed is None or results.stored is None
+    paths = result_files(directory) if complete else [os.fspath(p) for p in changed]
+    states, taken = settled_identities(paths)
+    results.update(paths, states, taken, _read_outcomes, complete=complete)
+    if results.changed or not results.path.is_file():
+        results.write(lock=False)
+    return results
+
+
+def _build(root: Path, paths: list[str], outcomes: list[FileOutcome]) -> pd.DataFrame:
+    """The run table of the files' outcomes (in the order of their paths)."""
     warnings: list[str] = []
     train_rows: dict[tuple[str, str], _Row] = {}
     # inference row, its training run's name, and a training row built from the embedded copy (kept small:
@@ -299,7 +372,7 @@ def load_results(directory: str | os.PathLike, files: Iterable[str | os.PathLike
     infer_rows: list[tuple[_Row, str | None, _Row | None]] = []
     seen: set[tuple[str, str, str]] = set()
     with collector_paused():
-        for row, train_name, embedded, note, error in _read_outcomes(paths):
+        for row, train_name, embedded, note, error in outcomes:
             if note:
                 warnings.append(note)
                 log.warning("%s", note)
@@ -436,6 +509,9 @@ def _embedded_train_row(data: dict[str, Any], infer: _Row, train_name: str) -> _
 
 
 def _to_frame(rows: list[_Row]) -> pd.DataFrame:
+    import numpy as np
+    import pandas as pd
+
     columns: dict[str, Any] = {
         "dataset": [r.dataset for r in rows],
         "task": [r.task for r in rows],
