@@ -29,6 +29,7 @@ import getpass
 import logging
 import os
 import re
+import sys
 import threading
 import time
 from dataclasses import dataclass, field
@@ -44,6 +45,8 @@ DEFAULT_ROOT = Path("/sys/class/powercap")
 #: Generous upper bound of one zone's power (W) used to size the wraparound watcher's interval.
 MAX_POWER_W = 1000.0
 MAX_WATCH_INTERVAL_S = 60.0
+#: Longest wait (s) of close() for the watcher thread.
+CLOSE_TIMEOUT_S = 5.0
 _perf_counter = time.perf_counter
 
 UDEV_RULE = ('ACTION=="add", SUBSYSTEM=="powercap", KERNEL=="intel-rapl:*", '
@@ -339,7 +342,9 @@ class RaplSource(EnergySource):
                     except Exception:  # pragma: no cover - _advance handles read errors itself
                         log.exception("RAPL watcher: unexpected error (the watcher goes on)")
                     self.watch_reads += 1
-                else:  # no window open: sleep until one opens (disarmed here, not at every window's end)
+                elif not self._closing.is_set():
+                    # no window open: sleep until one opens (disarmed here, not at every window's end). Under the
+                    # lock, which close() takes to set both events, so the watcher never clears close()'s wake-up
                     self._armed.clear()
             t1 = time.thread_time()
             self._bg_cpu += t1 - t0
@@ -395,9 +400,17 @@ class RaplSource(EnergySource):
         return self._bg_cpu
 
     def close(self) -> None:
-        """Stop the watcher thread (immediately, whatever its interval)."""
-        self._closing.set()
-        self._armed.set()
+        """Stop the watcher thread (immediately, whatever its interval). Never blocks for long: at interpreter
+        exit (a meter closed by its ``__del__``) the daemon watcher may no longer run, so it is not waited for."""
+        held = self._lock.acquire(timeout=CLOSE_TIMEOUT_S)  # a close from a finaliser inside a read must not hang
+        try:
+            self._closing.set()
+            self._armed.set()
+        finally:
+            if held:
+                self._lock.release()
         thread, self._thread = self._thread, None
-        if thread is not None:
-            thread.join()
+        if thread is not None and thread is not threading.current_thread() and not sys.is_finalizing():
+            thread.join(CLOSE_TIMEOUT_S)
+            if thread.is_alive():  # pragma: no cover - a watcher stuck in a read of a hung file system
+                log.warning("RAPL watcher did not end within %g s; left behind (a daemon thread)", CLOSE_TIMEOUT_S)
