@@ -36,6 +36,12 @@ def set_energy(root: Path, zone: str, value: int) -> None:
     (root / zone / "energy_uj").write_text(f"{value}\n")
 
 
+def let_pass(joules: float) -> None:
+    """Wait as long as a zone needs to draw ``joules`` at the reader's 1000 W ceiling: a counter that moves
+    faster is a fault, not energy."""
+    time.sleep(joules / 1000.0 + 0.005)
+
+
 @pytest.fixture()
 def two_sockets(tmp_path: Path) -> Path:
     """Two packages with DRAM, plus core/uncore/psys zones that must never be counted."""
@@ -60,6 +66,7 @@ def test_counts_every_package_and_dram_exactly(two_sockets: Path) -> None:
         ("intel-rapl:1:0", "dram")]
     with Meter(sources=[source]) as meter:
         with meter.window() as win:
+            let_pass(12.345678)
             set_energy(two_sockets, "intel-rapl:0", 1_000_000 + 12_345_678)
             set_energy(two_sockets, "intel-rapl:0:2", 2_000_000 + 1_000_001)
             set_energy(two_sockets, "intel-rapl:1", 3_000_000 + 7_654_321)
@@ -145,6 +152,7 @@ def test_missing_files(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None
     assert "no RAPL DRAM counter: memory energy not included" in notes
     source = RaplSource(root=root)
     with Meter(sources=[source]) as meter, meter.window() as win:
+        let_pass(2.0)
         set_energy(root, "intel-rapl:0", 2_000_010)
     assert win.measurement.energy_j == 2.0
     assert "memory energy not included" in win.measurement.description
@@ -190,6 +198,7 @@ def test_unreadable_counters_say_how_to_fix_and_fall_back(two_sockets: Path) -> 
 def test_auto_prefers_rapl_and_round_trips(two_sockets: Path) -> None:
     with Meter(monitor="auto", rapl_root=two_sockets, nvml=_NoNvml(), country="FRA", pue=1.4) as meter:
         with meter.window() as win:
+            let_pass(3.6)
             set_energy(two_sockets, "intel-rapl:0", 1_000_000 + 3_600_000)
     m = win.measurement
     assert [s.name for s in meter.sources] == ["rapl"]

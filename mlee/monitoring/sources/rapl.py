@@ -82,12 +82,14 @@ class RaplZone:
     acc_uj: int = 0
     wraps: int = 0
     last_ok: float | None = None
+    last_before: float = 0.0  # time.perf_counter() just before that read
     failing: str | None = None
     problems: list[str] = field(default_factory=list)
     mirrors: list[str] = field(default_factory=list)
     clean_uj: int = 0
     clean_s: float = 0.0
     wrap_s: float = 0.0  # shortest time (s) its counter needs to wrap (set by the source from max_power_w)
+    faults: int = 0      # steps back or jumps no power explains (not counted as energy)
 
     def __post_init__(self) -> None:
         self._file = os.fspath(self.path)  # os.open takes it without a conversion at every window edge
@@ -281,6 +283,7 @@ class RaplSource(EnergySource):
         others go on) and recorded; a gap since its last good read long enough to hide a wrap is detected and
         recovered from the zone's cleanly read power. Never raises. Caller holds the lock."""
         for z in self.zones:
+            before = _perf_counter()
             try:
                 now = z.read()
             except (OSError, ValueError) as exc:
@@ -296,15 +299,22 @@ class RaplSource(EnergySource):
                 log.info("RAPL %s readable again", z.label)
                 z.failing = None
             if z.last_ok is None:  # first good read of this window: the baseline
-                z.last_uj, z.last_ok = now, t
+                z.last_uj, z.last_ok, z.last_before = now, t, before
                 continue
-            self._fold(z, now, t - z.last_ok)
-            z.last_uj, z.last_ok = now, t
+            self._fold(z, now, t - z.last_ok, t - z.last_before)
+            z.last_uj, z.last_ok, z.last_before = now, t, before
 
-    def _fold(self, z: RaplZone, now: int, elapsed: float) -> None:
+    def _fold(self, z: RaplZone, now: int, elapsed: float, span: float) -> None:
+        """Add the change since the zone's last good read, ``elapsed`` seconds ago (between the instants after
+        each read); ``span`` is the longest the change can have taken (from before the last read to after this
+        one: a reader descheduled between a read and its clock read cannot make a real change look too fast)."""
         wrapped = now < z.last_uj
         delta = now - z.last_uj + (z.max_range_uj if wrapped else 0)
         extra = 0
+        # the counter moves in steps of about resolution_s: one step more than the time between the reads
+        if elapsed < z.wrap_s and delta > (span + self.resolution_s) * self.max_power_w * 1e6:
+            self._fault(z, now, span, delta, wrapped)
+            return
         if elapsed < z.wrap_s:
             z.clean_uj += delta
             z.clean_s += elapsed
@@ -323,9 +333,22 @@ class RaplSource(EnergySource):
         z.acc_uj += delta + extra * z.max_range_uj
         z.wraps += int(wrapped) + extra
 
-    def _snapshot(self, n_problems: list[int] | None = None) -> tuple[tuple[int, int, int, int], ...]:
+    def _fault(self, z: RaplZone, now: int, elapsed: float, delta: int, wrapped: bool) -> None:
+        """A change no power can explain: the counter went back (reset, driver reload) or jumped. Its interval
+        is not counted (the zone's energy is a lower bound) and the window says so."""
+        power = delta / 1e6 / max(elapsed + self.resolution_s, 1e-9)
+        what = (f"went back from {z.last_uj} to {now} µJ" if wrapped else f"jumped from {z.last_uj} to {now} µJ")
+        as_energy = "a wraparound" if wrapped else "energy"
+        z.problems.append(
+            f"{z.label}: counter fault: it {what} in {elapsed:.3g} s; as {as_energy} that would be "
+            f"{delta / 1e6:.6g} J ({power:.3g} W), more than the {self.max_power_w:g} W a zone can draw: a counter "
+            f"reset or step, not energy; this interval ({elapsed:.3g} s) is not counted")
+        z.faults += 1
+        log.warning("RAPL %s", z.problems[-1])
+
+    def _snapshot(self, n_problems: list[int] | None = None) -> tuple[tuple[int, int, int, int, int], ...]:
         counts = n_problems if n_problems is not None else [len(z.problems) for z in self.zones]
-        return tuple([(z.acc_uj, z.wraps, z.last_uj, n) for z, n in zip(self.zones, counts)])
+        return tuple([(z.acc_uj, z.wraps, z.last_uj, n, z.faults) for z, n in zip(self.zones, counts)])
 
     def _watch(self) -> None:
         """Background watcher: while a window is open, folds the counters in every ``watch_interval_s``; sleeps
@@ -381,12 +404,14 @@ class RaplSource(EnergySource):
 
     def energy(self, begin_state: Any, end_state: Any, ctx: WindowContext) -> list[SourceEnergy]:
         out = []
-        for z, path, (acc0, wraps0, raw0, n0), (acc1, wraps1, raw1, n1) in zip(
+        for z, path, (acc0, wraps0, raw0, n0, faults0), (acc1, wraps1, raw1, n1, faults1) in zip(
                 self.zones, self._zone_paths, begin_state, end_state):
             problems = list(dict.fromkeys(z.problems[n0:n1])) if n1 > n0 else []
             params = {"zone": z.zone, "zone_name": z.name, "energy_uj_start": raw0, "energy_uj_end": raw1,
                       "max_energy_range_uj": z.max_range_uj, "wraparounds": wraps1 - wraps0,
                       "watch_interval_s": self.watch_interval_s}
+            if faults1 > faults0:
+                params["counter_faults"] = faults1 - faults0
             if z.mirrors:
                 params["mirrored_zones_not_counted"] = list(z.mirrors)
             out.append(frozen_record(
