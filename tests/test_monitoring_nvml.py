@@ -85,6 +85,7 @@ def gpus(n: int = 3) -> list[dict]:
 
 def test_energy_counter_exact_and_cuda_visible_devices(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("CUDA_VISIBLE_DEVICES", "2,0")
+    monkeypatch.setenv("CUDA_DEVICE_ORDER", "PCI_BUS_ID")  # CUDA's indices are NVML's
     fake = FakeNvml(gpus())
     source = NvmlSource(nvml=fake)
     assert [g.index for g in source.gpus] == [2, 0]
@@ -207,6 +208,7 @@ def test_mixed_rapl_measured_gpu_measured(tmp_path: Path, monkeypatch: pytest.Mo
     make_zone(tmp_path, "intel-rapl:0:0", "dram", 0)
     fake = FakeNvml(gpus(1))
     with Meter(monitor="auto", rapl_root=tmp_path, nvml=fake) as meter, meter.window() as win:
+        time.sleep(0.015)  # 10 J at the RAPL reader's 1000 W ceiling: a faster counter would be a fault
         set_energy(tmp_path, "intel-rapl:0", 10_000_000)
         set_energy(tmp_path, "intel-rapl:0:0", 1_000_000)
         fake.gpus[0]["energy_mj"] += 50_000

@@ -78,5 +78,5 @@ def test_a_restarting_counter_never_reaches_a_label_as_phantom_watt_hours(tmp_pa
                         environment=training["environment"], model="Random Forest")
     assert "counter fault" in summary.energy_quality  # what ELEx's info rows and the paper's footnote show
     content = label_content(summary, datetime.date(2026, 1, 1))
-    assert content.tiles[0].title == "Energy (incomplete)" and "not measured cleanly" in content.energy_sources
+    assert content.tiles[0].title == "Energy (incomplete)" and "counter fault" in content.energy_sources
     assert " Wh" not in " ".join(line.value for tile in content.tiles[:1] for line in tile.lines)
