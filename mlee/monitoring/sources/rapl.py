@@ -90,6 +90,7 @@ class RaplZone:
     clean_s: float = 0.0
     wrap_s: float = 0.0  # shortest time (s) its counter needs to wrap (set by the source from max_power_w)
     faults: int = 0      # steps back or jumps no power explains (not counted as energy)
+    fault: str | None = None  # why a zone that should be counted cannot be (it is then never read)
 
     def __post_init__(self) -> None:
         self._file = os.fspath(self.path)  # os.open takes it without a conversion at every window edge
@@ -109,13 +110,34 @@ class RaplZone:
             os.close(fd)
 
 
-def _zone_socket(zone: str) -> str:
+def _zone_socket(zone: str, names: dict[str, str]) -> str:
+    """Socket of a zone: from its parent package zone's name (``package-1``, ``package-0-die-1``), else from the
+    zone's own number."""
     parts = zone.split(":")
+    match = _PACKAGE.match(names.get(":".join(parts[:2]), ""))
+    if match:
+        return match.group(1)
     return parts[1] if len(parts) > 1 else "0"
+
+
+def entry_names(root: Path) -> frozenset[str]:
+    """Names of the zone folders (``intel-rapl:*``) under ``root``; empty when it cannot be listed."""
+    try:
+        return frozenset(n for n in os.listdir(root) if n.startswith("intel-rapl:"))
+    except OSError:
+        return frozenset()
 
 
 def discover_zones(root: Path) -> tuple[list[RaplZone], list[str]]:
     """Zones to count under ``root`` and human notes about skipped ones. Raises SourceUnavailable."""
+    zones, faulty, notes = scan_zones(root)
+    return zones, notes
+
+
+def scan_zones(root: Path) -> tuple[list[RaplZone], list[RaplZone], list[str]]:
+    """Zones to count under ``root``, zones that should be counted but cannot be (``fault`` says why: a
+    ``max_energy_range_uj`` of 0 or less, with which no wrap can be handled) and human notes about skipped ones.
+    Raises SourceUnavailable."""
     user = _user()
     if not root.is_dir():
         raise SourceUnavailable("rapl", f"{root} does not exist (no powercap interface: not Linux, or a VM or "
@@ -125,23 +147,29 @@ def discover_zones(root: Path) -> tuple[list[RaplZone], list[str]]:
         raise SourceUnavailable("rapl", f"no RAPL zones (intel-rapl:*) under {root}: this machine or VM does not "
                                 f"expose RAPL.", _driver_fix(root))
     zones: list[RaplZone] = []
+    faulty: list[RaplZone] = []
     notes: list[str] = []
     unreadable: list[str] = []
     seen: set[Path] = set()
+    names: dict[str, str] = {}
+    for entry in entries:
+        try:
+            names[entry.name] = (entry / "name").read_text().strip()
+        except OSError:
+            pass
     for entry in entries:
         real = entry.resolve()
         if real in seen:
             continue
         seen.add(real)
-        try:
-            name = (entry / "name").read_text().strip()
-        except OSError as exc:
-            notes.append(f"{entry.name}: no readable name file ({exc.strerror or exc}); skipped")
+        name = names.get(entry.name)
+        if name is None:
+            notes.append(f"{entry.name}: no readable name file; skipped")
             continue
         if name.startswith("package"):
             domain, device = "package", name
         elif name == "dram":
-            domain, device = "dram", f"dram-{_zone_socket(entry.name)}"
+            domain, device = "dram", f"dram-{_zone_socket(entry.name, names)}"
         else:
             log.debug("RAPL zone %s (%s) skipped: part of or overlapping the package", entry.name, name)
             continue
@@ -163,6 +191,12 @@ def discover_zones(root: Path) -> tuple[list[RaplZone], list[str]]:
             continue
         zone = RaplZone(zone=entry.name, name=name, domain=domain, device=device, path=energy,
                         max_range_uj=max_range)
+        if max_range <= 0:
+            zone.fault = (f"{zone.label}: max_energy_range_uj is {max_range} (a counter range must be > 0), so its "
+                          f"wraparound cannot be handled: not counted (0 J); the driver reports a broken zone")
+            notes.append(zone.fault)
+            faulty.append(zone)
+            continue
         try:
             zone.last_uj = zone.read()
         except PermissionError:
@@ -180,22 +214,35 @@ def discover_zones(root: Path) -> tuple[list[RaplZone], list[str]]:
     if not any(z.domain == "package" for z in zones):
         raise SourceUnavailable("rapl", f"no readable RAPL package zone under {root} ({'; '.join(notes) or 'none'}).",
                                 _driver_fix(root))
-    notes += _drop_mirrored_dies(zones)
+    notes += _drop_mirrored_dies(zones, names)
     for note in notes:
         log.warning("RAPL: %s", note)
     if not any(z.domain == "dram" for z in zones):
         notes.append("no RAPL DRAM counter: memory energy not included")
-    return zones, notes
+    return zones, faulty, notes
 
 
 _DIE = re.compile(r"package-(\d+)-die-(\d+)$")
+_PACKAGE = re.compile(r"package-(\d+)")
 
 
-def _drop_mirrored_dies(zones: list[RaplZone]) -> list[str]:
+def _mirror(first: RaplZone, others: list[RaplZone]) -> bool:
+    """Whether every zone of ``others`` reads ``first``'s counter: each value lies between two reads of ``first``
+    taken around them (separate counters never agree to the microjoule)."""
+    try:
+        before = first.read()
+        values = [z.read() for z in others]
+        after = first.read()
+    except (OSError, ValueError):
+        return False
+    return all(before <= value <= after for value in values)
+
+
+def _drop_mirrored_dies(zones: list[RaplZone], names: dict[str, str] | None = None) -> list[str]:
     """Count a socket once where its die zones mirror one counter (AMD Zen 1/2 EPYC and Threadripper expose
-    ``package-0-die-0``, ``package-0-die-1`` ... that all read the socket's counter). Dies are mirrors when
-    every other die's value lies between two reads of the first die taken around them (separate counters
-    never agree to the microjoule). Removes the mirrors from ``zones`` in place; returns a note per socket."""
+    ``package-0-die-0``, ``package-0-die-1`` ... that all read the socket's counter), and with it the DRAM zones
+    under those dies where they mirror the kept die's DRAM zone. Removes the mirrors from ``zones`` in place;
+    returns a note per socket."""
     by_socket: dict[str, list[RaplZone]] = {}
     for z in zones:
         match = _DIE.match(z.name)
@@ -203,15 +250,7 @@ def _drop_mirrored_dies(zones: list[RaplZone]) -> list[str]:
             by_socket.setdefault(match.group(1), []).append(z)
     notes = []
     for socket, dies in by_socket.items():
-        if len(dies) < 2:
-            continue
-        try:
-            first = dies[0].read()
-            others = [d.read() for d in dies[1:]]
-            again = dies[0].read()
-        except (OSError, ValueError):
-            continue
-        if not all(first <= value <= again for value in others):
+        if len(dies) < 2 or not _mirror(dies[0], dies[1:]):
             continue
         kept = dies[0]
         kept.device = f"package-{socket}"
@@ -220,7 +259,23 @@ def _drop_mirrored_dies(zones: list[RaplZone]) -> list[str]:
             zones.remove(d)
         notes.append(f"{', '.join(kept.mirrors)} mirror{'s' if len(kept.mirrors) == 1 else ''} {kept.label}, the "
                      f"same socket counter: socket {socket} counted once")
+        notes += _drop_mirrored_drams(zones, kept, dies[1:])
     return notes
+
+
+def _drop_mirrored_drams(zones: list[RaplZone], kept: RaplZone, dropped: list[RaplZone]) -> list[str]:
+    """The DRAM zones under the ``dropped`` dies that read the same counter as the DRAM zone under ``kept``."""
+    def drams_under(die: RaplZone) -> list[RaplZone]:
+        return [z for z in zones if z.domain == "dram" and z.zone.startswith(die.zone + ":")]
+    kept_drams = drams_under(kept)
+    if not kept_drams:
+        return []
+    mirrors = [z for die in dropped for z in drams_under(die) if _mirror(kept_drams[0], [z])]
+    for z in mirrors:
+        zones.remove(z)
+    kept_drams[0].mirrors = [z.label for z in mirrors]
+    return [f"{', '.join(kept_drams[0].mirrors)} mirror{'s' if len(mirrors) == 1 else ''} {kept_drams[0].label}, "
+            f"the same DRAM counter: counted once"] if mirrors else []
 
 
 def _driver_fix(root: Path) -> str:
@@ -255,14 +310,12 @@ class RaplSource(EnergySource):
     def __init__(self, root: str | Path | None = None, max_power_w: float = MAX_POWER_W,
                  watch_interval_s: float | None = None) -> None:
         self.root = Path(root) if root is not None else DEFAULT_ROOT
-        self.zones, self.notes = discover_zones(self.root)
         self.max_power_w = float(max_power_w)
-        for z in self.zones:
-            z.wrap_s = self.wrap_time_s(z)
-        self._zone_paths = [str(z.path) for z in self.zones]  # for every window's record, converted once
-        if watch_interval_s is None:
-            watch_interval_s = max(0.001, min(MAX_WATCH_INTERVAL_S, min(map(self.wrap_time_s, self.zones)) / 2))
-        self.watch_interval_s = float(watch_interval_s)
+        self._fixed_interval = watch_interval_s
+        self._entries = entry_names(self.root)
+        self.zones: list[RaplZone] = []
+        self._use_zones(*scan_zones(self.root))
+        self._late: list[str] = []  # zone folders that appeared while the current window was open
         self._lock = threading.Lock()
         self._open = 0
         self._armed = threading.Event()    # set while a window is open: the watcher reads only then
@@ -272,6 +325,33 @@ class RaplSource(EnergySource):
         self.watch_reads = 0
         log.info("RAPL zones: %s (watcher every %.1f s)",
                  ", ".join(f"{z.zone}={z.name}" for z in self.zones), self.watch_interval_s)
+
+    def _use_zones(self, zones: list[RaplZone], faulty: list[RaplZone], notes: list[str]) -> None:
+        """Count ``zones`` from now on, keeping the running totals of those already counted."""
+        known = {z.zone: z for z in self.zones}
+        self.zones = [known.get(z.zone, z) for z in zones]
+        self.faulty, self.notes = faulty, notes
+        for z in self.zones:
+            z.wrap_s = self.wrap_time_s(z)
+        self._zone_paths = [str(z.path) for z in self.zones]  # for every window's record, converted once
+        interval = self._fixed_interval
+        if interval is None:
+            interval = max(0.001, min(MAX_WATCH_INTERVAL_S, min(map(self.wrap_time_s, self.zones)) / 2))
+        self.watch_interval_s = float(interval)
+
+    def _rescan(self) -> None:
+        """Take in zones that appeared since the last scan (a CPU brought online, a driver loaded late); called
+        with no window open. Keeps the current zones when the tree cannot be scanned now."""
+        before = {z.zone for z in self.zones}
+        self._entries = entry_names(self.root)
+        try:
+            self._use_zones(*scan_zones(self.root))
+        except SourceUnavailable as exc:
+            log.warning("RAPL: zones changed but cannot be scanned (%s); the known zones go on", exc.reason)
+            return
+        for z in self.zones:
+            if z.zone not in before:
+                log.info("RAPL %s appeared after the meter opened: counted from this window on", z.label)
 
     def wrap_time_s(self, zone: RaplZone) -> float:
         """Shortest time (s) in which ``zone``'s counter can run through its whole range (at ``max_power_w``)."""
@@ -362,6 +442,9 @@ class RaplSource(EnergySource):
                 if self._open:
                     try:
                         self._advance()
+                        entries = entry_names(self.root)
+                        if entries != self._entries:
+                            self._late = sorted(entries - self._entries)
                     except Exception:  # pragma: no cover - _advance handles read errors itself
                         log.exception("RAPL watcher: unexpected error (the watcher goes on)")
                     self.watch_reads += 1
@@ -378,6 +461,10 @@ class RaplSource(EnergySource):
         with self._lock:
             n_problems = [len(z.problems) for z in self.zones]  # problems of the first read belong to the window
             if self._open == 0:
+                self._late = []
+                if entry_names(self.root) != self._entries:
+                    self._rescan()
+                    n_problems = [len(z.problems) for z in self.zones]
                 for z in self.zones:
                     z.last_ok = z.failing = None
                 if self._thread is None and not self._closing.is_set():
@@ -398,12 +485,13 @@ class RaplSource(EnergySource):
                     if z.failing is not None:
                         z.problems.append(f"{z.label}: unreadable at window end ({z.failing}); energy counted up "
                                           f"to its last good read only")
-                return self._snapshot()
+                return self._snapshot(), tuple(self._late)
             finally:
                 self._open = max(0, self._open - 1)
 
     def energy(self, begin_state: Any, end_state: Any, ctx: WindowContext) -> list[SourceEnergy]:
         out = []
+        end_state, late = end_state
         for z, path, (acc0, wraps0, raw0, n0, faults0), (acc1, wraps1, raw1, n1, faults1) in zip(
                 self.zones, self._zone_paths, begin_state, end_state):
             problems = list(dict.fromkeys(z.problems[n0:n1])) if n1 > n0 else []
@@ -419,7 +507,25 @@ class RaplSource(EnergySource):
                 energy_j=(acc1 - acc0) / 1e6,
                 estimated=False, path=path, library="linux powercap", parameters=params,
                 complete=not problems, problems=problems))
+        for z in self.faulty:
+            out.append(self._not_counted(z, z.fault or "", {"max_energy_range_uj": z.max_range_uj}))
+        for entry in late:
+            try:
+                name = (self.root / entry / "name").read_text().strip()
+            except OSError:
+                name = "unnamed"
+            zone = RaplZone(zone=entry, name=name, domain="dram" if name == "dram" else "package", device=name,
+                            path=self.root / entry / "energy_uj", max_range_uj=0)
+            out.append(self._not_counted(zone, f"{zone.label}: a RAPL zone that appeared while the window was open: "
+                                               f"not counted in it (0 J); counted from the next window on", {}))
         return out
+
+    def _not_counted(self, z: RaplZone, why: str, params: dict[str, Any]) -> SourceEnergy:
+        """The record of a zone that should be counted but is not: 0 J, incomplete, ``why``."""
+        return frozen_record(
+            SourceEnergy, name="rapl", method="rapl-not-counted", device=z.device, domain=z.domain, energy_j=0.0,
+            estimated=False, path=str(z.path), library="linux powercap", parameters={"zone": z.zone, **params},
+            complete=False, problems=[why])
 
     def background_cpu_seconds(self) -> float:
         return self._bg_cpu
