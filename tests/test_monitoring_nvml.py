@@ -74,6 +74,13 @@ def set_energy(root: Path, zone: str, value: int) -> None:
     (root / zone / "energy_uj").write_text(str(value))
 
 
+def exact(source: NvmlSource) -> NvmlSource:
+    """``source`` over a fake whose counters change exactly when the test says, with no update interval: its
+    instant windows are not below the counter's minimum window."""
+    source.resolution_s = 0.0
+    return source
+
+
 def _ctx() -> WindowContext:
     return WindowContext(0.0, 1.0, 1.0, ProcessStats(cpu_seconds=0.0, peak_rss_bytes=0, cpu_utilisation=0.0))
 
@@ -125,7 +132,7 @@ def test_a_counter_lost_mid_window_is_flagged_not_raised(monkeypatch: pytest.Mon
     not counted and the measurement marked incomplete, saying which GPU and which edge; the other GPU is exact."""
     monkeypatch.setenv("CUDA_VISIBLE_DEVICES", "0,1")
     fake = FakeNvml(gpus(2))
-    with Meter(sources=[NvmlSource(nvml=fake)]) as meter:
+    with Meter(sources=[exact(NvmlSource(nvml=fake))]) as meter:
         with meter.window() as win:
             fake.gpus[0]["energy_mj"] += 5_000
             fake.gpus[1]["energy_mj"] += 7_000

@@ -3,6 +3,7 @@ restarted by a driver reset, a GPU lost from the bus, GPUs chosen by an index CU
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import pynvml
@@ -11,6 +12,13 @@ import pytest
 from mlee.monitoring import Meter
 from mlee.monitoring.sources.nvml import NvmlSource
 from mlee.results.energy import phase_energy
+
+
+def exact(source: NvmlSource) -> NvmlSource:
+    """``source`` over a fake whose counters change exactly when the test says, with no update interval: its
+    instant windows are not below the counter's minimum window."""
+    source.resolution_s = 0.0
+    return source
 
 
 class Nvml:
@@ -48,7 +56,7 @@ class Nvml:
 def test_a_counter_restarted_by_a_driver_reset_gives_no_negative_energy(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("CUDA_VISIBLE_DEVICES", raising=False)
     nvml = Nvml()
-    with Meter(sources=[NvmlSource(nvml=nvml)]) as meter, meter.window() as win:
+    with Meter(sources=[exact(NvmlSource(nvml=nvml))]) as meter, meter.window() as win:
         nvml.energy_mj[0] = 2_500       # driver reset: counts again from 0
         nvml.energy_mj[1] += 40_000     # 40 J on the other GPU
     m = win.measurement
@@ -70,6 +78,7 @@ def test_one_lost_gpu_leaves_the_others_and_the_cpu_measured(tmp_path: Path, mon
     monkeypatch.delenv("CUDA_VISIBLE_DEVICES", raising=False)
     nvml = Nvml(lost=(1,))
     with Meter(monitor="auto", nvml=nvml, rapl_root=tmp_path / "no-powercap") as meter, meter.window() as win:
+        time.sleep(1.0)  # NVML's minimum window: 10 updates of 0.1 s
         nvml.energy_mj[0] += 7_000
     m = win.measurement
     by_method = {s.method: s for s in m.sources}
