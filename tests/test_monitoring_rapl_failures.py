@@ -63,19 +63,20 @@ def _source(root: Path) -> RaplSource:
 
 
 def _wrapping(root: Path, powers: dict[str, float], **events: list) -> CounterWriter:
-    """Counters of a 10 J range moving at ``powers`` (W) in a separate process."""
+    """Counters of a 30 J range moving at ``powers`` (W) in a separate process."""
     return CounterWriter(root, {zone: {"power_w": p, "range_uj": RANGE, "events": events.get(zone.replace(
         "intel-rapl:", "z").replace(":", "_"), [])} for zone, p in powers.items()})
 
 
-RANGE = 10_000_000  # a 10 J counter range: the zones wrap every 1-1.7 s
-POWERS = {"intel-rapl:0": 10.0, "intel-rapl:0:0": 8.0, "intel-rapl:1": 6.0}
+RANGE = 30_000_000  # a 30 J counter range: the zones wrap every 3-5 s
+POWERS = {"intel-rapl:0": 8.0, "intel-rapl:0:0": 6.0, "intel-rapl:1": 10.0}
 
 
 def _wrapping_source(root: Path) -> RaplSource:
-    # 100 W ceiling: wrap time 10 J / 100 W = 0.1 s, ten times the 10 ms between the watcher's reads; ten times
-    # the zones' power, so that the writing process may lag by up to 0.1 s without a change looking too fast
-    return RaplSource(root=root, max_power_w=100.0, watch_interval_s=0.01)
+    # 100 W ceiling: wrap time 30 J / 100 W = 0.3 s, so that a loaded machine may delay the watcher's reads (every
+    # 20 ms) by 0.28 s; ten times the zones' power, so that the writing process may lag by 0.19 s without a change
+    # looking faster than a zone can draw
+    return RaplSource(root=root, max_power_w=100.0, watch_interval_s=0.02)
 
 
 def test_case1_unreadable_zone_is_isolated_and_flagged(tmp_path: Path) -> None:
@@ -85,7 +86,7 @@ def test_case1_unreadable_zone_is_isolated_and_flagged(tmp_path: Path) -> None:
     with _wrapping(root, POWERS, z0=[(1.0, "hide", 1.15)]) as writer:  # package-0 vanishes for 0.15 s
         source = _wrapping_source(root)
         with Meter(sources=[source]) as meter, meter.window() as win:
-            time.sleep(2.0 - writer.elapsed())  # the other zones wrap meanwhile, each wrap seen by the watcher
+            time.sleep(3.5 - writer.elapsed())  # intel-rapl:1 wraps meanwhile, each wrap seen by the watcher
     m = win.measurement
     by_zone = {s.parameters["zone"]: s for s in m.sources}
     for zone, power in POWERS.items():  # every zone whole: the failing one across its gap, the others' wraps
@@ -113,19 +114,20 @@ def test_case1_permission_lost_mid_window(tree: Path) -> None:  # pragma: no cov
 def test_case2_unparsable_read_never_kills_the_watcher(tmp_path: Path) -> None:
     root = tmp_path / "powercap"
     make_zone(root, "intel-rapl:0", "package-0", 0, max_uj=RANGE)
-    with _wrapping(root, {"intel-rapl:0": 10.0}, z0=[(0.4, "garbage", 0.5)]) as writer:  # an empty read
+    with _wrapping(root, {"intel-rapl:0": 10.0}, z0=[(1.0, "garbage", 1.1)]) as writer:  # an empty read
         source = _wrapping_source(root)
         with Meter(sources=[source]) as meter:
             with meter.window() as first:
-                time.sleep(0.7 - writer.elapsed())
+                assert writer.elapsed() < 1.0
+                time.sleep(1.3 - writer.elapsed())
             assert not first.measurement.complete
             assert any("read failed (ValueError" in q for q in first.measurement.quality)
             with meter.window() as second:
-                time.sleep(3.2)  # three wraps that only a living watcher can count
+                time.sleep(3.3)  # a wrap that only a living watcher can count
     m = second.measurement
     (package,) = m.sources
     assert package.energy_j == pytest.approx(10.0 * m.duration_s, rel=0.03)
-    assert package.parameters["wraparounds"] >= 3
+    assert package.parameters["wraparounds"] >= 1
     assert package.complete and package.problems == []
 
 

@@ -40,13 +40,14 @@ def test_a_counter_step_or_restart_is_a_flagged_fault_not_energy(tmp_path: Path,
 
 def test_a_real_wrap_is_still_counted(tmp_path: Path) -> None:
     root = tmp_path / "powercap"
-    make_zone(root, "intel-rapl:0", "package-0", 0, max_uj=20_000_000)  # 20 J: wraps every 0.6 s at 33 W
-    with CounterWriter(root, {"intel-rapl:0": {"power_w": POWER_W, "range_uj": 20_000_000}}):
-        source = RaplSource(root=root, max_power_w=200.0, watch_interval_s=0.01)  # wrap time 0.1 s
+    make_zone(root, "intel-rapl:0", "package-0", 0, max_uj=100_000_000)  # 100 J: wraps every 3 s at 33 W
+    with CounterWriter(root, {"intel-rapl:0": {"power_w": POWER_W, "range_uj": 100_000_000}}):
+        # a 330 W ceiling: wrap time 0.3 s, a margin for delayed reads (every 20 ms) and for the writer's lags
+        source = RaplSource(root=root, max_power_w=330.0, watch_interval_s=0.02)
         with Meter(sources=[source]) as meter, meter.window() as win:
-            time.sleep(1.3)
+            time.sleep(3.3)
     (part,) = win.measurement.sources
-    assert part.parameters["wraparounds"] >= 2 and part.complete
+    assert part.parameters["wraparounds"] >= 1 and part.complete, part.problems
     assert part.energy_j == pytest.approx(POWER_W * win.measurement.duration_s, rel=0.05)
 
 

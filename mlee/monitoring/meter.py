@@ -15,6 +15,7 @@ itself (:func:`clock_read_seconds`) and the CPU of the sources' background threa
 
 from __future__ import annotations
 
+import functools
 import logging
 import math
 import resource
@@ -141,7 +142,7 @@ class Meter:
         self.notes: list[str] = []
         self.idle: IdleBaseline | None = None
         self._process = ProcessMonitor()
-        self._unseen_s = 2 * clock_read_seconds()
+        self._unseen_s = 2 * _clock_read_once()
 
     # ------------------------------------------------------------------ sources
     @property
@@ -198,7 +199,7 @@ class Meter:
                     msg += f" To enable it: {exc.fix}"
                 if not any(s.covers in ("cpu", "all") for s in opened) and name != "nvml":
                     msg += " Falling back to the estimate (static + dynamic power per vCPU), marked as estimated."
-                log.warning(msg)
+                _warn_once(msg)
                 self.notes.append(f"{name} unavailable: {exc.reason}")
         if not any(s.covers in ("cpu", "all") for s in opened):
             from mlee.monitoring.sources.estimate import EstimateSource
@@ -359,6 +360,25 @@ class Meter:
         if text is None:
             text = self._descriptions[key] = describe_sources(parts, _unique(notes))
         return text
+
+
+_WARNED: set[str] = set()
+
+
+def _warn_once(message: str) -> None:
+    """Log ``message`` as a warning the first time in this process (a meter per window would repeat it every
+    window), at debug level afterwards; each measurement's ``notes`` still say it."""
+    if message in _WARNED:
+        log.debug(message)
+        return
+    _WARNED.add(message)
+    log.warning(message)
+
+
+@functools.lru_cache(maxsize=1)
+def _clock_read_once() -> float:
+    """:func:`clock_read_seconds`, measured once per process."""
+    return clock_read_seconds()
 
 
 def clock_read_seconds(reads: int = 101) -> float:

@@ -70,6 +70,7 @@ def cpu_family(cpu_name: str) -> str | None:
     return None
 
 
+@functools.lru_cache(maxsize=64)
 def power_model(cpu_name: str, cpu_tdp_w: float | None = None, sockets: int = 1,
                 logical_cores: int = 1) -> PowerModel:
     """Per-vCPU idle and full-load power for ``cpu_name`` (see the module docstring)."""

@@ -26,6 +26,8 @@ from mlee.monitoring.sources.base import EnergySource, SourceUnavailable, Window
 log = logging.getLogger(__name__)
 
 POWER_INTERVAL_S = 0.1
+#: Why the real NVML could not start in this process (tried once; None before that or when it started).
+_NO_DRIVER: SourceUnavailable | None = None
 #: NVML return codes of a GPU that no longer answers (NVML_ERROR_GPU_IS_LOST, NVML_ERROR_RESET_REQUIRED).
 GPU_GONE = (15, 16)
 
@@ -116,21 +118,30 @@ class NvmlSource(EnergySource):
     resolution_s = 0.1  # NVML's energy counter and power reading update about every 100 ms
 
     def __init__(self, nvml: Any = None, power_interval_s: float = POWER_INTERVAL_S) -> None:
+        global _NO_DRIVER
+        real = nvml is None
+        if real and _NO_DRIVER is not None:  # tried once in this process: no driver appears while it runs
+            raise SourceUnavailable(_NO_DRIVER.source, _NO_DRIVER.reason, _NO_DRIVER.fix)
         if nvml is None:
             try:
                 import pynvml as nvml  # nvidia-ml-py
             except ImportError as exc:
-                raise SourceUnavailable("nvml", f"nvidia-ml-py is not installed ({exc}).",
-                                        "pip install nvidia-ml-py") from None
+                _NO_DRIVER = SourceUnavailable("nvml", f"nvidia-ml-py is not installed ({exc}).",
+                                               "pip install nvidia-ml-py")
+                raise SourceUnavailable(_NO_DRIVER.source, _NO_DRIVER.reason, _NO_DRIVER.fix) from None
         self.nvml = nvml
         self.notes: list[str] = []
         self.power_interval_s = float(power_interval_s)
         try:
             nvml.nvmlInit()
         except Exception as exc:
-            raise SourceUnavailable("nvml", f"NVML cannot start ({type(exc).__name__}: {exc}): no NVIDIA GPU or "
-                                    "driver on this machine.", "install the NVIDIA driver, or in a container "
-                                    "run with --gpus all (NVIDIA Container Toolkit)") from None
+            unavailable = SourceUnavailable(
+                "nvml", f"NVML cannot start ({type(exc).__name__}: {exc}): no NVIDIA GPU or driver on this "
+                "machine.", "install the NVIDIA driver, or in a container run with --gpus all (NVIDIA Container "
+                "Toolkit)")
+            if real:
+                _NO_DRIVER = unavailable
+            raise unavailable from None
         try:
             self.library = f"nvidia-ml-py (driver {_text(nvml.nvmlSystemGetDriverVersion())})"
         except Exception:

@@ -32,7 +32,7 @@ import re
 import sys
 import threading
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -126,6 +126,47 @@ def entry_names(root: Path) -> frozenset[str]:
         return frozenset(n for n in os.listdir(root) if n.startswith("intel-rapl:"))
     except OSError:
         return frozenset()
+
+
+_SCANS: dict[Path, tuple[Any, Any]] = {}  # root -> (fingerprint, scan result or SourceUnavailable)
+
+
+def _fingerprint(root: Path) -> tuple[Any, ...]:
+    """What a scan's result depends on and can change while a process runs: the zone folders and who may read
+    their counters (a chmod, a udev rule applied, a driver loaded)."""
+    names = entry_names(root)
+    stats = []
+    for name in sorted(names):
+        try:
+            st = os.stat(f"{root}/{name}/energy_uj")
+            stats.append((st.st_mode, st.st_uid, st.st_gid))
+        except OSError:
+            stats.append(None)
+    return os.path.isdir(root), names, tuple(stats)
+
+
+def cached_scan(root: Path) -> tuple[list[RaplZone], list[RaplZone], list[str]]:
+    """:func:`scan_zones` once per process and tree state: a meter created per window costs no scan (and logs
+    nothing again); the scan runs again when the zone folders or their counters' permissions change. Returns
+    fresh zone objects (their running totals are the caller's)."""
+    fingerprint = _fingerprint(root)
+    hit = _SCANS.get(root)
+    if hit is not None and hit[0] == fingerprint:
+        result = hit[1]
+    else:
+        try:
+            result = scan_zones(root)
+        except SourceUnavailable as exc:
+            result = exc
+        _SCANS[root] = (fingerprint, result)
+    if isinstance(result, SourceUnavailable):
+        raise SourceUnavailable(result.source, result.reason, result.fix)
+    zones, faulty, notes = result
+    return [_copy(z) for z in zones], [_copy(z) for z in faulty], list(notes)
+
+
+def _copy(zone: RaplZone) -> RaplZone:
+    return replace(zone, problems=[], mirrors=list(zone.mirrors))
 
 
 def discover_zones(root: Path) -> tuple[list[RaplZone], list[str]]:
@@ -314,7 +355,7 @@ class RaplSource(EnergySource):
         self._fixed_interval = watch_interval_s
         self._entries = entry_names(self.root)
         self.zones: list[RaplZone] = []
-        self._use_zones(*scan_zones(self.root))
+        self._use_zones(*cached_scan(self.root))
         self._late: list[str] = []  # zone folders that appeared while the current window was open
         self._lock = threading.Lock()
         self._open = 0
@@ -345,7 +386,7 @@ class RaplSource(EnergySource):
         before = {z.zone for z in self.zones}
         self._entries = entry_names(self.root)
         try:
-            self._use_zones(*scan_zones(self.root))
+            self._use_zones(*cached_scan(self.root))
         except SourceUnavailable as exc:
             log.warning("RAPL: zones changed but cannot be scanned (%s); the known zones go on", exc.reason)
             return
