@@ -5,6 +5,7 @@ from __future__ import annotations
 import subprocess
 import sys
 import textwrap
+import time
 from pathlib import Path
 
 import pytest
@@ -61,14 +62,30 @@ def test_interpreter_exits_with_an_open_meter_left_to_its_finaliser(tmp_path: Pa
         assert done.stdout.strip() == "exiting"
 
 
-def test_close_is_idempotent_and_a_closed_meter_has_no_thread_left(tmp_path: Path) -> None:
+def test_close_is_idempotent_and_a_closed_source_is_read_no_more(tmp_path: Path) -> None:
     make_tree(tmp_path / "powercap")
-    from mlee.monitoring.sources.rapl import RaplSource
+    from mlee.monitoring.sources.rapl import WATCHER, RaplSource
     source = RaplSource(root=tmp_path / "powercap", watch_interval_s=0.001)
     meter = Meter(sources=[source])
-    with meter.window():
-        pass
-    thread = source._thread
+    window = meter.window().start()
+    assert WATCHER.watching(source)
     meter.close()
     meter.close()
-    assert thread is not None and not thread.is_alive()
+    reads = source.watch_reads
+    time.sleep(0.05)  # 50 watcher intervals
+    assert source.watch_reads == reads and not WATCHER.watching(source)
+    window.stop()
+
+
+def test_many_meters_share_one_watcher_thread(tmp_path: Path) -> None:
+    import threading
+    make_tree(tmp_path / "powercap")
+    from mlee.monitoring.sources.rapl import RaplSource
+    meters = [Meter(sources=[RaplSource(root=tmp_path / "powercap", watch_interval_s=0.002)]) for _ in range(20)]
+    windows = [m.window().start() for m in meters]
+    time.sleep(0.05)
+    assert len([t for t in threading.enumerate() if t.name == "mlee-rapl-wrap-watcher"]) == 1
+    assert all(m.sources[0].watch_reads > 0 for m in meters)  # each read by it
+    for m, w in zip(meters, windows):
+        w.stop()
+        m.close()

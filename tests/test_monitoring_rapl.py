@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from mlee.monitoring import Measurement, Meter, SourceUnavailable
-from mlee.monitoring.sources.rapl import RaplSource, discover_zones
+from mlee.monitoring.sources.rapl import WATCHER, RaplSource, discover_zones
 
 REPO = Path(__file__).resolve().parents[1]
 MAX = 262_143_328_850  # a typical max_energy_range_uj
@@ -128,8 +128,9 @@ def test_watcher_does_not_wake_in_short_windows_and_stops_at_once(two_sockets: P
         source.stop(source.begin())
     assert source.watch_reads == 0
     state = source.begin()  # close() while a window is open and the watcher sleeps 60 s
+    assert WATCHER.watching(source)
     source.close()
-    assert not [t for t in threading.enumerate() if t.name == "mlee-rapl-wrap-watcher"]
+    assert not WATCHER.watching(source)
     assert time.perf_counter() - t0 < 5  # a 60 s watcher must stop instantly, not after its interval
     assert state is not None
 

@@ -157,7 +157,9 @@ def test_case3_wraps_hidden_by_a_call_holding_the_gil_are_recovered_and_flagged(
                                   str(power_w), str(range_uj), str(t0)])
     try:
         time.sleep(0.2)
-        source = RaplSource(root=root, max_power_w=20.0)  # wrap time 0.25 s, watcher every 0.125 s
+        # a 40 W ceiling: wrap time 0.125 s, watcher every 0.0625 s; four times the zone's power, so that the
+        # writing process may lag by 0.19 s without a change looking faster than a zone can draw
+        source = RaplSource(root=root, max_power_w=40.0)
         with Meter(sources=[source]) as meter, meter.window() as win:
             time.sleep(1.0)  # the watcher reads cleanly: the power it recovers wraps from
             _hold_gil(1.6)    # three wraps pass while no Python thread can run

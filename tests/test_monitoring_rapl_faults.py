@@ -30,8 +30,9 @@ def _window_over(root: Path, events: list, seconds: float = 1.2):
 def test_a_counter_step_or_restart_is_a_flagged_fault_not_energy(tmp_path: Path, event: tuple, fault: str) -> None:
     m = _window_over(tmp_path / "powercap", [event])
     (part,) = m.sources
-    assert part.energy_j == pytest.approx(POWER_W * m.duration_s, rel=0.05)  # not 262 kJ, not 112 kJ
-    assert part.energy_j <= POWER_W * m.duration_s * 1.01  # the fault's interval is not counted: a lower bound
+    # not 262 kJ, not 112 kJ: a lower bound missing only the interval around the fault (two reads of the 10 ms
+    # watcher apart; a loaded machine may delay a read by a few tenths of a second)
+    assert POWER_W * (m.duration_s - 0.3) <= part.energy_j <= POWER_W * m.duration_s * 1.01
     assert part.parameters["counter_faults"] == 1 and part.parameters["wraparounds"] == 0
     assert m.complete is False and part.complete is False
     (problem,) = m.quality

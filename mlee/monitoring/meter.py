@@ -403,10 +403,10 @@ def _resolution_flagged(part: SourceEnergy, source: EnergySource, duration_s: fl
     zero = part.energy_j == 0 and duration_s > 0
     if duration_s < minimum:
         read = "0 J read: not measurable" if zero else "its energy is not measured cleanly"
-        return replace(part, complete=False, problems=part.problems + [
+        return frozen_record(SourceEnergy, **dict(part.__dict__, complete=False, problems=part.problems + [
             f"{part.device}: window of {duration_s:.3g} s, {BELOW_MINIMUM} of {minimum:.3g} s ({WINDOW_RESOLUTIONS} "
             f"updates of a counter that updates about every {source.resolution_s:g} s): {read}; repeat the "
-            f"workload (Meter.measure_repeated)"])
+            f"workload (Meter.measure_repeated)"]))
     if not zero or not part.complete:
         return part  # (a part already incomplete says why itself)
     return replace(part, complete=False, problems=part.problems + [

@@ -19,20 +19,21 @@ Robustness (every case is recorded in the zone's ``problems`` and the measuremen
   holding the GIL can starve the watcher, so a longer gap may hide whole wraps; their number is recovered from
   the zone's mean power over its cleanly read intervals. The window edges are always read, so no gap passes
   unchecked even when the watcher never ran;
-* the watcher reads only while a window is open (it waits on an event otherwise) and survives any error;
-  ``close()`` ends it at once.
+* the watcher (one thread per process, shared by every source) reads a source only while one of its windows
+  is open and survives any error; ``close()`` takes the source off it at once.
 """
 
 from __future__ import annotations
 
 import getpass
 import logging
+import math
 import os
 import re
 import sys
 import threading
 import time
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -45,8 +46,6 @@ DEFAULT_ROOT = Path("/sys/class/powercap")
 #: Generous upper bound of one zone's power (W) used to size the wraparound watcher's interval.
 MAX_POWER_W = 1000.0
 MAX_WATCH_INTERVAL_S = 60.0
-#: Longest wait (s) of close() for the watcher thread.
-CLOSE_TIMEOUT_S = 5.0
 _perf_counter = time.perf_counter
 
 UDEV_RULE = ('ACTION=="add", SUBSYSTEM=="powercap", KERNEL=="intel-rapl:*", '
@@ -145,10 +144,10 @@ def _fingerprint(root: Path) -> tuple[Any, ...]:
     return os.path.isdir(root), names, tuple(stats)
 
 
-def cached_scan(root: Path) -> tuple[list[RaplZone], list[RaplZone], list[str]]:
+def cached_scan(root: Path) -> tuple[list[RaplZone], list[RaplZone], list[str], frozenset[str]]:
     """:func:`scan_zones` once per process and tree state: a meter created per window costs no scan (and logs
     nothing again); the scan runs again when the zone folders or their counters' permissions change. Returns
-    fresh zone objects (their running totals are the caller's)."""
+    fresh zone objects (their running totals are the caller's) and the zone folders' names (:func:`entry_names`)."""
     fingerprint = _fingerprint(root)
     hit = _SCANS.get(root)
     if hit is not None and hit[0] == fingerprint:
@@ -162,11 +161,13 @@ def cached_scan(root: Path) -> tuple[list[RaplZone], list[RaplZone], list[str]]:
     if isinstance(result, SourceUnavailable):
         raise SourceUnavailable(result.source, result.reason, result.fix)
     zones, faulty, notes = result
-    return [_copy(z) for z in zones], [_copy(z) for z in faulty], list(notes)
+    return [_copy(z) for z in zones], [_copy(z) for z in faulty], list(notes), fingerprint[1]
 
 
 def _copy(zone: RaplZone) -> RaplZone:
-    return replace(zone, problems=[], mirrors=list(zone.mirrors))
+    copy = object.__new__(RaplZone)  # the scanned zone's fields as they are (the dataclass __init__ costs more)
+    copy.__dict__.update(zone.__dict__, problems=[], mirrors=list(zone.mirrors))
+    return copy
 
 
 def discover_zones(root: Path) -> tuple[list[RaplZone], list[str]]:
@@ -353,15 +354,13 @@ class RaplSource(EnergySource):
         self.root = Path(root) if root is not None else DEFAULT_ROOT
         self.max_power_w = float(max_power_w)
         self._fixed_interval = watch_interval_s
-        self._entries = entry_names(self.root)
         self.zones: list[RaplZone] = []
-        self._use_zones(*cached_scan(self.root))
+        *scanned, self._entries = cached_scan(self.root)
+        self._use_zones(*scanned)
         self._late: list[str] = []  # zone folders that appeared while the current window was open
         self._lock = threading.Lock()
         self._open = 0
-        self._armed = threading.Event()    # set while a window is open: the watcher reads only then
-        self._closing = threading.Event()  # set by close(): the watcher ends at once
-        self._thread: threading.Thread | None = None
+        self._closed = False
         self._bg_cpu = 0.0
         self.watch_reads = 0
         log.info("RAPL zones: %s (watcher every %.1f s)",
@@ -384,10 +383,11 @@ class RaplSource(EnergySource):
         """Take in zones that appeared since the last scan (a CPU brought online, a driver loaded late); called
         with no window open. Keeps the current zones when the tree cannot be scanned now."""
         before = {z.zone for z in self.zones}
-        self._entries = entry_names(self.root)
         try:
-            self._use_zones(*cached_scan(self.root))
+            *scanned, self._entries = cached_scan(self.root)
+            self._use_zones(*scanned)
         except SourceUnavailable as exc:
+            self._entries = entry_names(self.root)
             log.warning("RAPL: zones changed but cannot be scanned (%s); the known zones go on", exc.reason)
             return
         for z in self.zones:
@@ -471,31 +471,22 @@ class RaplSource(EnergySource):
         counts = n_problems if n_problems is not None else [len(z.problems) for z in self.zones]
         return tuple([(z.acc_uj, z.wraps, z.last_uj, n, z.faults) for z, n in zip(self.zones, counts)])
 
-    def _watch(self) -> None:
-        """Background watcher: while a window is open, folds the counters in every ``watch_interval_s``; sleeps
-        (no reads) while none is. Survives any error of a read."""
+    def _watch_tick(self) -> None:
+        """One read of the shared watcher: folds the counters in while a window is open; with none open (or
+        closed) the source leaves the watcher until its next window. Survives any error of a read."""
         t0 = time.thread_time()
-        while True:
-            self._armed.wait()
-            if self._closing.wait(self.watch_interval_s):
-                break
-            with self._lock:
-                if self._open:
-                    try:
-                        self._advance()
-                        entries = entry_names(self.root)
-                        if entries != self._entries:
-                            self._late = sorted(entries - self._entries)
-                    except Exception:  # pragma: no cover - _advance handles read errors itself
-                        log.exception("RAPL watcher: unexpected error (the watcher goes on)")
-                    self.watch_reads += 1
-                elif not self._closing.is_set():
-                    # no window open: sleep until one opens (disarmed here, not at every window's end). Under the
-                    # lock, which close() takes to set both events, so the watcher never clears close()'s wake-up
-                    self._armed.clear()
-            t1 = time.thread_time()
-            self._bg_cpu += t1 - t0
-            t0 = t1
+        with self._lock:
+            if self._open and not self._closed:
+                try:
+                    self._advance()
+                    entries = entry_names(self.root)
+                    if entries != self._entries:
+                        self._late = sorted(entries - self._entries)
+                except Exception:  # pragma: no cover - _advance handles read errors itself
+                    log.exception("RAPL watcher: unexpected error (the watcher goes on)")
+                self.watch_reads += 1
+            else:  # under the lock, so that a window opening now is not left unwatched
+                WATCHER.forget(self)
         self._bg_cpu += time.thread_time() - t0
 
     def begin(self) -> Any:
@@ -508,14 +499,10 @@ class RaplSource(EnergySource):
                     n_problems = [len(z.problems) for z in self.zones]
                 for z in self.zones:
                     z.last_ok = z.failing = None
-                if self._thread is None and not self._closing.is_set():
-                    self._thread = threading.Thread(target=self._watch, name="mlee-rapl-wrap-watcher",
-                                                    daemon=True)
-                    self._thread.start()
             self._advance()
             self._open += 1
-            if not self._armed.is_set():
-                self._armed.set()
+            if not self._closed:
+                WATCHER.watch(self)
             return self._snapshot(n_problems)
 
     def stop(self, state: Any) -> Any:
@@ -572,17 +559,63 @@ class RaplSource(EnergySource):
         return self._bg_cpu
 
     def close(self) -> None:
-        """Stop the watcher thread (immediately, whatever its interval). Never blocks for long: at interpreter
-        exit (a meter closed by its ``__del__``) the daemon watcher may no longer run, so it is not waited for."""
-        held = self._lock.acquire(timeout=CLOSE_TIMEOUT_S)  # a close from a finaliser inside a read must not hang
+        """Leave the watcher (at once, whatever its interval); never blocks: nothing is waited for."""
+        self._closed = True
+        if not sys.is_finalizing():  # at exit the daemon watcher may be frozen holding its lock: the read ends anyway
+            WATCHER.forget(self)
+
+
+class SharedWatcher:
+    """One daemon thread per process that folds in the counters of every RAPL source with a window open, each
+    every ``watch_interval_s`` (a meter created for every window then starts no thread of its own)."""
+
+    def __init__(self) -> None:
+        self._cond = threading.Condition(threading.Lock())
+        self._due: dict[RaplSource, float] = {}  # source -> perf_counter() of its next read
+        self._thread: threading.Thread | None = None
+        self._wakes_at = math.inf  # perf_counter() the watcher sleeps until
+
+    def watch(self, source: RaplSource) -> None:
+        """Read ``source`` from now on (its first read one interval from now)."""
+        with self._cond:
+            if source in self._due:
+                return
+            due = self._due[source] = _perf_counter() + source.watch_interval_s
+            if self._thread is None or not self._thread.is_alive():
+                self._thread = threading.Thread(target=self._run, name="mlee-rapl-wrap-watcher", daemon=True)
+                self._thread.start()
+            if due < self._wakes_at:  # else the watcher wakes in time anyway: no thread switch per window
+                self._cond.notify()
+
+    def forget(self, source: RaplSource) -> None:
+        """Stop reading ``source``. Never waits long: a closed source is skipped by its next read anyway."""
+        if not self._cond.acquire(timeout=1.0):  # pragma: no cover - the watcher thread frozen at interpreter exit
+            return
         try:
-            self._closing.set()
-            self._armed.set()
+            self._due.pop(source, None)  # no wake-up: the watcher finds it gone when it wakes
         finally:
-            if held:
-                self._lock.release()
-        thread, self._thread = self._thread, None
-        if thread is not None and thread is not threading.current_thread() and not sys.is_finalizing():
-            thread.join(CLOSE_TIMEOUT_S)
-            if thread.is_alive():  # pragma: no cover - a watcher stuck in a read of a hung file system
-                log.warning("RAPL watcher did not end within %g s; left behind (a daemon thread)", CLOSE_TIMEOUT_S)
+            self._cond.release()
+
+    def watching(self, source: RaplSource) -> bool:
+        """Whether ``source`` is read."""
+        return source in self._due
+
+    def _run(self) -> None:
+        while True:
+            with self._cond:
+                if not self._due:
+                    self._wakes_at = math.inf
+                    self._cond.wait()
+                    continue
+                source, due = min(self._due.items(), key=lambda item: item[1])
+                now = _perf_counter()
+                if due > now:
+                    self._wakes_at = due
+                    self._cond.wait(due - now)
+                    continue
+                self._wakes_at = math.inf  # awake: a new source is seen before the next wait
+                self._due[source] = now + source.watch_interval_s
+            source._watch_tick()  # outside the watcher's lock: a slow read delays only this thread
+
+
+WATCHER = SharedWatcher()
