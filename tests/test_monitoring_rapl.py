@@ -16,20 +16,10 @@ import pytest
 
 from mlee.monitoring import Measurement, Meter, SourceUnavailable
 from mlee.monitoring.sources.rapl import WATCHER, RaplSource, discover_zones
+from powercap_support import make_zone
 
 REPO = Path(__file__).resolve().parents[1]
 MAX = 262_143_328_850  # a typical max_energy_range_uj
-
-
-def make_zone(root: Path, zone: str, name: str, energy_uj: int | None, max_uj: int | None = MAX) -> Path:
-    d = root / zone
-    d.mkdir(parents=True)
-    (d / "name").write_text(name + "\n")
-    if energy_uj is not None:
-        (d / "energy_uj").write_text(f"{energy_uj}\n")
-    if max_uj is not None:
-        (d / "max_energy_range_uj").write_text(f"{max_uj}\n")
-    return d
 
 
 def set_energy(root: Path, zone: str, value: int) -> None:
