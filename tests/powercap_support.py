@@ -37,6 +37,8 @@ while True:
         with open(tmp, "w") as f:
             f.write("" if text == "garbage" else f"{int(value) % zone['range_uj']}\n")
         os.replace(tmp, zone["path"])
+    if not os.path.exists(spec["ready"]):
+        open(spec["ready"], "w").close()
     time.sleep(0.001)
 """
 
@@ -71,12 +73,18 @@ class CounterWriter:
 
     def __init__(self, root: Path, zones: dict[str, dict[str, Any]]) -> None:
         self.t0 = time.time()
-        spec = {"t0": self.t0, "zones": [
+        ready = root / ".writer-ready"
+        spec = {"t0": self.t0, "ready": str(ready), "zones": [
             {"path": str(root / zone / "energy_uj"), "base": z.get("base", 0), "power_w": z["power_w"],
              "range_uj": z.get("range_uj", RANGE_262KJ), "events": z.get("events", [])}
             for zone, z in zones.items()]}
         self.process = subprocess.Popen([sys.executable, "-c", WRITER, json.dumps(spec)])
-        time.sleep(0.3)  # the interpreter has started and written every counter
+        deadline = time.monotonic() + 60
+        while not ready.exists():  # every counter written once: no reader sees the files as they were made
+            if time.monotonic() > deadline or self.process.poll() is not None:
+                self.process.kill()
+                raise RuntimeError("the counter writer did not start")
+            time.sleep(0.005)
 
     def elapsed(self) -> float:
         """Seconds since the counters' time 0."""

@@ -10,8 +10,6 @@ import ctypes
 import logging
 import os
 import re
-import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -130,18 +128,6 @@ def test_case2_unparsable_read_never_kills_the_watcher(tmp_path: Path) -> None:
     assert package.complete and package.problems == []
 
 
-GENERATOR = r"""
-import os, sys, time
-path, power_w, range_uj, t0 = sys.argv[1], float(sys.argv[2]), int(sys.argv[3]), float(sys.argv[4])
-tmp = path + ".tmp"
-while True:
-    with open(tmp, "w") as f:
-        f.write(f"{int((time.time() - t0) * power_w * 1e6) % range_uj}\n")
-    os.replace(tmp, path)
-    time.sleep(0.002)
-"""
-
-
 def _hold_gil(seconds: float) -> None:
     """A C call that keeps the interpreter lock, like a long numpy/sklearn routine that does not release it."""
     ctypes.PyDLL(None).usleep(ctypes.c_uint(int(seconds * 1e6)))
@@ -151,11 +137,7 @@ def test_case3_wraps_hidden_by_a_call_holding_the_gil_are_recovered_and_flagged(
     root = tmp_path / "powercap"
     range_uj, power_w = 5_000_000, 10.0  # the counter wraps every 0.5 s
     make_zone(root, "intel-rapl:0", "package-0", 0, max_uj=range_uj)
-    t0 = time.time()
-    generator = subprocess.Popen([sys.executable, "-c", GENERATOR, str(root / "intel-rapl:0" / "energy_uj"),
-                                  str(power_w), str(range_uj), str(t0)])
-    try:
-        time.sleep(0.2)
+    with CounterWriter(root, {"intel-rapl:0": {"power_w": power_w, "range_uj": range_uj}}):
         # a 40 W ceiling: wrap time 0.125 s, watcher every 0.0625 s; four times the zone's power, so that the
         # writing process may lag by 0.19 s without a change looking faster than a zone can draw
         source = RaplSource(root=root, max_power_w=40.0)
@@ -163,9 +145,6 @@ def test_case3_wraps_hidden_by_a_call_holding_the_gil_are_recovered_and_flagged(
             time.sleep(1.0)  # the watcher reads cleanly: the power it recovers wraps from
             _hold_gil(1.6)    # three wraps pass while no Python thread can run
             time.sleep(0.4)
-    finally:
-        generator.kill()
-        generator.wait()
     m = win.measurement
     exact = power_w * m.duration_s
     assert m.energy_j == pytest.approx(exact, rel=0.03)  # the old reader: about 10 J (two wraps) short
