@@ -141,7 +141,7 @@ def _fingerprint(root: Path) -> tuple[Any, ...]:
             stats.append((st.st_mode, st.st_uid, st.st_gid))
         except OSError:
             stats.append(None)
-    return os.path.isdir(root), names, tuple(stats)
+    return bool(names) or os.path.isdir(root), names, tuple(stats)
 
 
 def cached_scan(root: Path) -> tuple[list[RaplZone], list[RaplZone], list[str], frozenset[str]]:
@@ -358,6 +358,7 @@ class RaplSource(EnergySource):
         *scanned, self._entries = cached_scan(self.root)
         self._use_zones(*scanned)
         self._late: list[str] = []  # zone folders that appeared while the current window was open
+        self._fresh = True  # the zone folders were listed by this constructor: the first window needs no check
         self._lock = threading.Lock()
         self._open = 0
         self._closed = False
@@ -494,7 +495,9 @@ class RaplSource(EnergySource):
             n_problems = [len(z.problems) for z in self.zones]  # problems of the first read belong to the window
             if self._open == 0:
                 self._late = []
-                if entry_names(self.root) != self._entries:
+                if self._fresh:  # scanned just now (a meter opens its sources at its first window)
+                    self._fresh = False
+                elif entry_names(self.root) != self._entries:
                     self._rescan()
                     n_problems = [len(z.problems) for z in self.zones]
                 for z in self.zones:
