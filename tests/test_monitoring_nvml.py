@@ -74,6 +74,13 @@ def set_energy(root: Path, zone: str, value: int) -> None:
     (root / zone / "energy_uj").write_text(str(value))
 
 
+def exact(source: NvmlSource) -> NvmlSource:
+    """``source`` over a fake whose counters change exactly when the test says, with no update interval: its
+    instant windows are not below the counter's minimum window."""
+    source.resolution_s = 0.0
+    return source
+
+
 def _ctx() -> WindowContext:
     return WindowContext(0.0, 1.0, 1.0, ProcessStats(cpu_seconds=0.0, peak_rss_bytes=0, cpu_utilisation=0.0))
 
@@ -85,6 +92,7 @@ def gpus(n: int = 3) -> list[dict]:
 
 def test_energy_counter_exact_and_cuda_visible_devices(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("CUDA_VISIBLE_DEVICES", "2,0")
+    monkeypatch.setenv("CUDA_DEVICE_ORDER", "PCI_BUS_ID")  # CUDA's indices are NVML's
     fake = FakeNvml(gpus())
     source = NvmlSource(nvml=fake)
     assert [g.index for g in source.gpus] == [2, 0]
@@ -124,7 +132,7 @@ def test_a_counter_lost_mid_window_is_flagged_not_raised(monkeypatch: pytest.Mon
     not counted and the measurement marked incomplete, saying which GPU and which edge; the other GPU is exact."""
     monkeypatch.setenv("CUDA_VISIBLE_DEVICES", "0,1")
     fake = FakeNvml(gpus(2))
-    with Meter(sources=[NvmlSource(nvml=fake)]) as meter:
+    with Meter(sources=[exact(NvmlSource(nvml=fake))]) as meter:
         with meter.window() as win:
             fake.gpus[0]["energy_mj"] += 5_000
             fake.gpus[1]["energy_mj"] += 7_000
@@ -207,6 +215,7 @@ def test_mixed_rapl_measured_gpu_measured(tmp_path: Path, monkeypatch: pytest.Mo
     make_zone(tmp_path, "intel-rapl:0:0", "dram", 0)
     fake = FakeNvml(gpus(1))
     with Meter(monitor="auto", rapl_root=tmp_path, nvml=fake) as meter, meter.window() as win:
+        time.sleep(0.015)  # 10 J at the RAPL reader's 1000 W ceiling: a faster counter would be a fault
         set_energy(tmp_path, "intel-rapl:0", 10_000_000)
         set_energy(tmp_path, "intel-rapl:0:0", 1_000_000)
         fake.gpus[0]["energy_mj"] += 50_000

@@ -137,3 +137,42 @@ def test_zero_energy_runs_through_every_consumer(tmp_path: Path) -> None:
     assert results["repetitions"] == measurement["repetitions"] > 1
     assert results["duration"] == pytest.approx(measurement["duration_s"])
     assert measurement["window_duration_s"] >= 0.01
+
+
+def test_a_window_below_the_counters_minimum_says_so(tmp_path: Path) -> None:
+    """A 2 ms window on a counter updating every 1 ms is off by up to half a reading: flagged, even when it read
+    a plausible, non-zero energy; a window of 10 updates or more is not."""
+    from mlee.results.energy import phase_energy
+    from powercap_support import make_zone, set_energy
+
+    root = tmp_path / "powercap"
+    make_zone(root, "intel-rapl:0", "package-0", 0)
+    counter = [0]
+
+    def work(seconds: float) -> None:  # a call that draws 0.5 W, its counter stepped by the test
+        spin(seconds)
+        counter[0] += int(0.5 * seconds * 1e6)
+        set_energy(root, "intel-rapl:0", counter[0])
+
+    with Meter(sources=[RaplSource(root=root)]) as meter:
+        assert meter.min_window_s == pytest.approx(0.01)
+        _, short = meter.measure(work, 0.002)
+        _, long = meter.measure(work, 0.03)
+        _, repeated = meter.measure_repeated(lambda: work(0.002))
+    assert not short.complete and short.energy_j == pytest.approx(0.001)
+    (problem,) = short.quality
+    assert "below minimum window of 0.01 s" in problem and "package-0" in problem
+    assert long.complete and long.quality == []
+    assert repeated.complete and repeated.repetitions > 1  # a prediction is repeated until the window is long enough
+    shown = phase_energy({"measurement": short.to_dict()})  # what the table, ELEx, the label and the paper show
+    assert shown.complete is False and "below minimum window" in shown.quality
+    assert shown.energy_j == short.energy_j
+
+
+def test_an_nvml_window_below_one_second_says_so() -> None:
+    with Meter(sources=[NvmlSource(nvml=SteppedNvml())]) as meter:
+        assert meter.min_window_s == pytest.approx(1.0)
+        with meter.window() as win:
+            time.sleep(0.02)  # 20 ms on a counter updating every 100 ms
+    (problem,) = win.measurement.quality
+    assert not win.measurement.complete and "below minimum window of 1 s" in problem

@@ -166,7 +166,7 @@ def sources_line(summary: ModelSummary) -> str:
     sources = summary.energy_sources or MISSING
     if _value(_metric(summary, "power_draw")) is None:
         if energy_incomplete(summary):
-            return f"Energy sources: {sources}; not measurable (below the counter's resolution or unreadable)"
+            return f"Energy sources: {sources}; not measurable (below the counter's resolution, unreadable or a counter fault)"
         return f"Energy sources: {sources}"
     text = f"Energy sources: {sources}, {'estimated' if energy_estimated(summary) else 'measured'}"
     return text + ("; INCOMPLETE: counters not read cleanly" if energy_incomplete(summary) else "")

@@ -53,8 +53,10 @@ class SourceEnergy(_Record):
     Attributes
     ----------
     name : source that produced it: ``rapl``, ``nvml``, ``pyrapl``, ``codecarbon`` or ``estimate``.
-    method : how it was obtained: ``rapl`` (powercap counter), ``nvml-energy`` (GPU total-energy counter),
-        ``nvml-power`` (GPU power samples integrated), ``pyrapl``, ``codecarbon``, ``estimate``.
+    method : how it was obtained: ``rapl`` (powercap counter), ``rapl-not-counted`` (a zone that should be counted
+        but cannot be: 0 J, incomplete), ``nvml-energy`` (GPU total-energy counter),
+        ``nvml-power`` (GPU power samples integrated), ``nvml-lost`` (a GPU that did not answer: 0 J, incomplete),
+        ``pyrapl``, ``codecarbon``, ``estimate``.
     device : what was measured, e.g. ``"package-0"``, ``"GPU 0 (NVIDIA H100, GPU-5f...)"``, ``"CPU"``.
     domain : ``package``, ``dram``, ``gpu``, ``cpu``, ``memory`` or ``total``.
     energy_j : energy in joules over the window.
@@ -160,9 +162,10 @@ def _describe_group(name: str, method: str, parts: list[SourceEnergy]) -> str:
                 words.append(f"CPU packages {', '.join(packages)}")
         if "dram" in domains:
             words.append("DRAM")
-        return " + ".join(words) + " (RAPL)"
+        return " + ".join(words) + (" (RAPL, not counted)" if method == "rapl-not-counted" else " (RAPL)")
     if name == "nvml":
-        how = "energy counter" if method == "nvml-energy" else "power integrated"
+        how = {"nvml-energy": "energy counter", "nvml-lost": "not answering, not counted"}.get(method,
+                                                                                                "power integrated")
         n = len(parts)
         return f"{n} GPU{'s' if n != 1 else ''} (NVML {how})"
     if name == "pyrapl":

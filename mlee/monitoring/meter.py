@@ -15,6 +15,7 @@ itself (:func:`clock_read_seconds`) and the CPU of the sources' background threa
 
 from __future__ import annotations
 
+import functools
 import logging
 import math
 import resource
@@ -135,7 +136,7 @@ class Meter:
         self.notes: list[str] = []
         self.idle: IdleBaseline | None = None
         self._process = ProcessMonitor()
-        self._unseen_s = 2 * clock_read_seconds()
+        self._unseen_s = 2 * _clock_read_once()
 
     # ------------------------------------------------------------------ sources
     @property
@@ -192,7 +193,7 @@ class Meter:
                     msg += f" To enable it: {exc.fix}"
                 if not any(s.covers in ("cpu", "all") for s in opened) and name != "nvml":
                     msg += " Falling back to the estimate (static + dynamic power per vCPU), marked as estimated."
-                log.warning(msg)
+                _warn_once(msg)
                 self.notes.append(f"{name} unavailable: {exc.reason}")
         if not any(s.covers in ("cpu", "all") for s in opened):
             from mlee.monitoring.sources.estimate import EstimateSource
@@ -315,7 +316,7 @@ class Meter:
         ctx = frozen_record(WindowContext, start=start, end=end, duration_s=duration, process=process)
         parts: list[SourceEnergy] = []
         for src, s0, s1 in zip(sources, states, ends):
-            parts.extend(_zero_flagged(p, src, duration) for p in src.energy(s0, s1, ctx))
+            parts.extend(_resolution_flagged(p, src, duration) for p in src.energy(s0, s1, ctx))
         source_notes = self._source_notes()
         energy = float(sum([p.energy_j for p in parts]))
         net = None
@@ -355,6 +356,25 @@ class Meter:
         return text
 
 
+_WARNED: set[str] = set()
+
+
+def _warn_once(message: str) -> None:
+    """Log ``message`` as a warning the first time in this process (a meter per window would repeat it every
+    window), at debug level afterwards; each measurement's ``notes`` still say it."""
+    if message in _WARNED:
+        log.debug(message)
+        return
+    _WARNED.add(message)
+    log.warning(message)
+
+
+@functools.lru_cache(maxsize=1)
+def _clock_read_once() -> float:
+    """:func:`clock_read_seconds`, measured once per process."""
+    return clock_read_seconds()
+
+
 def clock_read_seconds(reads: int = 101) -> float:
     """CPU seconds one ``time.process_time()`` call costs (median over ``reads`` calls, measured now).
 
@@ -365,9 +385,23 @@ def clock_read_seconds(reads: int = 101) -> float:
     return statistics.median([b - a for a, b in zip(times, times[1:])])
 
 
-def _zero_flagged(part: SourceEnergy, source: EnergySource, duration_s: float) -> SourceEnergy:
-    """``part``, marked incomplete when a counter read 0 J (its window was below the counter's resolution)."""
-    if part.estimated or part.energy_j != 0 or not duration_s > 0 or not part.complete:
+BELOW_MINIMUM = "below minimum window"
+
+
+def _resolution_flagged(part: SourceEnergy, source: EnergySource, duration_s: float) -> SourceEnergy:
+    """``part``, marked incomplete when its window was shorter than :data:`WINDOW_RESOLUTIONS` updates of its
+    counter (a reading then is off by up to one update: +-10 % and far worse), or when a counter read 0 J."""
+    if part.estimated:
+        return part
+    minimum = WINDOW_RESOLUTIONS * source.resolution_s
+    zero = part.energy_j == 0 and duration_s > 0
+    if duration_s < minimum:
+        read = "0 J read: not measurable" if zero else "its energy is not measured cleanly"
+        return frozen_record(SourceEnergy, **dict(part.__dict__, complete=False, problems=part.problems + [
+            f"{part.device}: window of {duration_s:.3g} s, {BELOW_MINIMUM} of {minimum:.3g} s ({WINDOW_RESOLUTIONS} "
+            f"updates of a counter that updates about every {source.resolution_s:g} s): {read}; repeat the "
+            f"workload (Meter.measure_repeated)"]))
+    if not zero or not part.complete:
         return part  # (a part already incomplete says why itself)
     return replace(part, complete=False, problems=part.problems + [
         f"{part.device}: 0 J read over {duration_s:.3g} s, below the counter's resolution (it updates about every "

@@ -30,6 +30,9 @@ NO_SOURCE = "n.a."
 NOT_MEASURABLE = ("not measurable: 0 J read, the window was shorter than the counter's resolution (RAPL ~1 ms, "
                   "NVML ~100 ms); measure it repeated (mlee repeats short predictions until the window is long enough)")
 
+NEGATIVE = ("not a measured value: {:.6g} J recorded, less than nothing (a counter that went back, e.g. a GPU's "
+            "NVML counter restarted by a driver reset); shown as n.a.")
+
 
 @dataclass(frozen=True)
 class PhaseEnergy:
@@ -66,9 +69,12 @@ def phase_energy(phase: dict[str, Any]) -> PhaseEnergy:
     """Energy of a phase record (a train file dict or an infer file's ``validation`` dict)."""
     measurement = phase.get("measurement")
     if isinstance(measurement, dict):
-        energy = _number(measurement.get("energy_j"))
+        raw = measurement.get("energy_j")
+        energy = _number(raw)
         quality = [str(q) for q in measurement.get("quality") or []]
         complete = bool(measurement.get("complete", True))
+        if isinstance(raw, (int, float)) and not isinstance(raw, bool) and raw < 0:
+            complete, quality = False, quality + [NEGATIVE.format(raw)]
         if energy == 0.0:
             energy, complete, quality = math.nan, False, quality + [NOT_MEASURABLE]
         description = measurement.get("description")

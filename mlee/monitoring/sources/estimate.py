@@ -8,8 +8,9 @@ dynamic power of the CPU seconds the workload spent. Formula (every number is re
     cpu_energy_j    = vcpus * min_w * duration_s + cpu_seconds * (max_w - min_w)
     memory_energy_j = memory_w_per_gb * memory_gb * duration_s
 
-* ``vcpus``: logical CPUs visible to this process (a VM sees its vCPUs, not the host's package: the static power
-  of the share it rents is counted, not the whole package's).
+* ``vcpus``: the CPUs this process may run on: its affinity mask (``taskset``), lowered by a cgroup CPU quota
+  (containers, Slurm) (a VM sees its vCPUs, not the host's package: the static power of the share it rents is
+  counted, not the whole package's).
 * ``cpu_seconds``: user + system CPU seconds of this process tree in the window (at most ``vcpus * duration_s``).
   Other processes' work is not included (a counter would include it).
 * ``min_w`` / ``max_w``: power of one vCPU at idle / at full load from Cloud Carbon Footprint's SPECpower-derived
@@ -36,7 +37,7 @@ from dataclasses import dataclass
 from importlib import resources
 from typing import Any
 
-from mlee.monitoring.cpu_info import cpu_info
+from mlee.monitoring.cpu_info import cpu_info, usable_cpus
 from mlee.monitoring.measurement import SourceEnergy, frozen_record
 from mlee.monitoring.sources.base import EnergySource, WindowContext
 
@@ -69,6 +70,7 @@ def cpu_family(cpu_name: str) -> str | None:
     return None
 
 
+@functools.lru_cache(maxsize=64)
 def power_model(cpu_name: str, cpu_tdp_w: float | None = None, sockets: int = 1,
                 logical_cores: int = 1) -> PowerModel:
     """Per-vCPU idle and full-load power for ``cpu_name`` (see the module docstring)."""
@@ -97,7 +99,7 @@ def memory_bytes() -> int:
         return 0
 
 
-def estimate_energy(model: PowerModel, vcpus: int, duration_s: float, cpu_seconds: float,
+def estimate_energy(model: PowerModel, vcpus: float, duration_s: float, cpu_seconds: float,
                     memory_gb: float, memory_w_per_gb: float) -> tuple[float, float]:
     """(CPU energy, memory energy) in J of a window of ``duration_s`` seconds (formula in the module docstring)."""
     busy = min(max(cpu_seconds, 0.0), vcpus * duration_s)
@@ -113,7 +115,11 @@ class EstimateSource(EnergySource):
     cpu_tdp_w : per-package TDP in W; None uses the per-vCPU table (see the module docstring).
     memory_w_per_gb : memory power per GB (W/GB); 0 disables the memory term.
     include_memory : False leaves the memory term out (used when another source measures DRAM).
-    cpu_name, sockets, logical_cores, memory_gb : override what is read from this machine.
+    cpu_name, sockets, logical_cores, memory_gb : override what is read from this machine (``logical_cores``:
+        the host's logical CPUs, which share a ``cpu_tdp_w``).
+    vcpus : CPUs charged static power; default the CPUs this process may run on
+        (:func:`~mlee.monitoring.cpu_info.usable_cpus`: affinity and cgroup quota), or ``logical_cores`` when
+        that is given.
     """
 
     name = "estimate"
@@ -123,11 +129,19 @@ class EstimateSource(EnergySource):
 
     def __init__(self, cpu_tdp_w: float | None = None, memory_w_per_gb: float | None = None,
                  include_memory: bool = True, cpu_name: str | None = None, sockets: int | None = None,
-                 logical_cores: int | None = None, memory_gb: float | None = None) -> None:
+                 logical_cores: int | None = None, memory_gb: float | None = None,
+                 vcpus: float | None = None) -> None:
         info = cpu_info()
         self.cpu_name = info.name if cpu_name is None else cpu_name
         self.sockets = info.sockets if sockets is None else int(sockets)
         self.logical_cores = info.logical_cores if logical_cores is None else int(logical_cores)
+        if vcpus is not None:
+            self.vcpus, self.vcpus_limit = float(vcpus), "given"
+        elif logical_cores is not None:
+            self.vcpus, self.vcpus_limit = float(logical_cores), "given"
+        else:
+            usable = usable_cpus()
+            self.vcpus, self.vcpus_limit = usable.count, usable.limit
         self.model = power_model(self.cpu_name, cpu_tdp_w, self.sockets, self.logical_cores)
         if memory_w_per_gb is None:
             memory_w_per_gb = float(power_table()["memory_w_per_gb"])
@@ -150,7 +164,9 @@ class EstimateSource(EnergySource):
             "max_w_per_vcpu": self.model.max_w,
             "origin": self.model.origin,
             "sockets": self.sockets,
-            "vcpus": self.logical_cores,
+            "vcpus": self.vcpus,
+            "vcpus_limit": self.vcpus_limit,
+            "host_logical_cpus": self.logical_cores,
         }
 
     def begin(self) -> None:
@@ -161,7 +177,7 @@ class EstimateSource(EnergySource):
 
     def energy(self, begin_state: Any, end_state: Any, ctx: WindowContext) -> list[SourceEnergy]:
         cpu_seconds = ctx.process.cpu_seconds
-        cpu, memory = estimate_energy(self.model, self.logical_cores, ctx.duration_s, cpu_seconds, self.memory_gb,
+        cpu, memory = estimate_energy(self.model, self.vcpus, ctx.duration_s, cpu_seconds, self.memory_gb,
                                       self.memory_w_per_gb)
         params = dict(self._cpu_parameters, cpu_seconds=cpu_seconds, duration_s=ctx.duration_s)
         parts = [frozen_record(SourceEnergy, name=self.name, method="estimate", device=self._cpu_device,

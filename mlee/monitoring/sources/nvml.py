@@ -26,6 +26,10 @@ from mlee.monitoring.sources.base import EnergySource, SourceUnavailable, Window
 log = logging.getLogger(__name__)
 
 POWER_INTERVAL_S = 0.1
+#: Why the real NVML could not start in this process (tried once; None before that or when it started).
+_NO_DRIVER: SourceUnavailable | None = None
+#: NVML return codes of a GPU that no longer answers (NVML_ERROR_GPU_IS_LOST, NVML_ERROR_RESET_REQUIRED).
+GPU_GONE = (15, 16)
 
 
 def _text(value: Any) -> str:
@@ -57,6 +61,20 @@ def visible_indices(env: str | None, uuids: list[str]) -> list[int]:
         else:
             break
     return list(dict.fromkeys(out))
+
+
+def index_order_note(env: str | None, count: int, order: str | None) -> str:
+    """A note when CUDA and NVML may mean different GPUs by the same index: several GPUs, GPUs chosen by index in
+    ``CUDA_VISIBLE_DEVICES``, and ``CUDA_DEVICE_ORDER`` not ``PCI_BUS_ID`` (CUDA numbers fastest first, NVML in
+    PCI bus order). ``""`` when the numbering cannot differ."""
+    if env is None or count < 2 or (order or "").strip().upper() == "PCI_BUS_ID":
+        return ""
+    if not any(item.strip().lstrip("-").isdigit() for item in env.split(",")):
+        return ""
+    return (f"CUDA_VISIBLE_DEVICES={env!r} selects GPUs by index while CUDA_DEVICE_ORDER is "
+            f"{order or 'unset'}: CUDA numbers GPUs fastest first, NVML (what is measured here) in PCI bus order, "
+            f"so the GPUs measured may not be the ones the workload ran on; set CUDA_DEVICE_ORDER=PCI_BUS_ID or "
+            f"select GPUs by UUID (GPU-...)")
 
 
 @dataclass
@@ -100,48 +118,91 @@ class NvmlSource(EnergySource):
     resolution_s = 0.1  # NVML's energy counter and power reading update about every 100 ms
 
     def __init__(self, nvml: Any = None, power_interval_s: float = POWER_INTERVAL_S) -> None:
+        global _NO_DRIVER
+        real = nvml is None
+        if real and _NO_DRIVER is not None:  # tried once in this process: no driver appears while it runs
+            raise SourceUnavailable(_NO_DRIVER.source, _NO_DRIVER.reason, _NO_DRIVER.fix)
         if nvml is None:
             try:
                 import pynvml as nvml  # nvidia-ml-py
             except ImportError as exc:
-                raise SourceUnavailable("nvml", f"nvidia-ml-py is not installed ({exc}).",
-                                        "pip install nvidia-ml-py") from None
+                _NO_DRIVER = SourceUnavailable("nvml", f"nvidia-ml-py is not installed ({exc}).",
+                                               "pip install nvidia-ml-py")
+                raise SourceUnavailable(_NO_DRIVER.source, _NO_DRIVER.reason, _NO_DRIVER.fix) from None
         self.nvml = nvml
         self.notes: list[str] = []
         self.power_interval_s = float(power_interval_s)
         try:
             nvml.nvmlInit()
         except Exception as exc:
-            raise SourceUnavailable("nvml", f"NVML cannot start ({type(exc).__name__}: {exc}): no NVIDIA GPU or "
-                                    "driver on this machine.", "install the NVIDIA driver, or in a container "
-                                    "run with --gpus all (NVIDIA Container Toolkit)") from None
+            unavailable = SourceUnavailable(
+                "nvml", f"NVML cannot start ({type(exc).__name__}: {exc}): no NVIDIA GPU or driver on this "
+                "machine.", "install the NVIDIA driver, or in a container run with --gpus all (NVIDIA Container "
+                "Toolkit)")
+            if real:
+                _NO_DRIVER = unavailable
+            raise unavailable from None
         try:
             self.library = f"nvidia-ml-py (driver {_text(nvml.nvmlSystemGetDriverVersion())})"
         except Exception:
             self.library = "nvidia-ml-py"
-        count = int(nvml.nvmlDeviceGetCount())
-        handles = [nvml.nvmlDeviceGetHandleByIndex(i) for i in range(count)]
-        uuids = [_text(nvml.nvmlDeviceGetUUID(h)) for h in handles]
+        try:
+            count = int(nvml.nvmlDeviceGetCount())
+        except self._read_error as exc:
+            self.close()
+            raise SourceUnavailable("nvml", f"NVML cannot count the GPUs ({type(exc).__name__}: {exc}).") from None
+        handles: list[Any] = []
+        uuids: list[str] = []
+        lost: dict[int, str] = {}  # GPUs that do not answer (fallen off the bus): named in every window
+        for i in range(count):
+            try:
+                handle = nvml.nvmlDeviceGetHandleByIndex(i)
+                uuid = _text(nvml.nvmlDeviceGetUUID(handle))
+            except self._read_error as exc:
+                handle, uuid, lost[i] = None, f"GPU-unknown-{i}", f"{type(exc).__name__}: {exc}"
+            handles.append(handle)
+            uuids.append(uuid)
         env = os.environ.get("CUDA_VISIBLE_DEVICES")
         indices = visible_indices(env, uuids)
-        if not indices:
+        self.gpus: list[_Gpu] = []
+        self.lost: dict[int, str] = {}
+        for i in indices:
+            if i in lost:
+                self.lost[i] = lost[i]
+                continue
+            try:
+                name = _text(nvml.nvmlDeviceGetName(handles[i]))
+                has_energy = self._has_energy_counter(i, handles[i])
+            except self._read_error as exc:
+                self.lost[i] = f"{type(exc).__name__}: {exc}"
+                continue
+            self.gpus.append(_Gpu(i, handles[i], name, uuids[i], has_energy))
+        for i, why in self.lost.items():
+            log.warning("GPU %d does not answer NVML (%s): its energy is not counted; the other GPUs and the CPU "
+                        "are measured", i, why)
+        if not self.gpus and not self.lost:
             self.close()
             why = (f"CUDA_VISIBLE_DEVICES={env!r} hides every GPU" if env is not None
                    else "NVML reports no GPU")
             raise SourceUnavailable("nvml", why + ".")
-        self.gpus: list[_Gpu] = []
-        for i in indices:
-            h = handles[i]
-            try:
-                nvml.nvmlDeviceGetTotalEnergyConsumption(h)
-                has_energy = True
-            except Exception as exc:  # NVMLError_NotSupported on pre-Volta GPUs
-                log.info("GPU %d has no energy counter (%s): integrating power samples", i, exc)
-                has_energy = False
-            self.gpus.append(_Gpu(i, h, _text(nvml.nvmlDeviceGetName(h)), uuids[i], has_energy))
+        note = index_order_note(env, count, os.environ.get("CUDA_DEVICE_ORDER"))
+        if note:
+            self.notes.append(note)
         self._bg_cpu = 0.0
         self._unreadable: set[int] = set()  # GPUs whose last counter read failed (logged once per outage)
         log.info("NVML GPUs: %s", ", ".join(f"{g.index} {g.name}" for g in self.gpus))
+
+    def _has_energy_counter(self, index: int, handle: Any) -> bool:
+        """Whether the GPU has a total-energy counter (Volta and newer). Raises the library's error when the GPU
+        does not answer at all (lost, needs a reset)."""
+        try:
+            self.nvml.nvmlDeviceGetTotalEnergyConsumption(handle)
+            return True
+        except self._read_error as exc:
+            if getattr(exc, "value", None) in GPU_GONE:
+                raise
+            log.info("GPU %d has no energy counter (%s): integrating power samples", index, exc)
+            return False
 
     def _power_w(self, gpu: _Gpu) -> float:
         return float(self.nvml.nvmlDeviceGetPowerUsage(gpu.handle)) / 1e3
@@ -220,6 +281,11 @@ class NvmlSource(EnergySource):
                 problems = [f"{device}: NVML energy counter unreadable at window {edge} ({errors[g.index]}): this "
                             f"GPU's energy in the window is not counted (0 J)"
                             for edge, errors in (("start", start_errors), ("end", end_errors)) if g.index in errors]
+                if not problems and mj1 < mj0:
+                    problems.append(f"{device}: NVML energy counter went back from {mj0} to {mj1} mJ (a driver "
+                                    f"reload or GPU reset restarts it): this GPU's energy in the window is not "
+                                    f"counted (0 J)")
+                    log.warning("%s", problems[-1])
                 out.append(SourceEnergy(
                     name="nvml", method="nvml-energy", device=device, domain="gpu",
                     energy_j=(mj1 - mj0) / 1e3 if not problems else 0.0, estimated=False, library=self.library,
@@ -239,6 +305,12 @@ class NvmlSource(EnergySource):
                                 "failed_reads": failed,
                                 "mean_power_w": (sum(p for _, p in samples) / len(samples)) if samples else None},
                     complete=not problems, problems=problems))
+        for index, why in self.lost.items():
+            out.append(SourceEnergy(
+                name="nvml", method="nvml-lost", device=f"GPU {index} (not answering)", domain="gpu", energy_j=0.0,
+                estimated=False, library=self.library, parameters={"index": index, "error": why}, complete=False,
+                problems=[f"GPU {index}: lost when the meter opened ({why}): its energy is not counted (0 J); the "
+                          f"other GPUs and the CPU are measured"]))
         return out
 
     def background_cpu_seconds(self) -> float:
