@@ -44,5 +44,11 @@ if [ "${MLEE_BACKENDS:-0}" = 1 ]; then
     fi
 fi
 "$PYTHON" -m pip install -q --disable-pip-version-check --no-deps --no-build-isolation -e . >/dev/null
+# ELEx's first plot is 1-2 s sooner with plotly.js's basic bundle (mlee/elex/plotly_bundle.py); without npm, or
+# offline, ELEx serves Dash's full bundle and says so
+if [ ! -f mlee/elex/assets/vendor/plotly-basic.min.js ] && command -v npm >/dev/null 2>&1; then
+    bash scripts/fetch_plotly_basic.sh "$PYTHON" \
+        || echo "mlee: plotly.js's basic bundle could not be fetched; ELEx will use the full bundle" >&2
+fi
 echo "mlee: requirements ready ($((SECONDS - MLEE_INSTALL_START)) s)"
 export PYTHON
