@@ -5,10 +5,22 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
+from mlee.monitoring.config import normalise_monitor
 from mlee.monitoring.meter import Meter
-from mlee.monitoring.monitors import MONITORS, parse_monitor
+from mlee.monitoring.monitors import MONITORS
 
 MONITOR_DESTS = ("monitor", "cpu_tdp", "idle_seconds", "country", "pue")  # what add_monitor_arguments adds
+
+
+def parse_monitor(value: str) -> str:
+    """A ``--monitor`` value, normalised (:func:`~mlee.monitoring.config.normalise_monitor`); an
+    :class:`argparse.ArgumentTypeError` naming the choices otherwise."""
+    try:
+        return normalise_monitor(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"invalid --monitor {value!r}: choose one of {', '.join(MONITORS)} or a comma list such as rapl,nvml "
+            f"('auto' alone)") from None
 
 
 def _positive_float(text: str) -> float:
