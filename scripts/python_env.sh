@@ -43,7 +43,23 @@ if [ "${MLEE_BACKENDS:-0}" = 1 ]; then
         exit 1
     fi
 fi
-"$PYTHON" -m pip install -q --disable-pip-version-check --no-deps --no-build-isolation -e . >/dev/null
+# the editable install of this checkout, unless it is there with every command of pyproject.toml (reinstalling
+# rewrites the commands, which a test suite running at the same time would find missing)
+if ! "$PYTHON" - <<'PY' 2>/dev/null
+import json, os, sys, tomllib
+from importlib import metadata
+dist = metadata.distribution("mlee")
+url = json.loads(dist.read_text("direct_url.json") or "{}")
+wanted = set(tomllib.load(open("pyproject.toml", "rb"))["project"]["scripts"])
+have = {e.name for e in dist.entry_points if e.group == "console_scripts"}
+bin_dir = os.path.dirname(sys.executable)
+ok = (url.get("dir_info", {}).get("editable") and url.get("url") == "file://" + os.getcwd() and wanted == have
+      and all(os.path.exists(os.path.join(bin_dir, name)) for name in wanted))
+sys.exit(0 if ok else 1)
+PY
+then
+    "$PYTHON" -m pip install -q --disable-pip-version-check --no-deps --no-build-isolation -e . >/dev/null
+fi
 # ELEx's first plot is 1-2 s sooner with plotly.js's basic bundle (mlee/elex/plotly_bundle.py); without npm, or
 # offline, ELEx serves Dash's full bundle and says so
 if [ ! -f mlee/elex/assets/vendor/plotly-basic.min.js ] && command -v npm >/dev/null 2>&1; then

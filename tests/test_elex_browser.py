@@ -417,7 +417,9 @@ def test_two_sessions_do_not_share_settings(server, browser, tmp_path):
         wait(other, lambda d: query(d).get("task") == "inference")
         wait(other, lambda d: figure(d) and [t["colors"] for t in figure(d)["traces"] if t["custom"]] == colours_other,
              message="session 2: colours changed")
-        assert other.find_element("id", "boundary-x-text").text == before_other
+        # the boundary text follows the view's task: wait until the inference view's text is drawn again
+        wait(other, lambda d: d.find_element("id", "boundary-x-text").text == before_other,
+             message="session 2: boundary changed")
         assert other.find_element("css selector", "#mode input[value='optimistic median']").is_selected()
         # and session 1 kept its own
         assert browser.find_element("id", "boundary-x-text").text != before_other

@@ -32,7 +32,7 @@ def test_quickstart_script_shows_install_progress_and_a_rerun_starts_clean(tmp_p
     out = tmp_path / "quickstart_output"
     first = _quickstart("--output", str(out), *FAST, script=True)
     lines = first.stdout.splitlines()
-    assert lines[0].startswith("mlee: checking the Python requirements in ") and "a few minutes" in lines[0]
+    assert lines[0].startswith("mlee: installing the locked requirements into ") and "a few minutes" in lines[0]
     assert any(line.startswith("mlee: requirements ready (") for line in lines)
     assert _runs(out) == [1, 1, 1, 1]
     second = _quickstart("--output", str(out), *FAST)
