@@ -28,6 +28,8 @@ import pandas as pd
 from mlee.metrics import METRICS, TASKS
 from mlee.rating.compound import compound_ratings, ratings_from_indices
 from mlee.rating.settings import RatingSettings
+from mlee.rating.stability import compound_stability, letter_probabilities, letter_range, log_normal_parameters
+from mlee.results.intervals import INTERVAL_SUFFIXES, add_intervals
 
 log = logging.getLogger(__name__)
 
@@ -120,13 +122,52 @@ def _reference_positions(table: pd.DataFrame, settings: RatingSettings,
     return ref_of_group[codes], fallback_group[codes]
 
 
-def rate(table: pd.DataFrame, settings: RatingSettings | None = None) -> pd.DataFrame:
+def _letter_probabilities(rated: pd.DataFrame, metric: Any, ref_pos: np.ndarray, rating: np.ndarray,
+                          task_masks: dict[str, np.ndarray], settings: RatingSettings,
+                          new: dict[str, np.ndarray]) -> np.ndarray:
+    """Probabilities (rows x 5) of each letter of ``metric``; adds its stability and letter range to ``new``."""
+    n = len(rated)
+    centre, sigma = log_normal_parameters(rated[f"{metric.key}_low"].to_numpy(dtype="float64"),
+                                          rated[f"{metric.key}_high"].to_numpy(dtype="float64"))
+    sign = 1.0 if metric.higher_is_better else -1.0
+    own = ref_pos == np.arange(n)  # the reference's index is 1 by definition
+    index_centre = np.where(own, 0.0, sign * (centre - centre[ref_pos]))
+    index_sigma = np.where(own, 0.0, np.hypot(sigma, sigma[ref_pos]))
+    probs = np.full((n, 5), np.nan)
+    for task, mask in task_masks.items():
+        bounds = settings.boundaries.get(metric.scoped_key(task))
+        if bounds is not None and mask.any():
+            probs[mask] = letter_probabilities(index_centre[mask], index_sigma[mask], bounds, rating[mask])
+    shown = np.where(np.isnan(rating), 0, rating).astype(np.int64)
+    stability = np.take_along_axis(probs, shown[:, None], axis=1)[:, 0]
+    new[f"{metric.key}_stability"] = np.where(np.isnan(rating), np.nan, stability)
+    new[f"{metric.key}_letter_best"], new[f"{metric.key}_letter_worst"] = letter_range(probs, rating)
+    return probs
+
+
+def rate(table: pd.DataFrame, settings: RatingSettings | None = None, *, stability: bool = True) -> pd.DataFrame:
     """The aggregated table (:func:`mlee.results.aggregate_runs`) with indices and ratings added.
 
-    Adds, per metric key ``k``: ``k_index`` (float, NaN when missing) and ``k_rating`` (0..4 as float, NaN
-    when unrated: missing value, missing reference value or no boundaries); plus ``compound_rating`` (0..4
-    or NaN), ``reference_model`` and ``reference_fallback``. ``attrs``: ``warnings`` (load and rating
-    warnings), ``fingerprint``, ``rating_mode``.
+    Parameters
+    ----------
+    table : DataFrame
+        The aggregated table.
+    settings : RatingSettings, optional
+        Boundaries, weights, references and mode (default: the package's).
+    stability : bool
+        Also compute each letter's stability and range (:mod:`mlee.rating.stability`).
+
+    Returns
+    -------
+    DataFrame
+        Adds, per metric key ``k``: ``k_low`` / ``k_high`` (95 % interval, :mod:`mlee.results.intervals`, when
+        the table has none), ``k_index`` (float, NaN when missing) and ``k_rating`` (0..4 as float, NaN when
+        unrated: missing value, missing reference value or no boundaries); with ``stability``,
+        ``k_stability`` (probability that the letter is the one shown) and ``k_letter_best`` /
+        ``k_letter_worst`` (its range, 0..4); the same for the compound letter (``compound_rating``,
+        ``compound_stability``, ``compound_letter_best``, ``compound_letter_worst``); ``reference_model`` and
+        ``reference_fallback``. ``attrs``: ``warnings`` (load and rating warnings), ``fingerprint``,
+        ``rating_mode``.
     """
     settings = settings if settings is not None else RatingSettings.default()
     missing = [c for c in GROUP_KEYS + ["model"] if c not in table.columns]
@@ -135,12 +176,15 @@ def rate(table: pd.DataFrame, settings: RatingSettings | None = None) -> pd.Data
                          f"{', '.join(missing)}")
     warnings: list[str] = list(table.attrs.get("warnings", []))
     rated = table.reset_index(drop=True)
+    if not all(f"{m.key}{s}" in rated.columns for m in METRICS for s in INTERVAL_SUFFIXES):
+        rated = add_intervals(rated)
     n = len(rated)
     ref_pos, fallback = _reference_positions(rated, settings, warnings) if n else (
         np.zeros(0, dtype=np.int64), np.zeros(0, dtype=bool))
     tasks = rated["task"].to_numpy(dtype=object)
     task_masks = {t: tasks == t for t in TASKS}
     new: dict[str, np.ndarray] = {}
+    probs: dict[str, np.ndarray] = {}
     for metric in METRICS:
         values = (rated[metric.key].to_numpy(dtype="float64") if metric.key in rated.columns
                   else np.full(n, np.nan))
@@ -155,6 +199,8 @@ def rate(table: pd.DataFrame, settings: RatingSettings | None = None) -> pd.Data
                 rating[mask] = ratings_from_indices(index[mask], bounds)
         new[f"{metric.key}_index"] = index
         new[f"{metric.key}_rating"] = rating
+        if stability:
+            probs[metric.key] = _letter_probabilities(rated, metric, ref_pos, rating, task_masks, settings, new)
     compound = np.full(n, np.nan)
     for task, mask in task_masks.items():
         if not mask.any():
@@ -162,6 +208,11 @@ def rate(table: pd.DataFrame, settings: RatingSettings | None = None) -> pd.Data
         matrix = np.stack([new[f"{m.key}_rating"][mask] for m in METRICS], axis=1)
         weights = [settings.weight(m.scoped_key(task)) for m in METRICS]
         compound[mask] = compound_ratings(matrix, weights, settings.mode)
+        if stability:
+            stacked = np.stack([probs[m.key][mask] for m in METRICS], axis=1)
+            result = compound_stability(stacked, weights, settings.mode, compound[mask])
+            for name, values in zip(("compound_stability", "compound_letter_best", "compound_letter_worst"), result):
+                new.setdefault(name, np.full(n, np.nan))[mask] = values
     new["compound_rating"] = compound
     new["reference_model"] = rated["model"].to_numpy(dtype=object)[ref_pos] if n else np.array([], dtype=object)
     new["reference_fallback"] = fallback
