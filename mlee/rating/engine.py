@@ -209,8 +209,9 @@ def rate(table: pd.DataFrame, settings: RatingSettings | None = None, *, stabili
         weights = [settings.weight(m.scoped_key(task)) for m in METRICS]
         compound[mask] = compound_ratings(matrix, weights, settings.mode)
         if stability:
-            stacked = np.stack([probs[m.key][mask] for m in METRICS], axis=1)
-            result = compound_stability(stacked, weights, settings.mode, compound[mask])
+            used = [i for i, w in enumerate(weights) if w > 0]
+            stacked = np.stack([probs[METRICS[i].key][mask] for i in used], axis=1)
+            result = compound_stability(stacked, [weights[i] for i in used], settings.mode, compound[mask])
             for name, values in zip(("compound_stability", "compound_letter_best", "compound_letter_worst"), result):
                 new.setdefault(name, np.full(n, np.nan))[mask] = values
     new["compound_rating"] = compound

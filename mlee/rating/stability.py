@@ -25,7 +25,7 @@ from scipy import special
 from mlee.rating.compound import N_RATINGS, compound_ratings
 
 #: combinations of per-metric letters less likely than this are left out of a compound letter's stability
-PROBABILITY_FLOOR = 1e-3
+PROBABILITY_FLOOR = 1e-4
 #: a letter shown with less than this probability is "borderline" (marked in tables and labels)
 BORDERLINE = 0.8
 _Z = float(special.ndtri(0.975))
