@@ -26,6 +26,7 @@ from mlee.label.render import FORMATS
 from mlee.label.selection import FIELDS, SelectionError, rows_for_file, select_one, select_rows
 from mlee.metrics import rating_letter
 from mlee.rating.summary import ModelSummary
+from mlee.units import format_energy, format_grams, format_interval
 
 log = logging.getLogger(__name__)
 
@@ -155,14 +156,41 @@ def _choices(args: argparse.Namespace) -> dict[str, str | None]:
 
 
 def _print_list(rows: pd.DataFrame, out) -> None:
+    from mlee.rating.stability import letter_text
+
     rows = rows.sort_values(["dataset", "task", "environment", "model"])
-    header = ("dataset", "task", "environment", "model", "rating")
-    lines = [(str(r.dataset), str(r.task), str(r.environment), f"{r.model} ({r.model_short})",
-              rating_letter(r.compound_rating)) for r in rows.itertuples()]
+    header = ["dataset", "task", "environment", "model", "rating (stability, range)", "energy [95 % interval]"]
+    carbon = "co2e_g" in rows and rows["co2e_g"].notna().any()
+    if carbon:
+        header.append("CO2e")
+    lines = []
+    for r in rows.to_dict("records"):
+        status = r.get("backend_status") or ""
+        line = [str(r["dataset"]), str(r["task"]),
+                str(r["environment"]) + (f" [{status}]" if status in ("fallback", "mixed") else ""),
+                f"{r['model']} ({r['model_short']})",
+                letter_text(r["compound_rating"], r.get("compound_stability"), r.get("compound_letter_best"),
+                            r.get("compound_letter_worst")),
+                energy_text(r)]
+        if carbon:
+            line.append(format_grams(r.get("co2e_g")))
+        lines.append(line)
     widths = [max([len(h)] + [len(line[i]) for line in lines]) for i, h in enumerate(header)]
     for line in [header, *lines]:
         print("  ".join(cell.ljust(w) for cell, w in zip(line, widths)).rstrip(), file=out)
     print(f"{len(lines)} label(s)", file=out)
+    estimated = int(rows["energy_estimated"].astype(bool).sum()) if "energy_estimated" in rows else 0
+    if estimated:
+        print(f"est.: {estimated} of {len(lines)} energies are estimated (no energy counter could be read): good "
+              f"to about 0.46-1.29x of a measurement, so their energy letters follow running time and CPU use",
+              file=out)
+
+
+def energy_text(row: dict) -> str:
+    """A row's energy with its 95 % interval and ``est.`` where estimated: ``"16.3 mJ [2.1 mJ-210 mJ] est."``."""
+    span = format_interval(row.get("power_draw_low"), row.get("power_draw_high"), "J")
+    text = format_energy(row.get("power_draw")) + (f" [{span}]" if span else "")
+    return text + (" est." if row.get("energy_estimated") else "")
 
 
 def _summary(rated: pd.DataFrame, row: pd.Series, settings) -> ModelSummary:

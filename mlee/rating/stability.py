@@ -22,6 +22,7 @@ from typing import Sequence
 import numpy as np
 from scipy import special
 
+from mlee.metrics import rating_letter
 from mlee.rating.compound import N_RATINGS, compound_ratings
 
 #: combinations of per-metric letters less likely than this are left out of a compound letter's stability
@@ -184,3 +185,26 @@ def compound_stability(probs: np.ndarray, weights: Sequence[float], mode: str, s
     stability[vary] = np.take_along_axis(per_letter, shown[vary].astype(np.int64)[:, None], axis=1)[:, 0]
     best[vary], worst[vary] = letter_range(per_letter, shown[vary])
     return stability, best, worst
+
+
+def is_borderline(stability: float | None) -> bool:
+    """True when a letter is shown with a probability below :data:`BORDERLINE` (unknown: False)."""
+    return stability is not None and stability == stability and stability < BORDERLINE
+
+
+def range_text(best: float | None, worst: float | None) -> str:
+    """The letters a rating could be: ``"B-D"``, ``"C"`` when certain, ``""`` when unknown."""
+    if best is None or worst is None or best != best or worst != worst:
+        return ""
+    first, last = rating_letter(best), rating_letter(worst)
+    return first if first == last else f"{first}-{last}"
+
+
+def letter_text(rating: float | None, stability: float | None, best: float | None, worst: float | None) -> str:
+    """A letter with how sure it is, compactly: ``"C 62% (B-D)"``, ``"C 100%"``; ``"n.a."`` when unrated and the
+    bare letter when its stability is unknown."""
+    letter = rating_letter(rating)
+    if letter == "n.a." or stability is None or stability != stability:
+        return letter
+    span = range_text(best, worst)
+    return f"{letter} {stability:.0%}" + (f" ({span})" if span and span != letter else "")

@@ -57,7 +57,7 @@ def _summaries(rated: pd.DataFrame, settings: RatingSettings) -> list[ModelSumma
     weights = {task: {m.key: settings.weight(m.scoped_key(task)) for m in METRICS} for task in set(tasks)}
     keys = [m.key for m in METRICS]
     numbers = _number_columns(rated, [f"{key}{suffix}" for key in keys for suffix in ("", *_PER_METRIC)]
-                              + ["compound_rating", "n_test_samples", "n_runs", *_COMPOUND])
+                              + ["compound_rating", "n_test_samples", "n_runs", *_COMPOUND, "co2e_g", "net_power_draw"])
     per_metric = []  # per metric: its MetricSummary of every row (built by map, not a Python loop per cell)
     for key in keys:
         power = key == "power_draw"
@@ -70,6 +70,9 @@ def _summaries(rated: pd.DataFrame, settings: RatingSettings) -> list[ModelSumma
     doc_urls = {model: method_doc_url(model) for model in set(models)}
     compound, n_test, n_runs = (_python(numbers[c], int) for c in ("compound_rating", "n_test_samples", "n_runs"))
     stability, best, worst = (_python(numbers[c], kind) for c, kind in zip(_COMPOUND, (float, int, int)))
+    co2e, net = (_python(numbers[c], float) for c in ("co2e_g", "net_power_draw"))
+    countries, statuses = _column(rated, "carbon_country", ""), _column(rated, "backend_status", "")
+    fallbacks = [bool(v) for v in _column(rated, "reference_fallback", False)]
     shorts = _column(rated, "model_short", None)
     displays = _column(rated, "dataset_display", None)
     references = _column(rated, "reference_model", None)
@@ -88,7 +91,9 @@ def _summaries(rated: pd.DataFrame, settings: RatingSettings) -> list[ModelSumma
             energy_sources=str(sources[i] or "n.a."), energy_estimated=estimated[i],
             energy_complete=complete[i], energy_quality=str(qualities[i] or ""), n_test_samples=n_test[i],
             n_runs=n_runs[i] or 1, doc_url=doc_urls[model], metrics=dict(zip(keys, row_metrics)),
-            compound_stability=stability[i], compound_letter_best=best[i], compound_letter_worst=worst[i]))
+            compound_stability=stability[i], compound_letter_best=best[i], compound_letter_worst=worst[i],
+            co2e_g=co2e[i], net_energy_j=net[i], carbon_country=str(countries[i] or ""),
+            backend_status=str(statuses[i] or ""), reference_fallback=fallbacks[i]))
     return out
 
 

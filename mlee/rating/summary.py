@@ -52,6 +52,12 @@ class ModelSummary:
     compound_rating: 0 (A) .. 4 (E), None when no metric could be rated.
     compound_stability: probability that the compound rating is the letter shown; None when unknown.
     compound_letter_best, compound_letter_worst: the range of compound ratings it could be (0..4).
+    co2e_g: grams CO2e of the energy (runs with ``--country``), None when not recorded.
+    net_energy_j: energy with the idle baseline subtracted (runs with ``--idle-seconds``), None when not recorded.
+    carbon_country: the grid (alpha-3 code) of ``co2e_g``.
+    backend_status: whether an accelerated backend ran the method: ``accelerated``, ``fallback`` (it handed
+        the work to stock scikit-learn), ``stock`` (it has no implementation of it), ``""`` when not recorded.
+    reference_fallback: True when the reference is not the configured one (none configured, or no results).
     rating_mode: the compound mode used (``"optimistic median"`` ...).
     fingerprint: short hash of the boundaries and weights used.
     reference_model: the model the indices are relative to.
@@ -86,6 +92,11 @@ class ModelSummary:
     compound_stability: float | None = None
     compound_letter_best: int | None = None
     compound_letter_worst: int | None = None
+    co2e_g: float | None = None
+    net_energy_j: float | None = None
+    carbon_country: str = ""
+    backend_status: str = ""
+    reference_fallback: bool = False
 
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON-compatible dict."""

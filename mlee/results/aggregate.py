@@ -12,6 +12,7 @@ import pandas as pd
 
 from mlee.catalog import dataset_display, method_short
 from mlee.metrics import METRICS
+from mlee.results.provenance import aggregate_provenance
 
 GROUP_KEYS: list[str] = ["dataset", "task", "environment", "model"]
 _METRIC_KEYS = [m.key for m in METRICS]
@@ -83,7 +84,7 @@ def aggregate_runs(runs: pd.DataFrame) -> pd.DataFrame:
     out["files"] = [files[a:b] for a, b in zip(starts.tolist(), ends.tolist())]
     out["dataset_display"] = out["dataset"].map(_display_names(runs))
     out["model_short"] = out["model"].map({m: method_short(m) for m in out["model"].unique()})
-    out = out[table_columns()]
+    out = aggregate_provenance(runs, out[table_columns()])
     out.attrs["warnings"] = list(runs.attrs.get("warnings", []))
     return out
 

@@ -31,6 +31,7 @@ from mlee.results import jsonio
 from mlee.results.bulk import collector_paused
 from mlee.results.discovery import result_files
 from mlee.results.energy import phase_energy
+from mlee.results.provenance import COLUMNS as PROVENANCE_COLUMNS, phase_provenance
 from mlee.results.environment import environment_key, hardware_name
 from mlee.results.read_ahead import read_ahead, read_file
 from mlee.results.record import expand_training, training_config_entry
@@ -80,6 +81,7 @@ class _Row:
     energy_quality: str = ""
     dataset_display: str = ""
     n_test_samples: float = math.nan
+    provenance: dict[str, Any] = field(default_factory=dict)
 
 
 def _num(value: Any) -> float:
@@ -180,6 +182,7 @@ def _fill_phase(row: _Row, phase: dict[str, Any]) -> None:
     row.values["power_draw"] = energy.energy_j
     row.energy_estimated, row.energy_sources = energy.estimated, energy.sources
     row.energy_complete, row.energy_quality = energy.complete, energy.quality
+    row.provenance = phase_provenance(phase)
 
 
 def _with_training_values(row: _Row, training: dict[str, Any]) -> _Row:
@@ -464,6 +467,8 @@ def _to_frame(rows: list[_Row]) -> pd.DataFrame:
     columns["energy_quality"] = [r.energy_quality for r in rows]
     columns["dataset_display"] = [r.dataset_display for r in rows]
     columns["n_test_samples"] = pd.array([r.n_test_samples for r in rows], dtype="float64").to_numpy()
+    for column in PROVENANCE_COLUMNS:
+        columns[column] = [r.provenance.get(column, math.nan) for r in rows]
     table = pd.DataFrame(columns)
     for metric in METRICS:
         table[f"{metric.key}_unit"] = metric.unit
