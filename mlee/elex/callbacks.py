@@ -22,6 +22,7 @@ from mlee.elex.state import View, parse_view, scoped
 from mlee.elex.tables import info_table, metrics_table
 from mlee.elex.uploads import UploadError, parse_upload
 from mlee.metrics import METRICS_BY_KEY
+from mlee.rating.boundaries import merge_partial
 from mlee.results.energy import comparability_note, incomplete_note
 
 log = logging.getLogger(__name__)
@@ -193,8 +194,14 @@ def register_callbacks(app: Dash, data: LiveData, default_view: View, default_st
                     raise UploadError(upload["error"])
                 kind, name = upload["kind"], upload.get("name")
                 loaded = parse_upload(upload.get("contents"), name, kind)
-                store[kind] = {**store.get(kind, {}), **loaded}
                 message = f"Loaded {kind} of {len(loaded)} metrics from {name}."
+                if kind == "boundaries":
+                    store[kind], note = merge_partial(loaded, store.get(kind, {}), name or "the file",
+                                                      "their current thresholds")
+                    store[kind] = {k: list(v) for k, v in store[kind].items()}
+                    message += f" {note[0].upper()}{note[1:]}." if note else ""
+                else:
+                    store[kind] = {**store.get(kind, {}), **loaded}
             elif mode and mode != store.get("mode"):  # a view change: keep a mode chosen meanwhile
                 store["mode"] = mode
         except (UploadError, SettingError) as error:  # raised before the store is touched: it stays as it was

@@ -139,16 +139,21 @@ def _directory(args: argparse.Namespace) -> Path:
     return directory
 
 
-def rated_table(directory: Path, settings) -> pd.DataFrame:
-    """Load, aggregate and rate the merged results under ``directory`` (Contract 4)."""
+def rated_table(directory: Path, settings, references: Sequence[tuple[str, str]] | None = None) -> pd.DataFrame:
+    """Load, aggregate and rate the merged results under ``directory`` (Contract 4), with the ``--reference``
+    choices resolved against them (an unknown dataset or model is a ValueError listing the valid ones)."""
     from mlee.rating import rate
+    from mlee.rating.references import resolve_references
     from mlee.results import aggregate_runs, load_results
 
     runs = load_results(directory)
     if runs is None or len(runs) == 0:
         raise LabelCliError(f"no results found under {str(directory)!r}; it needs merged result files "
                             f"(<backend>/infer_*.json, train_*.json) as written by merge_results.py")
-    return rate(aggregate_runs(runs), settings)
+    table = aggregate_runs(runs)
+    if references:
+        settings = settings.replace(references={**settings.references, **resolve_references(references, table)})
+    return rate(table, settings)
 
 
 def _choices(args: argparse.Namespace) -> dict[str, str | None]:
@@ -212,7 +217,7 @@ def run(args: argparse.Namespace, out: TextIO | None = None) -> int:
                             f"--directory")
     fmt = _resolve_format(args)
     settings = settings_from_options(args.rating_mode, args.boundaries, args.weights, args.reference)
-    rated = rated_table(_directory(args), settings)
+    rated = rated_table(_directory(args), settings, args.reference)
     table = rows_for_file(rated, args.filename) if args.filename else rated
     if args.list:
         _print_list(select_rows(table, **_choices(args)), out)

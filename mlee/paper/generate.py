@@ -126,6 +126,7 @@ def generate(options: PaperOptions) -> PaperResult:
     from mlee.label import write_label
     from mlee.rating import rate, summaries
     from mlee.rating.options import settings_from_options
+    from mlee.rating.references import resolve_references
     from mlee.results import aggregate_runs, load_results
 
     from . import figures
@@ -146,6 +147,9 @@ def generate(options: PaperOptions) -> PaperResult:
     else:
         environment = default_environment(runs)
     table = aggregate_runs(runs)
+    if options.references:
+        settings = settings.replace(references={**settings.references,
+                                                **resolve_references(options.references, table)})
     rated = rate(table, settings)
     rows = inference_rows(rated, environment)
     dataset = options.dataset or default_dataset(rows)

@@ -11,9 +11,11 @@ metric that other models of the group have, a warning names the group, the metri
 Reference: ``settings.references[dataset]``. When a dataset has no configured reference, or the
 configured model has no row in a (dataset, task, environment) group, the fallback is the model with the
 median energy of the group (lower median; by running time when no energy is known, by name when neither
-is), chosen once per (dataset, environment) on the inference group and used for training too where that
-model has a training row; a warning names the file to edit (or ``--reference``), is logged and listed in
-``rated.attrs["warnings"]``, and the row's ``reference_fallback`` is True.
+is), chosen once per dataset among the models that every environment lacking the reference has, on the first
+inference group, and used in every environment and for training where that model has a row (a group without it
+takes its own and the warning says that its letters rest on a different reference); a warning names the file
+to edit (or ``--reference``), is logged and listed in ``rated.attrs["warnings"]``, and the row's
+``reference_fallback`` is True.
 """
 
 from __future__ import annotations
@@ -78,6 +80,20 @@ def _fallback_position(positions: np.ndarray, energy: np.ndarray, time: np.ndarr
     return int(positions[np.argsort(models[positions].astype(str), kind="stable")[0]])
 
 
+def _models_in_every_group(groups: list[int], order: np.ndarray, bounds: np.ndarray, models: np.ndarray,
+                           datasets: np.ndarray, tasks: np.ndarray) -> dict[Any, set[str]]:
+    """Per dataset: the models that every one of its inference ``groups`` has."""
+    common: dict[Any, set[str]] = {}
+    for g in groups:
+        positions = order[bounds[g]:bounds[g + 1]]
+        if tasks[positions[0]] != "inference":
+            continue
+        names = set(models[positions].tolist())
+        key = datasets[positions[0]]
+        common[key] = common[key] & names if key in common else names
+    return common
+
+
 def _reference_positions(table: pd.DataFrame, settings: RatingSettings,
                          warnings: list[str]) -> tuple[np.ndarray, np.ndarray]:
     """(row position of each row's reference, fallback flag per row)."""
@@ -101,22 +117,34 @@ def _reference_positions(table: pd.DataFrame, settings: RatingSettings,
         bounds = np.searchsorted(codes[order], np.arange(n_groups + 1))
         tasks = table["task"].to_numpy(dtype=object)
         envs = table["environment"].to_numpy(dtype=object)
-        chosen: dict[tuple[Any, Any], str] = {}  # one fallback model per (dataset, environment), inference first
-        for g in sorted(missing, key=lambda g: tasks[order[bounds[g]]] != "inference"):
+        # one fallback model per dataset, for every environment and both tasks: among the models every such
+        # environment has, the median inference energy of the first; a group without it says so
+        ordered = sorted(missing, key=lambda g: tasks[order[bounds[g]]] != "inference")
+        common = _models_in_every_group(ordered, order, bounds, models, datasets, tasks)
+        chosen: dict[Any, str] = {}
+        for g in ordered:
             positions = order[bounds[g]:bounds[g + 1]]
             first = positions[0]
-            key = (datasets[first], envs[first])
+            key = datasets[first]
             same = positions[models[positions] == chosen[key]] if key in chosen else positions[:0]
-            pos = int(same[0]) if same.size else _fallback_position(positions, energy, time, models)
+            pool = positions[np.isin(models[positions], list(common.get(key, ())))]
+            pos = int(same[0]) if same.size else _fallback_position(pool if pool.size else positions, energy, time,
+                                                                    models)
+            differs = key in chosen and not same.size
             chosen.setdefault(key, models[pos])
             ref_of_group[g] = pos
             fallback_group[g] = True
             dataset, configured = datasets[first], settings.references.get(str(datasets[first]))
             why = (f"reference model {configured!r} has no results here" if configured
                    else "no reference model is configured for this dataset")
-            message = (f"{dataset} / {tasks[first]} / {envs[first]}: {why}; using {models[pos]!r} (median "
-                       f"inference energy of the dataset, the same model for inference and training) as "
-                       f"reference - choose one with --reference {dataset}=MODEL or in {REFERENCES_FILE}")
+            elsewhere = chosen[key] if differs else (
+                configured if configured and bool((models[datasets == dataset] == configured).any()) else None)
+            how = (f"; the dataset's other environments use {elsewhere!r}, so letters across them rest on "
+                   f"different references" if elsewhere else " (median inference energy of the dataset, the same "
+                                                              "model in every environment and for inference and "
+                                                              "training)")
+            message = (f"{dataset} / {tasks[first]} / {envs[first]}: {why}; using {models[pos]!r} as reference{how} - "
+                       f"choose one with --reference {dataset}=MODEL or in {REFERENCES_FILE}")
             warnings.append(message)
             log.warning(message)
     return ref_of_group[codes], fallback_group[codes]
