@@ -60,9 +60,22 @@ def energy_note(rows: pd.DataFrame) -> str:
     if rows.empty:
         return ""
     complete = rows["energy_complete"] if "energy_complete" in rows else pd.Series(True, index=rows.index)
-    notes = [comparability_note(rows["energy_estimated"].astype(bool).tolist()),
+    estimated = rows["energy_estimated"].astype(bool)
+    notes = [comparability_note(estimated.tolist()),
+             ESTIMATED_NOTE if estimated.all() else "",
              incomplete_note(int((~complete.astype(bool)).sum()))]
+    if "backend_status" in rows:
+        fell = rows[rows["backend_status"].astype(str).str.contains("fallback")]
+        if not fell.empty:
+            notes.append("Backend fallback: " + "; ".join(
+                f"{', '.join(sorted(set(group['model_short'].astype(str))))} on {env}"
+                for env, group in fell.groupby("environment")) + " ran stock scikit-learn.")
     return " ".join(n for n in notes if n)
+
+
+#: the main view's note when every energy shown is an estimate
+ESTIMATED_NOTE = ("Every energy shown is estimated (no energy counter could be read): the energy letters follow "
+                  "running time and CPU use, and the error bars show the estimate's error (0.46-1.29x).")
 
 
 def view_rows(rated: pd.DataFrame, dataset: str, task: str, environments: list[str] | None) -> pd.DataFrame:

@@ -34,6 +34,7 @@ from mlee.rating.stability import compound_stability, letter_probabilities, lett
 from mlee.results.intervals import INTERVAL_SUFFIXES, add_intervals
 
 log = logging.getLogger(__name__)
+_Z95 = 1.959963984540054  # normal 97.5 % quantile: the index's 95 % interval
 
 GROUP_KEYS = ["dataset", "task", "environment"]
 #: The package's reference models (what the fallback warning tells users to edit).
@@ -170,6 +171,12 @@ def _letter_probabilities(rated: pd.DataFrame, metric: Any, ref_pos: np.ndarray,
     stability = np.take_along_axis(probs, shown[:, None], axis=1)[:, 0]
     new[f"{metric.key}_stability"] = np.where(np.isnan(rating), np.nan, stability)
     new[f"{metric.key}_letter_best"], new[f"{metric.key}_letter_worst"] = letter_range(probs, rating)
+    index = new[f"{metric.key}_index"]
+    with np.errstate(over="ignore", invalid="ignore"):
+        spread = np.where(index_sigma > 0, index_sigma, 0.0)
+        low, high = np.exp(index_centre - _Z95 * spread), np.exp(index_centre + _Z95 * spread)
+    new[f"{metric.key}_index_low"] = np.where(np.isnan(index), np.nan, np.fmin(low, index))
+    new[f"{metric.key}_index_high"] = np.where(np.isnan(index), np.nan, np.fmax(high, index))
     return probs
 
 
@@ -191,8 +198,8 @@ def rate(table: pd.DataFrame, settings: RatingSettings | None = None, *, stabili
         Adds, per metric key ``k``: ``k_low`` / ``k_high`` (95 % interval, :mod:`mlee.results.intervals`, when
         the table has none), ``k_index`` (float, NaN when missing) and ``k_rating`` (0..4 as float, NaN when
         unrated: missing value, missing reference value or no boundaries); with ``stability``,
-        ``k_stability`` (probability that the letter is the one shown) and ``k_letter_best`` /
-        ``k_letter_worst`` (its range, 0..4); the same for the compound letter (``compound_rating``,
+        ``k_stability`` (probability that the letter is the one shown), ``k_letter_best`` /
+        ``k_letter_worst`` (its range, 0..4) and ``k_index_low`` / ``k_index_high`` (the index's 95 % interval); the same for the compound letter (``compound_rating``,
         ``compound_stability``, ``compound_letter_best``, ``compound_letter_worst``); ``reference_model`` and
         ``reference_fallback``. ``attrs``: ``warnings`` (load and rating warnings), ``fingerprint``,
         ``rating_mode``.
