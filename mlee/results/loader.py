@@ -35,7 +35,7 @@ from mlee.results.provenance import COLUMNS as PROVENANCE_COLUMNS, phase_provena
 from mlee.results.environment import environment_key, hardware_name
 from mlee.results.read_ahead import read_ahead, read_file
 from mlee.results.record import expand_training, training_config_entry
-from mlee.results.validation import RecordError, check_record, screen_run
+from mlee.results.validation import REMERGE_HINT, RecordError, check_record, screen_run
 
 log = logging.getLogger(__name__)
 
@@ -261,12 +261,12 @@ def _parse(path: str, raw: bytes | OSError) -> dict[str, Any]:
     if isinstance(raw, OSError):
         raise ResultFileError(f"{path}: cannot be read ({raw.strerror or raw}); check its permissions")
     if not raw.strip():
-        raise ResultFileError(f"{path}: empty file (an interrupted write?); re-run merge_results.py or delete it")
+        raise ResultFileError(f"{path}: empty file (an interrupted write?); {REMERGE_HINT}")
     try:
         data = jsonio.loads(raw)
     except (jsonio.JSONDecodeError, ValueError, UnicodeDecodeError) as exc:
         raise ResultFileError(f"{path}: not valid JSON ({exc}); the file is truncated or corrupt - "
-                              f"re-run merge_results.py for it or delete it") from None
+                              f"{REMERGE_HINT}") from None
     if not isinstance(data, dict):
         raise ResultFileError(f"{path}: not a result file (JSON {type(data).__name__}, expected an object)")
     return data
