@@ -44,8 +44,8 @@ def test_scatter_has_error_bars_on_both_axes_and_details_show_interval_and_stabi
     model = fig["traces"][trace]["custom"][0][1]
     select_point(browser, trace, 0)
     energy = metric_row(browser, "Energy")
-    assert "\u2013" in energy[2], energy  # the 95 % interval
-    assert energy[5].split("%")[0].strip().isdigit(), energy  # the letter's stability
+    assert "\u2013" in energy[1].split("\n")[-1], energy  # the 95 % interval under the value
+    assert energy[3].split("\n")[-1].split("%")[0].strip().isdigit(), energy  # the letter's stability
     table = info(browser)
     assert table["Stability"] == "certain" or "%" in table["Stability"], (model, table)
     assert table["Runs"].startswith("3")

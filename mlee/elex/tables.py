@@ -145,20 +145,21 @@ def metrics_table(summary: Any) -> Any:
     """The table of every metric as Dash HTML."""
     from dash import html
 
-    head = html.Thead(html.Tr([html.Th(c) for c in ("Metric", "Value", "95 % interval", "Index", "Rating",
-                                                     "Stability", "Weight", "Source")]))
+    head = html.Thead(html.Tr([html.Th(c) for c in ("Metric", "Value (95 % interval)", "Index", "Rating (stability)",
+                                                     "Weight", "Source")]))
     body = []
     group = None
     for row in metric_rows(summary):
         if row["group"] != group:  # a heading row per group (Complexity, Quality, Resources, Robustness)
             group = row["group"]
-            body.append(html.Tr(html.Th(group, colSpan=8, scope="rowgroup"), className="group-row"))
+            body.append(html.Tr(html.Th(group, colSpan=6, scope="rowgroup"), className="group-row"))
         source = row["provenance"]
         source_cell = html.Span(source, className=f"tag tag-{source.split(' ')[0].replace('.', '')}")
-        body.append(html.Tr([html.Td(row["name"]), html.Td(row["value"], className="num"),
-                             html.Td(row["interval"], className="num interval"),
-                             html.Td(row["index"], className="num"), html.Td(_badge(row["rating"])),
-                             html.Td(row["stability"], className="num stability"),
+        interval = [html.Br(), html.Small(row["interval"], className="interval")] if row["interval"] != MISSING else []
+        stability = [html.Br(), html.Small(row["stability"], className="stability")] \
+            if row["stability"] != MISSING else []
+        body.append(html.Tr([html.Td(row["name"]), html.Td([row["value"], *interval], className="num"),
+                             html.Td(row["index"], className="num"), html.Td([_badge(row["rating"]), *stability]),
                              html.Td(row["weight"], className="num"), html.Td(source_cell)],
                             className="weighted" if row["weight"] not in ("0", MISSING) else "unweighted"))
     return html.Table([head, html.Tbody(body)], className="metrics-table", id="metrics-table")
