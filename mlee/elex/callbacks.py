@@ -21,7 +21,7 @@ from mlee.elex.legend import scatter_legend
 from mlee.elex.state import View, parse_view, scoped
 from mlee.elex.tables import info_table, metrics_table
 from mlee.elex.uploads import UploadError, parse_upload
-from mlee.metrics import METRICS_BY_KEY
+from mlee.metrics import scoped_title
 from mlee.rating.boundaries import merge_partial
 from mlee.results.energy import comparability_note, incomplete_note
 
@@ -240,8 +240,7 @@ def register_callbacks(app: Dash, data: LiveData, default_view: View, default_st
             weights.get(xs, 0.0), weights.get(ys, 0.0),
             sx["min"], sx["max"], sx["marks"], sx["value"], sx["step"], sy["step"],
             sy["min"], sy["max"], sy["marks"], sy["value"],
-            boundary_text(bx), boundary_text(by), f"{METRICS_BY_KEY[x].name} ({xs})",
-            f"{METRICS_BY_KEY[y].name} ({ys})", message, message_class,
+            boundary_text(bx), boundary_text(by), scoped_title(xs), scoped_title(ys), message, message_class,
             {"limit": upload.get("limit")} if trigger == "upload" and upload else no_update,
         )
 
@@ -272,8 +271,10 @@ def register_callbacks(app: Dash, data: LiveData, default_view: View, default_st
             reference_environment=shown_envs[0] if shown_envs else None,
             uirevision=f"{dataset}|{task}|{x}|{y}|{scale}", pinned=pinned)
         bars = rating_bars_figure(rows, data.environments, theme or "light")
-        return (mark_new(scatter, data.new_models(dataset, task)), bars,
-                scatter_legend(shown_envs, data.environments, mode), energy_note(rows))
+        new = data.new_models(dataset, task)
+        shown_new = {(e, m) for e, m in new if e in set(shown_envs)}
+        return (mark_new(scatter, new), bars,
+                scatter_legend(shown_envs, data.environments, mode, len(shown_new)), energy_note(rows))
 
     # -------------------------------------------------------------------------------- selection
     # a click pins in the page (no round trip): the selection callback then asks for the details

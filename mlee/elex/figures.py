@@ -42,6 +42,8 @@ ZONE_RULE = ("Background cell: the rating a model would get from the x and y rat
 PIN_SHAPE = "pinned"
 #: radius of the ring, in pixels (it stays the same size at any zoom)
 PIN_RADIUS_PX = 15
+#: colour of the ring around points merged while ELEx runs (:func:`mlee.elex.live_data.mark_new`)
+NEW_RING_COLOUR = "#d6336c"
 
 
 def symbol_of(environment: str, environments: Sequence[str]) -> str:

@@ -145,8 +145,9 @@ def metrics_table(summary: Any) -> Any:
     """The table of every metric as Dash HTML."""
     from dash import html
 
-    head = html.Thead(html.Tr([html.Th(c) for c in ("Metric", "Value (95 % interval)", "Index", "Rating (stability)",
-                                                     "Weight", "Source")]))
+    head = html.Thead(html.Tr([html.Th("Metric"), html.Th("Value", title="under it: the 95 % interval"),
+                               html.Th("Index"), html.Th("Rating", title="under it: how sure the letter is"),
+                               html.Th("Weight"), html.Th("Source")]))
     body = []
     group = None
     for row in metric_rows(summary):

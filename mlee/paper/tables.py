@@ -17,7 +17,7 @@ import pandas as pd
 
 import math
 
-from mlee.metrics import GROUPS, METRICS, METRICS_BY_KEY, rating_letter
+from mlee.metrics import GROUPS, METRICS, rating_letter, scoped_title
 from mlee.rating.stability import BORDERLINE, is_borderline
 from mlee.units import MISSING, format_grams, format_number, is_missing
 
@@ -209,11 +209,7 @@ def best_models_tex(best: pd.DataFrame, context: Mapping[str, str] | None = None
 
 def metric_title(scoped_key: str) -> str:
     """Display name of a scoped metric key: ``"inference power_draw"`` -> ``"Inference energy"``."""
-    scope, _, key = scoped_key.partition(" ")
-    metric = METRICS_BY_KEY[key]
-    if metric.per_task:
-        return f"{scope.capitalize()} {metric.name[0].lower()}{metric.name[1:]}"
-    return metric.name
+    return scoped_title(scoped_key)
 
 
 def inference_weights(weights: Mapping[str, float]) -> dict[str, list[tuple[str, float]]]:
