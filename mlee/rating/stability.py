@@ -118,19 +118,22 @@ def _combinations(probs: np.ndarray, floor: float) -> tuple[np.ndarray, np.ndarr
     combination, its letters (combinations x metrics, NaN unrated), its probability).
     """
     rows, metrics, _ = probs.shape
-    unrated = np.isnan(probs).any(axis=2)
-    p = np.where(unrated[:, :, None], np.eye(N_RATINGS)[0], np.nan_to_num(probs, nan=0.0))
+    unrated = np.isnan(probs[:, :, 0])
+    p = np.where(unrated[:, :, None], np.eye(N_RATINGS)[0], np.fmax(probs, 0.0))
+    fixed = np.where(unrated, np.nan, np.argmax(p, axis=2))
+    varies = [m for m in range(metrics) if (p[:, m, :].max(axis=1) < 1.0).any()]
     row = np.arange(rows)
-    letters = np.zeros((rows, metrics))
     weight = np.ones(rows)
-    for m in range(metrics):
-        if (p[:, m, :].max(axis=1) >= 1.0).all():  # one letter in every row: nothing to expand
-            letters[:, m] = np.where(unrated[row, m], np.nan, np.argmax(p[row, m, :], axis=1))
-            continue
-        support = p[row, m, :] * weight[:, None] >= floor
-        pick, letter = np.nonzero(support)
-        row, letters, weight = row[pick], letters[pick], weight[pick] * p[row[pick], m, letter]
-        letters[:, m] = np.where(unrated[row, m], np.nan, letter)
+    chosen: dict[int, np.ndarray] = {}  # only the metrics that vary are carried through the expansion
+    for m in varies:
+        pm = p[:, m, :]
+        pick, letter = np.nonzero(pm[row] * weight[:, None] >= floor)
+        row, weight = row[pick], weight[pick] * pm[row[pick], letter]
+        chosen = {k: v[pick] for k, v in chosen.items()}
+        chosen[m] = letter.astype("float64")
+    letters = fixed[row]
+    for m, values in chosen.items():
+        letters[:, m] = np.where(unrated[row, m], np.nan, values)
     return row, letters, weight
 
 
@@ -168,7 +171,7 @@ def compound_stability(probs: np.ndarray, weights: Sequence[float], mode: str, s
     if not rows or not used.size:
         return stability, best, worst
     p = probs[:, used, :]
-    certain = ((np.nan_to_num(p, nan=0.0).max(axis=2) >= 1.0) | np.isnan(p).any(axis=2)).all(axis=1)
+    certain = ((np.fmax(p, 0.0).max(axis=2) >= 1.0) | np.isnan(p[:, :, 0])).all(axis=1)
     sure = rated & certain
     stability[sure], best[sure], worst[sure] = 1.0, shown[sure], shown[sure]
     vary = np.flatnonzero(rated & ~sure)
@@ -176,10 +179,10 @@ def compound_stability(probs: np.ndarray, weights: Sequence[float], mode: str, s
         return stability, best, worst
     row, letters, weight = _combinations(p[vary], floor)
     # many rows share combinations: rate each distinct one once
-    codes = (np.nan_to_num(letters + 1, nan=0.0) @ (N_RATINGS + 1.0) ** np.arange(len(used))).astype(np.int64)
+    codes = (np.fmax(letters + 1, 0.0) @ (N_RATINGS + 1.0) ** np.arange(len(used))).astype(np.int64)
     distinct, which = np.unique(codes, return_index=True, return_inverse=True)[1:]
     compound = compound_ratings(letters[distinct], w[used], mode)[which]
-    cells = row * N_RATINGS + np.nan_to_num(compound, nan=0.0).astype(np.int64)
+    cells = row * N_RATINGS + np.fmax(compound, 0.0).astype(np.int64)
     per_letter = np.bincount(cells, weights=weight, minlength=len(vary) * N_RATINGS).reshape(-1, N_RATINGS)
     per_letter /= per_letter.sum(axis=1, keepdims=True)
     stability[vary] = np.take_along_axis(per_letter, shown[vary].astype(np.int64)[:, None], axis=1)[:, 0]

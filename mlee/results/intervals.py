@@ -84,7 +84,7 @@ def energy_systematic(estimated: np.ndarray, sources: np.ndarray, duration_s: np
     text = pd.Series(np.asarray(sources, dtype=object), dtype=object).fillna("").astype(str)
     with np.errstate(divide="ignore", invalid="ignore"):
         per_second = np.where(np.asarray(duration_s, dtype="float64") > 0, 1.0 / np.asarray(duration_s, "float64"), 0)
-    per_second = np.nan_to_num(per_second, nan=0.0)
+    per_second = np.fmax(per_second, 0.0)
     variance = np.zeros(n)
     shift = np.zeros(n)
     e_shift, e_sigma = estimate_shift_and_sigma(errors["estimate"]["ratio_p10"], errors["estimate"]["ratio_p90"])
@@ -98,8 +98,18 @@ def energy_systematic(estimated: np.ndarray, sources: np.ndarray, duration_s: np
     return shift, np.sqrt(variance)
 
 
+def t_quantiles(n: np.ndarray, tail: float) -> np.ndarray:
+    """Student's t quantile ``tail`` with ``n - 1`` degrees of freedom per entry (0 where ``n < 2``), computed once
+    per distinct ``n``."""
+    counts = np.unique(n)
+    quantiles = dict(zip(counts.tolist(), stats.t.ppf(tail, np.maximum(counts - 1, 1)).tolist()))
+    if len(counts) == 1:
+        return np.where(n >= 2, quantiles[counts[0]], 0.0)
+    return np.where(n >= 2, pd.Series(n).map(quantiles).to_numpy(dtype="float64"), 0.0)
+
+
 def log_half_width(mean: np.ndarray, std: np.ndarray, n: np.ndarray, sigma: np.ndarray | float = 0.0,
-                   level: float = 0.95) -> np.ndarray:
+                   level: float = 0.95, t: np.ndarray | None = None) -> np.ndarray:
     """Half-width in log space of the ``level`` interval of a mean of ``n`` repeats (see the module doc).
 
     Parameters
@@ -113,6 +123,8 @@ def log_half_width(mean: np.ndarray, std: np.ndarray, n: np.ndarray, sigma: np.n
         Systematic log-space standard deviation.
     level : float
         Coverage of the interval.
+    t : array of float, optional
+        :func:`t_quantiles` of ``n`` at this level, when already known.
 
     Returns
     -------
@@ -120,11 +132,10 @@ def log_half_width(mean: np.ndarray, std: np.ndarray, n: np.ndarray, sigma: np.n
         ``sqrt((z * sigma) ** 2 + (t * std / sqrt(n) / mean) ** 2)``; NaN where ``mean`` is NaN.
     """
     mean = np.asarray(mean, dtype="float64")
-    std = np.nan_to_num(np.asarray(std, dtype="float64"), nan=0.0)
-    n = np.nan_to_num(np.asarray(n, dtype="float64"), nan=1.0)
+    std = np.fmax(np.asarray(std, dtype="float64"), 0.0)  # NaN (one run) -> 0
+    n = np.fmax(np.asarray(n, dtype="float64"), 1.0)
     tail = (1 + level) / 2
-    counts, where = np.unique(n, return_inverse=True)
-    t = np.where(n >= 2, stats.t.ppf(tail, np.maximum(counts - 1, 1))[where.reshape(n.shape)], 0.0)
+    t = t_quantiles(n, tail) if t is None else t
     with np.errstate(divide="ignore", invalid="ignore"):
         statistical = np.where((n >= 2) & (mean > 0), t * std / np.sqrt(np.maximum(n, 1)) / mean, 0.0)
     z = float(special.ndtri(tail))
@@ -160,11 +171,12 @@ def add_intervals(table: pd.DataFrame, errors: Mapping[str, Any] | None = None) 
                                      column("energy_sources", ""), column("time", np.nan).astype("float64"),
                                      errors)
     new: dict[str, np.ndarray] = {}
+    t = t_quantiles(np.fmax(n, 1.0), (1 + level) / 2)
     for metric in METRICS:
         mean = column(metric.key, np.nan).astype("float64")
         std = column(f"{metric.key}_std", np.nan).astype("float64")
         energy = metric.key == "power_draw"
-        width = log_half_width(mean, std, n, sigma if energy else 0.0, level)
+        width = log_half_width(mean, std, n, sigma if energy else 0.0, level, t)
         centre = shift if energy else 0.0
         with np.errstate(over="ignore"):
             low, high = mean * np.exp(centre - width), mean * np.exp(centre + width)
