@@ -17,12 +17,8 @@ pytestmark = needs_browser
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    srv = Server(SHIPPED_RESULTS, tmp_path_factory.mktemp("elex-log") / "server.log")
-    try:
-        srv.wait()
+    with Server(SHIPPED_RESULTS, tmp_path_factory.mktemp("elex-log") / "server.log") as srv:
         yield srv
-    finally:
-        srv.stop()
 
 
 def _error_bars(driver: Any, axis: str) -> int:

@@ -27,11 +27,13 @@ from mlee.atomic import write_bytes_atomic
 from mlee.metrics import METRICS, rating_letter
 from mlee.rating.settings import RatingSettings
 from mlee.rating.stability import range_text
+from mlee.units import MISSING
 
 EXPORT_FORMATS: tuple[str, ...] = ("csv", "parquet")
 _IDS = ["dataset", "dataset_display", "task", "environment", "model", "model_short", "n_runs"]
 _PROVENANCE = ["reference_model", "reference_fallback", "energy_estimated", "energy_sources", "n_test_samples"]
-_RECORDED = ["co2e_g", "net_power_draw", "carbon_country", "backend_status"]
+_RECORDED_NUMBERS = ["co2e_g", "net_power_draw"]
+_RECORDED_TEXTS = ["carbon_country", "backend_status"]
 
 
 def _numbers(rated: pd.DataFrame, column: str) -> np.ndarray:
@@ -39,10 +41,11 @@ def _numbers(rated: pd.DataFrame, column: str) -> np.ndarray:
 
 
 def _letters(out: pd.DataFrame, rated: pd.DataFrame, rating: str, stability: str, best: str, worst: str) -> None:
-    """The letter ``rating`` as text, its ``_stability`` (0..1) and ``_range`` (``"B-D"``) columns."""
+    """The letter ``rating`` as text, its ``_stability`` (0..1) and ``_range`` (``"B-D"``, ``n.a.`` when unrated)
+    columns."""
     out[rating] = [rating_letter(r) for r in rated[rating]]
     out[f"{rating}_stability"] = _numbers(rated, stability)
-    out[f"{rating}_range"] = [range_text(b, w) for b, w in zip(_numbers(rated, best), _numbers(rated, worst))]
+    out[f"{rating}_range"] = [range_text(b, w) or MISSING for b, w in zip(_numbers(rated, best), _numbers(rated, worst))]
 
 
 def tidy_table(rated: pd.DataFrame, settings: RatingSettings) -> pd.DataFrame:
@@ -60,8 +63,11 @@ def tidy_table(rated: pd.DataFrame, settings: RatingSettings) -> pd.DataFrame:
         _letters(out, rated, f"{key}_rating", f"{key}_stability", f"{key}_letter_best", f"{key}_letter_worst")
     for column in _PROVENANCE:
         out[column] = rated[column].to_numpy()
-    for column in _RECORDED:
-        out[column] = rated[column].to_numpy() if column in rated.columns else np.nan
+    for column in _RECORDED_NUMBERS:
+        out[column] = _numbers(rated, column)
+    for column in _RECORDED_TEXTS:  # "n.a." where not recorded, as the letters: an empty text reads back from CSV as NaN
+        values = rated[column].tolist() if column in rated.columns else [""] * len(rated)
+        out[column] = [str(v) if v and v == v else MISSING for v in values]
     out["rating_mode"] = settings.mode
     out["settings_fingerprint"] = settings.fingerprint()
     out["files"] = [";".join(str(f) for f in files) for files in rated["files"]]
