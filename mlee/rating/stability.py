@@ -179,8 +179,13 @@ def compound_stability(probs: np.ndarray, weights: Sequence[float], mode: str, s
         return stability, best, worst
     row, letters, weight = _combinations(p[vary], floor)
     # many rows share combinations: rate each distinct one once
-    codes = (np.fmax(letters + 1, 0.0) @ (N_RATINGS + 1.0) ** np.arange(len(used))).astype(np.int64)
-    distinct, which = np.unique(codes, return_index=True, return_inverse=True)[1:]
+    digits = np.fmax(letters + 1, 0.0).astype(np.int64)  # 0 unrated, 1..5 the letters
+    if len(used) <= 24:  # 6 ** 24 < 2 ** 63: one integer per combination
+        codes = digits @ (N_RATINGS + 1) ** np.arange(len(used), dtype=np.int64)
+        distinct, which = np.unique(codes, return_index=True, return_inverse=True)[1:]
+    else:
+        distinct, which = np.unique(digits, axis=0, return_index=True, return_inverse=True)[1:]
+    which = which.reshape(-1)
     compound = compound_ratings(letters[distinct], w[used], mode)[which]
     cells = row * N_RATINGS + np.fmax(compound, 0.0).astype(np.int64)
     per_letter = np.bincount(cells, weights=weight, minlength=len(vary) * N_RATINGS).reshape(-1, N_RATINGS)
