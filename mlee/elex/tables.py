@@ -104,7 +104,7 @@ def metric_rows(summary: Any) -> list[dict[str, Any]]:
         interval = "" if m is None or text == MISSING else format_interval(m.low, m.high, metric.unit)
         rows.append({
             "key": metric.key, "name": metric.name, "group": metric.group, "value": text,
-            "interval": interval if "\u2013" in interval else ("no spread" if interval else MISSING),
+            "interval": interval if "\u2013" in interval else MISSING,  # none shown without a spread
             "stability": MISSING if m is None or m.stability is None else f"{m.stability:.0%}"
             + (f" ({range_text(m.letter_best, m.letter_worst)})" if m.letter_best != m.letter_worst else ""),
             "index": format_number(None if m is None else m.index), "rating": rating,
