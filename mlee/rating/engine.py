@@ -162,6 +162,15 @@ def _letter_probabilities(rated: pd.DataFrame, metric: Any, ref_pos: np.ndarray,
     own = ref_pos == np.arange(n)  # the reference's index is 1 by definition
     index_centre = np.where(own, 0.0, sign * (centre - centre[ref_pos]))
     index_sigma = np.where(own, 0.0, np.hypot(sigma, sigma[ref_pos]))
+    index = new[f"{metric.key}_index"]
+    if not (index_sigma > 0).any():  # no spread anywhere (counted metrics, single runs): every letter is certain
+        rated_rows = ~np.isnan(rating)
+        probs = np.full((n, 5), np.nan)
+        probs[rated_rows] = np.eye(5)[rating[rated_rows].astype(np.int64)]
+        new[f"{metric.key}_stability"] = np.where(rated_rows, 1.0, np.nan)
+        new[f"{metric.key}_letter_best"], new[f"{metric.key}_letter_worst"] = rating.copy(), rating.copy()
+        new[f"{metric.key}_index_low"], new[f"{metric.key}_index_high"] = index.copy(), index.copy()
+        return probs
     probs = np.full((n, 5), np.nan)
     for task, mask in task_masks.items():
         bounds = settings.boundaries.get(metric.scoped_key(task))
@@ -171,7 +180,6 @@ def _letter_probabilities(rated: pd.DataFrame, metric: Any, ref_pos: np.ndarray,
     stability = np.take_along_axis(probs, shown[:, None], axis=1)[:, 0]
     new[f"{metric.key}_stability"] = np.where(np.isnan(rating), np.nan, stability)
     new[f"{metric.key}_letter_best"], new[f"{metric.key}_letter_worst"] = letter_range(probs, rating)
-    index = new[f"{metric.key}_index"]
     with np.errstate(over="ignore", invalid="ignore"):
         spread = np.where(index_sigma > 0, index_sigma, 0.0)
         low, high = np.exp(index_centre - _Z95 * spread), np.exp(index_centre + _Z95 * spread)

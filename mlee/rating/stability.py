@@ -121,7 +121,8 @@ def _combinations(probs: np.ndarray, floor: float) -> tuple[np.ndarray, np.ndarr
     unrated = np.isnan(probs[:, :, 0])
     p = np.where(unrated[:, :, None], np.eye(N_RATINGS)[0], np.fmax(probs, 0.0))
     fixed = np.where(unrated, np.nan, np.argmax(p, axis=2))
-    varies = [m for m in range(metrics) if (p[:, m, :].max(axis=1) < 1.0).any()]
+    spread = (p >= floor).sum(axis=(0, 2))  # letters in play per metric: the widest expand last (smaller copies)
+    varies = sorted((m for m in range(metrics) if (p[:, m, :].max(axis=1) < 1.0).any()), key=lambda m: spread[m])
     row = np.arange(rows)
     weight = np.ones(rows)
     chosen: dict[int, np.ndarray] = {}  # only the metrics that vary are carried through the expansion
