@@ -112,6 +112,16 @@ def get_metric(key: str) -> Metric:
         raise KeyError(f"unknown metric {key!r}; known metrics: {known}") from None
 
 
+def scoped_title(scoped: str) -> str:
+    """Display name of a scoped metric key, never the key itself: ``"inference power_draw"`` -> ``"Inference
+    energy"``, ``"general top1_val"`` -> ``"Top-1 accuracy"``."""
+    scope, _, key = scoped.partition(" ")
+    metric = get_metric(key or scope)
+    if metric.per_task and scope in TASK_DISPLAY:
+        return f"{TASK_DISPLAY[scope]} {metric.name[0].lower()}{metric.name[1:]}"
+    return metric.name
+
+
 def split_scoped_key(scoped: str) -> tuple[str, str]:
     """Split ``"inference power_draw"`` into (``"inference"``, ``"power_draw"``); validates both parts."""
     scope, _, key = scoped.partition(" ")

@@ -116,3 +116,20 @@ def format_value(value: float, unit: str, digits: int = 3) -> str:
         return format_number(value, digits)
     raise ValueError(f"unknown unit {unit!r}; expected one of J, s, B, %, FLOP, #, score")
 
+
+
+def format_interval(low: float, high: float, unit: str, digits: int = 2) -> str:
+    """A 95 % interval: ``"2.1 mJ–210 mJ"`` (en dash); ``""`` when a bound is missing and the value alone when both
+    are equal (no spread)."""
+    if is_missing(low) or is_missing(high):
+        return ""
+    first, last = format_value(low, unit, digits), format_value(high, unit, digits)
+    return first if first == last else f"{first}\u2013{last}"
+
+
+def format_grams(grams: float, digits: int = 3) -> str:
+    """Mass of CO2e: g (mg, µg, ng below 1 g) up to 1 kg, then kg and t."""
+    if is_missing(grams):
+        return MISSING
+    return _scaled(float(grams), digits, ((1e6, "t"), (1e3, "kg"), (1.0, "g"), (1e-3, "mg"), (1e-6, "µg"),
+                                          (1e-9, "ng"), (0.0, "g")))

@@ -75,7 +75,7 @@ def test_robustness_axes_table_group_and_label_tile(server, browser):
     assert groups == ["COMPLEXITY", "QUALITY", "RESOURCES", "ROBUSTNESS"]
     cells = {row[0]: row for row in rows if len(row) > 1}
     drop = cells["Accuracy drop under noise"]
-    assert drop[1].endswith("%") and drop[3] in "ABCDE"
+    assert drop[1].endswith("%") and drop[3].split("\n")[0] in "ABCDE"  # the letter, its stability below
     assert cells["Latency per sample (median)"][1][-1] == "s"
     label = wait(browser, lambda d: svg_of(d.find_element("id", "label-img").get_attribute("src")
                                            or "data:image/svg+xml;base64,"), message="no label")

@@ -15,7 +15,7 @@ import pytest
 from mlee.metrics import RATING_LETTERS
 from mlee.paper import PaperOptions, generate
 from mlee.paper.cli import main
-from mlee.paper.tables import BEST_MODEL_COLUMNS
+from mlee.paper.tables import BEST_MODEL_COLUMNS, table_number
 from mlee.units import format_number
 
 MODE = "published median"
@@ -90,7 +90,7 @@ def test_all_outputs_written(paper, engine):
     expected = {"table_best_models.tex", "table_weights.tex", "scatter index.pdf", "contents.json"}
     expected |= {f"label {m}.pdf" for m in rows.loc[rows["dataset"] == "credit-g", "model"]}
     expected |= {f"distrib {i:02d}.pdf" for i in range(n_datasets)}
-    expected |= {f"model distrib {i:02d}.pdf" for i in range(len(models))}
+    expected |= {f"model distrib {m}.pdf" for m in models}
     assert {p.name for p in out.iterdir()} == expected
     assert {p.name for p in result.files} == expected
 
@@ -108,7 +108,7 @@ def test_best_model_table_ordered_by_size_and_equal_to_engine(paper, engine, pub
     for dataset, cells in zip(by_size, rows):
         assert len(cells) == 2 + 2 * len(BEST_MODEL_COLUMNS)
         candidates = inference[inference["dataset"] == dataset]
-        match = re.fullmatch(r"\\colorbox\{R([A-E])\}\{([A-E])\} (.+)", cells[1])
+        match = re.fullmatch(r"\\colorbox\{R([A-E])\}\{([A-E])\??\} (.+)", cells[1])
         assert match and match.group(1) == match.group(2)
         model = candidates[candidates["model_short"] == match.group(3)].iloc[0]
         # best compound rating; among those, the highest inference energy index
@@ -117,12 +117,13 @@ def test_best_model_table_ordered_by_size_and_equal_to_engine(paper, engine, pub
         best = candidates[candidates["compound_rating"] == model["compound_rating"]]
         assert model["power_draw_index"] == best["power_draw_index"].max()
         for i, column in enumerate(BEST_MODEL_COLUMNS):
-            value = cells[2 + 2 * i].replace(r"$^\dagger$", "")
-            assert value == format_number(model[column.key] * column.scale, 4)
+            value = cells[2 + 2 * i].replace(r"$^\dagger$", "").split(r" {\scriptsize")[0]
+            assert value == table_number(model[column.key], column.unit, column.scale)
             assert (r"$^\dagger$" in cells[2 + 2 * i]) == (column.key == "power_draw"
                                                             and bool(model["energy_estimated"]))
             letter = RATING_LETTERS[int(model[f"{column.key}_rating"])]
-            assert cells[3 + 2 * i] == rf"\colorbox{{R{letter}}}{{{format_number(model[column.key + '_index'], 4)}}}"
+            index = f"{model[column.key + '_index']:.2f}" + ("?" if model[column.key + "_stability"] < 0.8 else "")
+            assert cells[3 + 2 * i] == rf"\colorbox{{R{letter}}}{{{index}}}"
     assert r"\definecolor{RA}{HTML}" in text and r"\end{tabular}" in text
 
 
@@ -163,7 +164,8 @@ def test_figures_are_pdfs_with_their_titles_and_labels(paper, engine):
             assert model in inference["model"].values
             label_text = _pdf_text(out / name)
             assert model in label_text or inference.loc[inference["model"] == model, "model_short"].iloc[0] in label_text
-    assert contents["files"]["model distrib 00.pdf"] == "compound ratings of k-Nearest Neighbors across datasets"
+    assert contents["files"]["model distrib k-Nearest Neighbors.pdf"] == ("compound ratings of k-Nearest Neighbors "
+                                                                         "across datasets")
 
 
 def test_cli_refuses_unknown_inputs_with_the_fix(published, tmp_path, capsys):

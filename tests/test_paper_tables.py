@@ -14,7 +14,7 @@ from mlee.metrics import RATING_COLOURS, RATING_LETTERS
 from mlee.paper import figures
 from mlee.paper.latex import ESTIMATE_MARKER, colorbox, colour_definitions, escape_latex
 from mlee.paper.selection import best_model, best_models, datasets_by_size, default_environment
-from mlee.paper.tables import BEST_MODEL_COLUMNS, best_model_cells, best_models_tex, weights_tex
+from mlee.paper.tables import BEST_MODEL_COLUMNS, best_model_cells, best_models_tex, table_number, weights_tex
 from mlee.units import format_number
 
 
@@ -90,9 +90,9 @@ def test_best_model_table_cells_and_estimate_footnote():
     assert cells[0] == r"A\_B" and cells[1] == r"\colorbox{RA}{A} k\&N"
     for i, column in enumerate(BEST_MODEL_COLUMNS):
         value = rows.iloc[0][column.key] * column.scale
-        assert cells[2 + 2 * i] == format_number(value, 4)
+        assert cells[2 + 2 * i] == table_number(value, column.unit)
         rating = RATING_LETTERS[int(rows.iloc[0][f"{column.key}_rating"])]
-        assert cells[3 + 2 * i] == rf"\colorbox{{R{rating}}}{{{format_number(rows.iloc[0][column.key + '_index'], 4)}}}"
+        assert cells[3 + 2 * i] == rf"\colorbox{{R{rating}}}{{{rows.iloc[0][column.key + '_index']:.2f}}}"
     # only the estimated energy carries the marker, and the footnote explains it
     assert ESTIMATE_MARKER not in best_model_cells(rows.iloc[0])[2]
     assert best_model_cells(rows.iloc[1])[2].endswith(ESTIMATE_MARKER)

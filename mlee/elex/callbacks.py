@@ -21,7 +21,8 @@ from mlee.elex.legend import scatter_legend
 from mlee.elex.state import View, parse_view, scoped
 from mlee.elex.tables import info_table, metrics_table
 from mlee.elex.uploads import UploadError, parse_upload
-from mlee.metrics import METRICS_BY_KEY
+from mlee.metrics import scoped_title
+from mlee.rating.boundaries import merge_partial
 from mlee.results.energy import comparability_note, incomplete_note
 
 log = logging.getLogger(__name__)
@@ -59,9 +60,22 @@ def energy_note(rows: pd.DataFrame) -> str:
     if rows.empty:
         return ""
     complete = rows["energy_complete"] if "energy_complete" in rows else pd.Series(True, index=rows.index)
-    notes = [comparability_note(rows["energy_estimated"].astype(bool).tolist()),
+    estimated = rows["energy_estimated"].astype(bool)
+    notes = [comparability_note(estimated.tolist()),
+             ESTIMATED_NOTE if estimated.all() else "",
              incomplete_note(int((~complete.astype(bool)).sum()))]
+    if "backend_status" in rows:
+        fell = rows[rows["backend_status"].astype(str).str.contains("fallback")]
+        if not fell.empty:
+            notes.append("Backend fallback: " + "; ".join(
+                f"{', '.join(sorted(set(group['model_short'].astype(str))))} on {env}"
+                for env, group in fell.groupby("environment")) + " ran stock scikit-learn.")
     return " ".join(n for n in notes if n)
+
+
+#: the main view's note when every energy shown is an estimate
+ESTIMATED_NOTE = ("Every energy shown is estimated (no energy counter could be read): the energy letters follow "
+                  "running time and CPU use, and the error bars show the estimate's error (0.46-1.29x).")
 
 
 def view_rows(rated: pd.DataFrame, dataset: str, task: str, environments: list[str] | None) -> pd.DataFrame:
@@ -193,8 +207,14 @@ def register_callbacks(app: Dash, data: LiveData, default_view: View, default_st
                     raise UploadError(upload["error"])
                 kind, name = upload["kind"], upload.get("name")
                 loaded = parse_upload(upload.get("contents"), name, kind)
-                store[kind] = {**store.get(kind, {}), **loaded}
                 message = f"Loaded {kind} of {len(loaded)} metrics from {name}."
+                if kind == "boundaries":
+                    store[kind], note = merge_partial(loaded, store.get(kind, {}), name or "the file",
+                                                      "their current thresholds")
+                    store[kind] = {k: list(v) for k, v in store[kind].items()}
+                    message += f" {note[0].upper()}{note[1:]}." if note else ""
+                else:
+                    store[kind] = {**store.get(kind, {}), **loaded}
             elif mode and mode != store.get("mode"):  # a view change: keep a mode chosen meanwhile
                 store["mode"] = mode
         except (UploadError, SettingError) as error:  # raised before the store is touched: it stays as it was
@@ -220,8 +240,7 @@ def register_callbacks(app: Dash, data: LiveData, default_view: View, default_st
             weights.get(xs, 0.0), weights.get(ys, 0.0),
             sx["min"], sx["max"], sx["marks"], sx["value"], sx["step"], sy["step"],
             sy["min"], sy["max"], sy["marks"], sy["value"],
-            boundary_text(bx), boundary_text(by), f"{METRICS_BY_KEY[x].name} ({xs})",
-            f"{METRICS_BY_KEY[y].name} ({ys})", message, message_class,
+            boundary_text(bx), boundary_text(by), scoped_title(xs), scoped_title(ys), message, message_class,
             {"limit": upload.get("limit")} if trigger == "upload" and upload else no_update,
         )
 
@@ -252,8 +271,10 @@ def register_callbacks(app: Dash, data: LiveData, default_view: View, default_st
             reference_environment=shown_envs[0] if shown_envs else None,
             uirevision=f"{dataset}|{task}|{x}|{y}|{scale}", pinned=pinned)
         bars = rating_bars_figure(rows, data.environments, theme or "light")
-        return (mark_new(scatter, data.new_models(dataset, task)), bars,
-                scatter_legend(shown_envs, data.environments, mode), energy_note(rows))
+        new = data.new_models(dataset, task)
+        shown_new = {(e, m) for e, m in new if e in set(shown_envs)}
+        return (mark_new(scatter, new), bars,
+                scatter_legend(shown_envs, data.environments, mode, len(shown_new)), energy_note(rows))
 
     # -------------------------------------------------------------------------------- selection
     # a click pins in the page (no round trip): the selection callback then asks for the details

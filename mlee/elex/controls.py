@@ -11,7 +11,7 @@ from dash import html
 
 from mlee.errors import MleeError
 from mlee.elex.state import scoped
-from mlee.metrics import RATING_COLOURS, RATING_LETTERS
+from mlee.metrics import RATING_COLOURS, RATING_LETTERS, scoped_title
 
 SLIDER_LIMIT = 6.0  # boundary sliders span at most 10^-6 .. 10^6
 
@@ -134,7 +134,7 @@ def merge_controls(store: dict[str, Any], trigger: str, values: dict[str, Any], 
             if not _valid_weight(value):
                 if control == trigger:
                     shown = "an empty box" if value in (None, "") else repr(value)
-                    raise SettingError(f"Weight of {key}: {shown} is not allowed; a weight is a number of 0 or "
+                    raise SettingError(f"Weight of {scoped_title(key)}: {shown} is not allowed; a weight is a number of 0 or "
                                        f"more (0 leaves the metric out of the compound rating). Still using "
                                        f"{store.get('weights', {}).get(key, 0)}.")
                 continue

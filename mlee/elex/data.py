@@ -77,6 +77,8 @@ class ExplorerData:
         if table.empty:
             raise ValueError(f"no results to explore in {str(directory)!r}: point --directory at a folder of "
                              f"merged results (merge_results.py output or the published results)")
+        #: what loading reported (files skipped with the reason, values not used): shown in the page
+        self.load_warnings: list[str] = [str(w) for w in table.attrs.get("warnings", [])]
         self.table = table.reset_index(drop=True)
         self.directory = str(directory)
         names = self.table[["dataset", "dataset_display"]].drop_duplicates("dataset")

@@ -4,7 +4,8 @@
   marker symbol), points coloured by compound rating and labelled with the method's short name, over
   a 2-D grid of rating cells: cell (x rating, y rating) is coloured by the compound of those two
   ratings weighted equally in the page's rating mode (:data:`ZONE_RULE` says so in the legend), so
-  both axes' boundaries show. The pinned model is ringed. The legend is HTML beside the plot
+  both axes' boundaries show. Error bars on both axes are the 95 % intervals (:mod:`mlee.results.intervals`;
+  of the index on the index scale). The pinned model is ringed. The legend is HTML beside the plot
   (:mod:`mlee.elex.legend`), so it never covers points.
 - :func:`rating_bars_figure`: per environment, stacked bars of how many models got each rating.
 """
@@ -19,7 +20,8 @@ from typing import Any
 import pandas as pd
 
 from mlee.metrics import METRICS_BY_KEY, RATING_COLOURS, RATING_LETTERS, Metric, rating_letter
-from mlee.units import MISSING, format_number, format_value
+from mlee.rating.stability import letter_text
+from mlee.units import MISSING, format_grams, format_interval, format_number, format_value
 
 SYMBOLS: tuple[str, ...] = ("circle", "square", "diamond", "triangle-up", "pentagon", "star", "hexagon",
                             "triangle-down", "cross", "x")
@@ -40,6 +42,8 @@ ZONE_RULE = ("Background cell: the rating a model would get from the x and y rat
 PIN_SHAPE = "pinned"
 #: radius of the ring, in pixels (it stays the same size at any zoom)
 PIN_RADIUS_PX = 15
+#: colour of the ring around points merged while ELEx runs (:func:`mlee.elex.live_data.mark_new`)
+NEW_RING_COLOUR = "#d6336c"
 
 
 def symbol_of(environment: str, environments: Sequence[str]) -> str:
@@ -60,12 +64,23 @@ def short_environment(environment: str) -> str:
     return re.sub(r"\s{2,}", " ", text).strip()
 
 
-def axis_values(rows: pd.DataFrame, metric: Metric, scale: str) -> pd.Series:
-    """What a scale plots for ``metric``: the index, or the value in display units (% as 0..100)."""
-    if scale == "index":
-        return pd.to_numeric(rows[f"{metric.key}_index"], errors="coerce").astype(float)
-    values = pd.to_numeric(rows[metric.key], errors="coerce").astype(float)
-    return values * 100.0 if metric.unit == "%" else values
+def axis_values(rows: pd.DataFrame, metric: Metric, scale: str, suffix: str = "") -> pd.Series:
+    """What a scale plots for ``metric``: the index, or the value in display units (% as 0..100); with
+    ``suffix`` ``"_low"`` / ``"_high"`` the bound of its 95 % interval (NaN where the table has none)."""
+    column = f"{metric.key}_index{suffix}" if scale == "index" else f"{metric.key}{suffix}"
+    if column not in rows:
+        return pd.Series(float("nan"), index=rows.index)
+    values = pd.to_numeric(rows[column], errors="coerce").astype(float)
+    return values * 100.0 if scale != "index" and metric.unit == "%" else values
+
+
+def error_bar(rows: pd.DataFrame, metric: Metric, scale: str, values: pd.Series) -> dict[str, Any]:
+    """Plotly's asymmetric error bar of ``values`` from their 95 % intervals (invisible without them)."""
+    low, high = axis_values(rows, metric, scale, "_low"), axis_values(rows, metric, scale, "_high")
+    plus = (high - values).clip(lower=0).fillna(0.0)
+    minus = (values - low).clip(lower=0).fillna(0.0)
+    return {"type": "data", "symmetric": False, "array": plus.tolist(), "arrayminus": minus.tolist(),
+            "visible": bool((plus > 0).any() or (minus > 0).any()), "thickness": 1.2, "width": 3}
 
 
 def axis_title(metric: Metric, scale: str, reference: str | None) -> str:
@@ -195,10 +210,19 @@ def _hover(row: Any, x: Metric, y: Metric) -> str:
     parts = [f"<b>{row['model']}</b>", short_environment(str(row["environment"]))]
     for metric in (x, y) if x.key != y.key else (x,):
         value = format_value(row[metric.key], metric.unit)
+        span = format_interval(row.get(f"{metric.key}_low"), row.get(f"{metric.key}_high"), metric.unit)
         index = row.get(f"{metric.key}_index")
-        rating = row.get(f"{metric.key}_rating")
-        parts.append(f"{metric.name}: {value} (index {format_number(index)}, {rating_letter(rating)})")
-    parts.append("Compound rating: " + rating_letter(row.get("compound_rating")))
+        letter = letter_text(row.get(f"{metric.key}_rating"), row.get(f"{metric.key}_stability"),
+                             row.get(f"{metric.key}_letter_best"), row.get(f"{metric.key}_letter_worst"))
+        parts.append(f"{metric.name}: {value}" + (f" [95 %: {span}]" if "\u2013" in span else "")
+                     + f" (index {format_number(index)}, {letter})")
+    parts.append("Compound rating: " + letter_text(row.get("compound_rating"), row.get("compound_stability"),
+                                                   row.get("compound_letter_best"), row.get("compound_letter_worst")))
+    co2e = row.get("co2e_g")
+    if co2e is not None and co2e == co2e:
+        parts.append(f"CO2e: {format_grams(co2e)}")
+    if "fallback" in str(row.get("backend_status") or ""):
+        parts.append("Backend fell back to stock scikit-learn for this method")
     if row.get("energy_estimated", False):
         parts.append("Energy estimated, not measured")
     if not row.get("energy_complete", True):
@@ -272,6 +296,8 @@ def scatter_figure(rows: pd.DataFrame, x: str, y: str, scale: str, task: str,
             "customdata": [[env, m] for m in part["model"].astype(str)],
             "marker": {"symbol": symbol, "size": 14, "color": point_colours,
                        "line": {"width": 1.2, "color": colours["outline"]}},
+            "error_x": {**error_bar(part, mx, scale, xs[mask]), "color": colours["font"]},
+            "error_y": {**error_bar(part, my, scale, ys[mask]), "color": colours["font"]},
             "showlegend": False,
         })
     shapes: list[dict[str, Any]] = []

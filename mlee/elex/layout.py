@@ -138,6 +138,23 @@ def details_panel() -> html.Section:
     ])
 
 
+#: at most this many load problems are listed in the page (the server log has them all)
+MAX_LOAD_PROBLEMS = 50
+
+
+def load_problems(warnings: list[str]) -> html.Details | html.Div:
+    """What loading skipped or left out (truncated files, files that are not results, values not used), folded
+    under one line at the top of the page; an empty ``Div`` when loading reported nothing."""
+    if not warnings:
+        return html.Div(id="load-problems", className="hidden")
+    summary = f"{len(warnings)} problem(s) while loading the results (files skipped, values not used): show"
+    items = [html.Li(w) for w in warnings[:MAX_LOAD_PROBLEMS]]
+    if len(warnings) > MAX_LOAD_PROBLEMS:
+        items.append(html.Li(f"... and {len(warnings) - MAX_LOAD_PROBLEMS} more (see the server log)"))
+    return html.Details(id="load-problems", className="card load-problems", role="status",
+                        children=[html.Summary(summary), html.Ul(items)])
+
+
 def page(data: ExplorerData, view: View, default_store: dict[str, Any], modes: tuple[str, ...]) -> html.Div:
     """The whole page for ``data``, starting at ``view`` with ``default_store`` settings."""
     n_models = len(data.table)
@@ -156,6 +173,7 @@ def page(data: ExplorerData, view: View, default_store: dict[str, Any], modes: t
                      className="source hint", title="results folder served"),
             html.Button("◐ Theme", id="theme-toggle", className="btn btn-quiet", title="switch light / dark"),
         ]),
+        load_problems(data.load_warnings),
         controls(data, view),
         html.Div(className="grid", children=[
             html.Section(className="card plot-card", children=[

@@ -8,7 +8,7 @@ from typing import Any
 
 from dash import html
 
-from mlee.elex.figures import ZONE_RULE, short_environment, symbol_of
+from mlee.elex.figures import NEW_RING_COLOUR, ZONE_RULE, short_environment, symbol_of
 from mlee.metrics import RATING_COLOURS, RATING_LETTERS
 
 #: plotly marker symbol -> the character that looks like it
@@ -16,12 +16,16 @@ SYMBOL_GLYPHS = {"circle": "●", "square": "■", "diamond": "◆", "triangle-u
                  "hexagon": "⬢", "triangle-down": "▼", "cross": "✚", "x": "✖"}
 
 
-def scatter_legend(shown: Sequence[str], environments: Sequence[str], mode: str) -> list[Any]:
-    """Legend rows for the ``shown`` environments (symbols fixed by their place in ``environments``)
-    and the colour rule of the rating ``mode``."""
+def scatter_legend(shown: Sequence[str], environments: Sequence[str], mode: str, new: int = 0) -> list[Any]:
+    """Legend rows for the ``shown`` environments (symbols fixed by their place in ``environments``),
+    the pinned ring, the ring of the ``new`` points merged while ELEx runs (when there are any) and the colour
+    rule of the rating ``mode``."""
     envs = [html.Span([html.Span(SYMBOL_GLYPHS.get(symbol_of(env, environments), "●"), className="legend-symbol"),
                        short_environment(env)], className="legend-item", title=env) for env in shown]
     envs.append(html.Span([html.Span("◯", className="legend-symbol"), "pinned model"], className="legend-item"))
+    if new:
+        envs.append(html.Span([html.Span("◯", className="legend-symbol", style={"color": NEW_RING_COLOUR}),
+                               f"new since ELEx started ({new})"], className="legend-item", id="legend-new"))
     ratings = [html.Span(letter, className=f"rating-badge small rating-{r}", style={"backgroundColor": RATING_COLOURS[r]})
                for r, letter in enumerate(RATING_LETTERS)]
     return [html.Div(envs, className="legend-row", id="legend-environments"),

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from mlee.elex.data import ExplorerData
+from mlee.elex.figures import NEW_RING_COLOUR
 
 log = logging.getLogger(__name__)
 
@@ -94,6 +95,6 @@ def mark_new(figure: dict[str, Any], new: set[tuple[str, str]]) -> dict[str, Any
     if xs:
         figure["data"].append({
             "type": "scatter", "mode": "markers", "name": "new", "x": xs, "y": ys, "hoverinfo": "skip",
-            "marker": {"symbol": "circle-open", "size": 24, "color": "#d6336c", "line": {"width": 3}},
+            "marker": {"symbol": "circle-open", "size": 24, "color": NEW_RING_COLOUR, "line": {"width": 3}},
             "showlegend": True, "meta": "new-points"})
     return figure

@@ -1,9 +1,10 @@
 """The two tables of a selected model, as rows of strings (testable) and as Dash HTML.
 
-- general information: task, dataset, model, environment, compound rating, reference, mode, runs,
-  energy source (marked when estimated);
-- every metric under a heading row of its group: value with unit (± std over runs), index, rating, weight,
-  measured or estimated.
+- general information: task, dataset, model, environment (with a backend fallback), compound rating and its
+  stability, reference (marked when a fallback), mode, runs, energy source (marked when estimated), CO2e and net
+  energy where recorded;
+- every metric under a heading row of its group: value with unit (± std over runs), 95 % interval, index,
+  rating and its stability (with the letters it could be), weight, measured or estimated.
 """
 
 from __future__ import annotations
@@ -12,7 +13,8 @@ import math
 from typing import Any
 
 from mlee.metrics import METRICS, RATING_COLOURS, TASK_DISPLAY, rating_letter
-from mlee.units import MISSING, format_number, format_value
+from mlee.rating.stability import letter_text, range_text
+from mlee.units import MISSING, format_energy, format_grams, format_interval, format_number, format_value
 
 
 
@@ -23,17 +25,37 @@ def info_rows(summary: Any) -> list[tuple[str, str]]:
         energy = f"{energy} (estimated)" if "estimat" not in energy.lower() else energy
     if not summary.energy_complete:
         energy = f"{energy} - INCOMPLETE: {summary.energy_quality or 'counters not read cleanly'}"
-    return [
+    status = getattr(summary, "backend_status", "")
+    backend = summary.environment + (" - fell back to stock scikit-learn for this method" if "fallback" in status
+                                     else "")
+    rows = [
         ("Task", TASK_DISPLAY.get(summary.task, summary.task)),
         ("Dataset", summary.dataset_display),
         ("Model", f"{summary.model} ({summary.model_short})"),
-        ("Environment", summary.environment),
+        ("Environment", backend),
         ("Compound rating", rating_letter(summary.compound_rating)),
-        ("Reference model", summary.reference_model or MISSING),
+        ("Stability", sureness_text(summary.compound_rating, summary.compound_stability,
+                                    summary.compound_letter_best, summary.compound_letter_worst)),
+        ("Reference model", (summary.reference_model or MISSING)
+         + (" (fallback: the configured reference has no results here)" if summary.reference_fallback else "")),
         ("Rating mode", summary.rating_mode),
-        ("Runs", str(summary.n_runs)),
+        ("Runs", str(summary.n_runs) + (" (one run: no spread)" if summary.n_runs == 1 else "")),
         ("Energy source", energy),
     ]
+    if summary.co2e_g is not None:
+        rows.append(("CO2e", format_grams(summary.co2e_g) + (f" ({summary.carbon_country})"
+                                                            if summary.carbon_country else "")))
+    if summary.net_energy_j is not None:
+        rows.append(("Energy net of idle", format_energy(summary.net_energy_j)))
+    return rows
+
+
+def sureness_text(rating: Any, stability: Any, best: Any, worst: Any) -> str:
+    """``"62 % that it is C; it could be B-D"`` (``"certain"``), ``n.a.`` when unknown."""
+    if rating is None or stability is None or stability != stability:
+        return MISSING
+    text = letter_text(rating, stability, best, worst)
+    return "certain" if stability >= 1 else text
 
 
 def spread_digits(value: float, spread: float, digits: int = 3) -> int:
@@ -79,8 +101,12 @@ def metric_rows(summary: Any) -> list[dict[str, Any]]:
         if m is not None and m.std is not None and m.std == m.std and text != MISSING and m.std > 0:
             text += f" ± {_unbroken(format_value(m.std, metric.unit, spread_digits(value, m.std)))}"
         rating = None if m is None or m.rating is None or m.rating != m.rating else int(m.rating)
+        interval = "" if m is None or text == MISSING else format_interval(m.low, m.high, metric.unit)
         rows.append({
             "key": metric.key, "name": metric.name, "group": metric.group, "value": text,
+            "interval": interval if "\u2013" in interval else MISSING,  # none shown without a spread
+            "stability": MISSING if m is None or m.stability is None else f"{m.stability:.0%}"
+            + (f" ({range_text(m.letter_best, m.letter_worst)})" if m.letter_best != m.letter_worst else ""),
             "index": format_number(None if m is None else m.index), "rating": rating,
             "letter": rating_letter(rating), "weight": format_number(0.0 if m is None else m.weight),
             "provenance": provenance(m),
@@ -119,7 +145,9 @@ def metrics_table(summary: Any) -> Any:
     """The table of every metric as Dash HTML."""
     from dash import html
 
-    head = html.Thead(html.Tr([html.Th(c) for c in ("Metric", "Value", "Index", "Rating", "Weight", "Source")]))
+    head = html.Thead(html.Tr([html.Th("Metric"), html.Th("Value", title="under it: the 95 % interval"),
+                               html.Th("Index"), html.Th("Rating", title="under it: how sure the letter is"),
+                               html.Th("Weight"), html.Th("Source")]))
     body = []
     group = None
     for row in metric_rows(summary):
@@ -128,8 +156,11 @@ def metrics_table(summary: Any) -> Any:
             body.append(html.Tr(html.Th(group, colSpan=6, scope="rowgroup"), className="group-row"))
         source = row["provenance"]
         source_cell = html.Span(source, className=f"tag tag-{source.split(' ')[0].replace('.', '')}")
-        body.append(html.Tr([html.Td(row["name"]), html.Td(row["value"], className="num"),
-                             html.Td(row["index"], className="num"), html.Td(_badge(row["rating"])),
+        interval = [html.Br(), html.Small(row["interval"], className="interval")] if row["interval"] != MISSING else []
+        stability = [html.Br(), html.Small(row["stability"], className="stability")] \
+            if row["stability"] != MISSING else []
+        body.append(html.Tr([html.Td(row["name"]), html.Td([row["value"], *interval], className="num"),
+                             html.Td(row["index"], className="num"), html.Td([_badge(row["rating"]), *stability]),
                              html.Td(row["weight"], className="num"), html.Td(source_cell)],
                             className="weighted" if row["weight"] not in ("0", MISSING) else "unweighted"))
     return html.Table([head, html.Tbody(body)], className="metrics-table", id="metrics-table")

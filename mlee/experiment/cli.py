@@ -288,6 +288,9 @@ def _report(outcomes: list[RunOutcome], elapsed: float, settings: RunSettings) -
     failed = [o for o in outcomes if not o.ok]
     print(f"{len(outcomes) - len(failed)} of {len(outcomes)} runs completed in {elapsed:.1f} s. "
           f"Results: {Path(settings.output_dir).resolve()}")
+    from mlee.run_summary import folders_summary  # rating is downstream of the runner: only the CLI asks for it
+
+    print(folders_summary(d for o in outcomes if o.ok for d in (o.train_dir, o.infer_dir)))
     if failed:
         print(f"{len(failed)} run(s) failed:", file=sys.stderr)
         for o in failed:

@@ -14,7 +14,9 @@ from dataclasses import dataclass, field
 from mlee.catalog import method_doc_url
 from mlee.metrics import METRICS, TASK_DISPLAY, get_metric, rating_letter
 from mlee.rating.summary import MetricSummary, ModelSummary
-from mlee.units import MISSING, format_count, format_duration, format_energy, format_percent, is_missing
+from mlee.rating.stability import is_borderline, range_text
+from mlee.units import (MISSING, format_count, format_duration, format_energy, format_grams, format_interval,
+                        format_percent, is_missing)
 
 
 
@@ -52,6 +54,7 @@ class LabelContent:
     dataset: str
     compound_rating: int | None
     compound_letter: str
+    compound_sureness: str
     environment: str
     doc_url: str
     tiles: tuple[Tile, ...]
@@ -111,10 +114,29 @@ def _tile_rating(lines: tuple[TileLine, ...]) -> int | None:
     return None
 
 
+def sureness(stability: float | None, best: int | None, worst: int | None) -> str:
+    """How sure a letter is, compactly: ``"62 % sure, B-D"`` (``"100 % sure"``); ``""`` when unknown."""
+    if stability is None or stability != stability:
+        return ""
+    span = range_text(best, worst)
+    return f"{stability:.0%} sure" + (f", {span}" if len(span) > 1 else "")
+
+
+def _total_caption(metric: MetricSummary, unit: str, n_runs: int) -> str:
+    """``"Total, 95 %: 2.1 mJ–210 mJ"`` (one run without an interval: ``"Total (1 run)"``), and the letter's range
+    where it is borderline."""
+    span = format_interval(metric.low, metric.high, unit) if _value(metric) is not None else ""
+    caption = f"Total, 95 %: {span}" if "\u2013" in span else "Total" + (" (1 run)" if n_runs == 1 else "")
+    if is_borderline(metric.stability):
+        caption += f"; letter {range_text(metric.letter_best, metric.letter_worst)}"
+    return caption
+
+
 def _resource_tile(summary: ModelSummary, key: str, kind: str, title: str, formatter) -> Tile:
     metric = _metric(summary, key)
     total = _value(metric)
-    lines = [TileLine("Total", formatter(total), _rating(metric), True)]
+    unit = get_metric(key).unit
+    lines = [TileLine(_total_caption(metric, unit, summary.n_runs), formatter(total), _rating(metric), True)]
     if summary.task == "inference":
         per_sample = _per_sample(total, summary.n_test_samples)
         lines.append(TileLine("Per sample", formatter(per_sample)))
@@ -169,7 +191,26 @@ def sources_line(summary: ModelSummary) -> str:
             return f"Energy sources: {sources}; not measurable (below the counter's resolution, unreadable or a counter fault)"
         return f"Energy sources: {sources}"
     text = f"Energy sources: {sources}, {'estimated' if energy_estimated(summary) else 'measured'}"
-    return text + ("; INCOMPLETE: counters not read cleanly" if energy_incomplete(summary) else "")
+    text += "; INCOMPLETE: counters not read cleanly" if energy_incomplete(summary) else ""
+    return text + recorded_line(summary)
+
+
+def recorded_line(summary: ModelSummary) -> str:
+    """What the runs recorded beside the energy: ``"; 1.2 mg CO2e (DEU); 8 mJ net of idle"``, ``""`` without."""
+    text = ""
+    if not is_missing(summary.co2e_g) and summary.co2e_g is not None:
+        text += f"; {format_grams(summary.co2e_g)} CO2e" + (f" ({summary.carbon_country})" if summary.carbon_country else "")
+    if not is_missing(summary.net_energy_j) and summary.net_energy_j is not None:
+        text += f"; {format_energy(summary.net_energy_j)} net of idle"
+    return text
+
+
+def backend_note(summary: ModelSummary) -> str:
+    """``" - fell back to stock scikit-learn"`` when the accelerated backend did not run this method."""
+    status = summary.backend_status
+    if "fallback" in status or status == "mixed":
+        return " - fell back to stock scikit-learn" if status == "fallback" else " - partly stock scikit-learn"
+    return ""
 
 
 def label_content(summary: ModelSummary, issue_date: datetime.date) -> LabelContent:
@@ -188,6 +229,8 @@ def label_content(summary: ModelSummary, issue_date: datetime.date) -> LabelCont
         compound = None
     task = TASK_DISPLAY[summary.task]
     reference = summary.reference_model or MISSING
+    if summary.reference_fallback:
+        reference += " (fallback reference)"
     runs = f"{summary.n_runs} run" + ("" if summary.n_runs == 1 else "s")
     return LabelContent(
         model=summary.model,
@@ -196,7 +239,9 @@ def label_content(summary: ModelSummary, issue_date: datetime.date) -> LabelCont
         dataset=summary.dataset_display or summary.dataset,
         compound_rating=None if compound is None else int(compound),
         compound_letter=rating_letter(compound),
-        environment=summary.environment or MISSING,
+        compound_sureness=sureness(summary.compound_stability, summary.compound_letter_best,
+                                   summary.compound_letter_worst) if compound is not None else "",
+        environment=(summary.environment or MISSING) + backend_note(summary),
         doc_url=summary.doc_url or method_doc_url(summary.model),
         tiles=tiles,
         energy_sources=sources_line(summary),

@@ -156,8 +156,11 @@ def _scale(g: _Shapes, content: LabelContent) -> float:
                    left + tip, cy - marker_h / 2], fillColor=DARK, strokeColor=None))
     g.add(_string(left + tip + (marker_w - tip) / 2, cy - 10.5, content.compound_letter, BOLD, 30,
                   colors.white, "middle"))
-    g.add(_string(caption_x, cy + 1.5, "Compound", FONT, 6.5, GREY, "end"))
-    g.add(_string(caption_x, cy - 6, "rating", FONT, 6.5, GREY, "end"))
+    lift = 4.0 if content.compound_sureness else 0.0
+    g.add(_string(caption_x, cy + 1.5 + lift, "Compound", FONT, 6.5, GREY, "end"))
+    g.add(_string(caption_x, cy - 6 + lift, "rating", FONT, 6.5, GREY, "end"))
+    if content.compound_sureness:
+        g.add(_string(caption_x, cy - 14 + lift, content.compound_sureness, BOLD, 7, DARK, "end"))
     return bottom
 
 
@@ -181,7 +184,8 @@ def _tile(g: _Shapes, tile: Tile, x: float, top: float, width: float, height: fl
         return
     head, rest = tile.lines[0], tile.lines[1:]
     big = 17.0 * k
-    g.add(_string(x + 6, top - 4 - icon - 9 * k, head.caption, FONT, 6.5, GREY))
+    g.add(_string(x + 6, top - 4 - icon - 9 * k, head.caption, FONT, fit_size(head.caption, FONT, 6.5, width - 12, 4.5),
+                  GREY))
     baseline = top - 4 - icon - 9 * k - big - 1
     value_right = x + width - 6 - (big + 4 if head.rated else 0)
     g.add(_string(x + 6, baseline, head.value, BOLD, fit_size(head.value, BOLD, big, value_right - x - 6, 7)))

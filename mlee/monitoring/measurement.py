@@ -189,6 +189,38 @@ def _int_or_str(text: str) -> tuple[int, Any]:
     return (0, int(text)) if text.isdigit() else (1, text)
 
 
+#: parameters of a source that grow with the window: per call when a window held repeated calls
+WINDOW_PARAMETERS: tuple[str, ...] = ("duration_s", "cpu_seconds")
+
+
+def per_call_parameters(parameters: dict[str, Any] | None, repetitions: int) -> dict[str, Any] | None:
+    """A source's ``parameters`` for one of ``repetitions`` calls in one window.
+
+    Parameters
+    ----------
+    parameters : dict or None
+        The source's parameters over the whole window (an estimate's ``duration_s`` and ``cpu_seconds``).
+    repetitions : int
+        Calls of the workload in the window.
+
+    Returns
+    -------
+    dict or None
+        The same with :data:`WINDOW_PARAMETERS` divided by ``repetitions`` (so that the source's formula gives its
+        per-call ``energy_j``), the window's values kept as ``window_<name>``, and ``repetitions``.
+    """
+    if not parameters or repetitions == 1:
+        return parameters
+    out = dict(parameters)
+    for name in WINDOW_PARAMETERS:
+        value = out.get(name)
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            out[f"window_{name}"] = value
+            out[name] = value / repetitions
+    out["repetitions"] = repetitions
+    return out
+
+
 @dataclass(frozen=True)
 class Measurement:
     """Energy and resource use of one window (see module docstring for units).
@@ -235,7 +267,8 @@ class Measurement:
             raise ValueError(f"repetitions must be >= 1, got {repetitions!r}")
         if n == 1:
             return self
-        sources = [replace(s, energy_j=s.energy_j / n) for s in self.sources]
+        sources = [replace(s, energy_j=s.energy_j / n, parameters=per_call_parameters(s.parameters, n))
+                   for s in self.sources]
         process = None if self.process is None else replace(self.process, cpu_seconds=self.process.cpu_seconds / n)
         carbon = None if self.carbon is None else replace(
             self.carbon, grams_co2e=self.carbon.grams_co2e / n,

@@ -10,9 +10,8 @@ Outputs (in the publication's file names) written to the output folder:
 - ``distrib NN.pdf``: compound-rating distribution (count of A..E over the methods) of one dataset;
   NN is the dataset's 0-based position in the size order of the best-model table (``00`` = largest),
   as in the publication's file names.
-- ``model distrib NN.pdf``: compound-rating distribution of one method across the datasets; NN is the
-  method's 0-based position in the catalog's method order (``mlee/data/methods.json``: kNN, SVM, RF,
-  XRF, AB, GNB, RR, LR, SGD, MLP), methods the catalog lacks follow alphabetically.
+- ``model distrib <Method>.pdf``: compound-rating distribution of one method across the datasets, named by
+  the method (a number would mean different methods in runs of different methods).
 - ``table_backends.tex`` / ``table_backends.csv``: where the chosen environment's hardware has results of
   several backends (e.g. scikit-learn and scikit-learn-intelex), method x backend on the chosen dataset:
   training and inference energy and time, accuracy, rating (:mod:`mlee.paper.backends`).
@@ -127,6 +126,7 @@ def generate(options: PaperOptions) -> PaperResult:
     from mlee.label import write_label
     from mlee.rating import rate, summaries
     from mlee.rating.options import settings_from_options
+    from mlee.rating.references import resolve_references
     from mlee.results import aggregate_runs, load_results
 
     from . import figures
@@ -147,6 +147,9 @@ def generate(options: PaperOptions) -> PaperResult:
     else:
         environment = default_environment(runs)
     table = aggregate_runs(runs)
+    if options.references:
+        settings = settings.replace(references={**settings.references,
+                                                **resolve_references(options.references, table)})
     rated = rate(table, settings)
     rows = inference_rows(rated, environment)
     dataset = options.dataset or default_dataset(rows)
@@ -210,10 +213,10 @@ def generate(options: PaperOptions) -> PaperResult:
              f"compound ratings of the methods on {name} ({sizes[name]} rows)")
     steps.update()
 
-    for position, model in enumerate(method_order([str(m) for m in rows["model"].unique()])):
+    for model in method_order([str(m) for m in rows["model"].unique()]):
         group = rows[rows["model"] == model]
         fig = figures.rating_distribution_figure(list(group["compound_rating"]), model, "Datasets")
-        note(figures.save_figure(fig, out / f"model distrib {position:02d}.pdf", options.png),
+        note(figures.save_figure(fig, out / f"model distrib {_safe_name(model)}.pdf", options.png),
              f"compound ratings of {model} across datasets")
     steps.update()
 

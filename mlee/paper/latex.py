@@ -26,6 +26,10 @@ _SPECIAL = {
 ESTIMATE_MARKER = r"$^\dagger$"
 #: Marker put after an energy whose counters were not read cleanly (or read 0 J: not measurable).
 INCOMPLETE_MARKER = r"$^\ddagger$"
+#: Marker put after a borderline letter (less likely than mlee.rating.stability.BORDERLINE to be the one shown).
+BORDERLINE_MARKER = "?"
+#: Marker put after a backend that handed the method to stock scikit-learn.
+FALLBACK_MARKER = r"$^\S$"
 
 
 def escape_latex(text: str) -> str:

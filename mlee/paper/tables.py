@@ -2,8 +2,10 @@
 (``table_weights.tex``).
 
 Both are tabular snippets to ``\\input`` into a document that loads ``xcolor``, ``booktabs`` and
-``multirow``; each starts with the ``\\definecolor`` lines of the rating colours RA..RE. Numbers are
-printed with 4 significant digits by :func:`mlee.units.format_number`, the formatter every stage shares.
+``multirow``; each starts with the ``\\definecolor`` lines of the rating colours RA..RE. Numbers have one
+precision per column (:func:`table_number`): shares and indices two decimals, energies and times 4 significant
+digits (trailing zeros kept), counts whole below 1000, else 4 significant digits with an SI prefix (``2.602 M``). Energies and times
+carry their 95 % interval, borderline letters a ``?`` (both explained under the table); booktabs rules only.
 """
 
 from __future__ import annotations
@@ -13,12 +15,15 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from mlee.metrics import GROUPS, METRICS, METRICS_BY_KEY, rating_letter
-from mlee.units import MISSING, format_number, is_missing
+import math
+
+from mlee.metrics import GROUPS, METRICS, rating_letter, scoped_title
+from mlee.rating.stability import BORDERLINE, is_borderline
+from mlee.units import MISSING, format_grams, format_number, is_missing
 
 from mlee.results.energy import comparability_note, incomplete_note
 
-from .latex import ESTIMATE_MARKER, INCOMPLETE_MARKER, colorbox, colour_definitions, escape_latex
+from .latex import BORDERLINE_MARKER, ESTIMATE_MARKER, INCOMPLETE_MARKER, colorbox, colour_definitions, escape_latex
 
 #: Significant digits of every number in the tables.
 DIGITS = 4
@@ -39,29 +44,101 @@ class TableColumn:
 
 
 BEST_MODEL_COLUMNS: tuple[TableColumn, ...] = (
-    TableColumn("power_draw", "Inference energy", "Ws", 1.0),
+    TableColumn("power_draw", "Inference energy", "J", 1.0),
     TableColumn("f1_val", "F1 score", "%", 100.0),
     TableColumn("time", "Inference running time", "ms", 1000.0),
     TableColumn("parameters", "Parameters", "#", 1.0),
 )
 
 
-def _number(value: object, scale: float = 1.0) -> str:
-    return MISSING if is_missing(value) else format_number(float(value) * scale, DIGITS)  # type: ignore[arg-type]
+_PREFIXES = ((1e9, " G"), (1e6, " M"), (1e3, " k"), (1.0, ""))
+
+
+def significant(value: float, digits: int = DIGITS) -> str:
+    """``value`` with ``digits`` significant digits, trailing zeros kept, no exponent (``84.00``, ``0.01230``)."""
+    if value == 0:
+        return "0"
+    decimals = max(digits - 1 - int(math.floor(math.log10(abs(value)))), 0)
+    text = f"{value:.{decimals}f}"
+    if len(text.replace("-", "").replace(".", "").lstrip("0")) > digits:  # rounding carried into a new digit
+        text = f"{value:.{max(decimals - 1, 0)}f}"
+    return text
+
+
+def table_number(value: object, unit: str, scale: float = 1.0) -> str:
+    """A table cell's number in its column's precision (see the module doc); ``n.a.`` when missing.
+
+    Parameters
+    ----------
+    value : float
+        In the metric's stored unit.
+    unit : str
+        The column's unit: ``%`` and ``index`` two decimals, ``#`` with an SI prefix, else significant digits.
+    scale : float
+        Factor from the stored to the shown unit.
+    """
+    if is_missing(value):
+        return MISSING
+    number = float(value) * scale  # type: ignore[arg-type]
+    if unit in ("%", "index"):
+        return f"{number:.2f}"
+    if unit == "#":
+        factor, prefix = next((f, p) for f, p in _PREFIXES if abs(number) >= f or f == 1.0)
+        return significant(number / factor) + prefix if factor > 1 else f"{number:.0f}"
+    return significant(number)
+
+
+def interval_text(row: pd.Series, key: str, unit: str, scale: float = 1.0) -> str:
+    """``" {\\scriptsize [5.901, 28.56]}"``: the 95 % interval of ``key`` in ``row``, ``""`` without one."""
+    low, high = row.get(f"{key}_low"), row.get(f"{key}_high")
+    if is_missing(low) or is_missing(high) or low == high:
+        return ""
+    return rf" {{\scriptsize [{table_number(low, unit, scale)}, {table_number(high, unit, scale)}]}}"
+
+
+def letter_cell(rating: object, text: str, stability: object) -> str:
+    """A coloured rating box of ``text``, with :data:`BORDERLINE_MARKER` when the letter is borderline."""
+    mark = BORDERLINE_MARKER if is_borderline(None if is_missing(stability) else float(stability)) else ""
+    return colorbox(rating, text + mark)
 
 
 def best_model_cells(row: pd.Series) -> list[str]:
     """The LaTeX cells of one best-model row: dataset, compound box + method, then value/index pairs."""
     compound = row.get("compound_rating")
     cells = [escape_latex(row["dataset_display"]),
-             f"{colorbox(compound, rating_letter(compound))} {escape_latex(row['model_short'])}"]
+             f"{letter_cell(compound, rating_letter(compound), row.get('compound_stability'))} "
+             f"{escape_latex(row['model_short'])}"]
     for column in BEST_MODEL_COLUMNS:
-        value = _number(row.get(column.key), column.scale)
+        value = table_number(row.get(column.key), column.unit, column.scale)
         if column.key == "power_draw":
             value += energy_marks(row)
+        if column.key in ("power_draw", "time"):
+            value += interval_text(row, column.key, column.unit, column.scale)
         cells.append(value)
-        cells.append(colorbox(row.get(f"{column.key}_rating"), _number(row.get(f"{column.key}_index"))))
+        cells.append(letter_cell(row.get(f"{column.key}_rating"), table_number(row.get(f"{column.key}_index"), "index"),
+                                 row.get(f"{column.key}_stability")))
+    if has_recorded(row.to_frame().T, "co2e_g"):
+        cells.append(format_grams(row.get("co2e_g")))
     return cells
+
+
+def has_recorded(rows: pd.DataFrame, column: str) -> bool:
+    """True when some of ``rows`` recorded ``column`` (CO2e with ``--country``)."""
+    return column in rows and pd.to_numeric(rows[column], errors="coerce").notna().any()
+
+
+def uncertainty_footnotes(rows: pd.DataFrame, n_cols: int) -> list[str]:
+    """Footnote lines on the intervals, borderline letters and CO2e of a table."""
+    lines = [r"In brackets: 95 \% interval (spread of the repeats and the error of the energy source)."]
+    stabilities = [rows[c] for c in rows.columns if c.endswith("_stability")]
+    if any((pd.to_numeric(s, errors="coerce") < BORDERLINE).any() for s in stabilities):
+        lines.append(rf"{BORDERLINE_MARKER} borderline letter: less than {BORDERLINE:.0%} likely to be the letter "
+                     r"shown, given the intervals of the value and of the reference.".replace("%", r"\%"))
+    return [_footnote(line, n_cols) for line in lines]
+
+
+def _footnote(text: str, n_cols: int) -> str:
+    return rf"    \multicolumn{{{n_cols}}}{{p{{0.95\linewidth}}}}{{\footnotesize {text}}} \\"
 
 
 def energy_marks(row: pd.Series) -> str:
@@ -90,7 +167,7 @@ def energy_footnotes(rows: pd.DataFrame, n_cols: int) -> list[str]:
         reasons = "; ".join(sorted(set(str(q) for q in rows.loc[~complete, "energy_quality"] if q)))
         text = incomplete_note(int((~complete).sum())) + (f" {reasons}" if reasons else "")
         lines.append(f"{INCOMPLETE_MARKER} {escape_latex(text)}")
-    return [rf"    \multicolumn{{{n_cols}}}{{p{{0.95\linewidth}}}}{{\footnotesize {line}}} \\" for line in lines]
+    return [_footnote(line, n_cols) for line in lines]
 
 
 def _header_comment(lines: list[str], context: Mapping[str, str]) -> None:
@@ -105,36 +182,34 @@ def best_models_tex(best: pd.DataFrame, context: Mapping[str, str] | None = None
     Estimated energies carry :data:`ESTIMATE_MARKER`, energies not read cleanly :data:`INCOMPLETE_MARKER`; footnote
     lines under the table explain them and say when estimated and measured energies are not comparable.
     """
-    n_cols = 2 + 2 * len(BEST_MODEL_COLUMNS)
+    carbon = has_recorded(best, "co2e_g")
+    n_cols = 2 + 2 * len(BEST_MODEL_COLUMNS) + carbon
     lines = ["% Best model per dataset (largest dataset first), written by create_paper_results.py (mlee).",
              "% Needs \\usepackage{xcolor,booktabs,multirow}."]
     _header_comment(lines, context or {})
     lines.append(colour_definitions())
-    spec = "l|l|" + "|".join("cc" for _ in BEST_MODEL_COLUMNS)
+    spec = "ll" + "rc" * len(BEST_MODEL_COLUMNS) + ("r" if carbon else "")
     lines.append(rf"\begin{{tabular}}{{{spec}}}")
     lines.append(r"    \toprule")
-    titles = [rf"\multicolumn{{2}}{{c{'|' if i < len(BEST_MODEL_COLUMNS) - 1 else ''}}}{{{escape_latex(c.title)}}}"
-              for i, c in enumerate(BEST_MODEL_COLUMNS)]
+    titles = [rf"\multicolumn{{2}}{{c}}{{{escape_latex(c.title)}}}" for c in BEST_MODEL_COLUMNS]
+    rules = " ".join(rf"\cmidrule(lr){{{3 + 2 * i}-{4 + 2 * i}}}" for i in range(len(BEST_MODEL_COLUMNS)))
     lines.append(r"    \multirow{2}{*}{Dataset} & \multirow{2}{*}{Method} & " + " & ".join(titles)
-                 + rf" \\ \cline{{3-{n_cols}}}")
+                 + (r" & \multirow{2}{*}{CO2e}" if carbon else "") + rf" \\ {rules}")
     units = [f"[{escape_latex(c.unit)}] & Index" for c in BEST_MODEL_COLUMNS]
-    lines.append("    & & " + " & ".join(units) + r" \\")
+    lines.append("    & & " + " & ".join(units) + (" &" if carbon else "") + r" \\")
     lines.append(r"    \midrule")
     for _, row in best.iterrows():
         lines.append("    " + " & ".join(best_model_cells(row)) + r" \\")
     lines.append(r"    \bottomrule")
     lines += energy_footnotes(best, n_cols)
+    lines += uncertainty_footnotes(best, n_cols)
     lines.append(r"\end{tabular}")
     return "\n".join(lines) + "\n"
 
 
 def metric_title(scoped_key: str) -> str:
     """Display name of a scoped metric key: ``"inference power_draw"`` -> ``"Inference energy"``."""
-    scope, _, key = scoped_key.partition(" ")
-    metric = METRICS_BY_KEY[key]
-    if metric.per_task:
-        return f"{scope.capitalize()} {metric.name[0].lower()}{metric.name[1:]}"
-    return metric.name
+    return scoped_title(scoped_key)
 
 
 def inference_weights(weights: Mapping[str, float]) -> dict[str, list[tuple[str, float]]]:
@@ -162,7 +237,7 @@ def weights_tex(weights: Mapping[str, float], context: Mapping[str, str] | None 
     lines = ["% Metric weights of the compound rating (inference), written by create_paper_results.py (mlee).",
              "% Needs \\usepackage{booktabs,multirow}."]
     _header_comment(lines, context or {})
-    lines += [r"\begin{tabular}{l|l|c}", r"    \toprule", r"    Group & Metric & Weight \\"]
+    lines += [r"\begin{tabular}{llc}", r"    \toprule", r"    Group & Metric & Weight \\"]
     for group, entries in inference_weights(weights).items():
         lines.append(r"    \midrule")
         for i, (scoped, weight) in enumerate(entries):

@@ -106,3 +106,30 @@ def value_boundaries(boundaries: Mapping[str, Sequence[float]], reference_value:
     if metric.higher_is_better:
         return tuple(float(t) * ref for t in thresholds)  # type: ignore[return-value]
     return tuple(ref / float(t) if t else math.inf for t in thresholds)  # type: ignore[return-value]
+
+
+def merge_partial(given: Mapping[str, Sequence[float]], current: Mapping[str, Sequence[float]], source: str,
+                  kept: str) -> tuple[Boundaries, str]:
+    """Boundaries of a file that may name only some metrics, over the ``current`` ones: one rule for every tool.
+
+    The file's thresholds replace those of the metrics it names; every other metric keeps its current thresholds
+    (it is rated as before, never silently unrated).
+
+    Parameters
+    ----------
+    given : the file's boundaries (validated).
+    current : the boundaries in use (the package defaults on the command line, the page's settings in ELEx).
+    source : what ``given`` came from, for the note (``"boundaries file 'b.json'"``).
+    kept : what the other metrics keep, for the note (``"the package defaults"``).
+
+    Returns
+    -------
+    (boundaries, note) : the merged boundaries, and a sentence saying which metrics kept ``kept`` (``""`` when
+    the file names every metric in use).
+    """
+    merged: Boundaries = {**{k: tuple(v) for k, v in current.items()}, **{k: tuple(v) for k, v in given.items()}}  # type: ignore[misc]
+    others = sorted(set(current) - set(given))
+    if not others:
+        return merged, ""
+    return merged, (f"{source} gives thresholds for {len(given)} metric key(s); the other {len(others)} keep "
+                    f"{kept} (e.g. {', '.join(others[:3])})")

@@ -123,6 +123,9 @@ def compound_ratings(ratings: np.ndarray, weights: np.ndarray | Sequence[float],
     """Vectorised :func:`compound_rating` for a (rows x metrics) matrix of ratings (NaN = unrated).
 
     ``weights`` holds one weight per column. Returns a float array (0..4, NaN where nothing is rated).
+    Works on each row's total weight per rating (no sort): the ascending walk of :func:`compound_rating` only
+    ever needs where the cumulative weight crosses 0.5 and, for the published rule, whether the crossing falls
+    on the first metric (in column order) of its rating.
     """
     check_mode(mode)
     r = np.asarray(ratings, dtype="float64")
@@ -137,41 +140,46 @@ def compound_ratings(ratings: np.ndarray, weights: np.ndarray | Sequence[float],
     if not has.any() or r.shape[1] == 0:
         return out
     wn = np.divide(w, total[:, None], out=np.zeros_like(w), where=has[:, None])
-    sentinel = np.where(valid, r, np.inf)
+    letters = np.where(valid, r, -1.0).astype(np.int64)
+    cells = (np.arange(r.shape[0])[:, None] * N_RATINGS + np.maximum(letters, 0))[valid]
+    totals = np.bincount(cells, weights=wn[valid], minlength=r.shape[0] * N_RATINGS).reshape(-1, N_RATINGS)
+    present = totals > 0
+    ks = np.arange(N_RATINGS)
     if mode == "best":
-        out[has] = sentinel.min(axis=1)[has]
-        return out
-    if mode == "worst":
-        out[has] = np.where(valid, r, -np.inf).max(axis=1)[has]
-        return out
-    if mode.endswith("mean"):
-        mean = np.round((np.where(valid, r, 0.0) * wn).sum(axis=1), 9)
-        out[has] = (np.ceil(mean) if mode.startswith("pessimistic") else np.floor(mean))[has]
-        return out
-    if mode == "majority":
-        totals = np.stack([(wn * (sentinel == k)).sum(axis=1) for k in range(N_RATINGS)], axis=1)
-        best = totals.max(axis=1, keepdims=True)
-        out[has] = np.argmax(totals >= best - _TOL, axis=1)[has].astype("float64")
-        return out
-    order = np.argsort(sentinel, axis=1, kind="stable")
-    rs = np.take_along_axis(sentinel, order, axis=1)
-    ws = np.take_along_axis(wn, order, axis=1)
-    cum = np.cumsum(ws, axis=1)
-    nxt_cum = np.concatenate([cum[:, 1:], np.ones((cum.shape[0], 1))], axis=1)
-    nxt_r = np.concatenate([rs[:, 1:], rs[:, -1:]], axis=1)
-    nxt_r = np.where(np.isinf(nxt_r), rs, nxt_r)
-    exact = np.abs(cum - 0.5) <= _TOL
-    if mode == "published median":
-        pick = exact | (cum > 0.5 + _TOL) | ((cum < 0.5 - _TOL) & (nxt_cum > 0.5 + _TOL))
+        value = np.argmax(present, axis=1).astype("float64")
+    elif mode == "worst":
+        value = (N_RATINGS - 1 - np.argmax(present[:, ::-1], axis=1)).astype("float64")
+    elif mode.endswith("mean"):
+        mean = np.round((totals * ks).sum(axis=1), 9)
+        value = np.ceil(mean) if mode.startswith("pessimistic") else np.floor(mean)
+    elif mode == "majority":
+        value = np.argmax(totals >= totals.max(axis=1, keepdims=True) - _TOL, axis=1).astype("float64")
     else:
-        pick = exact | (cum > 0.5)
-    pick &= np.isfinite(rs)
-    first = np.argmax(pick, axis=1)
-    rows = np.arange(r.shape[0])
-    value = rs[rows, first]
-    is_exact = exact[rows, first]
-    mid = (rs[rows, first] + nxt_r[rows, first]) / 2
-    mid = np.ceil(mid) if mode.startswith("pessimistic") else np.floor(mid)
-    value = np.where(is_exact, mid, value)
+        value = _median_of_totals(totals, present, letters, wn, mode)
     out[has] = value[has]
     return out
+
+
+def _median_of_totals(totals: np.ndarray, present: np.ndarray, letters: np.ndarray, wn: np.ndarray,
+                      mode: str) -> np.ndarray:
+    """The median modes of :func:`compound_ratings` from each row's weight per rating (see there)."""
+    rows = np.arange(totals.shape[0])
+    ks = np.arange(N_RATINGS)
+    cum = np.cumsum(totals, axis=1)
+    crossing = np.argmax(cum >= 0.5 - _TOL, axis=1)  # the rating where the ascending walk reaches 0.5
+    exact = np.abs(cum[rows, crossing] - 0.5) <= _TOL
+    later = present & (ks[None, :] > crossing[:, None])
+    following = np.where(later.any(axis=1), np.argmax(later, axis=1), crossing)
+    mid = (crossing + following) / 2
+    mid = np.ceil(mid) if mode.startswith("pessimistic") else np.floor(mid)
+    value = np.where(exact, mid, crossing).astype("float64")
+    if mode == "published median":
+        # one position early: the rating before the crossing when the crossing is the first metric of its rating
+        earlier = present & (ks[None, :] < crossing[:, None])
+        has_earlier = earlier.any(axis=1)
+        previous = N_RATINGS - 1 - np.argmax(earlier[:, ::-1], axis=1)
+        first_metric = np.argmax(letters == crossing[:, None], axis=1)
+        before = np.where(crossing > 0, cum[rows, np.maximum(crossing - 1, 0)], 0.0)
+        early = has_earlier & ~exact & (before + wn[rows, first_metric] > 0.5 + _TOL)
+        value = np.where(early, previous, value)
+    return value

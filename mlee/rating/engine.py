@@ -11,9 +11,11 @@ metric that other models of the group have, a warning names the group, the metri
 Reference: ``settings.references[dataset]``. When a dataset has no configured reference, or the
 configured model has no row in a (dataset, task, environment) group, the fallback is the model with the
 median energy of the group (lower median; by running time when no energy is known, by name when neither
-is), chosen once per (dataset, environment) on the inference group and used for training too where that
-model has a training row; a warning names the file to edit (or ``--reference``), is logged and listed in
-``rated.attrs["warnings"]``, and the row's ``reference_fallback`` is True.
+is), chosen once per dataset among the models that every environment lacking the reference has, on the first
+inference group, and used in every environment and for training where that model has a row (a group without it
+takes its own and the warning says that its letters rest on a different reference); a warning names the file
+to edit (or ``--reference``), is logged and listed in ``rated.attrs["warnings"]``, and the row's
+``reference_fallback`` is True.
 """
 
 from __future__ import annotations
@@ -28,8 +30,11 @@ import pandas as pd
 from mlee.metrics import METRICS, TASKS
 from mlee.rating.compound import compound_ratings, ratings_from_indices
 from mlee.rating.settings import RatingSettings
+from mlee.rating.stability import compound_stability, letter_probabilities, letter_range, log_normal_parameters
+from mlee.results.intervals import INTERVAL_SUFFIXES, add_intervals
 
 log = logging.getLogger(__name__)
+_Z95 = 1.959963984540054  # normal 97.5 % quantile: the index's 95 % interval
 
 GROUP_KEYS = ["dataset", "task", "environment"]
 #: The package's reference models (what the fallback warning tells users to edit).
@@ -76,6 +81,20 @@ def _fallback_position(positions: np.ndarray, energy: np.ndarray, time: np.ndarr
     return int(positions[np.argsort(models[positions].astype(str), kind="stable")[0]])
 
 
+def _models_in_every_group(groups: list[int], order: np.ndarray, bounds: np.ndarray, models: np.ndarray,
+                           datasets: np.ndarray, tasks: np.ndarray) -> dict[Any, set[str]]:
+    """Per dataset: the models that every one of its inference ``groups`` has."""
+    common: dict[Any, set[str]] = {}
+    for g in groups:
+        positions = order[bounds[g]:bounds[g + 1]]
+        if tasks[positions[0]] != "inference":
+            continue
+        names = set(models[positions].tolist())
+        key = datasets[positions[0]]
+        common[key] = common[key] & names if key in common else names
+    return common
+
+
 def _reference_positions(table: pd.DataFrame, settings: RatingSettings,
                          warnings: list[str]) -> tuple[np.ndarray, np.ndarray]:
     """(row position of each row's reference, fallback flag per row)."""
@@ -99,34 +118,99 @@ def _reference_positions(table: pd.DataFrame, settings: RatingSettings,
         bounds = np.searchsorted(codes[order], np.arange(n_groups + 1))
         tasks = table["task"].to_numpy(dtype=object)
         envs = table["environment"].to_numpy(dtype=object)
-        chosen: dict[tuple[Any, Any], str] = {}  # one fallback model per (dataset, environment), inference first
-        for g in sorted(missing, key=lambda g: tasks[order[bounds[g]]] != "inference"):
+        # one fallback model per dataset, for every environment and both tasks: among the models every such
+        # environment has, the median inference energy of the first; a group without it says so
+        ordered = sorted(missing, key=lambda g: tasks[order[bounds[g]]] != "inference")
+        common = _models_in_every_group(ordered, order, bounds, models, datasets, tasks)
+        chosen: dict[Any, str] = {}
+        for g in ordered:
             positions = order[bounds[g]:bounds[g + 1]]
             first = positions[0]
-            key = (datasets[first], envs[first])
+            key = datasets[first]
             same = positions[models[positions] == chosen[key]] if key in chosen else positions[:0]
-            pos = int(same[0]) if same.size else _fallback_position(positions, energy, time, models)
+            pool = positions[np.isin(models[positions], list(common.get(key, ())))]
+            pos = int(same[0]) if same.size else _fallback_position(pool if pool.size else positions, energy, time,
+                                                                    models)
+            differs = key in chosen and not same.size
             chosen.setdefault(key, models[pos])
             ref_of_group[g] = pos
             fallback_group[g] = True
             dataset, configured = datasets[first], settings.references.get(str(datasets[first]))
             why = (f"reference model {configured!r} has no results here" if configured
                    else "no reference model is configured for this dataset")
-            message = (f"{dataset} / {tasks[first]} / {envs[first]}: {why}; using {models[pos]!r} (median "
-                       f"inference energy of the dataset, the same model for inference and training) as "
-                       f"reference - choose one with --reference {dataset}=MODEL or in {REFERENCES_FILE}")
+            elsewhere = chosen[key] if differs else (
+                configured if configured and bool((models[datasets == dataset] == configured).any()) else None)
+            how = (f"; the dataset's other environments use {elsewhere!r}, so letters across them rest on "
+                   f"different references" if elsewhere else " (median inference energy of the dataset, the same "
+                                                              "model in every environment and for inference and "
+                                                              "training)")
+            message = (f"{dataset} / {tasks[first]} / {envs[first]}: {why}; using {models[pos]!r} as reference{how} - "
+                       f"choose one with --reference {dataset}=MODEL or in {REFERENCES_FILE}")
             warnings.append(message)
             log.warning(message)
     return ref_of_group[codes], fallback_group[codes]
 
 
-def rate(table: pd.DataFrame, settings: RatingSettings | None = None) -> pd.DataFrame:
+def _letter_probabilities(rated: pd.DataFrame, metric: Any, ref_pos: np.ndarray, rating: np.ndarray,
+                          task_masks: dict[str, np.ndarray], settings: RatingSettings,
+                          new: dict[str, np.ndarray]) -> np.ndarray:
+    """Probabilities (rows x 5) of each letter of ``metric``; adds its stability and letter range to ``new``."""
+    n = len(rated)
+    centre, sigma = log_normal_parameters(rated[f"{metric.key}_low"].to_numpy(dtype="float64"),
+                                          rated[f"{metric.key}_high"].to_numpy(dtype="float64"))
+    sign = 1.0 if metric.higher_is_better else -1.0
+    own = ref_pos == np.arange(n)  # the reference's index is 1 by definition
+    index_centre = np.where(own, 0.0, sign * (centre - centre[ref_pos]))
+    index_sigma = np.where(own, 0.0, np.hypot(sigma, sigma[ref_pos]))
+    index = new[f"{metric.key}_index"]
+    if not (index_sigma > 0).any():  # no spread anywhere (counted metrics, single runs): every letter is certain
+        rated_rows = ~np.isnan(rating)
+        probs = np.full((n, 5), np.nan)
+        probs[rated_rows] = np.eye(5)[rating[rated_rows].astype(np.int64)]
+        new[f"{metric.key}_stability"] = np.where(rated_rows, 1.0, np.nan)
+        new[f"{metric.key}_letter_best"], new[f"{metric.key}_letter_worst"] = rating.copy(), rating.copy()
+        new[f"{metric.key}_index_low"], new[f"{metric.key}_index_high"] = index.copy(), index.copy()
+        return probs
+    probs = np.full((n, 5), np.nan)
+    for task, mask in task_masks.items():
+        bounds = settings.boundaries.get(metric.scoped_key(task))
+        if bounds is not None and mask.any():
+            probs[mask] = letter_probabilities(index_centre[mask], index_sigma[mask], bounds, rating[mask])
+    shown = np.where(np.isnan(rating), 0, rating).astype(np.int64)
+    stability = np.take_along_axis(probs, shown[:, None], axis=1)[:, 0]
+    new[f"{metric.key}_stability"] = np.where(np.isnan(rating), np.nan, stability)
+    new[f"{metric.key}_letter_best"], new[f"{metric.key}_letter_worst"] = letter_range(probs, rating)
+    with np.errstate(over="ignore", invalid="ignore"):
+        spread = np.where(index_sigma > 0, index_sigma, 0.0)
+        low, high = np.exp(index_centre - _Z95 * spread), np.exp(index_centre + _Z95 * spread)
+    new[f"{metric.key}_index_low"] = np.where(np.isnan(index), np.nan, np.fmin(low, index))
+    new[f"{metric.key}_index_high"] = np.where(np.isnan(index), np.nan, np.fmax(high, index))
+    return probs
+
+
+def rate(table: pd.DataFrame, settings: RatingSettings | None = None, *, stability: bool = True) -> pd.DataFrame:
     """The aggregated table (:func:`mlee.results.aggregate_runs`) with indices and ratings added.
 
-    Adds, per metric key ``k``: ``k_index`` (float, NaN when missing) and ``k_rating`` (0..4 as float, NaN
-    when unrated: missing value, missing reference value or no boundaries); plus ``compound_rating`` (0..4
-    or NaN), ``reference_model`` and ``reference_fallback``. ``attrs``: ``warnings`` (load and rating
-    warnings), ``fingerprint``, ``rating_mode``.
+    Parameters
+    ----------
+    table : DataFrame
+        The aggregated table.
+    settings : RatingSettings, optional
+        Boundaries, weights, references and mode (default: the package's).
+    stability : bool
+        Also compute each letter's stability and range (:mod:`mlee.rating.stability`).
+
+    Returns
+    -------
+    DataFrame
+        Adds, per metric key ``k``: ``k_low`` / ``k_high`` (95 % interval, :mod:`mlee.results.intervals`, when
+        the table has none), ``k_index`` (float, NaN when missing) and ``k_rating`` (0..4 as float, NaN when
+        unrated: missing value, missing reference value or no boundaries); with ``stability``,
+        ``k_stability`` (probability that the letter is the one shown), ``k_letter_best`` /
+        ``k_letter_worst`` (its range, 0..4) and ``k_index_low`` / ``k_index_high`` (the index's 95 % interval); the same for the compound letter (``compound_rating``,
+        ``compound_stability``, ``compound_letter_best``, ``compound_letter_worst``); ``reference_model`` and
+        ``reference_fallback``. ``attrs``: ``warnings`` (load and rating warnings), ``fingerprint``,
+        ``rating_mode``.
     """
     settings = settings if settings is not None else RatingSettings.default()
     missing = [c for c in GROUP_KEYS + ["model"] if c not in table.columns]
@@ -135,12 +219,15 @@ def rate(table: pd.DataFrame, settings: RatingSettings | None = None) -> pd.Data
                          f"{', '.join(missing)}")
     warnings: list[str] = list(table.attrs.get("warnings", []))
     rated = table.reset_index(drop=True)
+    if not all(f"{m.key}{s}" in rated.columns for m in METRICS for s in INTERVAL_SUFFIXES):
+        rated = add_intervals(rated)
     n = len(rated)
     ref_pos, fallback = _reference_positions(rated, settings, warnings) if n else (
         np.zeros(0, dtype=np.int64), np.zeros(0, dtype=bool))
     tasks = rated["task"].to_numpy(dtype=object)
     task_masks = {t: tasks == t for t in TASKS}
     new: dict[str, np.ndarray] = {}
+    probs: dict[str, np.ndarray] = {}
     for metric in METRICS:
         values = (rated[metric.key].to_numpy(dtype="float64") if metric.key in rated.columns
                   else np.full(n, np.nan))
@@ -155,6 +242,8 @@ def rate(table: pd.DataFrame, settings: RatingSettings | None = None) -> pd.Data
                 rating[mask] = ratings_from_indices(index[mask], bounds)
         new[f"{metric.key}_index"] = index
         new[f"{metric.key}_rating"] = rating
+        if stability:
+            probs[metric.key] = _letter_probabilities(rated, metric, ref_pos, rating, task_masks, settings, new)
     compound = np.full(n, np.nan)
     for task, mask in task_masks.items():
         if not mask.any():
@@ -162,6 +251,12 @@ def rate(table: pd.DataFrame, settings: RatingSettings | None = None) -> pd.Data
         matrix = np.stack([new[f"{m.key}_rating"][mask] for m in METRICS], axis=1)
         weights = [settings.weight(m.scoped_key(task)) for m in METRICS]
         compound[mask] = compound_ratings(matrix, weights, settings.mode)
+        if stability:
+            used = [i for i, w in enumerate(weights) if w > 0]
+            stacked = np.stack([probs[METRICS[i].key][mask] for i in used], axis=1)
+            result = compound_stability(stacked, [weights[i] for i in used], settings.mode, compound[mask])
+            for name, values in zip(("compound_stability", "compound_letter_best", "compound_letter_worst"), result):
+                new.setdefault(name, np.full(n, np.nan))[mask] = values
     new["compound_rating"] = compound
     new["reference_model"] = rated["model"].to_numpy(dtype=object)[ref_pos] if n else np.array([], dtype=object)
     new["reference_fallback"] = fallback

@@ -4,13 +4,16 @@
 from __future__ import annotations
 
 import argparse
+import logging
 import os
 from pathlib import Path
 
-from mlee.rating.boundaries import load_boundaries
+from mlee.rating.boundaries import load_boundaries, merge_partial
 from mlee.rating.compound import RATING_MODES
 from mlee.rating.settings import RatingSettings
 from mlee.rating.weights import WEIGHT_PRESETS, load_weights, preset_weights
+
+log = logging.getLogger(__name__)
 
 
 def reference_pair(text: str) -> tuple[str, str]:
@@ -46,18 +49,24 @@ def settings_from_options(mode: str | None = None, boundaries: str | os.PathLike
                           references: list[tuple[str, str]] | None = None) -> RatingSettings:
     """The package defaults with a rating mode, boundaries / weights files and reference models (dataset, model)
     applied where given. ``weights`` may name a preset of :data:`mlee.rating.weights.WEIGHT_PRESETS` (a file of
-    that name: write ``./trust``).
+    that name: write ``./trust``). A boundaries file that names only some metrics replaces their thresholds;
+    the others keep the defaults, and a warning says so (:func:`mlee.rating.boundaries.merge_partial`, the rule
+    ELEx's upload follows too). References are taken as given: check them against the results with
+    :func:`mlee.rating.references.resolve_references`.
 
     Raises ValueError naming the problem and the fix (unknown mode, unreadable or invalid file).
     """
     changes: dict[str, object] = {}
+    settings = RatingSettings.default()
     if mode is not None:
         changes["mode"] = mode
     if boundaries is not None:
-        changes["boundaries"] = load_boundaries(boundaries)
+        changes["boundaries"], note = merge_partial(load_boundaries(boundaries), settings.boundaries,
+                                                    f"boundaries file {str(boundaries)!r}", "the package defaults")
+        if note:
+            log.warning("%s", note)
     if weights is not None:
         changes["weights"] = preset_weights(str(weights)) if str(weights) in WEIGHT_PRESETS else _weights_file(weights)
-    settings = RatingSettings.default()
     if references:
         changes["references"] = {**settings.references, **dict(references)}
     return settings.replace(**changes) if changes else settings

@@ -17,6 +17,12 @@ from mlee.rating.summary import MetricSummary, ModelSummary
 
 log = logging.getLogger(__name__)
 
+#: per-metric columns beyond the value and std that a MetricSummary holds, in its field order, with their kinds
+_PER_METRIC_EXTRA: tuple[tuple[str, type], ...] = (("_low", float), ("_high", float), ("_stability", float),
+                                                   ("_letter_best", int), ("_letter_worst", int))
+_PER_METRIC = ("_index", "_rating", "_std", *(suffix for suffix, _ in _PER_METRIC_EXTRA))
+_COMPOUND = ("compound_stability", "compound_letter_best", "compound_letter_worst")
+
 
 def _number_columns(rated: pd.DataFrame, columns: list[str]) -> dict[str, np.ndarray]:
     """The ``columns`` of ``rated`` as float arrays (NaN where missing or not a number), taken out in one block."""
@@ -50,8 +56,8 @@ def _summaries(rated: pd.DataFrame, settings: RatingSettings) -> list[ModelSumma
     complete = [bool(v) for v in _column(rated, "energy_complete", True)]
     weights = {task: {m.key: settings.weight(m.scoped_key(task)) for m in METRICS} for task in set(tasks)}
     keys = [m.key for m in METRICS]
-    numbers = _number_columns(rated, [f"{key}{suffix}" for key in keys for suffix in ("", "_index", "_rating", "_std")]
-                              + ["compound_rating", "n_test_samples", "n_runs"])
+    numbers = _number_columns(rated, [f"{key}{suffix}" for key in keys for suffix in ("", *_PER_METRIC)]
+                              + ["compound_rating", "n_test_samples", "n_runs", *_COMPOUND, "co2e_g", "net_power_draw"])
     per_metric = []  # per metric: its MetricSummary of every row (built by map, not a Python loop per cell)
     for key in keys:
         power = key == "power_draw"
@@ -59,9 +65,14 @@ def _summaries(rated: pd.DataFrame, settings: RatingSettings) -> list[ModelSumma
             MetricSummary, repeat(key, n), _python(numbers[key], float), _python(numbers[f"{key}_index"], float),
             _python(numbers[f"{key}_rating"], int), [weights[t][key] for t in tasks],
             _python(numbers[f"{key}_std"], float), estimated if power else repeat(False, n),
-            complete if power else repeat(True, n))))
+            complete if power else repeat(True, n),
+            *(_python(numbers[f"{key}{suffix}"], kind) for suffix, kind in _PER_METRIC_EXTRA))))
     doc_urls = {model: method_doc_url(model) for model in set(models)}
     compound, n_test, n_runs = (_python(numbers[c], int) for c in ("compound_rating", "n_test_samples", "n_runs"))
+    stability, best, worst = (_python(numbers[c], kind) for c, kind in zip(_COMPOUND, (float, int, int)))
+    co2e, net = (_python(numbers[c], float) for c in ("co2e_g", "net_power_draw"))
+    countries, statuses = _column(rated, "carbon_country", ""), _column(rated, "backend_status", "")
+    fallbacks = [bool(v) for v in _column(rated, "reference_fallback", False)]
     shorts = _column(rated, "model_short", None)
     displays = _column(rated, "dataset_display", None)
     references = _column(rated, "reference_model", None)
@@ -79,7 +90,10 @@ def _summaries(rated: pd.DataFrame, settings: RatingSettings) -> list[ModelSumma
             reference_model=None if reference is None or reference != reference else str(reference),
             energy_sources=str(sources[i] or "n.a."), energy_estimated=estimated[i],
             energy_complete=complete[i], energy_quality=str(qualities[i] or ""), n_test_samples=n_test[i],
-            n_runs=n_runs[i] or 1, doc_url=doc_urls[model], metrics=dict(zip(keys, row_metrics))))
+            n_runs=n_runs[i] or 1, doc_url=doc_urls[model], metrics=dict(zip(keys, row_metrics)),
+            compound_stability=stability[i], compound_letter_best=best[i], compound_letter_worst=worst[i],
+            co2e_g=co2e[i], net_energy_j=net[i], carbon_country=str(countries[i] or ""),
+            backend_status=str(statuses[i] or ""), reference_fallback=fallbacks[i]))
     return out
 
 

@@ -21,6 +21,9 @@ class MetricSummary:
     weight: weight of the metric in the compound rating (0: not part of it).
     estimated: True when the value is an estimate, not a measurement (energy without counters).
     complete: False when the value's counters were not read cleanly over the whole window (energy).
+    low, high: the value's 95 % interval (metric unit; :mod:`mlee.results.intervals`); None when missing.
+    stability: probability that the rating is the letter shown (:mod:`mlee.rating.stability`); None when unrated.
+    letter_best, letter_worst: the range of ratings it could be (0..4); None when unrated.
     """
 
     key: str
@@ -31,6 +34,11 @@ class MetricSummary:
     std: float | None = None
     estimated: bool = False
     complete: bool = True
+    low: float | None = None
+    high: float | None = None
+    stability: float | None = None
+    letter_best: int | None = None
+    letter_worst: int | None = None
 
 
 @dataclass(slots=True)
@@ -42,6 +50,14 @@ class ModelSummary:
     task: ``"inference"`` or ``"training"``.
     environment: ``"<hardware> - <backend> <version>"``.
     compound_rating: 0 (A) .. 4 (E), None when no metric could be rated.
+    compound_stability: probability that the compound rating is the letter shown; None when unknown.
+    compound_letter_best, compound_letter_worst: the range of compound ratings it could be (0..4).
+    co2e_g: grams CO2e of the energy (runs with ``--country``), None when not recorded.
+    net_energy_j: energy with the idle baseline subtracted (runs with ``--idle-seconds``), None when not recorded.
+    carbon_country: the grid (alpha-3 code) of ``co2e_g``.
+    backend_status: whether an accelerated backend ran the method: ``accelerated``, ``fallback`` (it handed
+        the work to stock scikit-learn), ``stock`` (it has no implementation of it), ``""`` when not recorded.
+    reference_fallback: True when the reference is not the configured one (none configured, or no results).
     rating_mode: the compound mode used (``"optimistic median"`` ...).
     fingerprint: short hash of the boundaries and weights used.
     reference_model: the model the indices are relative to.
@@ -73,6 +89,14 @@ class ModelSummary:
     n_runs: int = 1
     doc_url: str = ""
     metrics: dict[str, MetricSummary] = field(default_factory=dict)
+    compound_stability: float | None = None
+    compound_letter_best: int | None = None
+    compound_letter_worst: int | None = None
+    co2e_g: float | None = None
+    net_energy_j: float | None = None
+    carbon_country: str = ""
+    backend_status: str = ""
+    reference_fallback: bool = False
 
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON-compatible dict."""

@@ -12,6 +12,7 @@ import pandas as pd
 
 from mlee.catalog import dataset_display, method_short
 from mlee.metrics import METRICS
+from mlee.results.provenance import aggregate_provenance
 
 GROUP_KEYS: list[str] = ["dataset", "task", "environment", "model"]
 _METRIC_KEYS = [m.key for m in METRICS]
@@ -88,7 +89,7 @@ def aggregate_runs(runs: pd.DataFrame) -> pd.DataFrame:
     out["identity"] = (firsts["identity"] if "identity" in runs else pd.Series("", index=firsts.index)).to_numpy(
         dtype=object)
     out["model_short"] = [_short(model, method) for model, method in zip(out["model"], out["method"])]
-    out = out[table_columns()]
+    out = aggregate_provenance(runs, out[table_columns()])
     out.attrs["warnings"] = list(runs.attrs.get("warnings", []))
     return out
 

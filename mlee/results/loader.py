@@ -33,6 +33,7 @@ from mlee.results import jsonio
 from mlee.results.bulk import collector_paused
 from mlee.results.discovery import result_files
 from mlee.results.energy import phase_energy
+from mlee.results.provenance import COLUMNS as PROVENANCE_COLUMNS, phase_provenance
 from mlee.results.environment import environment_key, hardware_name
 from mlee.results.frames import frame_digest, frame_path, read_frame, write_frame
 from mlee.results.pooling import name_rows, run_configuration
@@ -40,7 +41,7 @@ from mlee.results.read_ahead import read_ahead, read_file
 from mlee.results.record import expand_training, training_config_entry
 from mlee.results.table import (TABLE_FILE, ResultsTable, code_fingerprint, identities, outcomes_through_table,
                                 settled_identities, table_library)
-from mlee.results.validation import RecordError, check_record, screen_run
+from mlee.results.validation import REMERGE_HINT, RecordError, check_record, screen_run
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -92,6 +93,7 @@ class _Row:
     method: str = ""  # the method's name; ``model`` becomes the name shown (with what differs, if anything)
     identity: str = ""
     spec: dict[str, Any] = field(default_factory=dict)
+    provenance: dict[str, Any] = field(default_factory=dict)
 
 
 def _num(value: Any) -> float:
@@ -175,6 +177,7 @@ def _fill_phase(row: _Row, phase: dict[str, Any]) -> None:
     row.values["power_draw"] = energy.energy_j
     row.energy_estimated, row.energy_sources = energy.estimated, energy.sources
     row.energy_complete, row.energy_quality = energy.complete, energy.quality
+    row.provenance = phase_provenance(phase)
 
 
 def _with_training_values(row: _Row, training: dict[str, Any]) -> _Row:
@@ -254,12 +257,12 @@ def _parse(path: str, raw: bytes | OSError) -> dict[str, Any]:
     if isinstance(raw, OSError):
         raise ResultFileError(f"{path}: cannot be read ({raw.strerror or raw}); check its permissions")
     if not raw.strip():
-        raise ResultFileError(f"{path}: empty file (an interrupted write?); re-run merge_results.py or delete it")
+        raise ResultFileError(f"{path}: empty file (an interrupted write?); {REMERGE_HINT}")
     try:
         data = jsonio.loads(raw)
     except (jsonio.JSONDecodeError, ValueError, UnicodeDecodeError) as exc:
         raise ResultFileError(f"{path}: not valid JSON ({exc}); the file is truncated or corrupt - "
-                              f"re-run merge_results.py for it or delete it") from None
+                              f"{REMERGE_HINT}") from None
     if not isinstance(data, dict):
         raise ResultFileError(f"{path}: not a result file (JSON {type(data).__name__}, expected an object)")
     return data
@@ -532,6 +535,8 @@ def _to_frame(rows: list[_Row]) -> pd.DataFrame:
     columns["energy_quality"] = [r.energy_quality for r in rows]
     columns["dataset_display"] = [r.dataset_display for r in rows]
     columns["n_test_samples"] = pd.array([r.n_test_samples for r in rows], dtype="float64").to_numpy()
+    for column in PROVENANCE_COLUMNS:
+        columns[column] = [r.provenance.get(column, math.nan) for r in rows]
     table = pd.DataFrame(columns)
     for metric in METRICS:
         table[f"{metric.key}_unit"] = metric.unit

@@ -29,6 +29,11 @@ class RecordError(MleeError, ValueError):
     """A result file whose identity (dataset, model) is not usable; the message names the file and the fix."""
 
 
+
+#: how to repair a merged file that cannot be read: a plain merge skips its folder as unchanged (its state says so)
+REMERGE_HINT = ("merge it again with merge_results.py --clean --directory <the folder of its experiment folders> "
+                "(a plain re-run skips it as unchanged), or delete it")
+
 def check_record(data: dict[str, Any], path: str) -> None:
     """Raise :class:`RecordError` when the dataset or model of the result file ``data`` is not a name.
 
@@ -46,8 +51,7 @@ def check_record(data: dict[str, Any], path: str) -> None:
         value = config.get(key)
         if value is not None and not isinstance(value, str):
             raise RecordError(f"{path}: config.{key} is a JSON {type(value).__name__}, not a name; the file was not "
-                              f"written by mlee or was altered - re-run merge_results.py for it or move it out of "
-                              f"the results folder")
+                              f"written by mlee or was altered - {REMERGE_HINT}")
 
 
 def _limit(key: str, value: float, duration: float) -> str | None:
