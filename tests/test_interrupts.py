@@ -86,6 +86,7 @@ def test_sigint_during_mlp_fit_discards_the_run_stops_the_sweep_and_exits_130(tm
 
 
 def test_guard_raises_after_a_swallowed_interrupt():
+    before = signal.getsignal(signal.SIGINT)
     with_swallow = None
     try:
         with interrupt_guard() as guard:
@@ -100,7 +101,7 @@ def test_guard_raises_after_a_swallowed_interrupt():
     else:
         raise AssertionError("the guard did not raise after the swallowed interrupt")
     assert with_swallow
-    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler  # previous handler restored
+    assert signal.getsignal(signal.SIGINT) is before  # the previous handler restored
 
 
 def test_folder_of_a_live_writer_is_in_progress_one_of_a_dead_writer_is_abandoned(tmp_path):

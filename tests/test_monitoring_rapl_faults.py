@@ -62,8 +62,9 @@ def test_a_restarting_counter_never_reaches_a_label_as_phantom_watt_hours(tmp_pa
 
     root = tmp_path / "powercap"
     make_zone(root, "intel-rapl:0", "package-0", 0)
-    # a glitching counter: 10 J back every 40 ms, so that any window longer than that ends below its start
-    steps = [(0.3 + 0.04 * i, "step", -10_000_000) for i in range(1000)]
+    # a glitching counter: 10 J back every 10 ms from the start, so that any window longer than a few steps
+    # (training takes > 50 ms) holds some, however soon the fit starts and however busy the writer's CPU is
+    steps = [(0.05 + 0.01 * i, "step", -10_000_000) for i in range(4000)]
     logs, out = tmp_path / "logs", tmp_path / "results"
     with CounterWriter(root, {"intel-rapl:0": {"power_w": POWER_W, "base": 10**11, "events": steps}}):
         with Meter(sources=[RaplSource(root=root)]) as meter:

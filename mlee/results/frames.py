@@ -72,7 +72,7 @@ def read_frame(path: Path, digest: str) -> "pd.DataFrame | None":
         meta = parquet.schema_arrow.metadata or {}
         if meta.get(b"mlee.digest", b"").decode() != digest:
             return None
-        frame = parquet.read().to_pandas()
+        frame = parquet.read(use_threads=False).to_pandas(use_threads=False)  # no thread pool: see table.py
         frame.attrs["warnings"] = json.loads(meta[b"mlee.warnings"])
     except Exception as exc:  # noqa: BLE001 - a damaged file: pyarrow raises several kinds
         log.warning("cached run table %s is damaged (%s); the table is built again", path, exc)

@@ -185,7 +185,9 @@ class ResultsTable:
         try:
             import pyarrow.parquet as pq
 
-            table = pq.ParquetFile(io.BytesIO(raw)).read()  # not read_table: it imports pyarrow.dataset, and pandas
+            # not read_table: it imports pyarrow.dataset, and pandas; no thread pool: Arrow aborts at exit now and
+            # then when its pool threads are still alive (apache/arrow#34314), and merges exit right after this
+            table = pq.ParquetFile(io.BytesIO(raw)).read(use_threads=False)
             meta = table.schema.metadata or {}
             if meta.get(b"mlee.fingerprint", b"").decode() != self.fingerprint:
                 log.info("results table %s was written by other code; it is rebuilt", self.path)
