@@ -55,3 +55,19 @@ def browser(tmp_path_factory):
         yield driver
     finally:
         driver.quit()
+
+
+@pytest.fixture(autouse=True)
+def _sigint_disposition_kept(request):
+    """A test that leaves SIGINT ignored or handled breaks every later test of its worker that sends Ctrl-C to a
+    child (an ignored SIGINT is inherited across exec): restore it, and name the test in a warning."""
+    import signal
+    import warnings
+
+    before = signal.getsignal(signal.SIGINT)
+    yield
+    after = signal.getsignal(signal.SIGINT)
+    if after is not before:
+        signal.signal(signal.SIGINT, before)
+        warnings.warn(f"{request.node.nodeid} left the SIGINT handler {after!r} (was {before!r}); restored",
+                      stacklevel=1)
