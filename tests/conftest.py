@@ -4,6 +4,7 @@ chromium per test module for the ELEx browser tests."""
 import os
 import pathlib
 import shutil
+import signal
 import tempfile
 
 import pytest
@@ -17,6 +18,10 @@ def pytest_configure(config):
     """mlee's cache directory for the whole run, set before any fixture (module-scoped ones load results too)."""
     config._mlee_cache = (os.environ.get("XDG_CACHE_HOME"), tempfile.mkdtemp(prefix="mlee-test-cache-"))
     os.environ["XDG_CACHE_HOME"] = config._mlee_cache[1]
+    # A suite started from a background shell (``cmd &``, nohup) inherits SIGINT ignored, and so would every child a
+    # test sends Ctrl-C to: give the test processes Python's own handler, as an interactive start has.
+    if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
 def pytest_unconfigure(config):
@@ -61,7 +66,6 @@ def browser(tmp_path_factory):
 def _sigint_disposition_kept(request):
     """A test that leaves SIGINT ignored or handled breaks every later test of its worker that sends Ctrl-C to a
     child (an ignored SIGINT is inherited across exec): restore it, and name the test in a warning."""
-    import signal
     import warnings
 
     before = signal.getsignal(signal.SIGINT)
