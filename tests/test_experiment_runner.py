@@ -136,6 +136,23 @@ def test_a_spec_runs_as_the_run_it_describes(tmp_path, meter, iris_data, iris_se
     assert _read(again.infer_dir / "config.json")["identity"] == spec.identity
 
 
+def test_halves_of_different_runs_are_not_a_complete_run(tmp_path, meter, iris_data):
+    import shutil
+
+    from mlee.experiment.folders import find_complete_runs
+    from mlee.experiment.spec import RunSpec
+
+    outcome = run_experiment(RunSpec("iris", "Gaussian Naive Bayes", robustness=False),
+                             RunInputs(iris_data, meter, tmp_path / "a"))
+    assert [run.infer for run in find_complete_runs(tmp_path / "a")] == [outcome.infer_dir]
+    mixed = tmp_path / "b"
+    shutil.copytree(tmp_path / "a", mixed)
+    config_file = mixed / outcome.train_dir.name / "config.json"
+    config = _read(config_file)
+    config_file.write_text(json.dumps({**config, "run_id": "another run"}), encoding="utf-8")
+    assert find_complete_runs(mixed) == []
+
+
 def test_a_spec_refuses_data_of_another_dataset(tmp_path, meter, iris_data):
     from mlee.experiment.spec import RunSpec
 
