@@ -43,6 +43,32 @@ def method_short(name: str) -> str:
     return "".join(word[0] for word in name.split() if word[:1].isalpha()).upper() or name
 
 
+def model_display(model: str, short: str) -> str:
+    """A model's name with its short name, the configuration's suffix said once.
+
+    Parameters
+    ----------
+    model : str
+        The row's model name, a configuration's suffix included (``"Random Forest (hyperparameters default)"``).
+    short : str
+        Its short name, carrying the same suffix (``"RF (hyperparameters default)"``).
+
+    Returns
+    -------
+    str
+        ``"Random Forest (RF)"``, ``"Random Forest (RF, hyperparameters default)"``; the model name alone where
+        the short name adds nothing.
+    """
+    if short in ("", model):
+        return model
+    for at in (i for i in range(len(model)) if model.startswith(" (", i)):
+        suffix = model[at:]
+        if model.endswith(")") and short.endswith(suffix) and len(short) > len(suffix):
+            base, plain = model[:at], short[:-len(suffix)]
+            return f"{base} ({suffix[2:-1]})" if plain == base else f"{base} ({plain}, {suffix[2:-1]})"
+    return f"{model} ({short})"
+
+
 def method_doc_url(name: str) -> str:
     """Documentation page of a method; the scikit-learn user guide for unknown methods."""
     return methods().get(name, {}).get("doc_url", "https://scikit-learn.org/stable/supervised_learning.html")

@@ -18,7 +18,7 @@ from mlee.experiment.errors import UnknownNameError
 from mlee.experiment.hyperparams import find_hyperparameters
 from mlee.experiment.methods import get_backend, make_estimator
 from mlee.experiment.preparation import prepare
-from mlee.experiment.runner import RunSettings, run_experiment
+from mlee.experiment.runner import RunSettings, run_with_settings
 from mlee.experiment.sweep import run_sweep
 
 pytest.importorskip("sklearnex")
@@ -184,7 +184,7 @@ def test_torch_run_reads_gpu_energy_from_nvml_and_records_the_device(tmp_path, d
 
     meter = Meter(monitor="nvml", nvml=CountingNvml(gpus(1)))
     settings = RunSettings(output_dir=tmp_path, backend="torch", hyperparameters="default")
-    outcome = run_experiment(data["iris"], "Logistic Regression", settings, meter)
+    outcome = run_with_settings(data["iris"], "Logistic Regression", settings, meter)
     assert outcome.ok, outcome.error
     measurement = _read(outcome.train_dir / "measurement.json")
     [gpu] = measurement["sources"]

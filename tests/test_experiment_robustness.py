@@ -20,7 +20,7 @@ from mlee.experiment.preparation import prepare
 from mlee.experiment.robustness import (RobustnessConfig, batch_latencies, brier_score, calibration,
                                         expected_calibration_error, noise_robustness, noisy_copy,
                                         robustness_properties)
-from mlee.experiment.runner import RunSettings, run_experiment
+from mlee.experiment.runner import RunSettings, run_with_settings
 from mlee.metrics import NOISE_LEVELS
 
 # four samples, two classes: confidence 0.9 (right), 0.65 (wrong), 0.75 (right), 0.55 (wrong)
@@ -159,7 +159,7 @@ def _read(path):
 
 def test_runner_measures_the_properties_after_the_window(tmp_path, meter, wine):
     settings = RunSettings(output_dir=tmp_path, hyperparameters=DEFAULT_CONFIG)
-    outcome = run_experiment(wine, "Logistic Regression", settings, meter)
+    outcome = run_with_settings(wine, "Logistic Regression", settings, meter)
     assert outcome.ok, outcome.error
     results = _read(outcome.infer_dir / "results.json")
     measurement = _read(outcome.infer_dir / "measurement.json")
@@ -174,7 +174,7 @@ def test_runner_measures_the_properties_after_the_window(tmp_path, meter, wine):
     assert block["noise"]["seed"] == 42
 
     # a model without probabilities: calibration is None with the reason, the noise part is there
-    outcome = run_experiment(wine, "Ridge Regression", settings, meter)
+    outcome = run_with_settings(wine, "Ridge Regression", settings, meter)
     block = _read(outcome.infer_dir / "results.json")["robustness"]
     assert block["metrics"]["ece"] is None and block["metrics"]["brier"] is None
     assert "predict_proba" in block["calibration"]["not_available"]
@@ -188,7 +188,7 @@ def test_a_failing_property_never_loses_the_inference_result(tmp_path, meter, wi
         raise MemoryError("no room for a noisy copy")
 
     monkeypatch.setattr(robustness, "noisy_copy", broken)
-    outcome = run_experiment(wine, "Gaussian Naive Bayes", RunSettings(output_dir=tmp_path,
+    outcome = run_with_settings(wine, "Gaussian Naive Bayes", RunSettings(output_dir=tmp_path,
                                                                       hyperparameters=DEFAULT_CONFIG), meter)
     assert outcome.ok
     results = _read(outcome.infer_dir / "results.json")

@@ -17,7 +17,7 @@ from mlee.experiment.hyperparams import (available_pairs, best_params, find_hype
                                          run_search, search_folders, write_search_result)
 from mlee.experiment.methods import make_estimator, method_names
 from mlee.experiment.preparation import prepare
-from mlee.experiment.runner import RunSettings, run_experiment
+from mlee.experiment.runner import RunInputs, RunSettings, run_experiment, run_spec, run_with_settings
 from mlee.experiment.sweep import run_sweep
 
 FOLDER = re.compile(r"^(train|infer)_\d{4}_\d{2}_\d{2}_\d{2}_\d{2}_\d{2}(_\d+)?$")
@@ -115,6 +115,56 @@ def test_repeats_reuse_the_split_and_vary_the_model_seed(tmp_path, meter, iris_d
     assert shapes[0] == shapes[1]
 
 
+def test_a_spec_runs_as_the_run_it_describes(tmp_path, meter, iris_data, iris_search):
+    from mlee.experiment.folders import find_complete_runs
+
+    settings = RunSettings(output_dir=tmp_path / "settings", hyperparameters=str(iris_search), seed=42,
+                           robustness=False)
+    hp = find_hyperparameters("iris", "Gaussian Naive Bayes", str(iris_search))
+    spec = run_spec(settings, "iris", "Gaussian Naive Bayes", hp, iris_data.fingerprint())
+    outcome = run_experiment(spec, RunInputs(iris_data, meter, tmp_path / "spec", repeat=1, repeats=2))
+    assert outcome.ok, outcome.error
+    config = _read(outcome.infer_dir / "config.json")
+    assert config["identity"] == spec.identity and config["spec"] == spec.to_dict()
+    assert (config["model_seed"], config["repeat"], config["repeats"]) == (43, 1, 2)
+    assert config["hyperparameters_file"] == hp.source
+    assert "robustness" not in _read(outcome.infer_dir / "results.json")
+    [done] = find_complete_runs(tmp_path / "spec")
+    assert (done.method, done.repeat, done.identity) == ("Gaussian Naive Bayes", 1, spec.identity)
+    # the same run from the sweep's settings has the same identity
+    again = run_with_settings(iris_data, "Gaussian Naive Bayes", settings, meter, repeat=1)
+    assert _read(again.infer_dir / "config.json")["identity"] == spec.identity
+
+
+def test_halves_of_different_runs_are_not_a_complete_run(tmp_path, meter, iris_data):
+    import shutil
+
+    from mlee.experiment.folders import find_complete_runs
+    from mlee.experiment.spec import RunSpec
+
+    outcome = run_experiment(RunSpec("iris", "Gaussian Naive Bayes", robustness=False),
+                             RunInputs(iris_data, meter, tmp_path / "a"))
+    assert [run.infer for run in find_complete_runs(tmp_path / "a")] == [outcome.infer_dir]
+    mixed = tmp_path / "b"
+    shutil.copytree(tmp_path / "a", mixed)
+    config_file = mixed / outcome.train_dir.name / "config.json"
+    config = _read(config_file)
+    config_file.write_text(json.dumps({**config, "run_id": "another run"}), encoding="utf-8")
+    assert find_complete_runs(mixed) == []
+
+
+def test_a_spec_refuses_data_of_another_dataset(tmp_path, meter, iris_data):
+    from mlee.experiment.spec import RunSpec
+
+    wine = RunSpec("wine", "Gaussian Naive Bayes")
+    with pytest.raises(ValueError, match="names dataset 'wine' but the prepared data is 'iris'"):
+        run_experiment(wine, RunInputs(iris_data, meter, tmp_path))
+    other = RunSpec("iris", "Gaussian Naive Bayes", dataset_fingerprint="0" * 16)
+    with pytest.raises(ValueError, match="not the data the spec was made for"):
+        run_experiment(other, RunInputs(iris_data, meter, tmp_path))
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_folder_names_are_unique_within_one_second(tmp_path):
     now = time.time()
     first = reserve_folder(tmp_path, "train", now=now)
@@ -135,7 +185,7 @@ def test_interrupted_run_leaves_no_folder_that_looks_finished(tmp_path, meter, i
     monkeypatch.setattr(GaussianNB, "fit", interrupted)
     settings = RunSettings(output_dir=tmp_path, hyperparameters=str(iris_search))
     with pytest.raises(KeyboardInterrupt):
-        run_experiment(iris_data, "Gaussian Naive Bayes", settings, meter)
+        run_with_settings(iris_data, "Gaussian Naive Bayes", settings, meter)
     assert list(tmp_path.iterdir()) == []  # measured in memory: nothing of the interrupted run was written
 
 

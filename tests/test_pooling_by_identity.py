@@ -35,15 +35,21 @@ def _merged(logs: Path, results: Path):
 
 
 @pytest.fixture(scope="module")
-def tables(tmp_path_factory):
-    """(table after the first sweep, table after runs of other configurations were added)."""
+def pooled(tmp_path_factory):
+    """(table after the first sweep, table after runs of other configurations were added, merged folder)."""
     base = tmp_path_factory.mktemp("pooling")
     logs = base / "logs"
     _evaluate(logs, "--model", "RF", "GNB", "LR")  # the shipped search's hyperparameters (50 trees)
     before = _merged(logs, base / "results")
     _evaluate(logs, "--model", "RF", "LR", "--hyperparameters", "default")  # 100 trees
     _evaluate(logs, "--model", "GNB", "--hyperparameters", "default", "--average", "micro")
-    return before, _merged(logs, base / "results")
+    return before, _merged(logs, base / "results"), base / "results"
+
+
+@pytest.fixture(scope="module")
+def tables(pooled):
+    """(table after the first sweep, table after runs of other configurations were added)."""
+    return pooled[:2]
 
 
 def _row(table, task, model):
@@ -82,3 +88,36 @@ def test_the_reference_is_the_configuration_under_the_plain_name(tables):
     _, after = tables
     rated = rate(after)
     assert set(rated["reference_model"]) == {"Logistic Regression"} and not rated["reference_fallback"].any()
+
+
+def _label(*args: str) -> subprocess.CompletedProcess:
+    done = subprocess.run([sys.executable, "-m", "mlee.label_generator", *args], cwd=ROOT, capture_output=True, text=True,
+                          timeout=600, env={**os.environ, "PYTHONPATH": str(ROOT)})
+    assert done.returncode == 0, done.stderr[-3000:]
+    return done
+
+
+def test_a_configuration_label_names_its_suffix_once(pooled, tmp_path):
+    from pypdf import PdfReader
+
+    results = pooled[2]
+    _label("--directory", str(results), "--dataset", "iris", "--task", "inference", "--model",
+           "Random Forest (hyperparameters default)", "--output", str(tmp_path), "--all")
+    written = sorted(p.name for p in tmp_path.glob("*.pdf"))
+    assert written == ["iris_inference_rf-hyperparameters-default.pdf"], written
+    text = PdfReader(str(tmp_path / written[0])).pages[0].extract_text()
+    lines = [line.strip() for line in text.splitlines()]
+    assert "Random Forest (RF, hyperparameters default)" in lines
+    assert text.count("hyperparameters default") == 1
+
+
+def test_the_list_names_a_configuration_suffix_once_and_rf_picks_the_plain_row(pooled):
+    results = pooled[2]
+    listed = _label("--directory", str(results), "--list", "--task", "inference", "--model", "Random Forest "
+                    "(hyperparameters default)").stdout
+    rows = [line for line in listed.splitlines() if "Random Forest" in line]
+    assert len(rows) == 1 and "Random Forest (RF, hyperparameters default)" in rows[0], listed
+    assert rows[0].count("hyperparameters default") == 1
+    plain = _label("--directory", str(results), "--list", "--task", "inference", "--model", "RF").stdout
+    rows = [line for line in plain.splitlines() if "Random Forest" in line]
+    assert len(rows) == 1 and "Random Forest (RF) " in rows[0] + " " and "hyperparameters" not in rows[0], plain

@@ -12,6 +12,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from mlee.catalog import model_display
 from mlee.metrics import METRICS, RATING_COLOURS, TASK_DISPLAY, rating_letter
 from mlee.rating.stability import letter_text, range_text
 from mlee.units import MISSING, format_energy, format_grams, format_interval, format_number, format_value
@@ -31,7 +32,7 @@ def info_rows(summary: Any) -> list[tuple[str, str]]:
     rows = [
         ("Task", TASK_DISPLAY.get(summary.task, summary.task)),
         ("Dataset", summary.dataset_display),
-        ("Model", f"{summary.model} ({summary.model_short})"),
+        ("Model", model_display(summary.model, summary.model_short)),
         ("Environment", backend),
         ("Compound rating", rating_letter(summary.compound_rating)),
         ("Stability", sureness_text(summary.compound_rating, summary.compound_stability,

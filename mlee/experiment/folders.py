@@ -24,6 +24,8 @@ from typing import Any, Iterator
 
 import psutil
 
+from mlee.experiment.run_folder import FolderError, folder_kind, halves_match, read_folder
+
 log = logging.getLogger(__name__)
 
 TMP_PREFIX = ".tmp-"
@@ -169,7 +171,8 @@ class CompleteRun:
 def find_complete_runs(output_dir: str | os.PathLike, set_aside: bool = False) -> list[CompleteRun]:
     """The runs in ``output_dir`` that finished without error: an ``infer_*`` folder and the training folder it
     names (``train_logdir``), every file of both parsing and matching the format
-    (:func:`mlee.merge.folder.read_folder`), both with the same ``run_id``. Hidden folders are ignored.
+    (:func:`mlee.experiment.run_folder.read_folder`), both with the same ``run_id``
+    (:func:`~mlee.experiment.run_folder.halves_match`). Hidden folders are ignored.
 
     Parameters
     ----------
@@ -184,8 +187,6 @@ def find_complete_runs(output_dir: str | os.PathLike, set_aside: bool = False) -
     list of CompleteRun
         In the order of the inference folders' names.
     """
-    from mlee.merge.folder import FolderError, folder_kind, read_folder
-
     out = Path(output_dir)
     if not out.is_dir():
         return []
@@ -199,7 +200,7 @@ def find_complete_runs(output_dir: str | os.PathLike, set_aside: bool = False) -
             train = read_folder(folders[train_name]) if train_name in folders else None
         except FolderError:
             continue
-        if train is None or train.config.get("run_id") != infer.config.get("run_id"):
+        if train is None or not halves_match(train, infer):
             continue
         config = infer.config
         runs.append(CompleteRun(str(config["dataset"]), str(config["model"]), int(config.get("repeat", 0)),

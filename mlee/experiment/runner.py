@@ -208,11 +208,86 @@ class _Context:
         self.requirements = requirements_text()
 
 
-def run_experiment(data: PreparedData, method: str, settings: RunSettings, meter: Any, repeat: int = 0,
-                   hp: Hyperparameters | None = None, context: _Context | None = None) -> RunOutcome:
-    """Measure a run (:func:`measure_run`) and write its folders under ``settings.output_dir``
-    (:func:`write_record`). Errors are written to the folder's ``error.json`` and returned, never raised. Ctrl-C
-    raises :class:`~mlee.experiment.interrupts.RunInterrupted` (a ``KeyboardInterrupt``) and writes nothing."""
+@dataclass
+class RunInputs:
+    """The run-time resources of one run, what its :class:`~mlee.experiment.spec.RunSpec` does not fix.
+
+    ``data``: the prepared dataset of the spec's dataset; ``meter``: measures the two windows; ``output_dir``:
+    where the run's folders go; ``repeat`` (model seed ``spec.split_seed + repeat``) of ``repeats``;
+    ``extra_config`` and ``data_home`` are recorded in ``config.json``; ``context``: platform description and
+    package list, read once per process (read for this run when None).
+    """
+
+    data: PreparedData
+    meter: Any
+    output_dir: Path = Path("logs/sklearn")
+    repeat: int = 0
+    repeats: int = 1
+    extra_config: dict[str, Any] = field(default_factory=dict)
+    data_home: str | None = None
+    context: _Context | None = None
+
+
+def spec_settings(spec: RunSpec, inputs: RunInputs) -> tuple[RunSettings, Hyperparameters]:
+    """The settings and hyperparameters that run ``spec`` with ``inputs`` (what :func:`run_spec` reads back).
+
+    Parameters
+    ----------
+    spec : RunSpec
+        The run's identity.
+    inputs : RunInputs
+        Its run-time resources.
+
+    Returns
+    -------
+    (RunSettings, Hyperparameters)
+
+    Raises
+    ------
+    ValueError
+        When ``inputs.data`` is not the spec's dataset (another key, or another fingerprint than the spec names).
+    """
+    data = inputs.data
+    if data.dataset != spec.dataset:
+        raise ValueError(f"the run's spec names dataset {spec.dataset!r} but the prepared data is "
+                         f"{data.dataset!r}; prepare {spec.dataset!r} for this run")
+    if spec.dataset_fingerprint is not None and spec.dataset_fingerprint != data.fingerprint():
+        raise ValueError(f"the prepared data of {spec.dataset!r} is not the data the spec was made for "
+                         f"(fingerprint {data.fingerprint()} instead of {spec.dataset_fingerprint}); prepare it "
+                         f"with the spec's test size and split seed, or make the spec from this data")
+    settings = RunSettings(output_dir=Path(inputs.output_dir), seed=spec.split_seed, repeats=inputs.repeats,
+                           data_home=inputs.data_home, backend=spec.backend, device=spec.device,
+                           average=spec.average, test_size=spec.test_size, monitor_options=spec.meter.to_dict(),
+                           extra_config=dict(inputs.extra_config), robustness=spec.robustness)
+    hp = Hyperparameters(dict(spec.hyperparameters), spec.hyperparameters_source or DEFAULT_CONFIG)
+    return settings, hp
+
+
+def run_experiment(spec: RunSpec, inputs: RunInputs) -> RunOutcome:
+    """Measure the run ``spec`` describes and write its folders under ``inputs.output_dir``.
+
+    Parameters
+    ----------
+    spec : RunSpec
+        What is run (the identity recorded in ``config.json`` is ``spec.identity``).
+    inputs : RunInputs
+        The prepared data, the meter, where to write and which repeat.
+
+    Returns
+    -------
+    RunOutcome
+        The folders written and the run's error: errors are written to the folder's ``error.json`` and
+        returned, never raised. Ctrl-C raises :class:`~mlee.experiment.interrupts.RunInterrupted` (a
+        ``KeyboardInterrupt``) and writes nothing.
+    """
+    settings, hp = spec_settings(spec, inputs)
+    return run_with_settings(inputs.data, spec.method, settings, inputs.meter, inputs.repeat, hp, inputs.context)
+
+
+def run_with_settings(data: PreparedData, method: str, settings: RunSettings, meter: Any, repeat: int = 0,
+                      hp: Hyperparameters | None = None, context: _Context | None = None) -> RunOutcome:
+    """:func:`run_experiment` from a sweep's settings (hyperparameters looked up when ``hp`` is None): measure
+    (:func:`measure_run`) and write (:func:`write_record`)."""
     return write_record(settings, measure_run(data, method, settings, meter, repeat, hp, context))
 
 

@@ -3,7 +3,7 @@
 A *sweep* is every (dataset, method, repeat) of a :class:`SweepPlan`. :func:`start_sweep` returns at once with a
 :class:`SweepHandle`; an *executor* runs the experiments in the background and the handle reports each run as
 ``queued``, ``running``, ``done``, ``failed`` or ``cancelled``. Every executor runs the same runner
-(:func:`mlee.experiment.runner.run_experiment`) and every run folder is written by this process, atomically, in
+(:func:`mlee.experiment.runner.measure_run`) and every run folder is written by this process, atomically, in
 ``plan.settings.output_dir``, with the layout of an in-process run. Executors:
 
 - :class:`InProcessExecutor`: in a background thread of this process, one experiment at a time in the process

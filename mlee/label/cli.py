@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, TextIO
 from pathlib import Path
 
 from mlee.atomic import write_bytes_atomic
+from mlee.catalog import model_display
 from mlee.label.formats import FORMATS
 from mlee.label.raster import RasteriseError, pdf_to_png
 from mlee.metrics import rating_letter
@@ -176,7 +177,7 @@ def _print_list(rows: pd.DataFrame, out) -> None:
         status = r.get("backend_status") or ""
         line = [str(r["dataset"]), str(r["task"]),
                 str(r["environment"]) + (f" [{status}]" if status in ("fallback", "mixed") else ""),
-                f"{r['model']} ({r['model_short']})",
+                model_display(str(r["model"]), str(r["model_short"])),
                 letter_text(r["compound_rating"], r.get("compound_stability"), r.get("compound_letter_best"),
                             r.get("compound_letter_worst")),
                 energy_text(r)]

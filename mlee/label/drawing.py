@@ -18,6 +18,7 @@ from reportlab.lib import colors
 from reportlab.lib.units import mm
 from reportlab.pdfbase.pdfmetrics import stringWidth
 
+from mlee.catalog import model_display
 from mlee.label.content import LabelContent, Tile, label_content
 from mlee.label.fonts import register_fonts
 from mlee.label.pictograms import DARK, contrast_colour, mlee_mark, pictogram, rating_colour
@@ -119,7 +120,7 @@ def _header(g: _Shapes, content: LabelContent) -> None:
 
 def _title(g: _Shapes, content: LabelContent) -> None:
     width = WIDTH - 2 * MARGIN
-    name = content.model if content.model_short in ("", content.model) else f"{content.model} ({content.model_short})"
+    name = model_display(content.model, content.model_short)
     g.add(_string(MARGIN, HEADER_RULE - 17, name, BOLD, fit_size(name, BOLD, 15, width, 6)))
     sub = f"{content.task} on {content.dataset}"
     g.add(_string(MARGIN, HEADER_RULE - 29, sub, FONT, fit_size(sub, FONT, 9.5, width, 5)))
