@@ -6,7 +6,7 @@ Example: python create_paper_results.py --directory ../shared/reference/publishe
 
 import sys
 
-from mlee.paper.cli import main
+from mlee.cli.paper import main
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import sys
 
-from mlee.elex.cli import main, parse_args  # noqa: F401 - parse_args is part of the script's interface
+from mlee.cli.elex import main, parse_args  # noqa: F401 - parse_args is part of the script's interface
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -7,7 +7,7 @@ python evaluate_hyperparams.py --dataset digits --model "Random Forest" --n-iter
 
 import sys
 
-from mlee.experiment.cli import search_main
+from mlee.cli.evaluate import search_main
 
 if __name__ == "__main__":
     sys.exit(search_main())

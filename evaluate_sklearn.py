@@ -7,7 +7,7 @@ python evaluate_sklearn.py --dataset wine --model "Logistic Regression" --repeat
 
 import sys
 
-from mlee.experiment.cli import evaluate_main
+from mlee.cli.evaluate import evaluate_main
 
 if __name__ == "__main__":
     sys.exit(evaluate_main())

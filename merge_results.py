@@ -6,7 +6,7 @@ See ``python merge_results.py --help`` and the README section "Merging results".
 
 import sys
 
-from mlee.merge.cli import main
+from mlee.cli.merge import main
 
 if __name__ == "__main__":
     sys.exit(main())

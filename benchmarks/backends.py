@@ -24,10 +24,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import pandas as pd  # noqa: E402
 
-from mlee.experiment.datasets import bundled_datasets  # noqa: E402
-from mlee.experiment.methods import backend_methods, method_names  # noqa: E402
-from mlee.experiment.runner import RunSettings  # noqa: E402
-from mlee.experiment.sweep import run_sweep  # noqa: E402
+from mlee.runs.datasets import bundled_datasets  # noqa: E402
+from mlee.runs.methods import backend_methods, method_names  # noqa: E402
+from mlee.runs.runner import RunSettings  # noqa: E402
+from mlee.executors.sweep import run_sweep  # noqa: E402
 from mlee.merge import merge_directory  # noqa: E402
 from mlee.monitoring import Meter  # noqa: E402
 from mlee.results import aggregate_runs, load_results  # noqa: E402

@@ -34,9 +34,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import psutil  # noqa: E402
 
-from mlee.experiment.cli import evaluate_main, search_main  # noqa: E402
-from mlee.experiment.runner import RunSettings  # noqa: E402
-from mlee.experiment.sweep import SweepPlan, start_sweep  # noqa: E402
+from mlee.cli.evaluate import evaluate_main, search_main  # noqa: E402
+from mlee.runs.runner import RunSettings  # noqa: E402
+from mlee.executors.sweep import SweepPlan, start_sweep  # noqa: E402
 
 SECTIONS = ("overhead", "search", "nodes", "scale")
 
@@ -69,7 +69,7 @@ def timed_sweep(executor, pairs, out: Path, repeats: int, dry_run: bool = False)
 
 
 def overhead(tmp: Path, trials: int) -> None:
-    from mlee.experiment.dask_executor import DaskExecutor
+    from mlee.executors.dask_executor import DaskExecutor
 
     runs = 30
     argv = ["--dataset", "iris", "--model", "GNB", "--hyperparameters", "default", "--monitor", "estimate",
@@ -102,7 +102,7 @@ def search(tmp: Path, n_iter: int) -> None:
 def nodes(tmp: Path, trials: int) -> None:
     from distributed import Client
 
-    from mlee.experiment.dask_executor import DaskExecutor, local_cluster
+    from mlee.executors.dask_executor import DaskExecutor, local_cluster
 
     pairs = [("digits", "Multilayer Perceptron"), ("digits", "Random Forest")]
     print(f"measured sweep on simulated nodes, best of {trials} alternating trials ({load()})")
@@ -124,7 +124,7 @@ def nodes(tmp: Path, trials: int) -> None:
 
 
 def scale(tmp: Path, runs: int = 10_000) -> None:
-    from mlee.experiment.dask_executor import DaskExecutor
+    from mlee.executors.dask_executor import DaskExecutor
 
     print(f"{runs} no-op experiments on a scheduler process ({load()})")
     scheduler_file = tmp / "scheduler.json"

@@ -29,9 +29,9 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from mlee.experiment.folders import BROKEN_DIR, TMP_PREFIX, find_complete_runs  # noqa: E402
-from mlee.experiment.hyperparams import find_hyperparameters  # noqa: E402
-from mlee.experiment.runner import RunSettings, run_spec  # noqa: E402
+from mlee.runs.folders import BROKEN_DIR, TMP_PREFIX, find_complete_runs  # noqa: E402
+from mlee.runs.hyperparams import find_hyperparameters  # noqa: E402
+from mlee.runs.runner import RunSettings, run_spec  # noqa: E402
 
 METHODS = ("Gaussian Naive Bayes", "Logistic Regression", "k-Nearest Neighbors")
 

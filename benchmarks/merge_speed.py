@@ -39,7 +39,7 @@ TARGET_JSON_S = 0.2
 
 def _environment() -> tuple[dict, str]:
     try:
-        from mlee.experiment.platform_info import execution_platform, requirements_text
+        from mlee.runs.platform_info import execution_platform, requirements_text
 
         return execution_platform(), requirements_text()
     except Exception:  # noqa: BLE001 - the runner package is optional for this benchmark

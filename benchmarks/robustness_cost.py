@@ -30,11 +30,11 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from mlee.catalog import methods  # noqa: E402
-from mlee.experiment.cli import build_evaluate_parser  # noqa: E402
-from mlee.experiment.datasets import load_dataset  # noqa: E402
-from mlee.experiment.hyperparams import find_hyperparameters  # noqa: E402
-from mlee.experiment.preparation import prepare  # noqa: E402
-from mlee.experiment.runner import RunSettings, run_experiment  # noqa: E402
+from mlee.cli.evaluate import build_evaluate_parser  # noqa: E402
+from mlee.runs.datasets import load_dataset  # noqa: E402
+from mlee.runs.hyperparams import find_hyperparameters  # noqa: E402
+from mlee.runs.preparation import prepare  # noqa: E402
+from mlee.runs.runner import RunSettings, run_experiment  # noqa: E402
 from mlee.monitoring import meter_from_args  # noqa: E402
 
 TARGET = 0.20

@@ -32,13 +32,13 @@ def child(runs: int, out: Path) -> float:
     """Seconds per run of the sweep in this process (the mlee on ``sys.path``)."""
     import logging
 
-    from mlee.experiment.runner import RunSettings
+    from mlee.runs.runner import RunSettings
     from mlee.monitoring import Meter
 
     try:
-        from mlee.experiment.sweep import run_sweep
+        from mlee.executors.sweep import run_sweep
     except ImportError:  # a version whose run_sweep lived in the runner module
-        from mlee.experiment.runner import run_sweep
+        from mlee.runs.runner import run_sweep
 
     logging.disable(logging.WARNING)
 
@@ -62,8 +62,8 @@ def child(runs: int, out: Path) -> float:
 def spec_cost(calls: int = 2000) -> float:
     """Seconds per run of what this version adds to each run: its specification and identity (built for both
     halves) and the meter's configuration."""
-    from mlee.experiment.hyperparams import find_hyperparameters
-    from mlee.experiment.runner import RunSettings, run_spec
+    from mlee.runs.hyperparams import find_hyperparameters
+    from mlee.runs.runner import RunSettings, run_spec
 
     settings = RunSettings(hyperparameters="default", monitor_options={"monitor": "estimate", "cpu_tdp": None,
                                                                       "idle_seconds": 0.0, "country": None})

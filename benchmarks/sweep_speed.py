@@ -22,12 +22,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from mlee.experiment.cli import evaluate_main, search_main  # noqa: E402
+from mlee.cli.evaluate import evaluate_main, search_main  # noqa: E402
 
 #: what a sweep imports before its first fit: the runner (numpy, pandas, scikit-learn), the meter, and the
 #: estimator classes of the ten methods
-IMPORTS = ("import time; t = time.perf_counter(); import mlee.experiment.runner, mlee.monitoring; "
-           "from mlee.experiment.methods import make_estimator, method_names; "
+IMPORTS = ("import time; t = time.perf_counter(); import mlee.runs.runner, mlee.monitoring; "
+           "from mlee.runs.methods import make_estimator, method_names; "
            "[make_estimator(m) for m in method_names()]; print(time.perf_counter() - t)")
 
 

@@ -15,7 +15,7 @@ USAGE = ("usage: mlee COMMAND [ARG ...]\n\ncommands:\n"
 
 
 def _measure(argv: list[str]) -> int:
-    from mlee.measure.cli import main
+    from mlee.cli.measure import main
     return main(argv)
 
 

@@ -1,10 +1,10 @@
-"""``python -m mlee.label_generator``: write energy labels; see :mod:`mlee.label.cli` and ``--help``."""
+"""``python -m mlee.label_generator``: write energy labels; see :mod:`mlee.cli.label` and ``--help``."""
 
 from __future__ import annotations
 
 import sys
 
-from mlee.label.cli import main
+from mlee.cli.label import main
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -6,7 +6,7 @@ Keys are those of the published ``boundaries.json`` / ``weighting.json`` without
 (watt-seconds), not a power: it is shown as energy everywhere.
 
 The ``Robustness`` group and the latency percentiles are measured after the timed inference window
-(:mod:`mlee.experiment.robustness`, which documents how); results without them (the study's) simply lack
+(:mod:`mlee.runs.robustness`, which documents how); results without them (the study's) simply lack
 these columns. The published defaults give them weight 0, so they never change a published compound rating.
 """
 

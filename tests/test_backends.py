@@ -11,15 +11,15 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from mlee.experiment import cli
-from mlee.experiment.complexity import count_flops, count_parameters, model_info
-from mlee.experiment.datasets import load_dataset
-from mlee.experiment.errors import UnknownNameError
-from mlee.experiment.hyperparams import find_hyperparameters
-from mlee.experiment.methods import get_backend, make_estimator
-from mlee.experiment.preparation import prepare
-from mlee.experiment.runner import RunSettings, run_with_settings
-from mlee.experiment.sweep import run_sweep
+from mlee.cli import evaluate as cli
+from mlee.runs.complexity import count_flops, count_parameters, model_info
+from mlee.runs.datasets import load_dataset
+from mlee.runs.errors import UnknownNameError
+from mlee.runs.hyperparams import find_hyperparameters
+from mlee.runs.methods import get_backend, make_estimator
+from mlee.runs.preparation import prepare
+from mlee.runs.runner import RunSettings, run_with_settings
+from mlee.executors.sweep import run_sweep
 
 pytest.importorskip("sklearnex")
 torch = pytest.importorskip("torch")
@@ -113,7 +113,7 @@ def test_torch_accuracy_close_to_sklearn_with_the_shipped_hyperparameters(data, 
     params = find_hyperparameters(dataset, method).params
     stock = _fit_accuracy(make_estimator(method, params, seed=1), d)
     torch_model = make_estimator(method, params, seed=1, backend="torch")
-    assert type(torch_model).__module__ == "mlee.experiment.torch_models"
+    assert type(torch_model).__module__ == "mlee.backends.torch_models"
     assert abs(_fit_accuracy(torch_model, d) - stock) <= 0.04
     proba = torch_model.predict_proba(d.X_test)
     assert proba.shape == (len(d.X_test), d.n_classes)

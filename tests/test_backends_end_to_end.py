@@ -12,8 +12,8 @@ import pytest
 from elex_support import Server, make_driver, needs_browser, open_page
 from pypdf import PdfReader
 
-from mlee.experiment import cli
-from mlee.label.cli import main as label_main
+from mlee.cli import evaluate as cli
+from mlee.cli.label import main as label_main
 from mlee.merge import merge_directory
 from mlee.paper.generate import PaperOptions, generate
 from mlee.rating import RatingSettings, rate

@@ -20,7 +20,7 @@ from mlee.layout import SHIPPED_RESULTS as SHIPPED_ROOT
 
 SHIPPED_RESULTS = SHIPPED_ROOT / "sklearn"  # one environment: the scikit-learn backend's shipped results
 from mlee.monitoring.carbon import resolve_country
-from mlee.paper.cli import build_parser as paper_parser
+from mlee.cli.paper import build_parser as paper_parser
 from mlee.results.environment import resolve_environment
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -158,7 +158,7 @@ def test_export_writes_a_tidy_table(tmp_path):
     pd.testing.assert_frame_equal(pd.read_parquet(parquet), table, check_dtype=False)
     refused(run("-m", "mlee.label_generator", "--directory", str(SHIPPED_RESULTS), "--export",
                 str(tmp_path / "x.xlsx")), ".csv or .parquet")
-    no_arrow = run("-c", "import sys; sys.modules['pyarrow'] = None; from mlee.label.cli import main; "
+    no_arrow = run("-c", "import sys; sys.modules['pyarrow'] = None; from mlee.cli.label import main; "
                    f"sys.exit(main(['--directory', {str(SHIPPED_RESULTS)!r}, '--export', {str(parquet)!r}]))")
     refused(no_arrow, 'pip install "mlee[parquet]"')
 

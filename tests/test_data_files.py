@@ -8,8 +8,8 @@ import pandas as pd
 import pytest
 from sklearn.datasets import load_iris
 
-from mlee.experiment.data_file import DataFileError, load_data_file, table_fingerprint
-from mlee.experiment.preparation import prepare
+from mlee.runs.data_file import DataFileError, load_data_file, table_fingerprint
+from mlee.runs.preparation import prepare
 
 
 def iris_with_categories() -> pd.DataFrame:

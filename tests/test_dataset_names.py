@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from mlee.experiment.hyperparams import available_pairs, find_hyperparameters, write_search_result
-from mlee.experiment.runner import RunSettings
-from mlee.experiment.sweep import run_sweep
+from mlee.runs.hyperparams import available_pairs, find_hyperparameters, write_search_result
+from mlee.runs.runner import RunSettings
+from mlee.executors.sweep import run_sweep
 from mlee.merge import merge_directory
 from mlee.monitoring import Meter
 from mlee.rating import RatingSettings, rate, summarise

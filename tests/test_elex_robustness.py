@@ -31,8 +31,8 @@ def test_metric_rows_show_the_robustness_group_only_for_results_that_have_it():
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    from mlee.experiment.runner import RunSettings
-    from mlee.experiment.sweep import run_sweep
+    from mlee.runs.runner import RunSettings
+    from mlee.executors.sweep import run_sweep
     from mlee.merge.merger import merge_directory
     from mlee.monitoring import Meter
 

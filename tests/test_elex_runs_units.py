@@ -15,7 +15,7 @@ from mlee.elex.live_data import LiveData, mark_new
 from mlee.elex.run_access import is_loopback, run_access
 from mlee.elex.run_manager import RunManager, RunOptions
 from mlee.elex.run_request import RunChoices, RunLimits, RunRequestError, validate_request
-from mlee.experiment.datasets import dataset_cached
+from mlee.runs.datasets import dataset_cached
 
 CHOICES = RunChoices(datasets=[("iris", "Iris"), ("wine", "Wine"), ("synthetic", "Synthetic")],
                      hyperparameters=[("shipped", "Shipped"), ("default", "Defaults")], countries=["DEU", "FRA"])
@@ -161,7 +161,7 @@ def test_live_data_reloads_and_marks_new_points(reference_dir, tmp_path):
 
 # ============================================================================================ manager
 def test_manager_runs_merges_and_reloads(reference_dir, tmp_path):
-    from mlee.experiment.sweep import InProcessExecutor
+    from mlee.executors.sweep import InProcessExecutor
 
     served = _credit_g(reference_dir, tmp_path / "served", 2)
     options = RunOptions(run_access("127.0.0.1", False, False), tmp_path / "logs", tmp_path / "mine" / "sklearn",
@@ -201,7 +201,7 @@ def test_embedded_cluster_listens_on_loopback_only():
     pytest.importorskip("distributed")
     from distributed import Client
 
-    from mlee.experiment.dask_executor import local_cluster
+    from mlee.executors.dask_executor import local_cluster
 
     with local_cluster(1) as cluster, Client(cluster, set_as_default=False) as client:
         client.wait_for_workers(1, timeout=60)

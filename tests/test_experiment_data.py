@@ -15,10 +15,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from mlee.experiment.datasets import (Dataset, SyntheticSpec, load_dataset, openml_cache_root,
+from mlee.runs.datasets import (Dataset, SyntheticSpec, load_dataset, openml_cache_root,
                                       resolve_dataset_name)
-from mlee.experiment.errors import DatasetUnavailableError, UnknownNameError
-from mlee.experiment.preparation import prepare
+from mlee.runs.errors import DatasetUnavailableError, UnknownNameError
+from mlee.runs.preparation import prepare
 
 
 @pytest.fixture

@@ -11,10 +11,10 @@ from sklearn.datasets import load_iris, load_wine
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import ParameterSampler
 
-from mlee.experiment.complexity import count_flops, count_parameters, measure_flops, model_info, model_size_bytes
-from mlee.experiment.errors import UnknownNameError
-from mlee.experiment.methods import make_estimator, method_names, method_search_space, resolve_method_name
-from mlee.experiment.quality import quality_metrics
+from mlee.runs.complexity import count_flops, count_parameters, measure_flops, model_info, model_size_bytes
+from mlee.runs.errors import UnknownNameError
+from mlee.runs.methods import make_estimator, method_names, method_search_space, resolve_method_name
+from mlee.runs.quality import quality_metrics
 
 
 @pytest.fixture(scope="module")

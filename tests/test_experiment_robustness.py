@@ -13,14 +13,14 @@ from sklearn.linear_model import LogisticRegression, RidgeClassifier
 from sklearn.metrics import accuracy_score, brier_score_loss, f1_score
 from sklearn.naive_bayes import GaussianNB
 
-from mlee.experiment import cli
-from mlee.experiment.datasets import Dataset, load_dataset
-from mlee.experiment.hyperparams import DEFAULT_CONFIG
-from mlee.experiment.preparation import prepare
-from mlee.experiment.robustness import (RobustnessConfig, batch_latencies, brier_score, calibration,
+from mlee.cli import evaluate as cli
+from mlee.runs.datasets import Dataset, load_dataset
+from mlee.runs.hyperparams import DEFAULT_CONFIG
+from mlee.runs.preparation import prepare
+from mlee.runs.robustness import (RobustnessConfig, batch_latencies, brier_score, calibration,
                                         expected_calibration_error, noise_robustness, noisy_copy,
                                         robustness_properties)
-from mlee.experiment.runner import RunSettings, run_with_settings
+from mlee.runs.runner import RunSettings, run_with_settings
 from mlee.metrics import NOISE_LEVELS
 
 # four samples, two classes: confidence 0.9 (right), 0.65 (wrong), 0.75 (right), 0.55 (wrong)
@@ -182,7 +182,7 @@ def test_runner_measures_the_properties_after_the_window(tmp_path, meter, wine):
 
 
 def test_a_failing_property_never_loses_the_inference_result(tmp_path, meter, wine, monkeypatch):
-    from mlee.experiment import robustness
+    from mlee.runs import robustness
 
     def broken(*args, **kwargs):
         raise MemoryError("no room for a noisy copy")

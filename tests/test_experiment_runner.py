@@ -10,15 +10,15 @@ from pathlib import Path
 
 import pytest
 
-from mlee.experiment import cli
-from mlee.experiment.datasets import load_dataset
-from mlee.experiment.folders import reserve_folder
-from mlee.experiment.hyperparams import (available_pairs, best_params, find_hyperparameters, hyperparameter_filename,
+from mlee.cli import evaluate as cli
+from mlee.runs.datasets import load_dataset
+from mlee.runs.folders import reserve_folder
+from mlee.runs.hyperparams import (available_pairs, best_params, find_hyperparameters, hyperparameter_filename,
                                          run_search, search_folders, write_search_result)
-from mlee.experiment.methods import make_estimator, method_names
-from mlee.experiment.preparation import prepare
-from mlee.experiment.runner import RunInputs, RunSettings, run_experiment, run_spec, run_with_settings
-from mlee.experiment.sweep import run_sweep
+from mlee.runs.methods import make_estimator, method_names
+from mlee.runs.preparation import prepare
+from mlee.runs.runner import RunInputs, RunSettings, run_experiment, run_spec, run_with_settings
+from mlee.executors.sweep import run_sweep
 
 FOLDER = re.compile(r"^(train|infer)_\d{4}_\d{2}_\d{2}_\d{2}_\d{2}_\d{2}(_\d+)?$")
 TRAIN_FILES = {"config.json", "requirements.txt", "execution_platform.json", "logfile.txt", "results.json",
@@ -116,7 +116,7 @@ def test_repeats_reuse_the_split_and_vary_the_model_seed(tmp_path, meter, iris_d
 
 
 def test_a_spec_runs_as_the_run_it_describes(tmp_path, meter, iris_data, iris_search):
-    from mlee.experiment.folders import find_complete_runs
+    from mlee.runs.folders import find_complete_runs
 
     settings = RunSettings(output_dir=tmp_path / "settings", hyperparameters=str(iris_search), seed=42,
                            robustness=False)
@@ -139,8 +139,8 @@ def test_a_spec_runs_as_the_run_it_describes(tmp_path, meter, iris_data, iris_se
 def test_halves_of_different_runs_are_not_a_complete_run(tmp_path, meter, iris_data):
     import shutil
 
-    from mlee.experiment.folders import find_complete_runs
-    from mlee.experiment.spec import RunSpec
+    from mlee.runs.folders import find_complete_runs
+    from mlee.runs.spec import RunSpec
 
     outcome = run_experiment(RunSpec("iris", "Gaussian Naive Bayes", robustness=False),
                              RunInputs(iris_data, meter, tmp_path / "a"))
@@ -154,7 +154,7 @@ def test_halves_of_different_runs_are_not_a_complete_run(tmp_path, meter, iris_d
 
 
 def test_a_spec_refuses_data_of_another_dataset(tmp_path, meter, iris_data):
-    from mlee.experiment.spec import RunSpec
+    from mlee.runs.spec import RunSpec
 
     wine = RunSpec("wine", "Gaussian Naive Bayes")
     with pytest.raises(ValueError, match="names dataset 'wine' but the prepared data is 'iris'"):

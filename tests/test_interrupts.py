@@ -13,8 +13,8 @@ import threading
 import time
 from pathlib import Path
 
-from mlee.experiment.folders import WRITER_FILE, is_abandoned, reserve_folder
-from mlee.experiment.interrupts import RunInterrupted, interrupt_guard
+from mlee.runs.folders import WRITER_FILE, is_abandoned, reserve_folder
+from mlee.runs.interrupts import RunInterrupted, interrupt_guard
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -62,7 +62,7 @@ def test_sigint_during_mlp_fit_discards_the_run_stops_the_sweep_and_exits_130(tm
 
     # a writer that dies while writing (kill -9 between its files) leaves a hidden folder that merge reports
     logs.mkdir(exist_ok=True)
-    subprocess.run([sys.executable, "-c", "import sys; from mlee.experiment.folders import reserve_folder; "
+    subprocess.run([sys.executable, "-c", "import sys; from mlee.runs.folders import reserve_folder; "
                     "reserve_folder(sys.argv[1], 'train')", str(logs)], cwd=ROOT, check=True, timeout=60)
     hidden = [p.name for p in logs.iterdir()]
     assert len(hidden) == 1 and hidden[0].startswith(".tmp-train_") and is_abandoned(logs / hidden[0])

@@ -19,7 +19,7 @@ try:
 except ImportError as error:  # the rating engine (Contract 4) is built in parallel
     pytest.skip(f"rating engine not available: {error}", allow_module_level=True)
 
-from mlee.label.cli import main
+from mlee.cli.label import main
 from mlee.metrics import rating_letter
 from mlee.units import format_count, format_duration, format_energy, format_percent
 

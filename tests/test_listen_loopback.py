@@ -36,7 +36,7 @@ def listening_ports() -> set[int]:
 
 
 def test_embedded_dask_cluster_answers_on_loopback_only():
-    from mlee.experiment.dask_executor import DaskExecutor
+    from mlee.executors.dask_executor import DaskExecutor
 
     address = outside_address()
     before = listening_ports()

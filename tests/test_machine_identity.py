@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from mlee.experiment.platform_info import machine_id
+from mlee.runs.platform_info import machine_id
 from mlee.layout import SHIPPED_RESULTS
 from mlee.results import aggregate_runs, load_results
 

@@ -212,8 +212,8 @@ def test_script_flags(tmp_path):
 
 def test_real_runner_output_merges_loads_and_rates(tmp_path):
     """Real experiment folders of the runner (estimated energy, iris) through merge, table and rating."""
-    runner = pytest.importorskip("mlee.experiment.runner")
-    sweep = pytest.importorskip("mlee.experiment.sweep")
+    runner = pytest.importorskip("mlee.runs.runner")
+    sweep = pytest.importorskip("mlee.executors.sweep")
     monitoring = pytest.importorskip("mlee.monitoring")
     import sklearn
 
@@ -244,8 +244,8 @@ def test_real_runner_output_merges_loads_and_rates(tmp_path):
 def test_merged_files_round_trip_every_folder_file(tmp_path):
     """Nothing of a real run is lost: every value of the experiment folders' files is in the merged pair (the
     inference file alone holds both phases, complete), and the merged pair is smaller than the original's."""
-    runner = pytest.importorskip("mlee.experiment.runner")
-    sweep = pytest.importorskip("mlee.experiment.sweep")
+    runner = pytest.importorskip("mlee.runs.runner")
+    sweep = pytest.importorskip("mlee.executors.sweep")
     monitoring = pytest.importorskip("mlee.monitoring")
     logs, out = tmp_path / "logs", tmp_path / "results"
     settings = runner.RunSettings(output_dir=logs, hyperparameters="default")

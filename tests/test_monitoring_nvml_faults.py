@@ -91,8 +91,8 @@ def test_one_lost_gpu_leaves_the_others_and_the_cpu_measured(tmp_path: Path, mon
 
 
 def test_runs_go_on_with_a_lost_gpu(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from mlee.experiment.runner import RunSettings
-    from mlee.experiment.sweep import run_sweep
+    from mlee.runs.runner import RunSettings
+    from mlee.executors.sweep import run_sweep
 
     monkeypatch.delenv("CUDA_VISIBLE_DEVICES", raising=False)
     with Meter(monitor="auto", nvml=Nvml(lost=(1,)), rapl_root=tmp_path / "no-powercap") as meter:

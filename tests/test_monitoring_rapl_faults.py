@@ -53,8 +53,8 @@ def test_a_real_wrap_is_still_counted(tmp_path: Path) -> None:
 
 
 def test_a_restarting_counter_never_reaches_a_label_as_phantom_watt_hours(tmp_path: Path) -> None:
-    from mlee.experiment.runner import RunSettings
-    from mlee.experiment.sweep import run_sweep
+    from mlee.runs.runner import RunSettings
+    from mlee.executors.sweep import run_sweep
     from mlee.label.content import label_content
     from mlee.merge import merge_directory
     from mlee.rating import RatingSettings, rate, summarise

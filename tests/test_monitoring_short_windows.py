@@ -78,8 +78,8 @@ def test_zero_energy_runs_through_every_consumer(tmp_path: Path) -> None:
     from mlee.elex.callbacks import energy_note
     from mlee.elex.figures import _hover
     from mlee.elex.tables import info_rows, metric_rows
-    from mlee.experiment.runner import RunSettings
-    from mlee.experiment.sweep import run_sweep
+    from mlee.runs.runner import RunSettings
+    from mlee.executors.sweep import run_sweep
     from mlee.label import render_label
     from mlee.label.content import label_content
     from mlee.merge import merge_directory

@@ -14,7 +14,7 @@ from mlee.elex.live_data import LiveData
 from mlee.elex.run_access import run_access
 from mlee.elex.run_manager import RunManager, RunOptions
 from mlee.elex.run_request import RunChoices, validate_request
-from mlee.experiment.sweep import InProcessExecutor
+from mlee.executors.sweep import InProcessExecutor
 from mlee.layout import SHIPPED_RESULTS
 from run_support import strip_run_specific
 

@@ -14,7 +14,7 @@ import pytest
 
 from mlee.metrics import RATING_LETTERS
 from mlee.paper import PaperOptions, generate
-from mlee.paper.cli import main
+from mlee.cli.paper import main
 from mlee.paper.tables import BEST_MODEL_COLUMNS, table_number
 from mlee.units import format_number
 

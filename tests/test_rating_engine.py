@@ -16,7 +16,7 @@ from mlee.rating import (RATING_MODES, RatingSettings, compound_rating, compound
                          load_boundaries, load_references, load_weights, rate, rating_from_index,
                          ratings_from_indices, save_boundaries, save_weights, summarise, summaries,
                          value_boundaries)
-from mlee.rating.options import settings_from_options
+from mlee.cli.rating_options import settings_from_options
 from mlee.results import aggregate_runs, load_results
 
 STUDY_ENV = "Xeon(R) W-2155 - Scikit-learn 1.1.2"

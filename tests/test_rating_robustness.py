@@ -15,7 +15,7 @@ from mlee.paper.selection import best_models
 from mlee.paper.tables import best_models_tex, weights_tex
 from mlee.rating import (RATING_MODES, RatingSettings, compound_rating, load_boundaries, load_weights,
                          preset_weights, rate)
-from mlee.rating.options import settings_from_options
+from mlee.cli.rating_options import settings_from_options
 from mlee.results import aggregate_runs, load_results
 from mlee.results.loader import ROBUSTNESS_KEYS
 
@@ -29,8 +29,8 @@ IRIS_METHODS = ("Logistic Regression", "Gaussian Naive Bayes", "Random Forest", 
 @pytest.fixture(scope="module")
 def fresh(tmp_path_factory):
     """A real small sweep with the properties measured (iris x 8 methods, digits x LR and GNB), merged."""
-    from mlee.experiment.runner import RunSettings
-    from mlee.experiment.sweep import run_sweep
+    from mlee.runs.runner import RunSettings
+    from mlee.executors.sweep import run_sweep
     from mlee.monitoring import Meter
 
     root = tmp_path_factory.mktemp("robust")

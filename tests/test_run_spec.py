@@ -8,7 +8,7 @@ import json
 import pytest
 
 from mlee.errors import MleeError
-from mlee.experiment.spec import RunSpec
+from mlee.runs.spec import RunSpec
 from mlee.monitoring import Meter
 from mlee.monitoring.config import MeterConfig
 

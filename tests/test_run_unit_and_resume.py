@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from mlee.experiment.interrupts import RunInterrupted
-from mlee.experiment.runner import RunSettings
-from mlee.experiment.sweep import run_sweep
+from mlee.runs.interrupts import RunInterrupted
+from mlee.runs.runner import RunSettings
+from mlee.executors.sweep import run_sweep
 from mlee.monitoring import meter_from_args
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -63,7 +63,7 @@ def test_a_real_run_still_loads_what_it_needs(tmp_path: Path) -> None:
 def test_which_datasets_are_cached_is_answered_without_scikit_learn(tmp_path: Path) -> None:
     """ELEx's start lists the datasets that load offline; that must not cost scikit-learn's import."""
     (tmp_path / "olivetti_py3.pkz").write_bytes(b"")
-    code = ("import json, sys; from mlee import catalog; from mlee.experiment.datasets import dataset_cached; "
+    code = ("import json, sys; from mlee import catalog; from mlee.runs.datasets import dataset_cached; "
             f"cached = sorted(k for k in catalog.datasets() if dataset_cached(k, {str(tmp_path)!r})); "
             "print(json.dumps([cached, 'sklearn' in sys.modules]))")
     done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=60)
@@ -77,7 +77,7 @@ def test_data_home_resolves_like_scikit_learn(given: str | None, env: str | None
                                               monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     from sklearn.datasets import get_data_home
 
-    from mlee.experiment.datasets import data_home_path
+    from mlee.runs.datasets import data_home_path
 
     monkeypatch.setenv("HOME", str(tmp_path))
     if env is None:

@@ -7,8 +7,8 @@ import json
 import threading
 from pathlib import Path
 
-from mlee.experiment.runner import RunSettings
-from mlee.experiment.sweep import InProcessExecutor, RunKey, RunState, SweepPlan, complete_runs, start_sweep
+from mlee.runs.runner import RunSettings
+from mlee.executors.sweep import InProcessExecutor, RunKey, RunState, SweepPlan, complete_runs, start_sweep
 
 PAIRS = [("iris", "Gaussian Naive Bayes"), ("wine", "Logistic Regression")]
 

@@ -15,14 +15,14 @@ from pathlib import Path
 
 import pytest
 
-from mlee.experiment import cli
-from mlee.experiment.runner import RunSettings
-from mlee.experiment.sweep import RunKey, RunState, SweepError, SweepPlan, complete_runs, run_sweep, start_sweep
+from mlee.cli import evaluate as cli
+from mlee.runs.runner import RunSettings
+from mlee.executors.sweep import RunKey, RunState, SweepError, SweepPlan, complete_runs, run_sweep, start_sweep
 
 pytest.importorskip("distributed")
 from distributed import Client  # noqa: E402
 
-from mlee.experiment.dask_executor import DaskExecutor, local_cluster  # noqa: E402
+from mlee.executors.dask_executor import DaskExecutor, local_cluster  # noqa: E402
 from run_support import strip_run_specific  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -113,9 +113,9 @@ def test_a_failing_experiment_on_the_cluster_writes_error_json(tmp_path, executo
 
 
 def test_a_search_on_the_cluster_gives_the_in_process_cv_results(executor):
-    from mlee.experiment.datasets import load_dataset
-    from mlee.experiment.hyperparams import run_search
-    from mlee.experiment.preparation import prepare
+    from mlee.runs.datasets import load_dataset
+    from mlee.runs.hyperparams import run_search
+    from mlee.runs.preparation import prepare
 
     pairs = [("iris", "Logistic Regression"), ("wine", "Random Forest")]
     found = {(d, m): r for d, m, r in executor.searches(pairs, RunSettings(), n_iter=4, folds=3)}
@@ -279,7 +279,7 @@ def test_bad_cluster_gives_a_clear_message(flags, expected, tmp_path, capsys):
 
 
 def test_without_the_flag_nothing_of_dask_is_imported(tmp_path):
-    code = ("import sys; from mlee.experiment.cli import evaluate_main; "
+    code = ("import sys; from mlee.cli.evaluate import evaluate_main; "
             f"status = evaluate_main(['--dataset', 'iris', '--model', 'GNB', '--hyperparameters', 'default', "
             f"'--output-dir', {str(tmp_path)!r}, '--monitor', 'estimate', '--no-progress']); "
             "print(status, sorted(m for m in sys.modules if m.split('.')[0] in ('dask', 'distributed')))")

@@ -1,7 +1,7 @@
 """The sweeps an ELEx server runs: launched from the page, owned by the server (not by a browser tab).
 
 :class:`RunManager` starts each validated :class:`~mlee.elex.run_request.RunRequest` with
-:func:`mlee.experiment.sweep.start_sweep` on one executor chosen when ELEx starts (an embedded Dask cluster of one
+:func:`mlee.executors.sweep.start_sweep` on one executor chosen when ELEx starts (an embedded Dask cluster of one
 worker process by default, a scheduler address, a scheduler file), keeps the handles, and answers the page's polls
 with plain snapshots. Experiment folders go to ``logs_dir``; as runs finish, a background thread merges them with
 the merge code of ``merge_results.py`` (atomic, incremental) into ``results_dir`` and reloads the results the page
@@ -40,9 +40,9 @@ def embedded_executor() -> Any:
     server's process, and cancelling drops a running experiment. Without Dask, the in-process executor (then a
     running experiment finishes before a cancel takes effect)."""
     try:
-        from mlee.experiment.dask_executor import DaskExecutor
+        from mlee.executors.dask_executor import DaskExecutor
     except ImportError:
-        from mlee.experiment.sweep import InProcessExecutor
+        from mlee.executors.sweep import InProcessExecutor
 
         log.warning("Dask is not installed: runs launched from ELEx execute in the server process")
         return InProcessExecutor()
@@ -93,8 +93,8 @@ class RunManager:
     def launch(self, request: RunRequest) -> Sweep:
         """Start ``request`` as a sweep; returns at once. Raises :class:`RunRequestError` when too many sweeps
         are still running."""
-        from mlee.experiment.runner import RunSettings
-        from mlee.experiment.sweep import SweepPlan, start_sweep
+        from mlee.runs.runner import RunSettings
+        from mlee.executors.sweep import SweepPlan, start_sweep
         from mlee.monitoring.config import MeterConfig
 
         with self._lock:

@@ -16,9 +16,9 @@ from typing import Any
 
 from mlee.errors import MleeError
 from mlee import catalog
-from mlee.experiment.datasets import SyntheticSpec, bundled_datasets, dataset_cached
-from mlee.experiment.methods import method_names
-from mlee.monitoring.cli import MONITORS
+from mlee.runs.datasets import SyntheticSpec, bundled_datasets, dataset_cached
+from mlee.runs.methods import method_names
+from mlee.cli.monitor_options import MONITORS
 
 #: the dataset choice that stands for ``synthetic_<rows>x<features>x<classes>`` with the sizes of the panel
 SYNTHETIC = "synthetic"
@@ -49,7 +49,7 @@ class RunLimits:
 @dataclass(frozen=True)
 class RunRequest:
     """A validated request: dataset keys, method full names, repeats, monitor (a name of
-    :data:`mlee.monitoring.cli.MONITORS`), hyperparameters (``shipped``, ``default`` or a search folder path
+    :data:`mlee.cli.monitor_options.MONITORS`), hyperparameters (``shipped``, ``default`` or a search folder path
     from :func:`hyperparameter_choices`), idle baseline in seconds, country (ISO 3166-1 alpha-3) or None."""
 
     datasets: tuple[str, ...]
@@ -86,7 +86,7 @@ def dataset_choices(data_home: str | None = None) -> list[tuple[str, str]]:
 def hyperparameter_choices(roots: list[Path]) -> list[tuple[str, str]]:
     """(value, label) of the hyperparameter choices: shipped, default, then every completed search folder
     (``hyperparameters_*``) under ``roots``, newest first."""
-    from mlee.experiment.hyperparams import search_folders
+    from mlee.runs.hyperparams import search_folders
 
     out = [(SHIPPED, "Newest search per pair (yours, else shipped)"), (DEFAULT, "Estimator defaults")]
     seen: set[Path] = set()
@@ -111,7 +111,7 @@ class RunChoices:
 def current_choices(data_home: str | None = None) -> RunChoices:
     """The choices offered now (the cache and the search folders may have changed since the server started):
     datasets of :func:`dataset_choices`, searches under ``./sklearn_hyperparameters`` and the shipped ones."""
-    from mlee.experiment.hyperparams import search_roots
+    from mlee.runs.hyperparams import search_roots
 
     return RunChoices(dataset_choices(data_home), hyperparameter_choices(search_roots()), country_choices())
 

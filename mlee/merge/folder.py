@@ -1,5 +1,5 @@
 """Read and check one experiment folder before it is merged: the folder's shape is defined in
-:mod:`mlee.experiment.run_folder`; this module adds the merge's change detector.
+:mod:`mlee.runs.run_folder`; this module adds the merge's change detector.
 """
 
 from __future__ import annotations
@@ -7,7 +7,7 @@ from __future__ import annotations
 import hashlib
 import os
 
-from mlee.experiment.run_folder import (FOLDER_PATTERN, JSON_FILES, REQUIRED_FILES, ExperimentFolder, FolderError,
+from mlee.runs.run_folder import (FOLDER_PATTERN, JSON_FILES, REQUIRED_FILES, ExperimentFolder, FolderError,
                                         folder_kind, read_folder)
 
 __all__ = ["FOLDER_PATTERN", "JSON_FILES", "REQUIRED_FILES", "ExperimentFolder", "FolderError", "folder_kind",

@@ -36,7 +36,7 @@ from typing import Any
 from tqdm import tqdm
 
 from mlee.atomic import AtomicBatch, write_bytes_atomic
-from mlee.experiment.folders import TMP_PREFIX, is_abandoned
+from mlee.runs.folders import TMP_PREFIX, is_abandoned
 from mlee.locks import folder_lock
 from mlee.merge.folder import ExperimentFolder, FolderError, folder_kind, read_folder, scan_folder
 from mlee.merge.records import infer_record, train_record

@@ -4,7 +4,7 @@
 Importing this package is cheap: codecarbon, pyRAPL and NVML are imported only when their source is used.
 """
 
-from mlee.monitoring.cli import MONITORS, add_monitor_arguments, meter_from_args, monitor_options
+from mlee.cli.monitor_options import MONITORS, add_monitor_arguments, meter_from_args, monitor_options
 from mlee.monitoring.measurement import (Carbon, IdleBaseline, Measurement, ProcessStats, SourceEnergy,
                                          describe_sources)
 from mlee.monitoring.meter import Meter, Window

@@ -8,7 +8,7 @@ Modules, one job each:
 - :mod:`mlee.paper.generate`: writes every output; its docstring lists the files and what ``NN`` in
   ``distrib NN.pdf`` (dataset position in the size order, 00 = largest) and ``model distrib NN.pdf``
   (method position in the catalog order) mean.
-- :mod:`mlee.paper.cli`: the command line.
+- :mod:`mlee.cli.paper`: the command line.
 """
 
 from .generate import PaperOptions, PaperResult, generate

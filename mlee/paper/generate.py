@@ -125,7 +125,7 @@ def generate(options: PaperOptions) -> PaperResult:
     """
     from mlee.label import write_label
     from mlee.rating import rate, summaries
-    from mlee.rating.options import settings_from_options
+    from mlee.cli.rating_options import settings_from_options
     from mlee.rating.references import resolve_references
     from mlee.results import aggregate_runs, load_results
 

@@ -17,10 +17,10 @@ from functools import lru_cache
 from typing import Any, Iterable
 
 from mlee.errors import MleeError
-from mlee.experiment.methods import BACKENDS as REGISTRY
+from mlee.runs.methods import BACKENDS as REGISTRY
 
 #: backend key in ``config.backend`` -> (display name, distribution name in ``requirements``), from the one
-#: backend registry (:data:`mlee.experiment.methods.BACKENDS`)
+#: backend registry (:data:`mlee.runs.methods.BACKENDS`)
 BACKENDS: dict[str, tuple[str, str]] = {
     key: (backend.display or backend.name, backend.distribution or backend.name)
     for backend in REGISTRY.values() for key in (backend.name, *backend.aliases)}

@@ -1,6 +1,6 @@
 """Which runs are repeats of one another, and the names their rows are shown under.
 
-Runs pool only when they share an identity (the hash of their :class:`~mlee.experiment.spec.RunSpec`, recorded
+Runs pool only when they share an identity (the hash of their :class:`~mlee.runs.spec.RunSpec`, recorded
 in ``config.identity``) and a machine (``config.machine_id``), beside the dataset, task and environment name.
 Runs recorded before identities existed (the study's published results, older merges) get a legacy identity
 from the settings they record: test size, split seed and averaging.
@@ -27,7 +27,7 @@ import json
 from functools import lru_cache
 from typing import Any, Iterable, Protocol
 
-from mlee.experiment.identity import run_identity
+from mlee.runs.identity import run_identity
 
 #: spec fields never named in a model's suffix: shown elsewhere (dataset, environment), the same within a row
 #: group by construction (model, task), or not part of the comparison (the recorded extras)

@@ -2,7 +2,7 @@
 
 Only ``--cluster``/``--scheduler-file`` (or using :class:`DaskExecutor`) imports this module, and with it Dask.
 Each experiment is one task (``pure=False``, a key per run) that returns its record (``RunRecord``); this
-process writes its folders (:func:`mlee.experiment.runner.write_record`). Measured experiments hold the lock
+process writes its folders (:func:`mlee.runs.runner.write_record`). Measured experiments hold the lock
 ``mlee-node-<node id>`` on the worker, so runs on one node never overlap whatever the number of worker
 processes there. A task whose worker dies is rerun on another worker by Dask; its result arrives once, so each
 run is written once. Hyperparameter searches measure nothing and take no lock: their fits go to any worker.
@@ -24,11 +24,11 @@ from typing import Any, Iterator
 import dask
 from distributed import Client, Future, Nanny, Scheduler, SpecCluster, as_completed
 
-from mlee.experiment.dask_worker import PLUGIN_NAME, EmbeddedWorker, RemoteJob, RemoteResult, WorkerResources, run_on_worker
-from mlee.experiment.errors import ExperimentError
-from mlee.experiment.runner import RunOutcome, RunSettings, _Context, _failed_train_folder, write_record
-from mlee.experiment.run_execution import NODE_ID_VARIABLE, RunJob, RunKey, RunResources
-from mlee.experiment.sweep import RunState, SweepError, SweepHandle
+from mlee.executors.dask_worker import PLUGIN_NAME, EmbeddedWorker, RemoteJob, RemoteResult, WorkerResources, run_on_worker
+from mlee.runs.errors import ExperimentError
+from mlee.runs.runner import RunOutcome, RunSettings, _Context, _failed_train_folder, write_record
+from mlee.runs.run_execution import NODE_ID_VARIABLE, RunJob, RunKey, RunResources
+from mlee.executors.sweep import RunState, SweepError, SweepHandle
 
 log = logging.getLogger(__name__)
 
@@ -73,7 +73,7 @@ def local_cluster(workers: int | None = None, node_ids: list[str] | None = None)
 
 
 class DaskExecutor:
-    """Executor for :func:`mlee.experiment.sweep.start_sweep` on a Dask cluster.
+    """Executor for :func:`mlee.executors.sweep.start_sweep` on a Dask cluster.
 
     Give exactly one of ``cluster`` (a spec, see :func:`parse_cluster`), ``scheduler_file`` or ``client`` (an
     existing :class:`distributed.Client`, not closed by :meth:`close`). The connection is made on first use and
@@ -230,7 +230,7 @@ class DaskExecutor:
 
         from joblib import parallel_config
 
-        from mlee.experiment.hyperparams import run_search
+        from mlee.runs.hyperparams import run_search
 
         client = self.client
         datasets = RunResources(keep=len({dataset for dataset, _ in pairs}))

@@ -17,9 +17,9 @@ from typing import Any
 
 from distributed import Lock, WorkerPlugin, get_worker
 
-from mlee.experiment.folder_transfer import RunRecord
-from mlee.experiment.runner import RunSettings
-from mlee.experiment.run_execution import (RunJob, RunKey, RunResources, execute_run, execution_record, node_id,
+from mlee.runs.folder_transfer import RunRecord
+from mlee.runs.runner import RunSettings
+from mlee.runs.run_execution import (RunJob, RunKey, RunResources, execute_run, execution_record, node_id,
                                            with_execution)
 
 log = logging.getLogger(__name__)
@@ -33,7 +33,7 @@ def node_lock_name(node: str) -> str:
 
 
 class WorkerResources(WorkerPlugin):
-    """Worker plugin: the node id and the :class:`~mlee.experiment.sweep.RunResources` of one worker process."""
+    """Worker plugin: the node id and the :class:`~mlee.executors.sweep.RunResources` of one worker process."""
 
     name = PLUGIN_NAME
 

@@ -24,7 +24,7 @@ Both add ``device`` (``"cpu"`` default, ``"cuda"``/``"cuda:N"`` where a GPU answ
 compute in float32. ``random_state`` seeds weight initialisation and batch order with a private
 ``torch.Generator``, so a fit is deterministic on the CPU and does not touch the global torch seed.
 ``n_parameters()`` and ``flops_per_sample()`` are read from the fitted ``nn.Module`` itself (see
-:mod:`mlee.experiment.complexity`).
+:mod:`mlee.runs.complexity`).
 """
 
 from __future__ import annotations
@@ -193,7 +193,7 @@ class _TorchClassifier(ClassifierMixin, BaseEstimator):
     def flops_per_sample(self) -> int:
         """Floating-point operations for one sample's forward pass: ``torch.utils.flop_counter`` counts the
         Linear layers' matrix products (``2 * n_in * n_out``); the MLP adds one per layer output for its
-        activation, as :mod:`mlee.experiment.complexity` counts scikit-learn's MLP."""
+        activation, as :mod:`mlee.runs.complexity` counts scikit-learn's MLP."""
         import torch
         from torch.utils.flop_counter import FlopCounterMode
 

@@ -1,6 +1,6 @@
 """A run as plain data (:class:`RunRecord`: its folders' files as bytes) and the one function that writes it.
 
-:func:`mlee.experiment.runner.measure_run` measures a run into a record, in this process or on a cluster worker
+:func:`mlee.runs.runner.measure_run` measures a run into a record, in this process or on a cluster worker
 (which sends the record back); :func:`write_run_folders` writes its folders under the output directory, into
 hidden ``.tmp-`` folders renamed only when every file of the run is written, inference first: a reader sees a
 run complete or not at all, and no shared file system is needed. The layout is described in ``FORMATS.md``;
@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from mlee.atomic import write_bytes_atomic, write_json_atomic
-from mlee.experiment.folders import RunFolder, reserve_folder
+from mlee.runs.folders import RunFolder, reserve_folder
 
 #: Length of the ``YYYY_MM_DD_HH_MM_SS`` timestamp in a run folder's name.
 _STAMP_LENGTH = 19
@@ -38,8 +38,8 @@ class FolderContents:
 
 @dataclass
 class RunRecord:
-    """One measured run as plain data: what :func:`mlee.experiment.runner.measure_run` returns, a cluster worker
-    sends back and :func:`mlee.experiment.runner.write_record` writes. ``folders``: the training folder, then
+    """One measured run as plain data: what :func:`mlee.runs.runner.measure_run` returns, a cluster worker
+    sends back and :func:`mlee.runs.runner.write_record` writes. ``folders``: the training folder, then
     the inference folder (absent when training failed); ``error``: why the run failed (None when it did not);
     ``identity``: the run's identity (None when its hyperparameters never resolved)."""
 

@@ -24,7 +24,7 @@ from typing import Any, Iterator
 
 import psutil
 
-from mlee.experiment.run_folder import FolderError, folder_kind, halves_match, read_folder
+from mlee.runs.run_folder import FolderError, folder_kind, halves_match, read_folder
 
 log = logging.getLogger(__name__)
 
@@ -171,8 +171,8 @@ class CompleteRun:
 def find_complete_runs(output_dir: str | os.PathLike, set_aside: bool = False) -> list[CompleteRun]:
     """The runs in ``output_dir`` that finished without error: an ``infer_*`` folder and the training folder it
     names (``train_logdir``), every file of both parsing and matching the format
-    (:func:`mlee.experiment.run_folder.read_folder`), both with the same ``run_id``
-    (:func:`~mlee.experiment.run_folder.halves_match`). Hidden folders are ignored.
+    (:func:`mlee.runs.run_folder.read_folder`), both with the same ``run_id``
+    (:func:`~mlee.runs.run_folder.halves_match`). Hidden folders are ignored.
 
     Parameters
     ----------
@@ -240,7 +240,7 @@ def complete_runs(output_dir: str | os.PathLike, set_aside: bool = False) -> dic
     -------
     dict
     """
-    from mlee.experiment.spec import RunKey
+    from mlee.runs.spec import RunKey
 
     done: dict[Any, set[str | None]] = {}
     for run in find_complete_runs(output_dir, set_aside):

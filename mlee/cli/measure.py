@@ -15,7 +15,7 @@ from pathlib import Path
 
 from mlee.measure.program import ProgramNotFound, ProgramRun, run_program
 from mlee.measure.record import USER_MEASUREMENTS, write_program_record
-from mlee.monitoring.cli import add_monitor_arguments, monitor_options
+from mlee.cli.monitor_options import add_monitor_arguments, monitor_options
 from mlee.monitoring.meter import Meter
 from mlee.units import format_bytes, format_duration, format_energy, format_number
 

@@ -1,7 +1,7 @@
 """Executing one run where it lands (this process or a cluster worker): the node id, the ``execution`` record
 of ``config.json``, and the resources the runs of one process share (prepared datasets, meters, platform).
 
-Imports no Dask; used by :mod:`mlee.experiment.sweep` and :mod:`mlee.experiment.dask_worker`.
+Imports no Dask; used by :mod:`mlee.executors.sweep` and :mod:`mlee.executors.dask_worker`.
 """
 
 from __future__ import annotations
@@ -14,10 +14,10 @@ from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any
 
-from mlee.experiment.hyperparams import Hyperparameters
-from mlee.experiment.folder_transfer import RunRecord
-from mlee.experiment.runner import RunSettings, _Context, failed_record, measure_run
-from mlee.experiment.spec import RunKey
+from mlee.runs.hyperparams import Hyperparameters
+from mlee.runs.folder_transfer import RunRecord
+from mlee.runs.runner import RunSettings, _Context, failed_record, measure_run
+from mlee.runs.spec import RunKey
 
 #: Seconds a dataset that failed to load is not tried again (its repeats fail at once, e.g. without network).
 FAILURE_MEMORY_S = 60.0
@@ -66,8 +66,8 @@ class RunResources:
     def data(self, dataset: str, settings: RunSettings) -> Any:
         """The prepared dataset (loaded once per process and settings); raises what loading raised (a failure is
         remembered for :data:`FAILURE_MEMORY_S` seconds)."""
-        from mlee.experiment.datasets import load_dataset
-        from mlee.experiment.preparation import prepare
+        from mlee.runs.datasets import load_dataset
+        from mlee.runs.preparation import prepare
 
         key = (dataset, settings.data_home, settings.seed, settings.synthetic, settings.download, settings.test_size)
         cached = self._data.get(key)
@@ -100,7 +100,7 @@ class RunResources:
 
 
 def execute_run(job: RunJob, settings: RunSettings, resources: RunResources) -> RunRecord:
-    """Measure one run with ``settings``; writes nothing (:func:`~mlee.experiment.runner.write_record` does). A
+    """Measure one run with ``settings``; writes nothing (:func:`~mlee.runs.runner.write_record` does). A
     dataset that does not load gives the record of a training folder with ``error.json``."""
     key = job.key
     try:

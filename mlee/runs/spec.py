@@ -2,7 +2,7 @@
 
 Two runs with the same identity are repeats of one experiment: only they are pooled (on one machine), and
 ``--resume`` counts a finished run as done only for the identity it is asked for. The identity hashes
-(:func:`mlee.experiment.identity.run_identity`) the fields of :meth:`RunSpec.identity_fields`: ``dataset``
+(:func:`mlee.runs.identity.run_identity`) the fields of :meth:`RunSpec.identity_fields`: ``dataset``
 (key; a synthetic dataset's key names its size), ``task``, ``model`` (full method name), ``hyperparameters``
 (the resolved estimator parameters), ``backend``, ``device``, ``test_size``, ``split_seed``, ``average``,
 ``robustness`` and ``meter`` (:class:`~mlee.monitoring.config.MeterConfig`).
@@ -18,7 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Mapping
 
-from mlee.experiment.identity import IDENTITY_VERSION, canonical, run_identity
+from mlee.runs.identity import IDENTITY_VERSION, canonical, run_identity
 from mlee.monitoring.config import MeterConfig
 
 #: the only task mlee's runner measures today; part of the identity so that other tasks never pool with it
@@ -38,7 +38,7 @@ class RunSpec:
     hyperparameters : mapping
         Resolved estimator parameters (JSON values).
     backend, device : str
-        Implementation (registry key, :mod:`mlee.experiment.methods`) and where it computes.
+        Implementation (registry key, :mod:`mlee.runs.methods`) and where it computes.
     test_size : float
         Fraction of rows in the test split.
     split_seed : int

@@ -23,8 +23,8 @@ from sklearn.model_selection import train_test_split
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import LabelEncoder, OneHotEncoder, StandardScaler
 
-from mlee.experiment.datasets import Dataset
-from mlee.experiment.defaults import DEFAULT_TEST_SIZE
+from mlee.runs.datasets import Dataset
+from mlee.runs.defaults import DEFAULT_TEST_SIZE
 
 log = logging.getLogger(__name__)
 

@@ -90,7 +90,7 @@ def count_parameters(model: Any) -> int:
         return int(np.size(model.coef_) + np.size(model.intercept_))
     if name == "MLPClassifier":
         return int(sum(w.size for w in model.coefs_) + sum(b.size for b in model.intercepts_))
-    raise TypeError(f"No parameter count for {name}; add it to mlee/experiment/complexity.py.")
+    raise TypeError(f"No parameter count for {name}; add it to mlee/runs/complexity.py.")
 
 
 def _svc_kernel_flops(model: Any, d: int) -> int:
@@ -133,7 +133,7 @@ def count_flops(model: Any) -> int:
         return int(2 * d * k)
     if name == "MLPClassifier":
         return int(sum(2 * w.shape[0] * w.shape[1] + w.shape[1] for w in model.coefs_))
-    raise TypeError(f"No FLOP formula for {name}; add it to mlee/experiment/complexity.py.")
+    raise TypeError(f"No FLOP formula for {name}; add it to mlee/runs/complexity.py.")
 
 
 def model_size_bytes(model: Any) -> int:

@@ -9,8 +9,8 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
-from mlee.label.cli import iso_date
-from mlee.rating.options import add_rating_arguments
+from mlee.cli.label import iso_date
+from mlee.cli.rating_options import add_rating_arguments
 
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser (flags documented in the README section "Paper tables and figures")."""
@@ -43,7 +43,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
                         format="%(levelname)s %(name)s: %(message)s")
-    from .generate import PaperOptions, generate
+    from mlee.paper.generate import PaperOptions, generate
 
     if args.directory is None:
         from mlee.layout import default_results

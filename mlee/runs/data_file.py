@@ -1,4 +1,4 @@
-"""A user's own data file (CSV or Parquet) as a :class:`~mlee.experiment.datasets.Dataset`, checked before any
+"""A user's own data file (CSV or Parquet) as a :class:`~mlee.runs.datasets.Dataset`, checked before any
 run starts and fingerprinted by its content.
 
 The fingerprint is a SHA-256 of the parsed table, not of the file's bytes: the same data saved as CSV and as
@@ -6,7 +6,7 @@ Parquet (or re-saved with another line ending, column quoting or compression) ha
 changed value, a renamed or reordered column or another target gives another. Numbers (and booleans) enter as
 float64, everything else as text, missing values as one marker.
 
-Preparation is then the same as for a catalog dataset (:func:`mlee.experiment.preparation.prepare`): text and
+Preparation is then the same as for a catalog dataset (:func:`mlee.runs.preparation.prepare`): text and
 boolean columns are one-hot encoded, numbers imputed and scaled, fitted on the training split. What that cannot
 encode is refused here, with the column and the fix: nested values (lists, dicts), dates and times, and text
 columns with so many distinct values that they are free text or identifiers.
@@ -18,8 +18,8 @@ import hashlib
 from pathlib import Path
 from typing import TYPE_CHECKING, Iterable
 
-from mlee.experiment.datasets import Dataset
-from mlee.experiment.errors import ExperimentError
+from mlee.runs.datasets import Dataset
+from mlee.runs.errors import ExperimentError
 
 if TYPE_CHECKING:
     import pandas as pd

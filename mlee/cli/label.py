@@ -41,7 +41,7 @@ class LabelCliError(Exception):
 
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of the label generator (every flag is documented in its help)."""
-    from mlee.rating.options import add_rating_arguments
+    from mlee.cli.rating_options import add_rating_arguments
 
     parser = argparse.ArgumentParser(
         prog="python -m mlee.label_generator",
@@ -215,7 +215,7 @@ def run(args: argparse.Namespace, out: TextIO | None = None) -> int:
 
     from mlee.label.selection import rows_for_file, select_one, select_rows
     from mlee.rating import summaries
-    from mlee.rating.options import settings_from_options
+    from mlee.cli.rating_options import settings_from_options
 
     out = out or sys.stdout
     if args.filename and Path(args.filename).name != args.filename and not Path(args.filename).is_file():

@@ -19,12 +19,12 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote
 
 from mlee.atomic import write_json_atomic
-from mlee.experiment.errors import HyperparametersNotFoundError
-from mlee.experiment.methods import (file_safe_method, fixed_params, make_estimator, method_search_space,
+from mlee.runs.errors import HyperparametersNotFoundError
+from mlee.runs.methods import (file_safe_method, fixed_params, make_estimator, method_search_space,
                                      normalise_params, resolve_method_name)
 
 if TYPE_CHECKING:  # numpy and scikit-learn load when a search runs, not with every command line's start
-    from mlee.experiment.preparation import PreparedData
+    from mlee.runs.preparation import PreparedData
 
 log = logging.getLogger(__name__)
 

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable
 
 from mlee.elex.run_access import run_access
-from mlee.experiment.sweep_cli import add_executor_choice
+from mlee.cli.executor_options import add_executor_choice
 
 if TYPE_CHECKING:
     from mlee.elex.run_manager import RunOptions
@@ -41,14 +41,14 @@ def add_run_arguments(parser: argparse.ArgumentParser) -> None:
 def run_options(args: argparse.Namespace) -> RunOptions:
     """The :class:`RunOptions` of the flags; raises ``ValueError`` with the fix for a bad cluster flag."""
     from mlee.elex.run_manager import RunOptions, embedded_executor
-    from mlee.experiment.errors import ExperimentError
+    from mlee.runs.errors import ExperimentError
 
     access = run_access(args.host, args.allow_runs, args.read_only, args.workers)
     make_executor: Callable[[], Any] = embedded_executor
     embedded = True
     if args.cluster or args.scheduler_file:
         try:
-            from mlee.experiment.dask_executor import DaskExecutor, parse_cluster
+            from mlee.executors.dask_executor import DaskExecutor, parse_cluster
         except ImportError:
             raise ValueError("--cluster/--scheduler-file need Dask: pip install 'mlee[cluster]'") from None
         try:  # checks the spec and the file; connects on the first launch

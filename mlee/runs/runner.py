@@ -3,7 +3,7 @@
 Per run: a ``train_<ts>`` folder (fit measured in a :class:`~mlee.monitoring.Meter` window) and an ``infer_<ts>``
 folder (``predict`` on the test split measured the same way), each with ``config.json``, ``requirements.txt``,
 ``execution_platform.json``, ``logfile.txt``, ``results.json`` (or ``error.json``) and ``measurement.json``.
-:func:`measure_run` measures a run into a :class:`~mlee.experiment.folder_transfer.RunRecord` (the folders' files
+:func:`measure_run` measures a run into a :class:`~mlee.runs.folder_transfer.RunRecord` (the folders' files
 as data, written nowhere); :func:`write_record` writes it as one unit (``FORMATS.md``); :func:`run_experiment`
 does both. All timestamps are ``time.time()``.
 """
@@ -20,20 +20,20 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from mlee.experiment.complexity import jsonable_params, measure_flops, model_info
-from mlee.experiment.datasets import SyntheticSpec
-from mlee.experiment.errors import disk_full, is_no_space
-from mlee.experiment.folder_transfer import FolderContents, RunRecord, write_run_folders
-from mlee.experiment.folders import captured_log, timestamp_text
-from mlee.experiment.hyperparams import DEFAULT_CONFIG, Hyperparameters, find_hyperparameters
-from mlee.experiment.interrupts import InterruptGuard, interrupt_guard
-from mlee.experiment.methods import get_backend, make_estimator
-from mlee.experiment.platform_info import execution_platform, machine_id, requirements_text
-from mlee.experiment.defaults import DEFAULT_TEST_SIZE
-from mlee.experiment.preparation import PreparedData
-from mlee.experiment.quality import quality_metrics
-from mlee.experiment.robustness import robustness_properties
-from mlee.experiment.spec import RunSpec
+from mlee.runs.complexity import jsonable_params, measure_flops, model_info
+from mlee.runs.datasets import SyntheticSpec
+from mlee.runs.errors import disk_full, is_no_space
+from mlee.runs.folder_transfer import FolderContents, RunRecord, write_run_folders
+from mlee.runs.folders import captured_log, timestamp_text
+from mlee.runs.hyperparams import DEFAULT_CONFIG, Hyperparameters, find_hyperparameters
+from mlee.runs.interrupts import InterruptGuard, interrupt_guard
+from mlee.runs.methods import get_backend, make_estimator
+from mlee.runs.platform_info import execution_platform, machine_id, requirements_text
+from mlee.runs.defaults import DEFAULT_TEST_SIZE
+from mlee.runs.preparation import PreparedData
+from mlee.runs.quality import quality_metrics
+from mlee.runs.robustness import robustness_properties
+from mlee.runs.spec import RunSpec
 from mlee.monitoring.config import MeterConfig
 
 log = logging.getLogger(__name__)
@@ -124,7 +124,7 @@ def _base_config(settings: RunSettings, dataset: str, method: str, hp: Hyperpara
 
 def run_spec(settings: RunSettings, dataset: str, method: str, hp: Hyperparameters,
              fingerprint: str | None = None) -> RunSpec:
-    """The :class:`~mlee.experiment.spec.RunSpec` of a run of ``method`` on ``dataset`` with ``settings``.
+    """The :class:`~mlee.runs.spec.RunSpec` of a run of ``method`` on ``dataset`` with ``settings``.
 
     Parameters
     ----------
@@ -210,7 +210,7 @@ class _Context:
 
 @dataclass
 class RunInputs:
-    """The run-time resources of one run, what its :class:`~mlee.experiment.spec.RunSpec` does not fix.
+    """The run-time resources of one run, what its :class:`~mlee.runs.spec.RunSpec` does not fix.
 
     ``data``: the prepared dataset of the spec's dataset; ``meter``: measures the two windows; ``output_dir``:
     where the run's folders go; ``repeat`` (model seed ``spec.split_seed + repeat``) of ``repeats``;
@@ -277,7 +277,7 @@ def run_experiment(spec: RunSpec, inputs: RunInputs) -> RunOutcome:
     -------
     RunOutcome
         The folders written and the run's error: errors are written to the folder's ``error.json`` and
-        returned, never raised. Ctrl-C raises :class:`~mlee.experiment.interrupts.RunInterrupted` (a
+        returned, never raised. Ctrl-C raises :class:`~mlee.runs.interrupts.RunInterrupted` (a
         ``KeyboardInterrupt``) and writes nothing.
     """
     settings, hp = spec_settings(spec, inputs)
@@ -316,7 +316,7 @@ def measure_run(data: PreparedData, method: str, settings: RunSettings, meter: A
     -------
     RunRecord
         The run's two folders as data (only the training folder, with ``error.json``, when training failed), its
-        identity and error. Ctrl-C raises :class:`~mlee.experiment.interrupts.RunInterrupted` even when the
+        identity and error. Ctrl-C raises :class:`~mlee.runs.interrupts.RunInterrupted` even when the
         estimator swallowed it.
     """
     with interrupt_guard() as guard:
@@ -340,7 +340,7 @@ def write_record(settings: RunSettings, record: RunRecord) -> RunOutcome:
 
     Raises
     ------
-    mlee.experiment.errors.DiskFullError
+    mlee.runs.errors.DiskFullError
         When a write is refused for lack of space (nothing of the run is left visible).
     """
     try:

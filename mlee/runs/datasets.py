@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from mlee import catalog
-from mlee.experiment.errors import DatasetUnavailableError, UnknownNameError
+from mlee.runs.errors import DatasetUnavailableError, UnknownNameError
 
 if TYPE_CHECKING:  # numpy and pandas load with the data, not with every command line's start
     import numpy as np

@@ -12,7 +12,7 @@ import logging
 import socket
 import sys
 
-from mlee.elex.runs_cli import add_run_arguments, describe, run_options, serve_until_stopped
+from mlee.cli.elex_runs import add_run_arguments, describe, run_options, serve_until_stopped
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:

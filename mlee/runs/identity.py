@@ -1,6 +1,6 @@
-"""The identity hash of a run (:class:`mlee.experiment.spec.RunSpec`): a stable hash of what makes two results
+"""The identity hash of a run (:class:`mlee.runs.spec.RunSpec`): a stable hash of what makes two results
 comparable. The fields hashed are those of :meth:`RunSpec.identity_fields`, as canonical JSON (sorted keys,
-no spaces); see :mod:`mlee.experiment.spec` for what is in it and what is not."""
+no spaces); see :mod:`mlee.runs.spec` for what is in it and what is not."""
 
 from __future__ import annotations
 
@@ -33,7 +33,7 @@ def run_identity(fields: Mapping[str, Any]) -> str:
     Parameters
     ----------
     fields : mapping
-        What :meth:`mlee.experiment.spec.RunSpec.identity_fields` returned.
+        What :meth:`mlee.runs.spec.RunSpec.identity_fields` returned.
 
     Returns
     -------

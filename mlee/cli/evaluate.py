@@ -15,19 +15,19 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Sequence
 
 from mlee import catalog
-from mlee.experiment.datasets import SyntheticSpec, bundled_datasets, known_datasets, resolve_dataset_name
-from mlee.experiment.errors import ExperimentError, HyperparametersNotFoundError
-from mlee.experiment.folders import reserve_folder
-from mlee.experiment.hyperparams import (DEFAULT_CONFIG, FOLDER_PREFIX, available_pairs, find_hyperparameters,
+from mlee.runs.datasets import SyntheticSpec, bundled_datasets, known_datasets, resolve_dataset_name
+from mlee.runs.errors import ExperimentError, HyperparametersNotFoundError
+from mlee.runs.folders import reserve_folder
+from mlee.runs.hyperparams import (DEFAULT_CONFIG, FOLDER_PREFIX, available_pairs, find_hyperparameters,
                                          run_search, write_search_result)
-from mlee.experiment.interrupts import interrupt_guard
-from mlee.experiment.methods import (BACKENDS, backend_methods, fixed_params, get_backend, method_names,
+from mlee.runs.interrupts import interrupt_guard
+from mlee.runs.methods import (BACKENDS, backend_methods, fixed_params, get_backend, method_names,
                                      resolve_method_name)
-from mlee.experiment.defaults import AVERAGES, DEFAULT_TEST_SIZE
-from mlee.experiment.sweep_cli import add_cluster_arguments, wants_cluster
+from mlee.runs.defaults import AVERAGES, DEFAULT_TEST_SIZE
+from mlee.cli.executor_options import add_cluster_arguments, wants_cluster
 
 if TYPE_CHECKING:
-    from mlee.experiment.runner import RunOutcome, RunSettings
+    from mlee.runs.runner import RunOutcome, RunSettings
 
 log = logging.getLogger("mlee.experiment")
 
@@ -239,10 +239,10 @@ def evaluate_main(argv: Sequence[str] | None = None) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     # the run's heavy imports (numpy, scikit-learn, the runner) only once the arguments are valid
-    from mlee.experiment.runner import RunSettings
-    from mlee.experiment.sweep import SweepError, SweepPlan, run_sweep
+    from mlee.runs.runner import RunSettings
+    from mlee.executors.sweep import SweepError, SweepPlan, run_sweep
     from mlee.monitoring import meter_from_args
-    from mlee.monitoring.cli import MONITOR_DESTS
+    from mlee.cli.monitor_options import MONITOR_DESTS
 
     output_dir = Path(args.output_dir or f"logs/{args.backend}")
     settings = RunSettings(
@@ -259,7 +259,7 @@ def evaluate_main(argv: Sequence[str] | None = None) -> int:
     if args.hyperparameters is None:
         print(_hyperparameter_origin(pairs), file=sys.stderr)
     if wants_cluster(args):
-        from mlee.experiment.sweep_cli import run_on_cluster
+        from mlee.cli.executor_options import run_on_cluster
 
         return run_on_cluster(args, pairs, settings, lambda outcomes, elapsed: _report(outcomes, elapsed, settings))
     plan = SweepPlan(pairs, settings, resume=args.resume)
@@ -362,8 +362,8 @@ def search_main(argv: Sequence[str] | None = None) -> int:
     started = time.time()
     try:
         if wants_cluster(args):
-            from mlee.experiment.runner import RunSettings
-            from mlee.experiment.sweep_cli import search_on_cluster
+            from mlee.runs.runner import RunSettings
+            from mlee.cli.executor_options import search_on_cluster
 
             config["cluster"] = args.cluster or args.scheduler_file
             loading = RunSettings(seed=args.seed, data_home=args.data_home, test_size=args.test_size,
@@ -395,8 +395,8 @@ def _search_in_process(args: argparse.Namespace, datasets: list[str], methods: l
     """Run the searches one after another in this process, loading each dataset once."""
     from tqdm.auto import tqdm
 
-    from mlee.experiment.datasets import load_dataset
-    from mlee.experiment.preparation import prepare
+    from mlee.runs.datasets import load_dataset
+    from mlee.runs.preparation import prepare
 
     with tqdm(total=len(datasets) * len(methods), disable=args.no_progress, unit="search") as bar, \
             interrupt_guard() as guard:

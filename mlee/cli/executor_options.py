@@ -11,11 +11,11 @@ import sys
 import time
 from typing import TYPE_CHECKING, Any, Callable
 
-from mlee.experiment.errors import ExperimentError
+from mlee.runs.errors import ExperimentError
 
 if TYPE_CHECKING:
-    from mlee.experiment.runner import RunSettings
-    from mlee.experiment.sweep import SweepHandle
+    from mlee.runs.runner import RunSettings
+    from mlee.executors.sweep import SweepHandle
 
 
 def add_executor_choice(group: argparse._ArgumentGroup, cluster_help: str) -> None:
@@ -43,9 +43,9 @@ def wants_cluster(args: argparse.Namespace) -> bool:
 
 
 def cluster_executor(args: argparse.Namespace) -> Any:
-    """A connected :class:`~mlee.experiment.dask_executor.DaskExecutor` for the arguments (imports Dask); raises
+    """A connected :class:`~mlee.executors.dask_executor.DaskExecutor` for the arguments (imports Dask); raises
     :class:`ExperimentError` when the spec is wrong or no scheduler answers. Prints what it connected to."""
-    from mlee.experiment.dask_executor import DaskExecutor
+    from mlee.executors.dask_executor import DaskExecutor
 
     if not args.verbose:  # a lost scheduler is reported once, clearly, instead of Dask's reconnect tracebacks
         logging.getLogger("distributed").setLevel(logging.CRITICAL)
@@ -98,7 +98,7 @@ def run_on_cluster(args: argparse.Namespace, pairs: list[tuple[str, str]], setti
     """Run the evaluation sweep on the cluster named by ``args``; ``report(outcomes, elapsed)`` prints the
     summary and returns the exit status. Returns 2 for a bad cluster, 130 after Ctrl-C, 1 if the scheduler
     went away."""
-    from mlee.experiment.sweep import SweepError, SweepPlan, start_sweep
+    from mlee.executors.sweep import SweepError, SweepPlan, start_sweep
 
     try:
         executor = cluster_executor(args)
@@ -138,7 +138,7 @@ def search_on_cluster(args: argparse.Namespace, pairs: list[tuple[str, str]], se
     ``KeyboardInterrupt`` after cancelling what remains)."""
     from tqdm.auto import tqdm
 
-    from mlee.experiment.sweep import SweepError
+    from mlee.executors.sweep import SweepError
 
     try:
         executor = cluster_executor(args)

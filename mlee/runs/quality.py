@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 from sklearn.metrics import accuracy_score, f1_score, precision_score, recall_score, top_k_accuracy_score
 
-from mlee.experiment.defaults import AVERAGES
+from mlee.runs.defaults import AVERAGES
 
 TOP_K = 5
 

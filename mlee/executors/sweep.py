@@ -3,12 +3,12 @@
 A *sweep* is every (dataset, method, repeat) of a :class:`SweepPlan`. :func:`start_sweep` returns at once with a
 :class:`SweepHandle`; an *executor* runs the experiments in the background and the handle reports each run as
 ``queued``, ``running``, ``done``, ``failed`` or ``cancelled``. Every executor runs the same runner
-(:func:`mlee.experiment.runner.measure_run`) and every run folder is written by this process, atomically, in
+(:func:`mlee.runs.runner.measure_run`) and every run folder is written by this process, atomically, in
 ``plan.settings.output_dir``, with the layout of an in-process run. Executors:
 
 - :class:`InProcessExecutor`: in a background thread of this process, one experiment at a time in the process
   (concurrent sweeps take turns).
-- :class:`mlee.experiment.dask_executor.DaskExecutor`: a Dask cluster (embedded ``LocalCluster``, scheduler
+- :class:`mlee.executors.dask_executor.DaskExecutor`: a Dask cluster (embedded ``LocalCluster``, scheduler
   address, scheduler file); measured experiments hold a lock per node.
 
 This module imports no Dask. ``evaluate_sklearn.py`` uses this API: with ``--cluster`` on a cluster, without it
@@ -17,8 +17,8 @@ through :func:`run_sweep_here` in its main thread (Ctrl-C stops the run in progr
 Example (a long-lived server such as ELEx does the same, polling :meth:`SweepHandle.status`)::
 
     from pathlib import Path
-    from mlee.experiment.runner import RunSettings
-    from mlee.experiment.sweep import InProcessExecutor, SweepPlan, start_sweep
+    from mlee.runs.runner import RunSettings
+    from mlee.executors.sweep import InProcessExecutor, SweepPlan, start_sweep
 
     settings = RunSettings(output_dir=Path("logs/sklearn"), hyperparameters="default",
                            monitor_options={"monitor": "estimate"})
@@ -42,13 +42,13 @@ from typing import Any, Callable, Container, Iterable, Iterator, Protocol
 
 from tqdm.auto import tqdm
 
-from mlee.experiment.errors import DiskFullError, ExperimentError, SweepError
-from mlee.experiment.folders import complete_runs
-from mlee.experiment.hyperparams import Hyperparameters, find_hyperparameters
-from mlee.experiment.methods import get_backend
-from mlee.experiment.run_execution import (RunJob, RunKey, RunResources, execute_run, execution_record, node_id,
+from mlee.runs.errors import DiskFullError, ExperimentError, SweepError
+from mlee.runs.folders import complete_runs
+from mlee.runs.hyperparams import Hyperparameters, find_hyperparameters
+from mlee.runs.methods import get_backend
+from mlee.runs.run_execution import (RunJob, RunKey, RunResources, execute_run, execution_record, node_id,
                                            with_execution)
-from mlee.experiment.runner import RunOutcome, RunSettings, _Context, _failed_train_folder, write_record
+from mlee.runs.runner import RunOutcome, RunSettings, _Context, _failed_train_folder, write_record
 
 log = logging.getLogger(__name__)
 
@@ -88,7 +88,7 @@ def resume_skip(pairs: list[tuple[str, str]], settings: RunSettings) -> set[RunK
     """The runs of ``pairs`` x ``settings.repeats`` already complete in ``settings.output_dir`` for the identity
     they are asked for now; broken folders there are set aside (see :func:`complete_runs`). Pairs whose
     hyperparameters do not resolve are not skipped (they fail as runs)."""
-    from mlee.experiment.runner import run_spec
+    from mlee.runs.runner import run_spec
 
     complete = complete_runs(Path(settings.output_dir), set_aside=True)
     skip: set[RunKey] = set()
@@ -399,7 +399,7 @@ def run_sweep(pairs: Iterable[tuple[str, str]], settings: RunSettings, meter: An
     The backend is checked first (:attr:`Backend.check`: a missing package or device raises, with the fix). A
     failing run (or a dataset that does not load) is recorded in its folder and in the returned outcomes; the
     sweep goes on. Ctrl-C raises ``KeyboardInterrupt`` and leaves the run in progress hidden; a write refused for
-    lack of space raises :class:`~mlee.experiment.errors.DiskFullError` (runs written before are kept).
+    lack of space raises :class:`~mlee.runs.errors.DiskFullError` (runs written before are kept).
     """
     get_backend(settings.backend).check(settings.device)  # before any window: missing package, no GPU, warm-up
     plan = SweepPlan(list(dict.fromkeys(pairs)), settings)

@@ -7,9 +7,9 @@ A *backend* is an implementation of the same methods, registered as a :class:`Ba
 
 - ``sklearn``: scikit-learn's estimators (``methods.json``).
 - ``sklearnex``: scikit-learn-intelex's oneDAL classes for kNN, SVM, RF, XRF and LR, scikit-learn's for the rest;
-  which calls ran accelerated is recorded per run (:mod:`mlee.experiment.sklearnex_backend`).
+  which calls ran accelerated is recorded per run (:mod:`mlee.backends.sklearnex`).
 - ``torch``: PyTorch models of the Multilayer Perceptron and Logistic Regression behind the scikit-learn
-  interface (:mod:`mlee.experiment.torch_models`), on ``--device cpu`` or ``cuda``.
+  interface (:mod:`mlee.backends.torch_models`), on ``--device cpu`` or ``cuda``.
 
 The backend name and version are recorded in every run's ``config.json`` and are part of the result's
 environment (``"<hardware> - <backend> <version>"``).
@@ -24,8 +24,8 @@ from dataclasses import dataclass
 from typing import Any, Callable
 
 from mlee import catalog
-from mlee.experiment.errors import UnknownNameError
-from mlee.experiment.search_spaces import FIXED, search_space
+from mlee.runs.errors import UnknownNameError
+from mlee.runs.search_spaces import FIXED, search_space
 
 
 def method_names() -> list[str]:
@@ -106,34 +106,34 @@ def _sklearn_version() -> str:
 
 
 def _sklearnex_class(method: str) -> type:
-    from mlee.experiment import sklearnex_backend
+    from mlee.backends import sklearnex as sklearnex_backend
 
     path = sklearnex_backend.ACCELERATED.get(method)
     return _import(path) if path else _sklearn_class(method)
 
 
 def _sklearnex_trace(method: str) -> AbstractContextManager[Any]:
-    from mlee.experiment import sklearnex_backend
+    from mlee.backends import sklearnex as sklearnex_backend
 
     return sklearnex_backend.trace(method in sklearnex_backend.ACCELERATED)
 
 
 def _sklearnex_check(device: str) -> None:
-    from mlee.experiment import sklearnex_backend
+    from mlee.backends import sklearnex as sklearnex_backend
 
     _check_nothing(device)
     sklearnex_backend.require()
 
 
 def _sklearnex_version() -> str:
-    from mlee.experiment import sklearnex_backend
+    from mlee.backends import sklearnex as sklearnex_backend
 
     return sklearnex_backend.version()
 
 
 TORCH_CLASSES = {
-    "Multilayer Perceptron": "mlee.experiment.torch_models.TorchMLPClassifier",
-    "Logistic Regression": "mlee.experiment.torch_models.TorchLogisticRegression",
+    "Multilayer Perceptron": "mlee.backends.torch_models.TorchMLPClassifier",
+    "Logistic Regression": "mlee.backends.torch_models.TorchLogisticRegression",
 }
 
 
@@ -148,7 +148,7 @@ def _torch_check(device: str) -> None:
         raise ImportError(f"--backend torch needs PyTorch ({exc}). Install the CPU build with: pip install "
                           f"torch --index-url https://download.pytorch.org/whl/cpu, then pip install "
                           f"'mlee[torch]' (see the README, 'Other implementations')") from None
-    from mlee.experiment.torch_models import torch_device, warm_up
+    from mlee.backends.torch_models import torch_device, warm_up
 
     torch_device(device)
     warm_up(device)

@@ -1,0 +1,1 @@
+"""Every command-line parser of mlee; nothing outside this package imports argparse."""

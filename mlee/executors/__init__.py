@@ -1,0 +1,1 @@
+"""Sweeps: the in-process executor, the Dask executor and its workers."""
