@@ -35,7 +35,7 @@ from mlee.runs.datasets import load_dataset  # noqa: E402
 from mlee.runs.hyperparams import find_hyperparameters  # noqa: E402
 from mlee.runs.preparation import prepare  # noqa: E402
 from mlee.runs.runner import RunSettings, run_experiment  # noqa: E402
-from mlee.monitoring import meter_from_args  # noqa: E402
+from mlee.cli.monitor_options import meter_from_args  # noqa: E402
 
 TARGET = 0.20
 BUNDLED = ("iris", "wine", "breast_cancer", "digits")

@@ -14,7 +14,8 @@ import pytest
 from sklearn.datasets import make_classification
 from sklearn.linear_model import LogisticRegression
 
-from mlee.monitoring import Measurement, Meter, ProcessStats, WindowContext, SourceUnavailable, add_monitor_arguments, meter_from_args
+from mlee.cli.monitor_options import add_monitor_arguments, meter_from_args
+from mlee.monitoring import Measurement, Meter, ProcessStats, WindowContext, SourceUnavailable
 from mlee.monitoring.carbon import load_energy_mix
 from mlee.monitoring.cpu_info import cpu_info
 from mlee.monitoring.sources.estimate import EstimateSource, cpu_family, memory_bytes, power_model

@@ -15,7 +15,7 @@ import pytest
 from mlee.runs.interrupts import RunInterrupted
 from mlee.runs.runner import RunSettings
 from mlee.executors.sweep import run_sweep
-from mlee.monitoring import meter_from_args
+from mlee.cli.monitor_options import meter_from_args
 
 ROOT = Path(__file__).resolve().parents[1]
 

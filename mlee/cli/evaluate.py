@@ -136,7 +136,7 @@ def _expand_methods(names: Sequence[str]) -> list[str]:
 
 def build_evaluate_parser() -> argparse.ArgumentParser:
     """Argument parser of ``evaluate_sklearn.py``."""
-    from mlee.monitoring import add_monitor_arguments
+    from mlee.cli.monitor_options import add_monitor_arguments
 
     parser = argparse.ArgumentParser(
         prog="evaluate_sklearn.py",
@@ -241,7 +241,7 @@ def evaluate_main(argv: Sequence[str] | None = None) -> int:
     # the run's heavy imports (numpy, scikit-learn, the runner) only once the arguments are valid
     from mlee.runs.runner import RunSettings
     from mlee.executors.sweep import SweepError, SweepPlan, run_sweep
-    from mlee.monitoring import meter_from_args
+    from mlee.cli.monitor_options import meter_from_args
     from mlee.cli.monitor_options import MONITOR_DESTS
 
     output_dir = Path(args.output_dir or f"logs/{args.backend}")

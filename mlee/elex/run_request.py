@@ -18,7 +18,7 @@ from mlee.errors import MleeError
 from mlee import catalog
 from mlee.runs.datasets import SyntheticSpec, bundled_datasets, dataset_cached
 from mlee.runs.methods import method_names
-from mlee.cli.monitor_options import MONITORS
+from mlee.monitoring.monitors import MONITORS
 
 #: the dataset choice that stands for ``synthetic_<rows>x<features>x<classes>`` with the sizes of the panel
 SYNTHETIC = "synthetic"
@@ -49,7 +49,7 @@ class RunLimits:
 @dataclass(frozen=True)
 class RunRequest:
     """A validated request: dataset keys, method full names, repeats, monitor (a name of
-    :data:`mlee.cli.monitor_options.MONITORS`), hyperparameters (``shipped``, ``default`` or a search folder path
+    :data:`mlee.monitoring.monitors.MONITORS`), hyperparameters (``shipped``, ``default`` or a search folder path
     from :func:`hyperparameter_choices`), idle baseline in seconds, country (ISO 3166-1 alpha-3) or None."""
 
     datasets: tuple[str, ...]

@@ -14,7 +14,7 @@ from dash import dcc, html
 from mlee.elex.run_access import RunAccess
 from mlee.elex.run_request import SHIPPED, SYNTHETIC, RunChoices, RunLimits
 from mlee.runs.methods import method_names
-from mlee.cli.monitor_options import MONITORS
+from mlee.monitoring.monitors import MONITORS
 
 #: milliseconds between two polls of the sweeps' progress
 POLL_MS = 1000

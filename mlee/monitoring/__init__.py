@@ -4,12 +4,12 @@
 Importing this package is cheap: codecarbon, pyRAPL and NVML are imported only when their source is used.
 """
 
-from mlee.cli.monitor_options import MONITORS, add_monitor_arguments, meter_from_args, monitor_options
 from mlee.monitoring.measurement import (Carbon, IdleBaseline, Measurement, ProcessStats, SourceEnergy,
                                          describe_sources)
 from mlee.monitoring.meter import Meter, Window
+from mlee.monitoring.monitors import MONITORS
 from mlee.monitoring.sources.base import EnergySource, SourceUnavailable, WindowContext
 
 __all__ = ["Meter", "Window", "Measurement", "SourceEnergy", "ProcessStats", "Carbon", "IdleBaseline",
-           "add_monitor_arguments", "meter_from_args", "monitor_options", "MONITORS", "EnergySource",
+           "MONITORS", "EnergySource",
            "SourceUnavailable", "WindowContext", "describe_sources"]
