@@ -43,15 +43,16 @@ if [ "${MLEE_BACKENDS:-0}" = 1 ]; then
         exit 1
     fi
 fi
-# the editable install of this checkout, unless it is there with every command of pyproject.toml (reinstalling
+# the editable install of this checkout, unless it is there with every command of pyproject.toml, each pointing
+# where pyproject.toml says (a moved module otherwise leaves a command that cannot start) (reinstalling
 # rewrites the commands, which a test suite running at the same time would find missing)
 if ! "$PYTHON" - <<'PY' 2>/dev/null
 import json, os, sys, tomllib
 from importlib import metadata
 dist = metadata.distribution("mlee")
 url = json.loads(dist.read_text("direct_url.json") or "{}")
-wanted = set(tomllib.load(open("pyproject.toml", "rb"))["project"]["scripts"])
-have = {e.name for e in dist.entry_points if e.group == "console_scripts"}
+wanted = tomllib.load(open("pyproject.toml", "rb"))["project"]["scripts"]
+have = {e.name: e.value for e in dist.entry_points if e.group == "console_scripts"}
 bin_dir = os.path.dirname(sys.executable)
 ok = (url.get("dir_info", {}).get("editable") and url.get("url") == "file://" + os.getcwd() and wanted == have
       and all(os.path.exists(os.path.join(bin_dir, name)) for name in wanted))
