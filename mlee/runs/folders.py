@@ -24,7 +24,6 @@ from typing import Any, Iterator
 
 import psutil
 
-from mlee.runs.run_folder import FolderError, folder_kind, halves_match, read_folder
 
 log = logging.getLogger(__name__)
 
@@ -187,6 +186,9 @@ def find_complete_runs(output_dir: str | os.PathLike, set_aside: bool = False) -
     list of CompleteRun
         In the order of the inference folders' names.
     """
+    # the folder reader brings the results package (pandas): not for a command that only parses its flags
+    from mlee.runs.run_folder import FolderError, folder_kind, halves_match, read_folder
+
     out = Path(output_dir)
     if not out.is_dir():
         return []
