@@ -32,13 +32,20 @@ def child(runs: int, out: Path) -> float:
     """Seconds per run of the sweep in this process (the mlee on ``sys.path``)."""
     import logging
 
-    from mlee.runs.runner import RunSettings
     from mlee.monitoring import Meter
 
-    try:
+    import mlee
+
+    # the checkout's own layout (an editable install elsewhere would otherwise supply the newer packages)
+    if (Path(mlee.__file__).parent / "runs").is_dir():
         from mlee.executors.sweep import run_sweep
-    except ImportError:  # a version whose run_sweep lived in the runner module
-        from mlee.runs.runner import run_sweep
+        from mlee.runs.runner import RunSettings
+    else:  # a version before the packages by job
+        from mlee.experiment.runner import RunSettings
+        try:
+            from mlee.experiment.sweep import run_sweep
+        except ImportError:  # ... whose run_sweep lived in the runner module
+            from mlee.experiment.runner import run_sweep
 
     logging.disable(logging.WARNING)
 
