@@ -251,8 +251,8 @@ def rate(table: pd.DataFrame, settings: RatingSettings | None = None, *, stabili
         matrix = np.stack([new[f"{m.key}_rating"][mask] for m in METRICS], axis=1)
         weights = [settings.weight(m.scoped_key(task)) for m in METRICS]
         compound[mask] = compound_ratings(matrix, weights, settings.mode)
-        if stability:
-            used = [i for i, w in enumerate(weights) if w > 0]
+        used = [i for i, w in enumerate(weights) if w > 0]
+        if stability and used:  # no weighted metric: no compound letter, so no stability either
             stacked = np.stack([probs[METRICS[i].key][mask] for i in used], axis=1)
             result = compound_stability(stacked, [weights[i] for i in used], settings.mode, compound[mask])
             for name, values in zip(("compound_stability", "compound_letter_best", "compound_letter_worst"), result):
