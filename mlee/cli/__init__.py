@@ -1,1 +1,27 @@
 """Every command-line parser of mlee; nothing outside this package imports argparse."""
+
+from __future__ import annotations
+
+import os
+import sys
+
+
+def program(default: str) -> str:
+    """The name a command's usage line shows: the installed command's own name, else ``default``.
+
+    Parameters
+    ----------
+    default : str
+        The name shown when the program was not started as an installed ``mlee`` command (the repository's
+        script name, e.g. ``"evaluate_sklearn.py"``, or ``"python -m mlee.label_generator"``).
+
+    Returns
+    -------
+    str
+        ``os.path.basename(sys.argv[0])`` when that is ``mlee`` or starts with ``mlee-`` (an entry point such
+        as ``mlee-label``), else ``default``.
+    """
+    name = os.path.basename(sys.argv[0]) if sys.argv and sys.argv[0] else ""
+    if name.endswith(".exe"):
+        name = name[:-4]
+    return name if name == "mlee" or name.startswith("mlee-") else default
