@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import sys
+from typing import Any, Callable
 
 
 def program(default: str) -> str:
@@ -25,3 +27,29 @@ def program(default: str) -> str:
     if name.endswith(".exe"):
         name = name[:-4]
     return name if name == "mlee" or name.startswith("mlee-") else default
+
+
+def reports_missing_extras(main: Callable[..., int]) -> Callable[..., int]:
+    """Wrap a command's ``main`` so that a missing optional part prints one line naming the extra, exit 1.
+
+    Parameters
+    ----------
+    main : callable
+        The command's entry point, returning its exit status.
+
+    Returns
+    -------
+    callable
+        ``main``, returning 1 after printing ``error: ... pip install 'mlee[<extra>]'`` to stderr when it raised
+        :class:`mlee.extras.MissingExtra`.
+    """
+    @functools.wraps(main)
+    def wrapper(*args: Any, **kwargs: Any) -> int:
+        from mlee.extras import MissingExtra
+
+        try:
+            return main(*args, **kwargs)
+        except MissingExtra as error:
+            print(f"error: {error}", file=sys.stderr)
+            return 1
+    return wrapper

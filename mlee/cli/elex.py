@@ -12,7 +12,7 @@ import logging
 import socket
 import sys
 
-from mlee.cli import program
+from mlee.cli import program, reports_missing_extras
 from mlee.cli.elex_runs import add_run_arguments, describe, run_options, serve_until_stopped
 
 
@@ -47,6 +47,7 @@ def port_busy(host: str, port: int) -> str | None:
     return None
 
 
+@reports_missing_extras
 def main(argv: list[str] | None = None) -> int:
     """Serve ELEx until Ctrl+C; returns the exit status (2 for a missing folder or a busy port)."""
     args = parse_args(argv)

@@ -14,7 +14,7 @@ import warnings
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Sequence
 
-from mlee.cli import program
+from mlee.cli import program, reports_missing_extras
 from mlee import catalog
 from mlee.runs.datasets import SyntheticSpec, bundled_datasets, known_datasets, resolve_dataset_name
 from mlee.runs.errors import ExperimentError, HyperparametersNotFoundError
@@ -226,6 +226,7 @@ def _hyperparameter_origin(pairs: Sequence[tuple[str, str]]) -> str:
             f"search holding a pair wins), the shipped search for {shipped}. Pass --hyperparameters to choose.")
 
 
+@reports_missing_extras
 def evaluate_main(argv: Sequence[str] | None = None) -> int:
     """Entry point of ``evaluate_sklearn.py``; returns the exit status."""
     parser = build_evaluate_parser()
@@ -322,6 +323,7 @@ def build_search_parser() -> argparse.ArgumentParser:
     return parser
 
 
+@reports_missing_extras
 def search_main(argv: Sequence[str] | None = None) -> int:
     """Entry point of ``evaluate_hyperparams.py``; returns the exit status."""
     import json

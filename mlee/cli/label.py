@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, TextIO
 from pathlib import Path
 
-from mlee.cli import program
+from mlee.cli import program, reports_missing_extras
 from mlee.atomic import write_bytes_atomic
 from mlee.catalog import model_display
 from mlee.label.formats import FORMATS
@@ -258,6 +258,7 @@ def run(args: argparse.Namespace, out: TextIO | None = None) -> int:
     return 0
 
 
+@reports_missing_extras
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of ``python -m mlee.label_generator``; returns the exit status (0 ok, 2 bad input)."""
     parser = build_parser()

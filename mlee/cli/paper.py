@@ -9,7 +9,7 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
-from mlee.cli import program
+from mlee.cli import program, reports_missing_extras
 from mlee.cli.label import iso_date
 from mlee.cli.rating_options import add_rating_arguments
 
@@ -39,6 +39,7 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+@reports_missing_extras
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit status (2 with a message on bad input)."""
     args = build_parser().parse_args(argv)

@@ -12,6 +12,9 @@ import logging
 from pathlib import Path
 from typing import Any
 
+from mlee.extras import require
+
+require("elex", "dash")
 from dash import Dash
 
 from mlee.elex.callbacks import register_callbacks
