@@ -14,6 +14,7 @@ import warnings
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Sequence
 
+from mlee.cli import program, reports_missing_extras
 from mlee import catalog
 from mlee.runs.datasets import SyntheticSpec, bundled_datasets, known_datasets, resolve_dataset_name
 from mlee.runs.errors import ExperimentError, HyperparametersNotFoundError
@@ -139,7 +140,7 @@ def build_evaluate_parser() -> argparse.ArgumentParser:
     from mlee.cli.monitor_options import add_monitor_arguments
 
     parser = argparse.ArgumentParser(
-        prog="evaluate_sklearn.py",
+        prog=program("evaluate_sklearn.py"),
         description="Train and evaluate scikit-learn classifiers with their best searched hyperparameters, "
                     "measuring time and energy; writes one train_<ts> and one infer_<ts> folder per run.")
     _add_common(parser, "all", _dataset_help(
@@ -225,6 +226,7 @@ def _hyperparameter_origin(pairs: Sequence[tuple[str, str]]) -> str:
             f"search holding a pair wins), the shipped search for {shipped}. Pass --hyperparameters to choose.")
 
 
+@reports_missing_extras
 def evaluate_main(argv: Sequence[str] | None = None) -> int:
     """Entry point of ``evaluate_sklearn.py``; returns the exit status."""
     parser = build_evaluate_parser()
@@ -306,7 +308,7 @@ def _report(outcomes: list[RunOutcome], elapsed: float, settings: RunSettings) -
 def build_search_parser() -> argparse.ArgumentParser:
     """Argument parser of ``evaluate_hyperparams.py``."""
     parser = argparse.ArgumentParser(
-        prog="evaluate_hyperparams.py",
+        prog=program("evaluate_hyperparams.py"),
         description="Random hyperparameter search (stratified k-fold CV on the training split) per dataset and "
                     "method; writes cv_results_ as hyperparameters__<dataset>__<Method_Name>.json into "
                     "<output-dir>/hyperparameters_<timestamp>/.")
@@ -321,6 +323,7 @@ def build_search_parser() -> argparse.ArgumentParser:
     return parser
 
 
+@reports_missing_extras
 def search_main(argv: Sequence[str] | None = None) -> int:
     """Entry point of ``evaluate_hyperparams.py``; returns the exit status."""
     import json

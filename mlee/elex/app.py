@@ -13,6 +13,9 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from mlee.extras import require
+
+require("elex", "dash")
 from dash import Dash
 
 from mlee.elex.callbacks import first_view, register_callbacks

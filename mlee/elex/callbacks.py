@@ -10,6 +10,9 @@ import logging
 from typing import Any
 
 import pandas as pd
+from mlee.extras import require
+
+require("elex", "dash")
 from dash import Dash, Input, Output, State, ctx, dcc, html, no_update
 
 from mlee.elex import downloads

@@ -9,6 +9,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from mlee.extras import require
+
+require("elex", "dash")
 from dash import dcc, html
 
 from mlee.elex.controls import mode_options

@@ -18,6 +18,9 @@ import logging
 import time
 from typing import Any
 
+from mlee.extras import require
+
+require("elex", "dash")
 from dash import Dash
 
 from mlee.elex.dash_client import callback_payload, layout_values, outputs_of

@@ -211,6 +211,15 @@ def rate(table: pd.DataFrame, settings: RatingSettings | None = None, *, stabili
         ``compound_stability``, ``compound_letter_best``, ``compound_letter_worst``); ``reference_model`` and
         ``reference_fallback``. ``attrs``: ``warnings`` (load and rating warnings), ``fingerprint``,
         ``rating_mode``.
+
+    Examples
+    --------
+    >>> from mlee import RatingSettings, aggregate_runs, load_results, rate
+    >>> from mlee.layout import SHIPPED_RESULTS
+    >>> table = aggregate_runs(load_results(SHIPPED_RESULTS / "sklearn"))
+    >>> rated = rate(table, RatingSettings.default(), stability=False)
+    >>> set(rated["compound_rating"].dropna()) <= {0.0, 1.0, 2.0, 3.0, 4.0}
+    True
     """
     settings = settings if settings is not None else RatingSettings.default()
     missing = [c for c in GROUP_KEYS + ["model"] if c not in table.columns]

@@ -38,6 +38,25 @@ def aggregate_runs(runs: pd.DataFrame) -> pd.DataFrame:
     ``files`` (list of the runs' result files), ``method`` (the method's name; ``model`` adds what differs
     for other configurations, :mod:`mlee.results.pooling`) and ``identity`` (the configuration pooled).
     ``attrs["warnings"]`` of ``runs`` is carried over.
+
+    Parameters
+    ----------
+    runs : DataFrame
+        The run table of :func:`mlee.results.load_results`.
+
+    Returns
+    -------
+    DataFrame
+        One row per (dataset, task, environment, model), the columns above.
+
+    Examples
+    --------
+    >>> from mlee import aggregate_runs, load_results
+    >>> from mlee.layout import SHIPPED_RESULTS
+    >>> runs = load_results(SHIPPED_RESULTS / "sklearn")
+    >>> table = aggregate_runs(runs)
+    >>> len(table) <= len(runs), int(table["n_runs"].sum()) == len(runs)
+    (True, True)
     """
     missing = [c for c in GROUP_KEYS + ["file"] if c not in runs.columns]
     if missing:

@@ -147,7 +147,7 @@ def _torch_check(device: str) -> None:
     except ImportError as exc:
         raise ImportError(f"--backend torch needs PyTorch ({exc}). Install the CPU build with: pip install "
                           f"torch --index-url https://download.pytorch.org/whl/cpu, then pip install "
-                          f"'mlee[torch]' (see the README, 'Other implementations')") from None
+                          f"'mlee[torch]' (see docs/how-to/backends.md)") from None
     from mlee.backends.torch_models import torch_device, warm_up
 
     torch_device(device)
