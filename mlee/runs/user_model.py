@@ -140,6 +140,31 @@ def module_version(module_name: str) -> str:
     return "unversioned"
 
 
+def public_module(cls: type) -> str:
+    """The shortest module path that exports ``cls`` under its name (``sklearn.ensemble`` rather than
+    ``sklearn.ensemble._forest``), else the module that defines it.
+
+    Parameters
+    ----------
+    cls : a class.
+
+    Returns
+    -------
+    str
+    """
+    parts = cls.__module__.split(".")
+    for end in range(1, len(parts)):
+        if parts[end - 1].startswith("_"):
+            break
+        try:
+            module = importlib.import_module(".".join(parts[:end]))
+        except ImportError:
+            continue
+        if getattr(module, cls.__qualname__, None) is cls:
+            return module.__name__
+    return cls.__module__
+
+
 def _accepts(target: Callable[..., Any], names: set[str]) -> bool:
     try:
         signature = inspect.signature(target)
@@ -291,7 +316,7 @@ def register_instance(estimator: Any, name: str | None = None) -> UserModel:
     cls = type(estimator)
     notes = check_estimator(estimator, f"estimator {cls.__name__}")
     params = jsonable_params(estimator.get_params(deep=False))
-    path = f"{cls.__module__}:{cls.__qualname__}"
+    path = f"{public_module(cls)}:{cls.__qualname__}"
     model = UserModel(path, module_version(cls.__module__), params, notes, name)
     _INSTANCES[model.method] = estimator
     return model
