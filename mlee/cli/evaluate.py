@@ -26,6 +26,8 @@ from mlee.runs.methods import (BACKENDS, backend_methods, fixed_params, get_back
                                      resolve_method_name)
 from mlee.runs.defaults import AVERAGES, DEFAULT_TEST_SIZE
 from mlee.cli.executor_options import add_cluster_arguments, wants_cluster
+from mlee.cli.user_inputs import add_user_arguments, apply_user_inputs, print_notes
+from mlee.runs.user_model import is_user_method
 
 if TYPE_CHECKING:
     from mlee.runs.runner import RunOutcome, RunSettings
@@ -169,6 +171,7 @@ def build_evaluate_parser() -> argparse.ArgumentParser:
                              "inference window (it never counts towards energy or time)")
     add_monitor_arguments(parser)
     add_cluster_arguments(parser, resume=True)
+    add_user_arguments(parser)
     return parser
 
 
@@ -176,11 +179,11 @@ def _backend_methods(args: argparse.Namespace) -> list[str]:
     """The requested methods that ``--backend`` implements; asking for another one by name is an error."""
     methods = _expand_methods(args.model)
     supported = backend_methods(args.backend)
-    missing = [m for m in methods if m not in supported]
+    missing = [m for m in methods if m not in supported and not is_user_method(m)]
     if missing and not any(n.lower() == "all" for n in args.model):
         raise ExperimentError(f"--backend {args.backend} has no {', '.join(missing)}; it implements "
                               f"{', '.join(supported)}. Use --backend sklearn for the others.")
-    return [m for m in methods if m in supported]
+    return [m for m in methods if m in supported or is_user_method(m)]
 
 
 def _evaluate_pairs(args: argparse.Namespace) -> list[tuple[str, str]]:
@@ -200,7 +203,7 @@ def _evaluate_pairs(args: argparse.Namespace) -> list[tuple[str, str]]:
     pairs = []
     for dataset in datasets:
         for method in methods:
-            if (dataset, method) in have:
+            if (dataset, method) in have or is_user_method(method):
                 pairs.append((dataset, method))
             elif not grouped and explicit_models:
                 find_hyperparameters(dataset, method, args.hyperparameters)  # raises with the fix
@@ -236,6 +239,7 @@ def evaluate_main(argv: Sequence[str] | None = None) -> int:
         parser.error("--repeats must be at least 1")
     try:
         get_backend(args.backend).check(args.device)
+        print_notes(apply_user_inputs(args))
         pairs = _evaluate_pairs(args)
     except (ExperimentError, ImportError, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)

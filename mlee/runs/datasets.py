@@ -34,6 +34,7 @@ log = logging.getLogger(__name__)
 
 SYNTHETIC_PATTERN = re.compile(r"^synthetic_(\d+)x(\d+)x(\d+)$")
 OPENML_PREFIX = "openml:"
+FILE_PREFIX = "file:"
 #: OpenML datasets of the study are pinned to version 1 (the version the study used).
 STUDY_OPENML_VERSION = 1
 
@@ -91,6 +92,8 @@ def resolve_dataset_name(name: str) -> str:
     names otherwise.
     """
     text = name.strip()
+    if text.startswith(FILE_PREFIX):  # a registered data file (mlee.runs.data_file)
+        return text
     if text.lower().startswith(OPENML_PREFIX):
         rest = text[len(OPENML_PREFIX):].strip()
         if not rest:
@@ -212,6 +215,10 @@ def load_dataset(name: str, data_home: str | Path | None = None, seed: int = 42,
     is not cached and cannot be downloaded.
     """
     key = resolve_dataset_name(name)
+    if key.startswith(FILE_PREFIX):
+        from mlee.runs.data_file import load_registered
+
+        return load_registered(key)
     home = str(data_home) if data_home is not None else None
     sized = SYNTHETIC_PATTERN.match(key)
     if key == "synthetic" or sized:

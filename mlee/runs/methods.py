@@ -34,7 +34,12 @@ def method_names() -> list[str]:
 
 
 def resolve_method_name(name: str) -> str:
-    """Full method name for a full, short or case-insensitive name; :class:`UnknownNameError` otherwise."""
+    """Full method name for a full, short or case-insensitive name; :class:`UnknownNameError` otherwise. A user
+    estimator's name (``module:Name[@version]``, :mod:`mlee.runs.user_model`) is returned as it is."""
+    from mlee.runs.user_model import is_user_method
+
+    if is_user_method(name):
+        return name
     table = catalog.methods()
     full = catalog.find_key(name, table, "short")
     if full is not None:
@@ -197,7 +202,12 @@ def backend_methods(backend: str) -> list[str]:
 def make_estimator(method: str, params: dict[str, Any] | None = None, seed: int | None = None,
                    backend: str = "sklearn", device: str = "cpu") -> Any:
     """An unfitted estimator of ``method`` with the fixed settings, then ``params``, and ``random_state=seed``
-    where the estimator has one; ``device`` for backends that run on a chosen device (torch)."""
+    where the estimator has one; ``device`` for backends that run on a chosen device (torch). A registered user
+    estimator (:mod:`mlee.runs.user_model`) is built from its own parameters."""
+    from mlee.runs.user_model import is_user_method, make_user_estimator
+
+    if is_user_method(method):
+        return make_user_estimator(method, seed)
     method = resolve_method_name(method)
     impl = get_backend(backend)
     if not impl.supports(method):
