@@ -5,7 +5,6 @@ store, control values, URL): the server keeps no per-user state, so sessions can
 from __future__ import annotations
 
 import copy
-import json
 import logging
 from typing import Any
 
@@ -16,7 +15,7 @@ from mlee.elex import downloads
 from mlee.elex.data import ExplorerData
 from mlee.elex.live_data import LiveData, mark_new
 from mlee.elex.controls import SETTING_CONTROLS, SettingError, boundary_text, merge_controls, slider_state
-from mlee.elex.figures import PIN_SHAPE, pin_shape, rating_bars_figure, scatter_figure, short_environment
+from mlee.elex.figures import PIN_META, rating_bars_figure, scatter_figure, short_environment
 from mlee.elex.legend import scatter_legend
 from mlee.elex.state import View, parse_view, scoped
 from mlee.elex.tables import info_table, metrics_table
@@ -104,31 +103,35 @@ function(click, unpin) {
 }
 """
 
-#: clientside: the ring (the layout shape named :data:`~mlee.elex.figures.PIN_SHAPE`, as the server draws it) put
-#: on the pinned model's point. Only the shapes change, so plotly redraws only them; nothing changes when the
-#: ring is already right (the figure is also an input: a plot redrawn while a click was on its way is ringed)
+#: clientside: the ring (the trace whose meta is :data:`~mlee.elex.figures.PIN_META`, as the server draws it) moved
+#: onto the pinned model's point with ``Plotly.restyle`` (the figure is not sent back). The plot drawn is read, after
+#: every draw too (a plot redrawn while a click was on its way is ringed); nothing changes when the ring is right
 RING_JS = """
 function(pin, figure) {
-    var none = window.dash_clientside.no_update;
-    if (!figure || !figure.data || !figure.layout) { return none; }
-    var name = '%s', style = %s, rings = [], colour = (figure.layout.font || {}).color;
-    (pin ? figure.data : []).forEach(function(trace) {
-        (trace.customdata || []).forEach(function(c, i) {
-            if (c[0] === pin.environment && c[1] === pin.model && trace.x[i] != null && trace.y[i] != null) {
-                rings.push(Object.assign({}, style, {xanchor: trace.x[i], yanchor: trace.y[i],
-                                                     line: Object.assign({}, style.line, {color: colour})}));
-            }
+    var gd = document.querySelector('#scatter .js-plotly-plot');
+    window.__elexPin = pin;
+    var ring = function() {
+        if (!gd || !gd.data || !window.Plotly) { return; }
+        var index = -1, xs = [], ys = [], pinned = window.__elexPin;
+        gd.data.forEach(function(trace, t) {
+            if (trace.meta === '%s') { index = t; return; }
+            (pinned ? trace.customdata || [] : []).forEach(function(c, i) {
+                if (c[0] === pinned.environment && c[1] === pinned.model && trace.x[i] != null && trace.y[i] != null) {
+                    xs.push(trace.x[i]); ys.push(trace.y[i]);
+                }
+            });
         });
-    });
-    var shapes = figure.layout.shapes || [];
-    var others = shapes.filter(function(s) { return s.name !== name; });
-    var old = shapes.filter(function(s) { return s.name === name; });
-    var key = function(list) { return JSON.stringify(list.map(function(s) { return [s.xanchor, s.yanchor]; })); };
-    if (key(old) === key(rings)) { return none; }
-    var layout = Object.assign({}, figure.layout, {shapes: others.concat(rings)});
-    return Object.assign({}, figure, {layout: layout});
+        if (index < 0) { return; }
+        var now = gd.data[index];
+        if (JSON.stringify([now.x || [], now.y || []]) !== JSON.stringify([xs, ys])) {
+            window.Plotly.restyle(gd, {x: [xs], y: [ys]}, [index]);
+        }
+    };
+    if (gd && gd.on && !gd.__elexRing) { gd.__elexRing = true; gd.on('plotly_afterplot', ring); }
+    ring();
+    return window.dash_clientside.no_update;
 }
-""" % (PIN_SHAPE, json.dumps(pin_shape(0.0, 0.0, "")))
+""" % PIN_META
 
 # ------------------------------------------------------------------------------------------------ register
 def register_callbacks(app: Dash, data: LiveData, default_view: View, default_store: dict[str, Any]) -> None:

@@ -37,9 +37,10 @@ Compound = Callable[[Sequence[int], Sequence[float]], "int | None"]
 #: what a background cell's colour means (shown in the legend; {mode} is the page's rating mode)
 ZONE_RULE = ("Background cell: the rating a model would get from the x and y ratings of that cell alone, "
              "weighted equally ({mode}). Point: the model's compound rating over all weighted metrics.")
-#: name of the layout shape that rings the pinned model (a shape, not a trace: moving it redraws only the
-#: shapes, where a changed trace made plotly redraw the whole plot, ~70-100 ms in the browser)
-PIN_SHAPE = "pinned"
+#: ``meta`` of the one-marker trace that rings the pinned model: a marker is drawn at its data point on any axis
+#: type (a layout shape's pixel offsets around a log-axis anchor drew an offset ellipse); the page moves it
+#: with ``Plotly.restyle`` (:data:`mlee.elex.callbacks.RING_JS`)
+PIN_META = "pinned"
 #: radius of the ring, in pixels (it stays the same size at any zoom)
 PIN_RADIUS_PX = 15
 #: colour of the ring around points merged while ELEx runs (:func:`mlee.elex.live_data.mark_new`)
@@ -186,24 +187,36 @@ def tick_format(axis_type: str, axis_range: Sequence[float]) -> dict[str, Any]:
     return out
 
 
-def pin_shape(x: float, y: float, colour: str) -> dict[str, Any]:
-    """The ring around the pinned model's point at data coordinates (``x``, ``y``): a circle of
-    :data:`PIN_RADIUS_PX` pixels drawn above the points (the page moves it on a click, see
-    :data:`mlee.elex.callbacks.RING_JS`)."""
-    r = PIN_RADIUS_PX
-    return {"type": "circle", "name": PIN_SHAPE, "layer": "above", "xref": "x", "yref": "y",
-            "xsizemode": "pixel", "ysizemode": "pixel", "xanchor": x, "yanchor": y,
-            "x0": -r, "x1": r, "y0": -r, "y1": r, "line": {"width": 3, "color": colour}}
+def pin_trace(xs: Sequence[float], ys: Sequence[float], colour: str) -> dict[str, Any]:
+    """The ring around the pinned model's point(s) at data coordinates ``xs``, ``ys`` (empty: nothing pinned):
+    an open circle of :data:`PIN_RADIUS_PX` pixels, out of the legend and of hover and click events.
+
+    Parameters
+    ----------
+    xs, ys : sequences of float
+        Where the ring goes, in the axes' data units (one point per ringed point).
+    colour : str
+        The ring's colour (the theme's font colour).
+
+    Returns
+    -------
+    dict
+        A plotly scatter trace whose ``meta`` is :data:`PIN_META`.
+    """
+    return {"type": "scatter", "mode": "markers", "name": "pinned model", "meta": PIN_META,
+            "x": list(xs), "y": list(ys), "hoverinfo": "skip", "showlegend": False, "cliponaxis": False,
+            "marker": {"symbol": "circle-open", "size": 2 * PIN_RADIUS_PX, "color": colour,
+                       "line": {"width": 3, "color": colour}}}
 
 
-def _pin_shapes(rows: pd.DataFrame, xs: pd.Series, ys: pd.Series, pinned: dict[str, str] | None,
-                colour: str) -> list[dict[str, Any]]:
-    """The ring around the pinned model's point, if it is shown (none otherwise)."""
+def _pin_trace(rows: pd.DataFrame, xs: pd.Series, ys: pd.Series, pinned: dict[str, str] | None,
+               colour: str) -> dict[str, Any]:
+    """The ring around the pinned model's point, if it is shown (an empty ring otherwise)."""
     if not pinned:
-        return []
+        return pin_trace([], [], colour)
     mask = ((rows["environment"] == pinned.get("environment")) & (rows["model"] == pinned.get("model"))
             & xs.notna() & ys.notna())
-    return [pin_shape(x, y, colour) for x, y in zip(xs[mask].tolist(), ys[mask].tolist())]
+    return pin_trace(xs[mask].tolist(), ys[mask].tolist(), colour)
 
 
 def _hover(row: Any, x: Metric, y: Metric) -> str:
@@ -239,8 +252,8 @@ def scatter_figure(rows: pd.DataFrame, x: str, y: str, scale: str, task: str,
 
     ``environments`` is the list of all loaded environments (fixes each one's marker symbol);
     ``reference_environment`` is whose reference value places the zones on the value scale;
-    ``pinned`` ({environment, model}) is the model the page has pinned: ringed (the last layout shape, named
-    :data:`PIN_SHAPE`).
+    ``pinned`` ({environment, model}) is the model the page has pinned: ringed by the trace after the
+    environments' (:func:`pin_trace`, there also when nothing is pinned, so that the page can move it).
     """
     colours = THEMES.get(theme, THEMES["light"])
     mx, my = METRICS_BY_KEY[x], METRICS_BY_KEY[y]
@@ -303,7 +316,7 @@ def scatter_figure(rows: pd.DataFrame, x: str, y: str, scale: str, task: str,
     shapes: list[dict[str, Any]] = []
     if x_zones and y_zones:
         shapes = zone_shapes(x_zones, y_zones, x_axis, y_axis, compound, float(colours["zone_opacity"]))
-    shapes += _pin_shapes(rows, xs, ys, pinned, colours["font"])
+    traces.append(_pin_trace(rows, xs, ys, pinned, colours["font"]))
 
     def note(text: str, x_pos: float, anchor: str) -> dict[str, Any]:
         return {"text": text, "xref": "paper", "yref": "paper", "x": x_pos, "y": 0.01, "xanchor": anchor,
