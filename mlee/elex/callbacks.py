@@ -5,6 +5,7 @@ store, control values, URL): the server keeps no per-user state, so sessions can
 from __future__ import annotations
 
 import copy
+import json
 import logging
 from typing import Any
 
@@ -20,7 +21,7 @@ from mlee.elex.legend import scatter_legend
 from mlee.elex.state import View, parse_view, scoped
 from mlee.elex.tables import info_table, metrics_table
 from mlee.elex.uploads import UploadError, parse_upload
-from mlee.metrics import scoped_title
+from mlee.metrics import UNRATED_METRICS, scoped_title
 from mlee.rating.boundaries import merge_partial
 from mlee.results.energy import comparability_note, incomplete_note
 
@@ -87,6 +88,8 @@ def view_rows(rated: pd.DataFrame, dataset: str, task: str, environments: list[s
 
 def _metric_indices(rated: pd.DataFrame, dataset: str, task: str, metric: str) -> list[float]:
     rows = view_rows(rated, dataset, task, None)
+    if f"{metric}_index" not in rows:  # an unrated metric (CO2e, net energy): no index, no slider range
+        return []
     return pd.to_numeric(rows[f"{metric}_index"], errors="coerce").dropna().astype(float).tolist()
 
 
@@ -132,6 +135,23 @@ function(pin, figure) {
     return window.dash_clientside.no_update;
 }
 """ % PIN_META
+
+#: clientside: an axis showing an unrated metric (CO2e, net energy) has no weight or boundaries to set: its
+#: controls are disabled (weight x, boundaries x, weight y, boundaries y)
+UNRATED_JS = """
+function(x, y) {
+    var unrated = %s;
+    var ux = unrated.indexOf(x) >= 0, uy = unrated.indexOf(y) >= 0;
+    return [ux, ux, uy, uy];
+}
+""" % json.dumps([m.key for m in UNRATED_METRICS])
+
+
+def _control_title(scoped_key: str) -> str:
+    """The heading of an axis's weight and boundaries: the metric's name, ``(not rated)`` for an unrated one."""
+    unrated = scoped_key.partition(" ")[2] in {m.key for m in UNRATED_METRICS}
+    return scoped_title(scoped_key) + (" (not rated: no weight or boundaries)" if unrated else "")
+
 
 # ------------------------------------------------------------------------------------------------ register
 def register_callbacks(app: Dash, data: LiveData, default_view: View, default_store: dict[str, Any]) -> None:
@@ -243,7 +263,7 @@ def register_callbacks(app: Dash, data: LiveData, default_view: View, default_st
             weights.get(xs, 0.0), weights.get(ys, 0.0),
             sx["min"], sx["max"], sx["marks"], sx["value"], sx["step"], sy["step"],
             sy["min"], sy["max"], sy["marks"], sy["value"],
-            boundary_text(bx), boundary_text(by), scoped_title(xs), scoped_title(ys), message, message_class,
+            boundary_text(bx), boundary_text(by), _control_title(xs), _control_title(ys), message, message_class,
             {"limit": upload.get("limit")} if trigger == "upload" and upload else no_update,
         )
 
@@ -285,6 +305,9 @@ def register_callbacks(app: Dash, data: LiveData, default_view: View, default_st
                             Input("unpin", "n_clicks"), prevent_initial_call=True)
     app.clientside_callback(RING_JS, Output("scatter", "figure", allow_duplicate=True), Input("pin", "data"),
                             Input("scatter", "figure"), prevent_initial_call=True)
+    app.clientside_callback(UNRATED_JS, Output("weight-x", "disabled"), Output("boundary-x", "disabled"),
+                            Output("weight-y", "disabled"), Output("boundary-y", "disabled"),
+                            Input("x-metric", "value"), Input("y-metric", "value"))
 
     @app.callback(
         Output("selection", "data"), Output("details-body", "className"), Output("details-empty", "className"),

@@ -19,14 +19,14 @@ from typing import Any
 
 import pandas as pd
 
-from mlee.metrics import METRICS_BY_KEY, RATING_COLOURS, RATING_LETTERS, Metric, rating_letter
+from mlee.metrics import AXIS_METRICS_BY_KEY, RATING_COLOURS, RATING_LETTERS, Metric, is_rated, rating_letter
 from mlee.rating.stability import letter_text
 from mlee.units import MISSING, format_grams, format_interval, format_number, format_value
 
 SYMBOLS: tuple[str, ...] = ("circle", "square", "diamond", "triangle-up", "pentagon", "star", "hexagon",
                             "triangle-down", "cross", "x")
 MISSING_COLOUR = "#9aa0a6"
-UNIT_TITLES = {"J": "J", "s": "s", "B": "bytes", "FLOP": "FLOP", "#": "count", "%": "%", "score": "score"}
+UNIT_TITLES = {"J": "J", "s": "s", "B": "bytes", "FLOP": "FLOP", "#": "count", "%": "%", "score": "score", "g": "g"}
 THEMES: dict[str, dict[str, str]] = {
     "light": {"font": "#1f2933", "grid": "rgba(31,41,51,0.10)", "outline": "#1f2933", "zone_opacity": "0.22"},
     "dark": {"font": "#e4e7eb", "grid": "rgba(228,231,235,0.14)", "outline": "#0f1419", "zone_opacity": "0.30"},
@@ -67,8 +67,10 @@ def short_environment(environment: str) -> str:
 
 def axis_values(rows: pd.DataFrame, metric: Metric, scale: str, suffix: str = "") -> pd.Series:
     """What a scale plots for ``metric``: the index, or the value in display units (% as 0..100); with
-    ``suffix`` ``"_low"`` / ``"_high"`` the bound of its 95 % interval (NaN where the table has none)."""
-    column = f"{metric.key}_index{suffix}" if scale == "index" else f"{metric.key}{suffix}"
+    ``suffix`` ``"_low"`` / ``"_high"`` the bound of its 95 % interval (NaN where the table has none). An unrated
+    metric (:data:`mlee.metrics.UNRATED_METRICS`) has no index: its value on either scale."""
+    indexed = scale == "index" and is_rated(metric.key)
+    column = f"{metric.key}_index{suffix}" if indexed else f"{metric.key}{suffix}"
     if column not in rows:
         return pd.Series(float("nan"), index=rows.index)
     values = pd.to_numeric(rows[column], errors="coerce").astype(float)
@@ -85,7 +87,9 @@ def error_bar(rows: pd.DataFrame, metric: Metric, scale: str, values: pd.Series)
 
 
 def axis_title(metric: Metric, scale: str, reference: str | None) -> str:
-    """Axis title: ``"Energy index (vs. RR)"`` or ``"Energy [J]"``."""
+    """Axis title: ``"Energy index (vs. RR)"``, ``"Energy [J]"`` or ``"CO2e [g] (not rated)"``."""
+    if not is_rated(metric.key):
+        return f"{metric.name} [{UNIT_TITLES.get(metric.unit, metric.unit)}] (not rated)"
     if scale == "index":
         return f"{metric.name} index" + (f" (relative to {reference})" if reference else "")
     return f"{metric.name} [{UNIT_TITLES.get(metric.unit, metric.unit)}]"
@@ -222,7 +226,10 @@ def _pin_trace(rows: pd.DataFrame, xs: pd.Series, ys: pd.Series, pinned: dict[st
 def _hover(row: Any, x: Metric, y: Metric) -> str:
     parts = [f"<b>{row['model']}</b>", short_environment(str(row["environment"]))]
     for metric in (x, y) if x.key != y.key else (x,):
-        value = format_value(row[metric.key], metric.unit)
+        value = format_value(row.get(metric.key), metric.unit)
+        if not is_rated(metric.key):
+            parts.append(f"{metric.name}: {value} (not rated)")
+            continue
         span = format_interval(row.get(f"{metric.key}_low"), row.get(f"{metric.key}_high"), metric.unit)
         index = row.get(f"{metric.key}_index")
         letter = letter_text(row.get(f"{metric.key}_rating"), row.get(f"{metric.key}_stability"),
@@ -256,7 +263,7 @@ def scatter_figure(rows: pd.DataFrame, x: str, y: str, scale: str, task: str,
     environments' (:func:`pin_trace`, there also when nothing is pinned, so that the page can move it).
     """
     colours = THEMES.get(theme, THEMES["light"])
-    mx, my = METRICS_BY_KEY[x], METRICS_BY_KEY[y]
+    mx, my = AXIS_METRICS_BY_KEY[x], AXIS_METRICS_BY_KEY[y]
     xs, ys = axis_values(rows, mx, scale), axis_values(rows, my, scale)
     x_thresholds = boundaries.get(mx.scoped_key(task))
     y_thresholds = boundaries.get(my.scoped_key(task))
@@ -329,9 +336,13 @@ def scatter_figure(rows: pd.DataFrame, x: str, y: str, scale: str, task: str,
     else:
         missing = len(rows) - shown
         if missing:
-            lacking = mx.short if xs.isna().any() else my.short
-            annotations.append(note(f"{missing} model(s) without {lacking} not shown", 0.99, "right"))
-        if scale == "value" and (x_zones is None or y_zones is None):
+            lacking = " or ".join(m.short for m, v in ((mx, xs), (my, ys)) if v.isna().any())
+            annotations.append(note(f"{missing} of {len(rows)} model(s) without {lacking} not shown", 0.99, "right"))
+        unrated = [m.short for m in (mx, my) if not is_rated(m.key)]
+        if unrated:
+            annotations.append(note(f"{' and '.join(dict.fromkeys(unrated))}: not rated (no rating zones)",
+                                    0.01, "left"))
+        elif scale == "value" and (x_zones is None or y_zones is None):
             annotations.append(note("no rating zones: the reference model has no value here", 0.01, "left"))
 
     def axis(metric: Metric, layout: tuple[str, list[float]]) -> dict[str, Any]:
