@@ -340,9 +340,9 @@ def test_spread_is_not_more_precise_than_the_value():
     assert spread_digits(1.0, 3.0) == 3 and spread_digits(0.0, 1.0) == 3
 
 
-def test_the_pinned_model_is_ringed_by_a_layout_shape_at_its_point(data, store):
-    """The ring is the last layout shape (moving it in the page redraws only the shapes); none when the pinned
-    model is not shown."""
+def test_the_pinned_model_is_ringed_by_an_open_marker_trace_at_its_point(data, store):
+    """The ring is one open-circle marker at the point (a marker stays centred on log axes), out of the legend and
+    of hover events, after the environments' traces; an empty ring when the pinned model is not shown."""
     rated = data.rated(store)
     rows = rated[(rated["dataset"] == "credit-g") & (rated["task"] == "inference")]
     model, env = rows["model"].iloc[2], rows["environment"].iloc[2]
@@ -351,13 +351,15 @@ def test_the_pinned_model_is_ringed_by_a_layout_shape_at_its_point(data, store):
                          pinned={"environment": env, "model": model})
     trace = next(t for t in fig["data"] if t.get("customdata") and [env, model] in t["customdata"])
     j = trace["customdata"].index([env, model])
-    ring = fig["layout"]["shapes"][-1]
-    assert ring["name"] == "pinned" and (ring["xanchor"], ring["yanchor"]) == (trace["x"][j], trace["y"][j])
-    assert ring["xsizemode"] == ring["ysizemode"] == "pixel"
+    ring = fig["data"][-1]
+    assert ring["meta"] == "pinned" and (ring["x"], ring["y"]) == ([trace["x"][j]], [trace["y"][j]])
+    assert ring["marker"]["symbol"] == "circle-open" and ring["hoverinfo"] == "skip" and not ring["showlegend"]
+    assert not [s for s in fig["layout"]["shapes"] if s.get("name") == "pinned"]
     unpinned = scatter_figure(rows, "power_draw", "top1_val", "value", "inference", store["boundaries"],
                               zone_compound(store["mode"]), data.environments,
                               pinned={"environment": env, "model": "not shown"})
-    assert not [s for s in unpinned["layout"]["shapes"] if s.get("name") == "pinned"]
+    rings = [t for t in unpinned["data"] if t.get("meta") == "pinned"]
+    assert len(rings) == 1 and rings[0]["x"] == [] and rings[0]["y"] == []
 
 
 def test_a_value_being_computed_is_waited_for_not_computed_again():

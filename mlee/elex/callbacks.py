@@ -19,12 +19,12 @@ from mlee.elex import downloads
 from mlee.elex.data import ExplorerData
 from mlee.elex.live_data import LiveData, mark_new
 from mlee.elex.controls import SETTING_CONTROLS, SettingError, boundary_text, merge_controls, slider_state
-from mlee.elex.figures import PIN_SHAPE, pin_shape, rating_bars_figure, scatter_figure, short_environment
+from mlee.elex.figures import PIN_META, rating_bars_figure, scatter_figure, short_environment
 from mlee.elex.legend import scatter_legend
 from mlee.elex.state import View, parse_view, scoped
 from mlee.elex.tables import info_table, metrics_table
 from mlee.elex.uploads import UploadError, parse_upload
-from mlee.metrics import scoped_title
+from mlee.metrics import UNRATED_METRICS, scoped_title
 from mlee.rating.boundaries import merge_partial
 from mlee.results.energy import comparability_note, incomplete_note
 
@@ -91,6 +91,8 @@ def view_rows(rated: pd.DataFrame, dataset: str, task: str, environments: list[s
 
 def _metric_indices(rated: pd.DataFrame, dataset: str, task: str, metric: str) -> list[float]:
     rows = view_rows(rated, dataset, task, None)
+    if f"{metric}_index" not in rows:  # an unrated metric (CO2e, net energy): no index, no slider range
+        return []
     return pd.to_numeric(rows[f"{metric}_index"], errors="coerce").dropna().astype(float).tolist()
 
 
@@ -107,31 +109,52 @@ function(click, unpin) {
 }
 """
 
-#: clientside: the ring (the layout shape named :data:`~mlee.elex.figures.PIN_SHAPE`, as the server draws it) put
-#: on the pinned model's point. Only the shapes change, so plotly redraws only them; nothing changes when the
-#: ring is already right (the figure is also an input: a plot redrawn while a click was on its way is ringed)
+#: clientside: the ring (the trace whose meta is :data:`~mlee.elex.figures.PIN_META`, as the server draws it) moved
+#: onto the pinned model's point with ``Plotly.restyle`` (the figure is not sent back). The plot drawn is read, after
+#: every draw too (a plot redrawn while a click was on its way is ringed); nothing changes when the ring is right
 RING_JS = """
 function(pin, figure) {
-    var none = window.dash_clientside.no_update;
-    if (!figure || !figure.data || !figure.layout) { return none; }
-    var name = '%s', style = %s, rings = [], colour = (figure.layout.font || {}).color;
-    (pin ? figure.data : []).forEach(function(trace) {
-        (trace.customdata || []).forEach(function(c, i) {
-            if (c[0] === pin.environment && c[1] === pin.model && trace.x[i] != null && trace.y[i] != null) {
-                rings.push(Object.assign({}, style, {xanchor: trace.x[i], yanchor: trace.y[i],
-                                                     line: Object.assign({}, style.line, {color: colour})}));
-            }
+    var gd = document.querySelector('#scatter .js-plotly-plot');
+    window.__elexPin = pin;
+    var ring = function() {
+        if (!gd || !gd.data || !window.Plotly) { return; }
+        var index = -1, xs = [], ys = [], pinned = window.__elexPin;
+        gd.data.forEach(function(trace, t) {
+            if (trace.meta === '%s') { index = t; return; }
+            (pinned ? trace.customdata || [] : []).forEach(function(c, i) {
+                if (c[0] === pinned.environment && c[1] === pinned.model && trace.x[i] != null && trace.y[i] != null) {
+                    xs.push(trace.x[i]); ys.push(trace.y[i]);
+                }
+            });
         });
-    });
-    var shapes = figure.layout.shapes || [];
-    var others = shapes.filter(function(s) { return s.name !== name; });
-    var old = shapes.filter(function(s) { return s.name === name; });
-    var key = function(list) { return JSON.stringify(list.map(function(s) { return [s.xanchor, s.yanchor]; })); };
-    if (key(old) === key(rings)) { return none; }
-    var layout = Object.assign({}, figure.layout, {shapes: others.concat(rings)});
-    return Object.assign({}, figure, {layout: layout});
+        if (index < 0) { return; }
+        var now = gd.data[index];
+        if (JSON.stringify([now.x || [], now.y || []]) !== JSON.stringify([xs, ys])) {
+            window.Plotly.restyle(gd, {x: [xs], y: [ys]}, [index]);
+        }
+    };
+    if (gd && gd.on && !gd.__elexRing) { gd.__elexRing = true; gd.on('plotly_afterplot', ring); }
+    ring();
+    return window.dash_clientside.no_update;
 }
-""" % (PIN_SHAPE, json.dumps(pin_shape(0.0, 0.0, "")))
+""" % PIN_META
+
+#: clientside: an axis showing an unrated metric (CO2e, net energy) has no weight or boundaries to set: its
+#: controls are disabled (weight x, boundaries x, weight y, boundaries y)
+UNRATED_JS = """
+function(x, y) {
+    var unrated = %s;
+    var ux = unrated.indexOf(x) >= 0, uy = unrated.indexOf(y) >= 0;
+    return [ux, ux, uy, uy];
+}
+""" % json.dumps([m.key for m in UNRATED_METRICS])
+
+
+def _control_title(scoped_key: str) -> str:
+    """The heading of an axis's weight and boundaries: the metric's name, ``(not rated)`` for an unrated one."""
+    unrated = scoped_key.partition(" ")[2] in {m.key for m in UNRATED_METRICS}
+    return scoped_title(scoped_key) + (" (not rated: no weight or boundaries)" if unrated else "")
+
 
 #: the components and properties :func:`view_figures` fills, in its order
 FIGURE_OUTPUTS: tuple[tuple[str, str], ...] = (
@@ -286,7 +309,7 @@ def register_callbacks(app: Dash, data: LiveData, default_view: View, default_st
             weights.get(xs, 0.0), weights.get(ys, 0.0),
             sx["min"], sx["max"], sx["marks"], sx["value"], sx["step"], sy["step"],
             sy["min"], sy["max"], sy["marks"], sy["value"],
-            boundary_text(bx), boundary_text(by), scoped_title(xs), scoped_title(ys), message, message_class,
+            boundary_text(bx), boundary_text(by), _control_title(xs), _control_title(ys), message, message_class,
             {"limit": upload.get("limit")} if trigger == "upload" and upload else no_update,
         )
 
@@ -311,6 +334,9 @@ def register_callbacks(app: Dash, data: LiveData, default_view: View, default_st
                             Input("unpin", "n_clicks"), prevent_initial_call=True)
     app.clientside_callback(RING_JS, Output("scatter", "figure", allow_duplicate=True), Input("pin", "data"),
                             Input("scatter", "figure"), prevent_initial_call=True)
+    app.clientside_callback(UNRATED_JS, Output("weight-x", "disabled"), Output("boundary-x", "disabled"),
+                            Output("weight-y", "disabled"), Output("boundary-y", "disabled"),
+                            Input("x-metric", "value"), Input("y-metric", "value"))
 
     @app.callback(
         Output("selection", "data"), Output("details-body", "className"), Output("details-empty", "className"),

@@ -20,7 +20,7 @@ from typing import Any
 import pandas as pd
 
 from mlee.elex.state import settings_from_store, store_key
-from mlee.metrics import METRICS
+from mlee.metrics import METRICS, UNRATED_METRICS
 
 log = logging.getLogger(__name__)
 
@@ -87,8 +87,9 @@ class ExplorerData:
         self.datasets: list[tuple[str, str]] = [(key, display) for display, key in order]
         #: every environment, sorted: its position picks its marker symbol everywhere
         self.environments: list[str] = sorted(self.table["environment"].astype(str).unique())
-        #: metric keys the axes offer: every metric, an optional one (robustness...) only where a result has it
-        self.metric_keys: list[str] = [m.key for m in METRICS if not m.optional
+        #: metric keys the axes offer: every metric, an optional one (robustness...) and an unrated one (CO2e, net
+        #: energy) only where a result has it
+        self.metric_keys: list[str] = [m.key for m in (*METRICS, *UNRATED_METRICS) if not m.optional
                                        or (m.key in self.table and self.table[m.key].notna().any())]
         #: (dataset, task, environment, model) of every row: a selection checks it on every hover and click
         self._keys: frozenset[tuple[str, str, str, str]] = frozenset(zip(

@@ -19,7 +19,7 @@ from mlee.elex.data import ExplorerData
 from mlee.elex.figures import short_environment
 from mlee.elex.state import View
 from mlee.elex.uploads import MAX_UPLOAD_BYTES
-from mlee.metrics import METRICS_BY_KEY, TASK_DISPLAY, TASKS
+from mlee.metrics import AXIS_METRICS_BY_KEY, TASK_DISPLAY, TASKS, is_rated
 
 
 #: the theme the page's first figures are drawn in (a page that keeps the other one redraws them once)
@@ -35,7 +35,8 @@ def _field(label: str, control: Any, class_name: str = "") -> html.Div:
 
 
 def _metric_options(keys: list[str]) -> list[dict[str, str]]:
-    return [{"label": METRICS_BY_KEY[key].name, "value": key} for key in keys]
+    return [{"label": AXIS_METRICS_BY_KEY[key].name + ("" if is_rated(key) else " (not rated)"), "value": key}
+            for key in keys]
 
 
 def controls(data: ExplorerData, view: View) -> html.Div:
