@@ -212,8 +212,10 @@ def metric_title(scoped_key: str) -> str:
     return scoped_title(scoped_key)
 
 
-def inference_weights(weights: Mapping[str, float]) -> dict[str, list[tuple[str, float]]]:
-    """Group -> [(scoped key, weight)] of the inference metrics (general + inference) with weight > 0.
+def inference_weights(weights: Mapping[str, float],
+                      learning_task: str = "classification") -> dict[str, list[tuple[str, float]]]:
+    """Group -> [(scoped key, weight)] of the inference metrics (general + inference) with weight > 0 that
+    apply to ``learning_task`` (``classification`` or ``regression``).
 
     Groups in alphabetical order (Complexity, Quality, Resources, Robustness); metrics in the order of :data:`mlee.metrics.METRICS`.
     """
@@ -221,7 +223,7 @@ def inference_weights(weights: Mapping[str, float]) -> dict[str, list[tuple[str,
     for group in sorted(GROUPS):
         entries = []
         for metric in METRICS:
-            if metric.group != group:
+            if metric.group != group or learning_task not in metric.learning_tasks:
                 continue
             scoped = metric.scoped_key("inference")
             weight = float(weights.get(scoped, 0.0) or 0.0)
@@ -232,13 +234,16 @@ def inference_weights(weights: Mapping[str, float]) -> dict[str, list[tuple[str,
     return grouped
 
 
-def weights_tex(weights: Mapping[str, float], context: Mapping[str, str] | None = None) -> str:
-    """LaTeX table of the inference metric weights (> 0), grouped by Complexity, Quality, Resources, Robustness."""
-    lines = ["% Metric weights of the compound rating (inference), written by create_paper_results.py (mlee).",
+def weights_tex(weights: Mapping[str, float], context: Mapping[str, str] | None = None,
+                learning_task: str = "classification") -> str:
+    """LaTeX table of the inference metric weights (> 0) of ``learning_task``'s metrics, grouped by Complexity,
+    Quality, Resources, Robustness."""
+    what = "" if learning_task == "classification" else f", {learning_task}"
+    lines = [f"% Metric weights of the compound rating (inference{what}), written by create_paper_results.py (mlee).",
              "% Needs \\usepackage{booktabs,multirow}."]
     _header_comment(lines, context or {})
     lines += [r"\begin{tabular}{llc}", r"    \toprule", r"    Group & Metric & Weight \\"]
-    for group, entries in inference_weights(weights).items():
+    for group, entries in inference_weights(weights, learning_task).items():
         lines.append(r"    \midrule")
         for i, (scoped, weight) in enumerate(entries):
             first = rf"\multirow{{{len(entries)}}}{{*}}{{{escape_latex(group)}}}" if i == 0 else ""

@@ -89,14 +89,23 @@ class Backend:
     display: str = ""
     distribution: str = ""
     aliases: tuple[str, ...] = ()
+    regressor_class: Callable[[str], type | None] | None = None
 
-    def supports(self, method: str) -> bool:
-        """Whether this backend implements ``method`` (full name)."""
+    def supports(self, method: str, task: str = "classification") -> bool:
+        """Whether this backend implements ``method`` (full name) for ``task`` (``classification`` or
+        ``regression``: the backend has a ``regressor_class`` that gives one for the method)."""
+        if task == "regression":
+            return self.regressor_class is not None and self.regressor_class(method) is not None
         return self.methods is None or method in self.methods
 
 
 def _sklearn_class(method: str) -> type:
     return _import(catalog.methods()[method]["estimator"])
+
+
+def _sklearn_regressor_class(method: str) -> type | None:
+    path = catalog.methods().get(method, {}).get("estimator_regression")
+    return _import(path) if path else None
 
 
 def _sklearn_version() -> str:
@@ -156,11 +165,12 @@ def _torch_check(device: str) -> None:
 
 BACKENDS: dict[str, Backend] = {
     "sklearn": Backend("sklearn", _sklearn_class, _sklearn_version, "scikit-learn estimators",
-                       display="Scikit-learn", distribution="scikit-learn", aliases=("scikit-learn",)),
+                       display="Scikit-learn", distribution="scikit-learn", aliases=("scikit-learn",),
+                       regressor_class=_sklearn_regressor_class),
     "sklearnex": Backend("sklearnex", _sklearnex_class, _sklearnex_version,
                          "scikit-learn-intelex (oneDAL) for kNN, SVM, RF, XRF, LR; scikit-learn for the rest",
                          trace=_sklearnex_trace, check=_sklearnex_check, display="scikit-learn-intelex",
-                         distribution="scikit-learn-intelex"),
+                         distribution="scikit-learn-intelex", regressor_class=_sklearn_regressor_class),
     "torch": Backend("torch", _torch_class, lambda: importlib.metadata.version("torch"),
                      "PyTorch models of MLP and LR", methods=tuple(TORCH_CLASSES), check=_torch_check,
                      uses_device=True, display="PyTorch", distribution="torch"),
@@ -188,22 +198,26 @@ def normalise_params(params: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def backend_methods(backend: str) -> list[str]:
-    """Full names of the methods ``backend`` implements, in table order."""
+def backend_methods(backend: str, task: str = "classification") -> list[str]:
+    """Full names of the methods ``backend`` implements for ``task``, in table order."""
     impl = get_backend(backend)
-    return [m for m in method_names() if impl.supports(m)]
+    return [m for m in method_names() if impl.supports(m, task)]
 
 
 def make_estimator(method: str, params: dict[str, Any] | None = None, seed: int | None = None,
-                   backend: str = "sklearn", device: str = "cpu") -> Any:
+                   backend: str = "sklearn", device: str = "cpu", task: str = "classification") -> Any:
     """An unfitted estimator of ``method`` with the fixed settings, then ``params``, and ``random_state=seed``
-    where the estimator has one; ``device`` for backends that run on a chosen device (torch)."""
+    where the estimator has one; ``device`` for backends that run on a chosen device (torch); ``task``
+    ``"regression"`` gives the method's regressor (``estimator_regression`` of ``methods.json``)."""
     method = resolve_method_name(method)
     impl = get_backend(backend)
-    if not impl.supports(method):
+    if not impl.supports(method, task):
+        if task == "regression":
+            raise UnknownNameError(f"{method} has no regressor in backend {backend!r}; the methods for regression "
+                                   f"datasets are {', '.join(backend_methods(backend, task)) or 'none'}.")
         raise UnknownNameError(f"Backend {backend!r} has no {method}; it implements "
                                f"{', '.join(backend_methods(backend))}. Use --backend sklearn for the others.")
-    cls = impl.estimator_class(method)
+    cls = impl.regressor_class(method) if task == "regression" else impl.estimator_class(method)
     estimator = cls()
     settings = fixed_params(method)
     settings.update(normalise_params(params or {}))
@@ -221,6 +235,6 @@ def make_estimator(method: str, params: dict[str, Any] | None = None, seed: int 
     return estimator.set_params(**settings)
 
 
-def method_search_space(method: str) -> dict[str, Any]:
-    """Random-search space of a method (accepts any spelling of the name)."""
-    return search_space(resolve_method_name(method))
+def method_search_space(method: str, task: str = "classification") -> dict[str, Any]:
+    """Random-search space of a method (accepts any spelling of the name) for ``task``."""
+    return search_space(resolve_method_name(method), task)
