@@ -40,7 +40,8 @@ HGB                        per tree its depth + 1 (adding the leaf value) + ``3K
                            of a classifier (softmax / sigmoid)
 =========================  ======================================================================
 
-Models that count themselves (the PyTorch backend's ``n_parameters()`` and ``flops_per_sample()``, read from the
+XGBoost's and LightGBM's models (``--backend xgboost`` / ``lightgbm``) are counted from their tree dumps as HGB
+(:mod:`mlee.backends.boosting`). Models that count themselves (the PyTorch backend's ``n_parameters()`` and ``flops_per_sample()``, read from the
 ``nn.Module``) are asked; the counts above then hold for the same architecture. scikit-learn-intelex's classes
 carry scikit-learn's names and fitted attributes, so the table applies to them.
 
@@ -77,6 +78,11 @@ def _linear_rows(model: Any) -> tuple[int, int]:
     return coef.shape[0], coef.shape[1]
 
 
+def _is_boosting(model: Any) -> bool:
+    module = type(model).__module__
+    return module.startswith("xgboost") or module.startswith("lightgbm")
+
+
 def _hgb_trees(model: Any) -> list[Any]:
     return [tree for iteration in model._predictors for tree in iteration]
 
@@ -89,6 +95,10 @@ def count_parameters(model: Any) -> int:
     """Number of values a fitted classifier or regressor stores to predict (see the module table)."""
     if hasattr(model, "n_parameters"):
         return int(model.n_parameters())
+    if _is_boosting(model):
+        from mlee.backends import boosting
+
+        return boosting.n_parameters(model)
     name = type(model).__name__
     if name in ("HistGradientBoostingClassifier", "HistGradientBoostingRegressor"):
         return int(sum(2 * len(t.nodes) for t in _hgb_trees(model)) + np.size(model._baseline_prediction))
@@ -145,6 +155,10 @@ def count_flops(model: Any) -> int:
     module table)."""
     if hasattr(model, "flops_per_sample"):
         return int(model.flops_per_sample())
+    if _is_boosting(model):
+        from mlee.backends import boosting
+
+        return boosting.flops_per_sample(model)
     name = type(model).__name__
     if name in ("HistGradientBoostingClassifier", "HistGradientBoostingRegressor"):
         link = 3 * len(model._predictors[0]) if name.endswith("Classifier") and model._predictors else 0

@@ -10,6 +10,8 @@ A *backend* is an implementation of the same methods, registered as a :class:`Ba
   which calls ran accelerated is recorded per run (:mod:`mlee.backends.sklearnex`).
 - ``torch``: PyTorch models of the Multilayer Perceptron and Logistic Regression behind the scikit-learn
   interface (:mod:`mlee.backends.torch_models`), on ``--device cpu`` or ``cuda``.
+- ``xgboost`` / ``lightgbm``: XGBoost's and LightGBM's gradient boosting as the Histogram Gradient Boosting
+  method, for both learning tasks (:mod:`mlee.backends.boosting`; extras ``xgboost-cpu`` and ``lightgbm``).
 
 The backend name and version are recorded in every run's ``config.json`` and are part of the result's
 environment (``"<hardware> - <backend> <version>"``).
@@ -90,6 +92,8 @@ class Backend:
     distribution: str = ""
     aliases: tuple[str, ...] = ()
     regressor_class: Callable[[str], type | None] | None = None
+    translate: Callable[[dict[str, Any]], dict[str, Any]] | None = None
+    accepts: tuple[str, ...] = ()
 
     def supports(self, method: str, task: str = "classification") -> bool:
         """Whether this backend implements ``method`` (full name) for ``task`` (``classification`` or
@@ -163,6 +167,20 @@ def _torch_check(device: str) -> None:
     warm_up(device)
 
 
+def _boosting_backend(name: str, display: str) -> Backend:
+    from mlee.backends import boosting
+
+    def check(device: str) -> None:
+        _check_nothing(device)
+        boosting.require(name)
+
+    distribution = boosting.LIBRARIES[name][0]
+    return Backend(name, lambda m: boosting.estimator_class(name, m), lambda: boosting.version(name),
+                   boosting.describe(name), methods=(boosting.METHOD,), check=check, display=display,
+                   distribution=distribution, regressor_class=lambda m: boosting.estimator_class(name, m, "regression"),
+                   translate=lambda params: boosting.translate(name, params), accepts=boosting.ACCEPTS[name])
+
+
 BACKENDS: dict[str, Backend] = {
     "sklearn": Backend("sklearn", _sklearn_class, _sklearn_version, "scikit-learn estimators",
                        display="Scikit-learn", distribution="scikit-learn", aliases=("scikit-learn",),
@@ -174,6 +192,8 @@ BACKENDS: dict[str, Backend] = {
     "torch": Backend("torch", _torch_class, lambda: importlib.metadata.version("torch"),
                      "PyTorch models of MLP and LR", methods=tuple(TORCH_CLASSES), check=_torch_check,
                      uses_device=True, display="PyTorch", distribution="torch"),
+    "xgboost": _boosting_backend("xgboost", "XGBoost"),
+    "lightgbm": _boosting_backend("lightgbm", "LightGBM"),
 }
 
 
@@ -227,7 +247,9 @@ def make_estimator(method: str, params: dict[str, Any] | None = None, seed: int 
         settings["device"] = device
     elif device != "cpu":
         _check_nothing(device)
-    unknown = sorted(set(settings) - set(estimator.get_params()))
+    if impl.translate is not None:
+        settings = impl.translate(settings)
+    unknown = sorted(set(settings) - set(estimator.get_params()) - set(impl.accepts))
     if unknown:
         raise ValueError(f"{method}: {cls.__module__}.{cls.__name__} (backend {backend}) has no parameter(s) "
                          f"{', '.join(unknown)}; the hyperparameter file was written for another version or "
