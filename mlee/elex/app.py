@@ -26,7 +26,7 @@ from mlee.elex.run_manager import RunOptions
 from mlee.elex.runs_callbacks import attach_runs
 from mlee.elex.layout import FIRST_THEME, fill, page
 from mlee.elex.request_guard import InvalidRequest, install as install_request_guard
-from mlee.elex.state import View, default_settings_store, parse_view
+from mlee.elex.state import View, axes_for_task, default_settings_store, parse_view
 from mlee.elex.uploads import MAX_UPLOAD_BYTES
 
 log = logging.getLogger(__name__)
@@ -37,10 +37,12 @@ MAX_REQUEST_BYTES = 2 * MAX_UPLOAD_BYTES + 1024 * 1024
 
 
 def default_view(data: ExplorerData) -> View:
-    """The first view of the page: the first dataset (by display name), inference, energy vs. top-1."""
+    """The first view of the page: the first dataset (by display name), inference, energy vs. top-1 (vs. R^2 for
+    a regression dataset)."""
     dataset = data.dataset_keys()[0]
     tasks = data.tasks_of(dataset)
-    return View(dataset=dataset, task="inference" if "inference" in tasks or not tasks else tasks[0])
+    view = View(dataset=dataset, task="inference" if "inference" in tasks or not tasks else tasks[0])
+    return axes_for_task(view, data.learning_task_of(dataset))
 
 
 def visited_view(data: ExplorerData, default: View) -> View:

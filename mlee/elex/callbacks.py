@@ -21,7 +21,7 @@ from mlee.elex.live_data import LiveData, mark_new
 from mlee.elex.controls import SETTING_CONTROLS, SettingError, boundary_text, merge_controls, slider_state
 from mlee.elex.figures import PIN_META, rating_bars_figure, scatter_figure, short_environment
 from mlee.elex.legend import scatter_legend
-from mlee.elex.state import View, parse_view, scoped
+from mlee.elex.state import View, axes_for_task, parse_view, scoped
 from mlee.elex.tables import info_table, metrics_table
 from mlee.elex.uploads import UploadError, parse_upload
 from mlee.metrics import UNRATED_METRICS, scoped_title
@@ -210,8 +210,13 @@ def register_callbacks(app: Dash, data: LiveData, default_view: View, default_st
     )
     def sync_url(search, dataset, task, x, y, scale):
         current = View(dataset, task, x, y, scale)
+        if ctx.triggered_id == "dataset":  # another dataset may be of another learning task: its quality axes
+            wanted = axes_for_task(current, data.learning_task_of(dataset))
+            if wanted != current:
+                return no_update, no_update, wanted.x, wanted.y, no_update, no_update
         if ctx.triggered_id in (None, "url"):
             wanted = parse_view(search, data.dataset_keys(), default_view)  # reloads may add datasets
+            wanted = axes_for_task(wanted, data.learning_task_of(wanted.dataset))
             # unknown parameters or values leave the address bar: it shows the view the page shows
             canonical = wanted.query() if search and search != wanted.query() else no_update
             if wanted == current:
