@@ -352,7 +352,8 @@ def scatter_figure(rows: pd.DataFrame, x: str, y: str, scale: str, task: str,
     def axis(metric: Metric, layout: tuple[str, list[float]]) -> dict[str, Any]:
         return {"title": {"text": axis_title(metric, scale, reference_short)}, "type": layout[0],
                 "range": layout[1], "gridcolor": colours["grid"], "zeroline": False,
-                "linecolor": colours["grid"], "automargin": True, **tick_format(*layout)}
+                "linecolor": colours["grid"], "automargin": True, **tick_format(*layout),
+                **({"tickformat": "~s"} if metric.unit == "g" else {})}  # grams CO2e: 600n, 1.2µ, not 6e-7
 
     return {"data": traces, "layout": {
         "xaxis": axis(mx, x_axis), "yaxis": axis(my, y_axis), "shapes": shapes, "annotations": annotations,
