@@ -7,6 +7,9 @@ import copy
 import math
 from typing import Any
 
+from mlee.extras import require
+
+require("elex", "dash")
 from dash import html
 
 from mlee.errors import MleeError

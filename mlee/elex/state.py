@@ -23,6 +23,8 @@ from mlee.metrics import AXIS_METRICS_BY_KEY, TASKS
 SCALES: tuple[str, ...] = ("index", "value")
 DEFAULT_X = "power_draw"
 DEFAULT_Y = "top1_val"
+#: the y axis of a regression dataset's view (a classification metric would show no point)
+REGRESSION_Y = "r2_val"
 SETTINGS_KEYS: tuple[str, ...] = ("mode", "references", "boundaries", "weights")
 
 
@@ -67,6 +69,30 @@ def parse_view(search: str | None, datasets: list[str], default: View) -> View:
     if params.get("scale") in SCALES:
         view = replace(view, scale=params["scale"])
     return view
+
+
+def axes_for_task(view: View, learning_task: str) -> View:
+    """``view`` with every axis whose metric does not apply to ``learning_task`` replaced by that task's default
+    quality metric (``r2_val`` for regression, ``top1_val`` for classification).
+
+    Parameters
+    ----------
+    view : View
+        The view asked for.
+    learning_task : str
+        ``"classification"`` or ``"regression"``: the learning task of the view's dataset.
+
+    Returns
+    -------
+    View
+    """
+    fallback = REGRESSION_Y if learning_task == "regression" else DEFAULT_Y
+
+    def fits(key: str) -> bool:
+        metric = METRICS_BY_KEY.get(key)
+        return metric is None or learning_task in metric.learning_tasks
+
+    return replace(view, x=view.x if fits(view.x) else fallback, y=view.y if fits(view.y) else fallback)
 
 
 def default_settings_store() -> dict[str, Any]:

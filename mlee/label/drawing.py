@@ -14,6 +14,9 @@ from __future__ import annotations
 import datetime
 import re
 
+from mlee.extras import require
+
+require("label", "reportlab")
 from reportlab.graphics.shapes import Drawing, Line, Polygon, Rect, Shape, String
 from reportlab.lib import colors
 from reportlab.lib.units import mm

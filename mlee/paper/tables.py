@@ -55,6 +55,43 @@ BEST_MODEL_COLUMNS: tuple[TableColumn, ...] = (
 #: of a table column shown where some row of the table recorded it; CO2e with its own prefix (``553 ng``)
 RECORDED_COLUMNS: tuple[tuple[str, str, str], ...] = (("co2e_g", "CO2e", "g"), ("net_power_draw", "Net energy", "J"))
 
+#: the quality column of a regression row (in place of the F1 score)
+REGRESSION_QUALITY = TableColumn("r2_val", "R^2", "score", 1.0)
+
+
+def _is_regression(row: pd.Series) -> bool:
+    return str(row.get("learning_task", "classification")) == "regression"
+
+
+def row_columns(row: pd.Series) -> tuple[TableColumn, ...]:
+    """The metric columns of one best-model row: :data:`BEST_MODEL_COLUMNS`, R^2 in place of the F1 score for
+    a regression row.
+
+    Parameters
+    ----------
+    row : Series
+        A rated row (``learning_task`` says its task; classification when absent).
+
+    Returns
+    -------
+    tuple of TableColumn
+    """
+    if not _is_regression(row):
+        return BEST_MODEL_COLUMNS
+    return tuple(REGRESSION_QUALITY if c.key == "f1_val" else c for c in BEST_MODEL_COLUMNS)
+
+
+def _header_columns(rows: pd.DataFrame) -> tuple[TableColumn, ...]:
+    """The columns' headers: the F1 score's, R^2's where every row is a regressor's, both where rows mix."""
+    tasks = set(rows["learning_task"].astype(str)) if "learning_task" in rows else {"classification"}
+    if "regression" not in tasks:
+        return BEST_MODEL_COLUMNS
+    if tasks == {"regression"}:
+        return tuple(REGRESSION_QUALITY if c.key == "f1_val" else c for c in BEST_MODEL_COLUMNS)
+    both = TableColumn("f1_val", "F1 score / R^2", "% / score", 100.0)
+    return tuple(both if c.key == "f1_val" else c for c in BEST_MODEL_COLUMNS)
+
+
 _PREFIXES = ((1e9, " G"), (1e6, " M"), (1e3, " k"), (1.0, ""))
 
 
@@ -86,6 +123,8 @@ def table_number(value: object, unit: str, scale: float = 1.0) -> str:
     number = float(value) * scale  # type: ignore[arg-type]
     if unit in ("%", "index"):
         return f"{number:.2f}"
+    if unit == "score":  # R^2: three decimals (0.485), like the shares' resolution of 0.01 %
+        return f"{number:.3f}"
     if unit == "#":
         factor, prefix = next((f, p) for f, p in _PREFIXES if abs(number) >= f or f == 1.0)
         return significant(number / factor) + prefix if factor > 1 else f"{number:.0f}"
@@ -136,7 +175,7 @@ def best_model_cells(row: pd.Series, recorded: list[tuple[str, str, str]] | None
     cells = [escape_latex(row["dataset_display"]),
              f"{letter_cell(compound, rating_letter(compound), row.get('compound_stability'))} "
              f"{escape_latex(row['model_short'])}"]
-    for column in BEST_MODEL_COLUMNS:
+    for column in row_columns(row):
         value = table_number(row.get(column.key), column.unit, column.scale)
         if column.key == "power_draw":
             value += energy_marks(row)
@@ -219,11 +258,12 @@ def best_models_tex(best: pd.DataFrame, context: Mapping[str, str] | None = None
     spec = "ll" + "rc" * len(BEST_MODEL_COLUMNS) + "r" * len(recorded)
     lines.append(rf"\begin{{tabular}}{{{spec}}}")
     lines.append(r"    \toprule")
-    titles = [rf"\multicolumn{{2}}{{c}}{{{escape_latex(c.title)}}}" for c in BEST_MODEL_COLUMNS]
+    headers = _header_columns(best)
+    titles = [rf"\multicolumn{{2}}{{c}}{{{escape_latex(c.title)}}}" for c in headers]
     rules = " ".join(rf"\cmidrule(lr){{{3 + 2 * i}-{4 + 2 * i}}}" for i in range(len(BEST_MODEL_COLUMNS)))
     lines.append(r"    \multirow{2}{*}{Dataset} & \multirow{2}{*}{Method} & " + " & ".join(titles)
                  + "".join(f" & {escape_latex(title)}" for _, title, _ in recorded) + rf" \\ {rules}")
-    units = [f"[{escape_latex(c.unit)}] & Index" for c in BEST_MODEL_COLUMNS]
+    units = [(f"[{escape_latex(c.unit)}] & Index" if c.unit != "score" else "& Index") for c in headers]
     units += ["" if unit == "g" else f"[{unit}]" for _, _, unit in recorded]
     lines.append("    & & " + " & ".join(units) + r" \\")
     lines.append(r"    \midrule")
@@ -241,8 +281,10 @@ def metric_title(scoped_key: str) -> str:
     return scoped_title(scoped_key)
 
 
-def inference_weights(weights: Mapping[str, float]) -> dict[str, list[tuple[str, float]]]:
-    """Group -> [(scoped key, weight)] of the inference metrics (general + inference) with weight > 0.
+def inference_weights(weights: Mapping[str, float],
+                      learning_task: str = "classification") -> dict[str, list[tuple[str, float]]]:
+    """Group -> [(scoped key, weight)] of the inference metrics (general + inference) with weight > 0 that
+    apply to ``learning_task`` (``classification`` or ``regression``).
 
     Groups in alphabetical order (Complexity, Quality, Resources, Robustness); metrics in the order of :data:`mlee.metrics.METRICS`.
     """
@@ -250,7 +292,7 @@ def inference_weights(weights: Mapping[str, float]) -> dict[str, list[tuple[str,
     for group in sorted(GROUPS):
         entries = []
         for metric in METRICS:
-            if metric.group != group:
+            if metric.group != group or learning_task not in metric.learning_tasks:
                 continue
             scoped = metric.scoped_key("inference")
             weight = float(weights.get(scoped, 0.0) or 0.0)
@@ -261,13 +303,16 @@ def inference_weights(weights: Mapping[str, float]) -> dict[str, list[tuple[str,
     return grouped
 
 
-def weights_tex(weights: Mapping[str, float], context: Mapping[str, str] | None = None) -> str:
-    """LaTeX table of the inference metric weights (> 0), grouped by Complexity, Quality, Resources, Robustness."""
-    lines = ["% Metric weights of the compound rating (inference), written by create_paper_results.py (mlee).",
+def weights_tex(weights: Mapping[str, float], context: Mapping[str, str] | None = None,
+                learning_task: str = "classification") -> str:
+    """LaTeX table of the inference metric weights (> 0) of ``learning_task``'s metrics, grouped by Complexity,
+    Quality, Resources, Robustness."""
+    what = "" if learning_task == "classification" else f", {learning_task}"
+    lines = [f"% Metric weights of the compound rating (inference{what}), written by create_paper_results.py (mlee).",
              "% Needs \\usepackage{booktabs,multirow}."]
     _header_comment(lines, context or {})
     lines += [r"\begin{tabular}{llc}", r"    \toprule", r"    Group & Metric & Weight \\"]
-    for group, entries in inference_weights(weights).items():
+    for group, entries in inference_weights(weights, learning_task).items():
         lines.append(r"    \midrule")
         for i, (scoped, weight) in enumerate(entries):
             first = rf"\multirow{{{len(entries)}}}{{*}}{{{escape_latex(group)}}}" if i == 0 else ""
