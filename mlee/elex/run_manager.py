@@ -193,11 +193,11 @@ class RunManager:
         """Write the summary table (energy, time, CO2e, letters of what just ran) of each sweep that has ended
         since the last call: to the server's log, the terminal ELEx runs in, and to the sweep's ``summary``, which
         the page shows under its runs (also called by the merge thread)."""
-        from mlee.run_summary import folders_summary
-
         for sweep in list(self._sweeps.values()):
             if sweep.summary is not None or not sweep.handle.done:
                 continue
+            from mlee.run_summary import folders_summary  # only once a sweep ended: a page never waits for it
+
             folders = [d for s in sweep.handle.status() if s.state.value == "done" for d in (s.train_dir, s.infer_dir)]
             try:
                 text = folders_summary(folders) if folders else "no run of this sweep completed"
