@@ -16,10 +16,10 @@ from mlee.cli import program, reports_missing_extras
 from mlee.cli.elex_runs import add_run_arguments, describe, run_options, serve_until_stopped
 
 
-def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
-    """The flags of ``elex.py`` (see the README section on ELEx)."""
-    parser = argparse.ArgumentParser(prog=program("elex.py"), description="ELEx: explore rated results, energy labels and "
-                                                                 "rating settings in the browser.")
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of ``elex.py`` (docs/how-to/elex.md)."""
+    parser = argparse.ArgumentParser(prog=program("elex.py"), description="ELEx: explore rated results, energy "
+                                                                          "labels and rating settings in the browser.")
     parser.add_argument("--directory", default=None,
                         help="folder of merged results (merge_results.py output or the published results); "
                              "default: your results/ when it holds results, else the shipped results")
@@ -32,7 +32,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                              "process (Flask's threaded server)")
     parser.add_argument("--debug", action="store_true", help="Dash debug mode (dev tools, detailed errors)")
     add_run_arguments(parser)
-    return parser.parse_args(argv)
+    return parser
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    """The flags of ``elex.py`` parsed from ``argv`` (default: the command line)."""
+    return build_parser().parse_args(argv)
 
 
 def port_busy(host: str, port: int) -> str | None:
