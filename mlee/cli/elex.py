@@ -31,6 +31,8 @@ def build_parser() -> argparse.ArgumentParser:
                         help="serve with gunicorn, N worker processes (many users at once); default: one "
                              "process (Flask's threaded server)")
     parser.add_argument("--debug", action="store_true", help="Dash debug mode (dev tools, detailed errors)")
+    parser.add_argument("-v", "--verbose", action="store_true",
+                        help="log every request and progress details (default: warnings and errors only)")
     add_run_arguments(parser)
     return parser
 
@@ -60,8 +62,8 @@ def main(argv: list[str] | None = None) -> int:
         print("elex: --workers takes a number of processes >= 1 and does not go with --debug "
               "(debug mode is one process)", file=sys.stderr)
         return 2
-    logging.basicConfig(level=logging.DEBUG if args.debug else logging.INFO,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    level = logging.DEBUG if args.debug else logging.INFO if args.verbose else logging.WARNING
+    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     busy = port_busy(args.host, args.port)
     if busy is not None:
         print(f"elex: cannot serve on {args.host}:{args.port} ({busy}): the port is busy, probably another ELEx "
@@ -96,5 +98,6 @@ def main(argv: list[str] | None = None) -> int:
 
         serve_until_stopped(lambda: serve_workers(lambda: app, args.host, args.port, args.workers), app)
         return 0
-    serve_until_stopped(lambda: run(app, host=args.host, port=args.port, debug=args.debug), app)
+    serve_until_stopped(lambda: run(app, host=args.host, port=args.port, debug=args.debug, verbose=args.verbose),
+                        app)
     return 0
