@@ -25,8 +25,33 @@ def datasets() -> dict[str, dict[str, Any]]:
     return package_table("datasets.json")
 
 
+#: the learning tasks mlee rates; a dataset's ``task`` in ``datasets.json`` is one of them
+LEARNING_TASKS: tuple[str, ...] = ("classification", "regression")
+_SYNTHETIC_REGRESSION = re.compile(r"^synthetic_regression(_\d+x\d+)?$")
+
+
+def dataset_task(key: str) -> str:
+    """The learning task of a dataset key.
+
+    Parameters
+    ----------
+    key : str
+        A dataset key of the table, ``synthetic_regression[_<rows>x<features>]`` or any other key.
+
+    Returns
+    -------
+    str
+        ``"regression"`` for the table's regression datasets and the synthetic regression data, else
+        ``"classification"`` (also for keys the table does not know).
+    """
+    if _SYNTHETIC_REGRESSION.match(key):
+        return "regression"
+    return str(datasets().get(key, {}).get("task", "classification"))
+
+
 def methods() -> dict[str, dict[str, Any]]:
-    """Method full name -> entry (``short``, ``estimator``, ``doc_url``)."""
+    """Method full name -> entry (``short``, ``estimator``, ``estimator_regression`` where the method has a
+    regressor, ``doc_url``)."""
     return package_table("methods.json")
 
 
@@ -36,10 +61,13 @@ def dataset_display(key: str) -> str:
 
 
 def method_short(name: str) -> str:
-    """Short name of a method (``"Random Forest"`` -> ``"RF"``); unknown names give their initials."""
+    """Short name of a method (``"Random Forest"`` -> ``"RF"``); a user's estimator (``module:Name@version``)
+    gives ``Name``; other unknown names give their initials."""
     entry = methods().get(name)
     if entry:
         return entry["short"]
+    if ":" in name:  # a user's estimator, module:Name@version: its class or factory name
+        return name.partition("@")[0].rpartition(":")[2].rpartition(".")[2] or name
     return "".join(word[0] for word in name.split() if word[:1].isalpha()).upper() or name
 
 

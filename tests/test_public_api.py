@@ -29,7 +29,7 @@ def test_importing_mlee_loads_no_heavy_library_until_a_name_is_used():
             "heavy = ('numpy', 'pandas', 'sklearn', 'scipy', 'reportlab', 'dash')\n"
             "before = [m for m in heavy if m in sys.modules]\n"
             "mlee.load_results\n"
-            "print(json.dumps({'before': before, 'after': 'pandas' in sys.modules}))\n")
+            "print(json.dumps({'before': before, 'after': 'mlee.results.loader' in sys.modules}))\n")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True)
     seen = json.loads(done.stdout)
     assert seen == {"before": [], "after": True}

@@ -26,6 +26,8 @@ from mlee.runs.methods import (BACKENDS, backend_methods, fixed_params, get_back
                                      resolve_method_name)
 from mlee.runs.defaults import AVERAGES, DEFAULT_TEST_SIZE
 from mlee.cli.executor_options import add_cluster_arguments, wants_cluster
+from mlee.cli.user_inputs import add_user_arguments, apply_user_inputs, print_notes
+from mlee.runs.user_model import is_user_method
 
 if TYPE_CHECKING:
     from mlee.runs.runner import RunOutcome, RunSettings
@@ -36,6 +38,7 @@ GROUPS = {
     "bundled": "the four datasets bundled with scikit-learn (offline)",
     "study": "the ten datasets of the published study (need a download or a --data-home cache)",
     "all": "every dataset of mlee/data/datasets.json",
+    "regression": "the regression datasets bundled with scikit-learn (offline)",
 }
 
 
@@ -111,13 +114,16 @@ def _expand_datasets(names: Sequence[str], args: argparse.Namespace) -> tuple[li
             grouped = True
             if low == "bundled":
                 keys = bundled_datasets()
+            elif low == "regression":
+                keys = bundled_datasets("regression")
             elif low == "study":
                 keys = [k for k, v in table.items() if v.get("source") != "bundled"]
             else:
                 keys = list(table)
         else:
             key = resolve_dataset_name(name)
-            keys = [_synthetic(args).key if key == "synthetic" else key]
+            keys = [_synthetic(args).key if key == "synthetic" else
+                    _synthetic(args).regression_key if key == "synthetic_regression" else key]
         out += [k for k in keys if k not in out]
     return out, grouped
 
@@ -169,6 +175,7 @@ def build_evaluate_parser() -> argparse.ArgumentParser:
                              "inference window (it never counts towards energy or time)")
     add_monitor_arguments(parser)
     add_cluster_arguments(parser, resume=True)
+    add_user_arguments(parser)
     return parser
 
 
@@ -176,11 +183,20 @@ def _backend_methods(args: argparse.Namespace) -> list[str]:
     """The requested methods that ``--backend`` implements; asking for another one by name is an error."""
     methods = _expand_methods(args.model)
     supported = backend_methods(args.backend)
-    missing = [m for m in methods if m not in supported]
+    missing = [m for m in methods if m not in supported and not is_user_method(m)]
     if missing and not any(n.lower() == "all" for n in args.model):
         raise ExperimentError(f"--backend {args.backend} has no {', '.join(missing)}; it implements "
                               f"{', '.join(supported)}. Use --backend sklearn for the others.")
-    return [m for m in methods if m in supported]
+    return [m for m in methods if m in supported or is_user_method(m)]
+
+
+def _task_pairs(datasets: Sequence[str], methods: Sequence[str], backend: str = "sklearn") -> list[tuple[str, str]]:
+    """(dataset, method) pairs whose method has an estimator for the dataset's learning task."""
+    impl = get_backend(backend)
+    from mlee.runs.data_file import registered_task
+
+    tasks = {d: registered_task(d) or catalog.dataset_task(d) for d in datasets}
+    return [(d, m) for d in datasets for m in methods if is_user_method(m) or impl.supports(m, tasks[d])]
 
 
 def _evaluate_pairs(args: argparse.Namespace) -> list[tuple[str, str]]:
@@ -189,7 +205,7 @@ def _evaluate_pairs(args: argparse.Namespace) -> list[tuple[str, str]]:
     if args.hyperparameters == DEFAULT_CONFIG:
         if grouped and [d.lower() for d in args.dataset] == ["all"]:
             datasets = bundled_datasets()
-        return [(d, m) for d in datasets for m in methods]
+        return _task_pairs(datasets, methods, args.backend)
     if args.hyperparameters is not None and not Path(args.hyperparameters).is_dir():
         raise HyperparametersNotFoundError(
             f"Hyperparameter folder {args.hyperparameters} does not exist. Pass a folder written by "
@@ -198,12 +214,11 @@ def _evaluate_pairs(args: argparse.Namespace) -> list[tuple[str, str]]:
     explicit_models = not any(n.lower() == "all" for n in args.model)
     have = set(available_pairs(args.hyperparameters))
     pairs = []
-    for dataset in datasets:
-        for method in methods:
-            if (dataset, method) in have:
-                pairs.append((dataset, method))
-            elif not grouped and explicit_models:
-                find_hyperparameters(dataset, method, args.hyperparameters)  # raises with the fix
+    for dataset, method in _task_pairs(datasets, methods, args.backend):
+        if (dataset, method) in have or is_user_method(method):
+            pairs.append((dataset, method))
+        elif not grouped and explicit_models:
+            find_hyperparameters(dataset, method, args.hyperparameters)  # raises with the fix
     if not pairs:
         where = args.hyperparameters or "./sklearn_hyperparameters/ or shipped/sklearn_hyperparameters/"
         raise ExperimentError(
@@ -236,6 +251,7 @@ def evaluate_main(argv: Sequence[str] | None = None) -> int:
         parser.error("--repeats must be at least 1")
     try:
         get_backend(args.backend).check(args.device)
+        print_notes(apply_user_inputs(args))
         pairs = _evaluate_pairs(args)
     except (ExperimentError, ImportError, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
@@ -346,7 +362,8 @@ def search_main(argv: Sequence[str] | None = None) -> int:
     import sklearn
 
     config = {"datasets": datasets, "methods": methods, "n_iter": args.n_iter, "folds": args.folds,
-              "n_jobs": args.n_jobs, "seed": args.seed, "test_size": args.test_size, "scoring": "accuracy",
+              "n_jobs": args.n_jobs, "seed": args.seed, "test_size": args.test_size,
+              "scoring": "accuracy (classification), r2 (regression)",
               "fixed_params": {m: fixed_params(m) for m in methods}, "sklearn_version": sklearn.__version__,
               "python": sys.version.split()[0], "start": time.time(), "argv": list(sys.argv[1:] if argv is None else argv),
               "completed": [], "failed": []}
@@ -416,6 +433,9 @@ def _search_in_process(args: argparse.Namespace, datasets: list[str], methods: l
                 bar.update(len(methods))
                 continue
             for method in methods:
+                if not get_backend("sklearn").supports(method, data.task):
+                    bar.update(1)  # no estimator of this method for the dataset's task (e.g. GNB in regression)
+                    continue
                 bar.set_description(f"{dataset}: {method}")
                 try:
                     result: dict | BaseException = run_search(data, method, args.n_iter, args.folds, args.n_jobs,

@@ -16,7 +16,7 @@ from typing import Any, Mapping
 
 from mlee.catalog import package_table
 from mlee.rating.boundaries import validate_boundaries
-from mlee.rating.compound import check_mode
+from mlee.rating.modes import check_mode
 from mlee.rating.references import validate_references
 from mlee.rating.weights import preset_weights, validate_weights
 

@@ -79,6 +79,7 @@ def _summaries(rated: pd.DataFrame, settings: RatingSettings) -> list[ModelSumma
     sources = _column(rated, "energy_sources", None)
     qualities = _column(rated, "energy_quality", None)
     datasets = [str(v) for v in rated["dataset"].tolist()]
+    learning_tasks = [str(v or "classification") for v in _column(rated, "learning_task", "classification")]
     environments = [str(v) for v in rated["environment"].tolist()]
     out = []
     for i, row_metrics in enumerate(zip(*per_metric)):
@@ -93,7 +94,8 @@ def _summaries(rated: pd.DataFrame, settings: RatingSettings) -> list[ModelSumma
             n_runs=n_runs[i] or 1, doc_url=doc_urls[model], metrics=dict(zip(keys, row_metrics)),
             compound_stability=stability[i], compound_letter_best=best[i], compound_letter_worst=worst[i],
             co2e_g=co2e[i], net_energy_j=net[i], carbon_country=str(countries[i] or ""),
-            backend_status=str(statuses[i] or ""), reference_fallback=fallbacks[i]))
+            backend_status=str(statuses[i] or ""), reference_fallback=fallbacks[i],
+            learning_task=learning_tasks[i]))
     return out
 
 

@@ -31,6 +31,8 @@ log = logging.getLogger(__name__)
 FOLDER_PREFIX = "hyperparameters_"
 #: ``--hyperparameters default``: no search result, the estimator defaults plus the fixed settings.
 DEFAULT_CONFIG = "default"
+#: where a user estimator's hyperparameters come from: the parameters it was given (--param, --params)
+USER_PARAMETERS = "given"
 
 
 def file_safe_dataset(dataset: str) -> str:
@@ -107,15 +109,19 @@ def run_search(data: PreparedData, method: str, n_iter: int = 15, folds: int = 3
                seed: int = 42) -> dict[str, Any]:
     """Random search of ``method`` on the training split of ``data``; returns ``cv_results_`` as JSON.
 
-    Scoring is accuracy; folds are stratified and seeded; configurations that fail to fit raise (the spaces
-    only hold valid combinations).
+    Scoring is accuracy with stratified folds, for a regression dataset R^2 with plain folds; folds are seeded;
+    configurations that fail to fit raise (the spaces only hold valid combinations).
     """
     from sklearn.exceptions import ConvergenceWarning
-    from sklearn.model_selection import RandomizedSearchCV, StratifiedKFold
+    from sklearn.model_selection import KFold, RandomizedSearchCV, StratifiedKFold
 
+    task = getattr(data, "task", "classification")
+    regression = task == "regression"
+    splitter = KFold if regression else StratifiedKFold
     search = RandomizedSearchCV(
-        make_estimator(method, seed=seed), method_search_space(method), n_iter=n_iter, scoring="accuracy",
-        cv=StratifiedKFold(n_splits=folds, shuffle=True, random_state=seed), n_jobs=n_jobs,
+        make_estimator(method, seed=seed, task=task), method_search_space(method, task), n_iter=n_iter,
+        scoring="r2" if regression else "accuracy",
+        cv=splitter(n_splits=folds, shuffle=True, random_state=seed), n_jobs=n_jobs,
         random_state=seed, error_score="raise", refit=False,
     )
     with warnings.catch_warnings():
@@ -153,7 +159,12 @@ def find_hyperparameters(dataset: str, method: str, folder: str | Path | None = 
     ``folder`` is a search folder (``hyperparameters_<ts>``), a root holding such folders, or ``"default"``
     (estimator defaults plus fixed settings). ``None`` searches the default root's folders newest first and uses
     the first that has a file for the pair. Raises :class:`HyperparametersNotFoundError` saying how to create it.
+    A user estimator (:mod:`mlee.runs.user_model`) has the parameters it was given, on every dataset.
     """
+    from mlee.runs.user_model import is_user_method, user_params
+
+    if is_user_method(method):
+        return Hyperparameters(user_params(method), USER_PARAMETERS, None)
     method = resolve_method_name(method)
     if folder is not None and str(folder) == DEFAULT_CONFIG:
         return Hyperparameters(fixed_params(method), DEFAULT_CONFIG, None)
