@@ -61,10 +61,13 @@ def dataset_display(key: str) -> str:
 
 
 def method_short(name: str) -> str:
-    """Short name of a method (``"Random Forest"`` -> ``"RF"``); unknown names give their initials."""
+    """Short name of a method (``"Random Forest"`` -> ``"RF"``); a user's estimator (``module:Name@version``)
+    gives ``Name``; other unknown names give their initials."""
     entry = methods().get(name)
     if entry:
         return entry["short"]
+    if ":" in name:  # a user's estimator, module:Name@version: its class or factory name
+        return name.partition("@")[0].rpartition(":")[2].rpartition(".")[2] or name
     return "".join(word[0] for word in name.split() if word[:1].isalpha()).upper() or name
 
 

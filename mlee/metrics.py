@@ -118,6 +118,35 @@ METRICS: tuple[Metric, ...] = (
 
 METRICS_BY_KEY: dict[str, Metric] = {m.key: m for m in METRICS}
 
+#: what a result may record beside its energy (runs with ``--country`` or ``--idle-seconds``): shown as explorer axes
+#: and in the export, label and paper tables, never rated (no index, boundaries or weight; the rating engine,
+#: boundaries and weights files know only :data:`METRICS`)
+UNRATED_METRICS: tuple[Metric, ...] = (
+    Metric("co2e_g", "CO2e", "CO2e", "Resources", "g", False, True,
+           "Grams CO2e of the energy, at the carbon intensity of the grid the run named with --country.", True),
+    Metric("net_power_draw", "Energy net of idle", "Net energy", "Resources", "J", False, True,
+           "Energy with the idle baseline measured by --idle-seconds subtracted.", True),
+)
+
+#: every metric an axis can show: the rated ones and :data:`UNRATED_METRICS`
+AXIS_METRICS_BY_KEY: dict[str, Metric] = {**METRICS_BY_KEY, **{m.key: m for m in UNRATED_METRICS}}
+
+
+def is_rated(key: str) -> bool:
+    """Whether the metric ``key`` (without scope) is rated, i.e. has an index, boundaries and a weight.
+
+    Parameters
+    ----------
+    key : str
+        A key of :data:`AXIS_METRICS_BY_KEY` (``"power_draw"``, ``"co2e_g"``).
+
+    Returns
+    -------
+    bool
+        True for :data:`METRICS`, False for :data:`UNRATED_METRICS` and unknown keys.
+    """
+    return key in METRICS_BY_KEY
+
 
 def task_metrics(learning_task: str) -> tuple[Metric, ...]:
     """The metrics that apply to a learning task, in table order.
@@ -150,9 +179,10 @@ def scoped_title(scoped: str) -> str:
     """Display name of a scoped metric key, never the key itself: ``"inference power_draw"`` -> ``"Inference
     energy"``, ``"general top1_val"`` -> ``"Top-1 accuracy"``."""
     scope, _, key = scoped.partition(" ")
-    metric = get_metric(key or scope)
+    metric = AXIS_METRICS_BY_KEY.get(key) or get_metric(key or scope)
     if metric.per_task and scope in TASK_DISPLAY:
-        return f"{TASK_DISPLAY[scope]} {metric.name[0].lower()}{metric.name[1:]}"
+        name = metric.name if metric.name[:2].isupper() else metric.name[0].lower() + metric.name[1:]  # CO2e stays
+        return f"{TASK_DISPLAY[scope]} {name}"
     return metric.name
 
 

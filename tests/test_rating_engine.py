@@ -354,3 +354,10 @@ def test_every_summary_cell_matches_the_rated_table(table):
             assert metric.weight == settings.weight(METRICS_BY_KEY[key].scoped_key(row["task"]))
             assert metric.estimated == (key == "power_draw" and bool(row["energy_estimated"]))
         assert summary.to_dict()["metrics"]["power_draw"]["key"] == "power_draw"  # still plain, JSON-ready data
+
+
+def test_settings_that_weigh_no_metric_rate_every_metric_and_no_compound(table):
+    rated = rate(table, RatingSettings.default().replace(weights={}))  # e.g. a weights file of zeros
+    assert len(rated) == len(table)
+    assert rated["power_draw_rating"].notna().any()
+    assert rated["compound_rating"].isna().all()

@@ -14,6 +14,7 @@ import warnings
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Sequence
 
+from mlee.cli import program, reports_missing_extras
 from mlee import catalog
 from mlee.runs.datasets import SyntheticSpec, bundled_datasets, known_datasets, resolve_dataset_name
 from mlee.runs.errors import ExperimentError, HyperparametersNotFoundError
@@ -25,6 +26,8 @@ from mlee.runs.methods import (BACKENDS, backend_methods, fixed_params, get_back
                                      resolve_method_name)
 from mlee.runs.defaults import AVERAGES, DEFAULT_TEST_SIZE
 from mlee.cli.executor_options import add_cluster_arguments, wants_cluster
+from mlee.cli.user_inputs import add_user_arguments, apply_user_inputs, print_notes
+from mlee.runs.user_model import is_user_method
 
 if TYPE_CHECKING:
     from mlee.runs.runner import RunOutcome, RunSettings
@@ -143,7 +146,7 @@ def build_evaluate_parser() -> argparse.ArgumentParser:
     from mlee.cli.monitor_options import add_monitor_arguments
 
     parser = argparse.ArgumentParser(
-        prog="evaluate_sklearn.py",
+        prog=program("evaluate_sklearn.py"),
         description="Train and evaluate scikit-learn classifiers with their best searched hyperparameters, "
                     "measuring time and energy; writes one train_<ts> and one infer_<ts> folder per run.")
     _add_common(parser, "all", _dataset_help(
@@ -172,6 +175,7 @@ def build_evaluate_parser() -> argparse.ArgumentParser:
                              "inference window (it never counts towards energy or time)")
     add_monitor_arguments(parser)
     add_cluster_arguments(parser, resume=True)
+    add_user_arguments(parser)
     return parser
 
 
@@ -179,17 +183,20 @@ def _backend_methods(args: argparse.Namespace) -> list[str]:
     """The requested methods that ``--backend`` implements; asking for another one by name is an error."""
     methods = _expand_methods(args.model)
     supported = backend_methods(args.backend)
-    missing = [m for m in methods if m not in supported]
+    missing = [m for m in methods if m not in supported and not is_user_method(m)]
     if missing and not any(n.lower() == "all" for n in args.model):
         raise ExperimentError(f"--backend {args.backend} has no {', '.join(missing)}; it implements "
                               f"{', '.join(supported)}. Use --backend sklearn for the others.")
-    return [m for m in methods if m in supported]
+    return [m for m in methods if m in supported or is_user_method(m)]
 
 
 def _task_pairs(datasets: Sequence[str], methods: Sequence[str], backend: str = "sklearn") -> list[tuple[str, str]]:
     """(dataset, method) pairs whose method has an estimator for the dataset's learning task."""
     impl = get_backend(backend)
-    return [(d, m) for d in datasets for m in methods if impl.supports(m, catalog.dataset_task(d))]
+    from mlee.runs.data_file import registered_task
+
+    tasks = {d: registered_task(d) or catalog.dataset_task(d) for d in datasets}
+    return [(d, m) for d in datasets for m in methods if is_user_method(m) or impl.supports(m, tasks[d])]
 
 
 def _evaluate_pairs(args: argparse.Namespace) -> list[tuple[str, str]]:
@@ -208,7 +215,7 @@ def _evaluate_pairs(args: argparse.Namespace) -> list[tuple[str, str]]:
     have = set(available_pairs(args.hyperparameters))
     pairs = []
     for dataset, method in _task_pairs(datasets, methods, args.backend):
-        if (dataset, method) in have:
+        if (dataset, method) in have or is_user_method(method):
             pairs.append((dataset, method))
         elif not grouped and explicit_models:
             find_hyperparameters(dataset, method, args.hyperparameters)  # raises with the fix
@@ -234,6 +241,7 @@ def _hyperparameter_origin(pairs: Sequence[tuple[str, str]]) -> str:
             f"search holding a pair wins), the shipped search for {shipped}. Pass --hyperparameters to choose.")
 
 
+@reports_missing_extras
 def evaluate_main(argv: Sequence[str] | None = None) -> int:
     """Entry point of ``evaluate_sklearn.py``; returns the exit status."""
     parser = build_evaluate_parser()
@@ -243,6 +251,7 @@ def evaluate_main(argv: Sequence[str] | None = None) -> int:
         parser.error("--repeats must be at least 1")
     try:
         get_backend(args.backend).check(args.device)
+        print_notes(apply_user_inputs(args))
         pairs = _evaluate_pairs(args)
     except (ExperimentError, ImportError, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
@@ -315,7 +324,7 @@ def _report(outcomes: list[RunOutcome], elapsed: float, settings: RunSettings) -
 def build_search_parser() -> argparse.ArgumentParser:
     """Argument parser of ``evaluate_hyperparams.py``."""
     parser = argparse.ArgumentParser(
-        prog="evaluate_hyperparams.py",
+        prog=program("evaluate_hyperparams.py"),
         description="Random hyperparameter search (stratified k-fold CV on the training split) per dataset and "
                     "method; writes cv_results_ as hyperparameters__<dataset>__<Method_Name>.json into "
                     "<output-dir>/hyperparameters_<timestamp>/.")
@@ -330,6 +339,7 @@ def build_search_parser() -> argparse.ArgumentParser:
     return parser
 
 
+@reports_missing_extras
 def search_main(argv: Sequence[str] | None = None) -> int:
     """Entry point of ``evaluate_hyperparams.py``; returns the exit status."""
     import json

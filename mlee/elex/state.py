@@ -18,7 +18,7 @@ from typing import Any
 from urllib.parse import parse_qs, urlencode
 
 from mlee.elex.request_guard import InvalidRequest
-from mlee.metrics import METRICS_BY_KEY, TASKS
+from mlee.metrics import AXIS_METRICS_BY_KEY, TASKS
 
 SCALES: tuple[str, ...] = ("index", "value")
 DEFAULT_X = "power_draw"
@@ -62,9 +62,9 @@ def parse_view(search: str | None, datasets: list[str], default: View) -> View:
         view = replace(view, dataset=params["dataset"])
     if params.get("task") in TASKS:
         view = replace(view, task=params["task"])
-    if params.get("x") in METRICS_BY_KEY:
+    if params.get("x") in AXIS_METRICS_BY_KEY:
         view = replace(view, x=params["x"])
-    if params.get("y") in METRICS_BY_KEY:
+    if params.get("y") in AXIS_METRICS_BY_KEY:
         view = replace(view, y=params["y"])
     if params.get("scale") in SCALES:
         view = replace(view, scale=params["scale"])
@@ -142,4 +142,4 @@ def store_key(store: dict[str, Any] | None) -> str:
 
 def scoped(metric: str, task: str) -> str:
     """Scoped key of ``metric`` in ``task`` as in boundaries/weights files (``"inference power_draw"``)."""
-    return METRICS_BY_KEY[metric].scoped_key(task)
+    return AXIS_METRICS_BY_KEY[metric].scoped_key(task)

@@ -16,7 +16,7 @@ Outputs (in the publication's file names) written to the output folder:
   several backends (e.g. scikit-learn and scikit-learn-intelex), method x backend on the chosen dataset:
   training and inference energy and time, accuracy, rating (:mod:`mlee.paper.backends`).
 - ``contents.json``: what each file shows (dataset or method of every NN), environment, rating mode,
-  fingerprint of the boundaries and weights.
+  fingerprint of the boundaries and weights, and the date printed on the labels.
 
 With ``png=True`` every PDF figure also gets a PNG beside it.
 """
@@ -163,8 +163,10 @@ def generate(options: PaperOptions) -> PaperResult:
     out = Path(options.output)
     out.mkdir(parents=True, exist_ok=True)
     result = PaperResult(environment, dataset, settings.mode, fingerprint)
+    issued = options.issue_date or datetime.date.today()
     contents: dict[str, Any] = {"environment": environment, "rating_mode": settings.mode,
-                                "fingerprint": fingerprint, "scatter_dataset": dataset, "files": {}}
+                                "fingerprint": fingerprint, "scatter_dataset": dataset,
+                                "issue_date": issued.isoformat(), "files": {}}
 
     def note(paths: list[Path], what: str) -> None:
         result.files.extend(paths)
@@ -209,7 +211,7 @@ def generate(options: PaperOptions) -> PaperResult:
 
     for summary in summaries(chosen, settings):
         path = write_label(summary, out / f"label {_safe_name(summary.model)}.pdf", fmt="pdf",
-                           issue_date=options.issue_date)
+                           issue_date=issued)
         note([Path(path)], f"energy label of {summary.model} on {dataset}")
     steps.update()
 

@@ -51,6 +51,10 @@ BEST_MODEL_COLUMNS: tuple[TableColumn, ...] = (
 )
 
 
+#: what a result may record beside its energy (runs with ``--country``, ``--idle-seconds``): (column, header, unit)
+#: of a table column shown where some row of the table recorded it; CO2e with its own prefix (``553 ng``)
+RECORDED_COLUMNS: tuple[tuple[str, str, str], ...] = (("co2e_g", "CO2e", "g"), ("net_power_draw", "Net energy", "J"))
+
 #: the quality column of a regression row (in place of the F1 score)
 REGRESSION_QUALITY = TableColumn("r2_val", "R^2", "score", 1.0)
 
@@ -141,8 +145,32 @@ def letter_cell(rating: object, text: str, stability: object) -> str:
     return colorbox(rating, text + mark)
 
 
-def best_model_cells(row: pd.Series) -> list[str]:
-    """The LaTeX cells of one best-model row: dataset, compound box + method, then value/index pairs."""
+def recorded_columns(rows: pd.DataFrame) -> list[tuple[str, str, str]]:
+    """The :data:`RECORDED_COLUMNS` that some of ``rows`` recorded.
+
+    Parameters
+    ----------
+    rows : DataFrame
+        The rows of one table.
+
+    Returns
+    -------
+    list of (column, header, unit)
+        In :data:`RECORDED_COLUMNS` order.
+    """
+    return [column for column in RECORDED_COLUMNS if has_recorded(rows, column[0])]
+
+
+def recorded_cell(row: Mapping[str, object], key: str, unit: str) -> str:
+    """The cell of a recorded value: grams CO2e with their prefix, joules in the table's precision, ``n.a.``
+    where the row did not record it."""
+    value = row.get(key)
+    return format_grams(value) if unit == "g" else table_number(value, unit)  # type: ignore[arg-type]
+
+
+def best_model_cells(row: pd.Series, recorded: list[tuple[str, str, str]] | None = None) -> list[str]:
+    """The LaTeX cells of one best-model row: dataset, compound box + method, then value/index pairs, then the
+    ``recorded`` columns (:func:`recorded_columns` of the table; by default those this row recorded)."""
     compound = row.get("compound_rating")
     cells = [escape_latex(row["dataset_display"]),
              f"{letter_cell(compound, rating_letter(compound), row.get('compound_stability'))} "
@@ -156,13 +184,13 @@ def best_model_cells(row: pd.Series) -> list[str]:
         cells.append(value)
         cells.append(letter_cell(row.get(f"{column.key}_rating"), table_number(row.get(f"{column.key}_index"), "index"),
                                  row.get(f"{column.key}_stability")))
-    if has_recorded(row.to_frame().T, "co2e_g"):
-        cells.append(format_grams(row.get("co2e_g")))
+    for key, _, unit in recorded_columns(row.to_frame().T) if recorded is None else recorded:
+        cells.append(recorded_cell(row, key, unit))
     return cells
 
 
 def has_recorded(rows: pd.DataFrame, column: str) -> bool:
-    """True when some of ``rows`` recorded ``column`` (CO2e with ``--country``)."""
+    """True when some of ``rows`` recorded ``column`` (CO2e with ``--country``, net energy with ``--idle-seconds``)."""
     return column in rows and pd.to_numeric(rows[column], errors="coerce").notna().any()
 
 
@@ -221,25 +249,26 @@ def best_models_tex(best: pd.DataFrame, context: Mapping[str, str] | None = None
     Estimated energies carry :data:`ESTIMATE_MARKER`, energies not read cleanly :data:`INCOMPLETE_MARKER`; footnote
     lines under the table explain them and say when estimated and measured energies are not comparable.
     """
-    carbon = has_recorded(best, "co2e_g")
-    n_cols = 2 + 2 * len(BEST_MODEL_COLUMNS) + carbon
+    recorded = recorded_columns(best)
+    n_cols = 2 + 2 * len(BEST_MODEL_COLUMNS) + len(recorded)
     lines = ["% Best model per dataset (largest dataset first), written by create_paper_results.py (mlee).",
              "% Needs \\usepackage{xcolor,booktabs,multirow}."]
     _header_comment(lines, context or {})
     lines.append(colour_definitions())
-    spec = "ll" + "rc" * len(BEST_MODEL_COLUMNS) + ("r" if carbon else "")
+    spec = "ll" + "rc" * len(BEST_MODEL_COLUMNS) + "r" * len(recorded)
     lines.append(rf"\begin{{tabular}}{{{spec}}}")
     lines.append(r"    \toprule")
     headers = _header_columns(best)
     titles = [rf"\multicolumn{{2}}{{c}}{{{escape_latex(c.title)}}}" for c in headers]
     rules = " ".join(rf"\cmidrule(lr){{{3 + 2 * i}-{4 + 2 * i}}}" for i in range(len(BEST_MODEL_COLUMNS)))
     lines.append(r"    \multirow{2}{*}{Dataset} & \multirow{2}{*}{Method} & " + " & ".join(titles)
-                 + (r" & \multirow{2}{*}{CO2e}" if carbon else "") + rf" \\ {rules}")
+                 + "".join(f" & {escape_latex(title)}" for _, title, _ in recorded) + rf" \\ {rules}")
     units = [(f"[{escape_latex(c.unit)}] & Index" if c.unit != "score" else "& Index") for c in headers]
-    lines.append("    & & " + " & ".join(units) + (" &" if carbon else "") + r" \\")
+    units += ["" if unit == "g" else f"[{unit}]" for _, _, unit in recorded]
+    lines.append("    & & " + " & ".join(units) + r" \\")
     lines.append(r"    \midrule")
     for _, row in best.iterrows():
-        lines.append("    " + " & ".join(best_model_cells(row)) + r" \\")
+        lines.append("    " + " & ".join(best_model_cells(row, recorded)) + r" \\")
     lines.append(r"    \bottomrule")
     lines += energy_footnotes(best, n_cols)
     lines += uncertainty_footnotes(best, n_cols)

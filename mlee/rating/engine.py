@@ -229,6 +229,15 @@ def rate(table: pd.DataFrame, settings: RatingSettings | None = None, *, stabili
         ``compound_stability``, ``compound_letter_best``, ``compound_letter_worst``); ``reference_model`` and
         ``reference_fallback``. ``attrs``: ``warnings`` (load and rating warnings), ``fingerprint``,
         ``rating_mode``.
+
+    Examples
+    --------
+    >>> from mlee import RatingSettings, aggregate_runs, load_results, rate
+    >>> from mlee.layout import SHIPPED_RESULTS
+    >>> table = aggregate_runs(load_results(SHIPPED_RESULTS / "sklearn"))
+    >>> rated = rate(table, RatingSettings.default(), stability=False)
+    >>> set(rated["compound_rating"].dropna()) <= {0.0, 1.0, 2.0, 3.0, 4.0}
+    True
     """
     settings = settings if settings is not None else RatingSettings.default()
     missing = [c for c in GROUP_KEYS + ["model"] if c not in table.columns]
@@ -269,8 +278,8 @@ def rate(table: pd.DataFrame, settings: RatingSettings | None = None, *, stabili
         matrix = np.stack([new[f"{m.key}_rating"][mask] for m in METRICS], axis=1)
         weights = [settings.weight(m.scoped_key(task)) for m in METRICS]
         compound[mask] = compound_ratings(matrix, weights, settings.mode)
-        if stability:
-            used = [i for i, w in enumerate(weights) if w > 0]
+        used = [i for i, w in enumerate(weights) if w > 0]
+        if stability and used:  # no weighted metric: no compound letter, so no stability either
             stacked = np.stack([probs[METRICS[i].key][mask] for i in used], axis=1)
             result = compound_stability(stacked, [weights[i] for i in used], settings.mode, compound[mask])
             for name, values in zip(("compound_stability", "compound_letter_best", "compound_letter_worst"), result):

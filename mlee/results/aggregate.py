@@ -39,6 +39,25 @@ def aggregate_runs(runs: pd.DataFrame) -> pd.DataFrame:
     for other configurations, :mod:`mlee.results.pooling`), ``identity`` (the configuration pooled) and
     ``learning_task`` (``classification`` or ``regression``).
     ``attrs["warnings"]`` of ``runs`` is carried over.
+
+    Parameters
+    ----------
+    runs : DataFrame
+        The run table of :func:`mlee.results.load_results`.
+
+    Returns
+    -------
+    DataFrame
+        One row per (dataset, task, environment, model), the columns above.
+
+    Examples
+    --------
+    >>> from mlee import aggregate_runs, load_results
+    >>> from mlee.layout import SHIPPED_RESULTS
+    >>> runs = load_results(SHIPPED_RESULTS / "sklearn")
+    >>> table = aggregate_runs(runs)
+    >>> len(table) <= len(runs), int(table["n_runs"].sum()) == len(runs)
+    (True, True)
     """
     missing = [c for c in GROUP_KEYS + ["file"] if c not in runs.columns]
     if missing:

@@ -305,7 +305,34 @@ def load_results(directory: str | os.PathLike, files: Iterable[str | os.PathLike
     and keep the finished table in the cache (:mod:`mlee.results.frames`); False reads every file and writes
     nothing. Both give the same table.
 
-    Raises ``FileNotFoundError`` when ``directory`` does not exist.
+    Parameters
+    ----------
+    directory : str or PathLike
+        A folder of merged result files (``merge_results.py``'s output, or the shipped results).
+    files : iterable of str or PathLike, optional
+        Only these result files.
+    table : bool
+        Read through (and keep) the folder's results table and the cache.
+
+    Returns
+    -------
+    DataFrame
+        One row per run, the columns above.
+
+    Raises
+    ------
+    FileNotFoundError
+        When ``directory`` does not exist.
+
+    Examples
+    --------
+    >>> from mlee import load_results
+    >>> from mlee.layout import SHIPPED_RESULTS
+    >>> runs = load_results(SHIPPED_RESULTS / "sklearn")
+    >>> sorted(runs["task"].unique())
+    ['inference', 'training']
+    >>> {"dataset", "environment", "model", "run", "power_draw"} <= set(runs.columns)
+    True
     """
     root = Path(directory)
     if files is None:

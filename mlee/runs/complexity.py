@@ -240,15 +240,63 @@ def measure_flops(predict: Callable[[], Any], n_samples: int, papi: Any = None) 
     return float(counts[0]) / n_samples
 
 
+#: the estimators the analytic counters have a formula for (others may define n_parameters/flops_per_sample)
+COUNTED = frozenset({"KNeighborsClassifier", "SVC", "RandomForestClassifier", "ExtraTreesClassifier",
+                     "AdaBoostClassifier", "GaussianNB", "RidgeClassifier", "LogisticRegression", "SGDClassifier",
+                     "MLPClassifier"})
+
+
+def _counted_step(model: Any) -> Any:
+    """What the analytic counters read: a pipeline's final step, else the model."""
+    steps = getattr(model, "steps", None)
+    return steps[-1][1] if isinstance(steps, list) and steps and hasattr(model, "named_steps") else model
+
+
+def counters_reason(model: Any) -> str | None:
+    """Why the parameter count and analytic FLOPs of ``model`` cannot be read (None when they can).
+
+    Parameters
+    ----------
+    model : an estimator (fitted or not).
+
+    Returns
+    -------
+    str or None
+    """
+    step = _counted_step(model)
+    name = type(step).__name__
+    if name in COUNTED or (hasattr(step, "n_parameters") and hasattr(step, "flops_per_sample")):
+        return None
+    return (f"{name} has no parameter or FLOP formula in mlee.runs.complexity (and no n_parameters() / "
+            f"flops_per_sample() methods): parameters and FLOPs are n.a.; the pickled size is measured")
+
+
 def model_info(model: Any) -> dict[str, Any]:
-    """The ``model`` block of a results file: hyperparameters, parameter count, analytic FLOPs, pickled size."""
-    return {
-        "hyperparams": jsonable_params(model.get_params(deep=False)),
-        "params": count_parameters(model),
-        "fsize": model_size_bytes(model),
-        "flops": count_flops(model),
-        "flops_measured": None,
-    }
+    """The ``model`` block of a results file: hyperparameters, parameter count, analytic FLOPs, pickled size.
+
+    Parameters
+    ----------
+    model : a fitted estimator (of a pipeline the final step is counted).
+
+    Returns
+    -------
+    dict
+        ``hyperparams``, ``params``, ``fsize``, ``flops``, ``flops_measured``; ``params`` and ``flops`` are None
+        with ``counters_not_available`` giving the reason where no formula reads the model.
+    """
+    step = _counted_step(model)
+    reason = counters_reason(model)
+    try:
+        params, flops = (None, None) if reason else (count_parameters(step), count_flops(step))
+    except TypeError as exc:
+        params, flops, reason = None, None, str(exc)
+    info: dict[str, Any] = {"hyperparams": jsonable_params(model.get_params(deep=False)), "params": params,
+                            "fsize": model_size_bytes(model), "flops": flops, "flops_measured": None}
+    if reason:
+        info["counters_not_available"] = reason
+    elif step is not model:
+        info["counted"] = f"final step {type(step).__name__} (the steps before it are not counted)"
+    return info
 
 
 def jsonable_params(params: dict[str, Any]) -> dict[str, Any]:

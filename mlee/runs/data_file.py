@@ -15,16 +15,25 @@ columns with so many distinct values that they are free text or identifiers.
 from __future__ import annotations
 
 import hashlib
+import json
+import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Iterable
 
-from mlee.runs.datasets import Dataset
+from mlee.runs.datasets import FILE_PREFIX, Dataset
 from mlee.runs.errors import ExperimentError
 
 if TYPE_CHECKING:
     import pandas as pd
 
 SUFFIXES = (".csv", ".parquet")
+#: environment variable holding the registered data files (key -> path, target, task) as JSON, so that worker
+#: processes started by this one (an embedded Dask cluster) load the same files
+REGISTRY_VARIABLE = "MLEE_DATA_FILES"
+#: a classification target of numbers with more distinct values than this many, and than
+#: :data:`REGRESSION_SHARE` of its rows, is a quantity to predict (regression), not classes
+REGRESSION_VALUES = 50
+REGRESSION_SHARE = 0.1
 #: a text column with more distinct values than this many, and than :data:`FREE_TEXT_SHARE` of its rows, is free
 #: text or an identifier (one-hot encoding it would make a feature per row)
 FREE_TEXT_VALUES = 50
@@ -151,6 +160,13 @@ def _target_problem(values: "pd.Series", task: str) -> str | None:
     if len(distinct) < 2:
         value = distinct[0].item() if hasattr(distinct[0], "item") else distinct[0]
         return f"holds the single value {value!r} in every row, and a model needs two values at least"
+    if task == "classification" and pd.api.types.is_numeric_dtype(present.dtype) \
+            and not pd.api.types.is_bool_dtype(present.dtype):
+        fractional = pd.api.types.is_float_dtype(present.dtype) and bool((present % 1 != 0).any())
+        if fractional or (len(distinct) > REGRESSION_VALUES and len(distinct) > REGRESSION_SHARE * len(present)):
+            return (f"holds {len(distinct)} distinct numbers{' with fractions' if fractional else ''}: a quantity "
+                    f"to predict (regression), not classes; pass --task regression (task='regression'), or bin "
+                    f"it into classes")
     return None
 
 
@@ -202,5 +218,101 @@ def load_data_file(path: str | Path, target: str, task: str = "classification") 
     details = {"path": str(path.resolve()), "format": path.suffix.lower()[1:], "target": target,
                "fingerprint": fingerprint, "rows": int(frame.shape[0]), "columns": int(features.shape[1])}
     y = frame[target].to_numpy(dtype="float64") if task == "regression" else frame[target].to_numpy()
-    return Dataset(key=f"file:{path.stem}", X=features, y=y, display=path.name, source="file", details=details,
-                   task=task)
+    return Dataset(key=f"{FILE_PREFIX}{path.stem}", X=features, y=y, display=path.name, source="file",
+                   details=details, task=task)
+
+
+def data_file_key(dataset: Dataset) -> str:
+    """The dataset key of a loaded data file: ``file:<file stem>@<first 12 hex digits of its fingerprint>``.
+
+    Parameters
+    ----------
+    dataset : what :func:`load_data_file` returned.
+
+    Returns
+    -------
+    str
+    """
+    return f"{FILE_PREFIX}{Path(dataset.details['path']).stem}@{dataset.details['fingerprint'][:12]}"
+
+
+def _registry() -> dict[str, dict[str, str]]:
+    try:
+        value = json.loads(os.environ.get(REGISTRY_VARIABLE) or "{}")
+    except ValueError:
+        return {}
+    return value if isinstance(value, dict) else {}
+
+
+def register_data_file(path: str | Path, target: str, task: str = "classification") -> Dataset:
+    """Check a data file and make it a dataset that runs name by key (:func:`mlee.runs.datasets.load_dataset`
+    loads it again, in this process and in the worker processes it starts).
+
+    Parameters
+    ----------
+    path : a ``.csv`` or ``.parquet`` file.
+    target : the name of the column to predict.
+    task : ``"classification"`` or ``"regression"``.
+
+    Returns
+    -------
+    Dataset
+        As :func:`load_data_file` gives it, with the key ``file:<stem>@<fp12>`` (:func:`data_file_key`).
+
+    Raises
+    ------
+    DataFileError
+        What :func:`load_data_file` raises, naming the problem and the fix.
+    """
+    dataset = load_data_file(path, target, task)
+    dataset.key = data_file_key(dataset)
+    registry = _registry()
+    registry[dataset.key] = {"path": dataset.details["path"], "target": target, "task": task}
+    os.environ[REGISTRY_VARIABLE] = json.dumps(registry, sort_keys=True)
+    dataset.details["task"] = task
+    return dataset
+
+
+def registered_task(key: str) -> str | None:
+    """The task a registered data file was registered for; None for another key.
+
+    Parameters
+    ----------
+    key : a dataset key.
+
+    Returns
+    -------
+    str or None
+    """
+    entry = _registry().get(key)
+    return entry["task"] if entry else None
+
+
+def load_registered(key: str) -> Dataset:
+    """Load the data file registered as ``key`` (:func:`register_data_file`), checking that it still holds the
+    data the key names.
+
+    Parameters
+    ----------
+    key : ``file:<stem>@<fp12>``.
+
+    Returns
+    -------
+    Dataset
+
+    Raises
+    ------
+    DataFileError
+        An unregistered key, or a file whose content changed since it was registered.
+    """
+    entry = _registry().get(key)
+    if entry is None:
+        raise DataFileError(f"dataset {key!r} names a data file this process was not given; pass the file itself "
+                            f"(--dataset path/to/{key[len(FILE_PREFIX):].partition('@')[0]}.csv --target COLUMN)")
+    dataset = load_data_file(entry["path"], entry["target"], entry["task"])
+    if data_file_key(dataset) != key:
+        raise DataFileError(f"data file {entry['path']} changed since it was given as {key!r} (its content is now "
+                            f"{data_file_key(dataset)!r}); start the sweep again to run the new content")
+    dataset.key = key
+    dataset.details["task"] = entry["task"]
+    return dataset

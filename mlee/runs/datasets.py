@@ -41,6 +41,7 @@ SYNTHETIC_PATTERN = re.compile(r"^synthetic_(\d+)x(\d+)x(\d+)$")
 SYNTHETIC_REGRESSION = "synthetic_regression"
 SYNTHETIC_REGRESSION_PATTERN = re.compile(r"^synthetic_regression_(\d+)x(\d+)$")
 OPENML_PREFIX = "openml:"
+FILE_PREFIX = "file:"
 #: OpenML datasets of the study are pinned to version 1 (the version the study used).
 STUDY_OPENML_VERSION = 1
 
@@ -116,6 +117,8 @@ def resolve_dataset_name(name: str) -> str:
     names otherwise.
     """
     text = name.strip()
+    if text.startswith(FILE_PREFIX):  # a registered data file (mlee.runs.data_file)
+        return text
     if text.lower().startswith(OPENML_PREFIX):
         rest = text[len(OPENML_PREFIX):].strip()
         if not rest:
@@ -255,6 +258,10 @@ def load_dataset(name: str, data_home: str | Path | None = None, seed: int = 42,
     is not cached and cannot be downloaded.
     """
     key = resolve_dataset_name(name)
+    if key.startswith(FILE_PREFIX):
+        from mlee.runs.data_file import load_registered
+
+        return load_registered(key)
     home = str(data_home) if data_home is not None else None
     sized = SYNTHETIC_PATTERN.match(key)
     if key == "synthetic" or sized:

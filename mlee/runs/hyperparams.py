@@ -31,6 +31,8 @@ log = logging.getLogger(__name__)
 FOLDER_PREFIX = "hyperparameters_"
 #: ``--hyperparameters default``: no search result, the estimator defaults plus the fixed settings.
 DEFAULT_CONFIG = "default"
+#: where a user estimator's hyperparameters come from: the parameters it was given (--param, --params)
+USER_PARAMETERS = "given"
 
 
 def file_safe_dataset(dataset: str) -> str:
@@ -157,7 +159,12 @@ def find_hyperparameters(dataset: str, method: str, folder: str | Path | None = 
     ``folder`` is a search folder (``hyperparameters_<ts>``), a root holding such folders, or ``"default"``
     (estimator defaults plus fixed settings). ``None`` searches the default root's folders newest first and uses
     the first that has a file for the pair. Raises :class:`HyperparametersNotFoundError` saying how to create it.
+    A user estimator (:mod:`mlee.runs.user_model`) has the parameters it was given, on every dataset.
     """
+    from mlee.runs.user_model import is_user_method, user_params
+
+    if is_user_method(method):
+        return Hyperparameters(user_params(method), USER_PARAMETERS, None)
     method = resolve_method_name(method)
     if folder is not None and str(folder) == DEFAULT_CONFIG:
         return Hyperparameters(fixed_params(method), DEFAULT_CONFIG, None)

@@ -36,7 +36,12 @@ def method_names() -> list[str]:
 
 
 def resolve_method_name(name: str) -> str:
-    """Full method name for a full, short or case-insensitive name; :class:`UnknownNameError` otherwise."""
+    """Full method name for a full, short or case-insensitive name; :class:`UnknownNameError` otherwise. A user
+    estimator's name (``module:Name[@version]``, :mod:`mlee.runs.user_model`) is returned as it is."""
+    from mlee.runs.user_model import is_user_method
+
+    if is_user_method(name):
+        return name
     table = catalog.methods()
     full = catalog.find_key(name, table, "short")
     if full is not None:
@@ -160,7 +165,7 @@ def _torch_check(device: str) -> None:
     except ImportError as exc:
         raise ImportError(f"--backend torch needs PyTorch ({exc}). Install the CPU build with: pip install "
                           f"torch --index-url https://download.pytorch.org/whl/cpu, then pip install "
-                          f"'mlee[torch]' (see the README, 'Other implementations')") from None
+                          f"'mlee[torch]' (see docs/how-to/backends.md)") from None
     from mlee.backends.torch_models import torch_device, warm_up
 
     torch_device(device)
@@ -228,7 +233,12 @@ def make_estimator(method: str, params: dict[str, Any] | None = None, seed: int 
                    backend: str = "sklearn", device: str = "cpu", task: str = "classification") -> Any:
     """An unfitted estimator of ``method`` with the fixed settings, then ``params``, and ``random_state=seed``
     where the estimator has one; ``device`` for backends that run on a chosen device (torch); ``task``
-    ``"regression"`` gives the method's regressor (``estimator_regression`` of ``methods.json``)."""
+    ``"regression"`` gives the method's regressor (``estimator_regression`` of ``methods.json``). A registered
+    user estimator (:mod:`mlee.runs.user_model`) is built from its own parameters."""
+    from mlee.runs.user_model import is_user_method, make_user_estimator
+
+    if is_user_method(method):
+        return make_user_estimator(method, seed)
     method = resolve_method_name(method)
     impl = get_backend(backend)
     if not impl.supports(method, task):

@@ -42,10 +42,46 @@ log = logging.getLogger(__name__)
 
 @dataclass
 class RunSettings:
-    """What every run of a sweep shares. ``hyperparameters``: search folder, root, ``"default"`` or ``None``
-    (newest shipped result per pair). ``monitor_options``: the meter's settings
-    (:meth:`~mlee.monitoring.config.MeterConfig.from_dict` takes them); ``extra_config`` is copied into
-    ``config.json``."""
+    """What every run of a sweep shares.
+
+    Parameters
+    ----------
+    output_dir : Path
+        Folder the run folders (``train_<ts>``, ``infer_<ts>``) are written to.
+    seed : int
+        Seed of the train/test split and of the models.
+    repeats : int
+        Runs per (dataset, method).
+    data_home : str or None
+        scikit-learn data cache for downloaded datasets (None: scikit-learn's).
+    backend, device : str
+        Implementation (``sklearn``, ``sklearnex``, ``torch``) and device (``cpu``, ``cuda``, ...).
+    average : str
+        Averaging of the multi-class quality metrics (``macro``, ``micro``, ``weighted``).
+    hyperparameters : str or None
+        Search folder, root of several, ``"default"`` (estimator defaults) or None (per pair the newest
+        search: the user's, else the shipped one).
+    test_size : float
+        Fraction of rows in the test split.
+    synthetic : SyntheticSpec or None
+        Size of the ``synthetic`` dataset.
+    download : bool
+        Allow downloading datasets that are not bundled or cached.
+    monitor_options : dict
+        The meter's settings (:meth:`~mlee.monitoring.config.MeterConfig.from_dict` takes them).
+    extra_config : dict
+        Copied into each run's ``config.json``.
+    robustness : bool
+        Measure robustness, calibration and latency after the inference window.
+
+    Examples
+    --------
+    >>> from pathlib import Path
+    >>> from mlee import RunSettings
+    >>> settings = RunSettings(output_dir=Path("logs/sklearn"), repeats=3, hyperparameters="default")
+    >>> settings.repeats, settings.backend
+    (3, 'sklearn')
+    """
 
     output_dir: Path = Path("logs/sklearn")
     seed: int = 42
