@@ -89,7 +89,7 @@ def axes_for_task(view: View, learning_task: str) -> View:
     fallback = REGRESSION_Y if learning_task == "regression" else DEFAULT_Y
 
     def fits(key: str) -> bool:
-        metric = METRICS_BY_KEY.get(key)
+        metric = AXIS_METRICS_BY_KEY.get(key)
         return metric is None or learning_task in metric.learning_tasks
 
     return replace(view, x=view.x if fits(view.x) else fallback, y=view.y if fits(view.y) else fallback)
