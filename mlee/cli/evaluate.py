@@ -25,7 +25,7 @@ from mlee.runs.methods import (BACKENDS, backend_methods, fixed_params, get_back
                                      resolve_method_name)
 from mlee.runs.defaults import AVERAGES, DEFAULT_TEST_SIZE
 from mlee.cli.executor_options import add_cluster_arguments, wants_cluster
-from mlee.cli.user_inputs import add_user_arguments, apply_user_inputs, print_notes
+from mlee.cli.user_inputs import add_user_arguments, apply_user_inputs, own_method, print_notes
 from mlee.runs.user_model import is_user_method
 
 if TYPE_CHECKING:
@@ -202,7 +202,7 @@ def _evaluate_pairs(args: argparse.Namespace) -> list[tuple[str, str]]:
     pairs = []
     for dataset in datasets:
         for method in methods:
-            if (dataset, method) in have or is_user_method(method):
+            if (dataset, method) in have or own_method(method):
                 pairs.append((dataset, method))
             elif not grouped and explicit_models:
                 find_hyperparameters(dataset, method, args.hyperparameters)  # raises with the fix

@@ -102,6 +102,24 @@ def read_params_file(path: str) -> dict[str, Any]:
     return value
 
 
+def own_method(name: str) -> bool:
+    """Whether ``name`` is a user's method (``--model package.module:Name`` or from ``--methods``), which runs
+    with its own parameters on every dataset rather than with a hyperparameter search's.
+
+    Parameters
+    ----------
+    name : a method name.
+
+    Returns
+    -------
+    bool
+    """
+    from mlee import catalog
+    from mlee.runs.user_model import is_user_method
+
+    return is_user_method(name) or name in catalog.user_methods()
+
+
 def _is_data_file(name: str) -> bool:
     return Path(name).suffix.lower() in DATA_SUFFIXES
 

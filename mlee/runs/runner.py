@@ -34,6 +34,7 @@ from mlee.runs.preparation import PreparedData
 from mlee.runs.quality import quality_metrics
 from mlee.runs.robustness import robustness_properties
 from mlee.runs.spec import RunSpec
+from mlee.runs.user_methods import estimator_identity
 from mlee.monitoring.config import MeterConfig
 
 log = logging.getLogger(__name__)
@@ -144,7 +145,8 @@ def run_spec(settings: RunSettings, dataset: str, method: str, hp: Hyperparamete
     return RunSpec(dataset, method, jsonable_params(hp.params), get_backend(settings.backend).name,
                    settings.device, settings.test_size, settings.seed, settings.average,
                    MeterConfig.from_dict(settings.monitor_options), settings.robustness,
-                   dataset_fingerprint=fingerprint, hyperparameters_source=hp.source)
+                   estimator=estimator_identity(method), dataset_fingerprint=fingerprint,
+                   hyperparameters_source=hp.source)
 
 
 class _Half:
