@@ -125,18 +125,21 @@ class RatedEstimator:
 
     def __str__(self) -> str:
         from mlee.metrics import METRICS
+        from mlee.units import format_interval, format_value
 
-        names = {m.key: m.name for m in METRICS}
+        metrics = {m.key: m for m in METRICS}
         lines = [f"{self.model} on {self.dataset}, relative to {self.reference} ({self.folder})"]
         for task, summary in self.summaries.items():
             lines.append(f"{task}: compound {self.compound[task] or 'n.a.'} ({summary.n_runs} run(s))")
             for key, metric in summary.metrics.items():
                 if metric.value is None:
                     continue
-                letter = self.letters[task][key] or "n.a."
-                interval = f" [{metric.low:.4g}, {metric.high:.4g}]" if metric.low is not None and \
-                    metric.high is not None else ""
-                lines.append(f"  {names.get(key, key)}: {metric.value:.4g}{interval}  {letter}")
+                unit = metrics[key].unit if key in metrics else ""
+                name = metrics[key].name if key in metrics else key
+                interval = f" [{format_interval(metric.low, metric.high, unit)}]" if metric.low is not None and \
+                    metric.high is not None and metric.low != metric.high else ""
+                lines.append(f"  {name}: {format_value(metric.value, unit)}{interval}  "
+                             f"{self.letters[task][key] or 'n.a.'}")
         lines += [f"note: {note}" for note in self.notes]
         return "\n".join(lines)
 
