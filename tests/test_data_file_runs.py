@@ -129,3 +129,15 @@ def test_a_data_file_needs_its_target_column_named(tmp_path):
     done = _evaluate("--dataset", "iris", "--target", "label", "--model", "GNB", "--hyperparameters", "default",
                      "--output-dir", str(tmp_path / "logs"))
     assert done.returncode == 2 and "--target names the column of a data file" in done.stderr, done.stderr[-2000:]
+
+
+def test_a_data_file_and_a_user_estimator_run_alike_on_an_embedded_cluster(tmp_path):
+    flowers().to_csv(tmp_path / "flowers.csv", index=False)
+    args = ["--dataset", str(tmp_path / "flowers.csv"), "--target", "species",
+            "--model", "sklearn.naive_bayes:GaussianNB", "Logistic Regression"]
+    here = _evaluate(*args, "--output-dir", str(tmp_path / "here"))
+    cluster = _evaluate(*args, "--output-dir", str(tmp_path / "cluster"), "--cluster", "local:1")
+    assert here.returncode == cluster.returncode == 0, here.stderr[-2000:] + cluster.stderr[-2000:]
+    in_process, on_cluster = _runs(tmp_path / "here"), _runs(tmp_path / "cluster")
+    assert len(in_process) == 2 and any(m.startswith("sklearn.naive_bayes:GaussianNB@") for m in in_process)
+    assert in_process == on_cluster

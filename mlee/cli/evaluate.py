@@ -25,7 +25,8 @@ from mlee.runs.methods import (BACKENDS, backend_methods, fixed_params, get_back
                                      resolve_method_name)
 from mlee.runs.defaults import AVERAGES, DEFAULT_TEST_SIZE
 from mlee.cli.executor_options import add_cluster_arguments, wants_cluster
-from mlee.cli.user_inputs import add_user_arguments, apply_user_inputs, own_method, print_notes
+from mlee.cli.user_inputs import (add_user_arguments, apply_user_inputs, own_method, print_notes,
+                                  user_inputs_config)
 from mlee.runs.user_model import is_user_method
 
 if TYPE_CHECKING:
@@ -255,7 +256,8 @@ def evaluate_main(argv: Sequence[str] | None = None) -> int:
         test_size=args.test_size, synthetic=_synthetic(args), download=not args.no_download,
         monitor_options={key: getattr(args, key) for key in MONITOR_DESTS},
         robustness=not args.no_robustness,
-        extra_config={"argv": list(sys.argv[1:] if argv is None else argv), "arguments": dict(vars(args))},
+        extra_config={"argv": list(sys.argv[1:] if argv is None else argv), "arguments": dict(vars(args)),
+                      **user_inputs_config()},
     )
     started = time.time()
     print(f"Running {len(pairs)} (dataset, method) pair(s) x {args.repeats} repeat(s) -> {settings.output_dir}",

@@ -202,6 +202,20 @@ def _require_task(task: str) -> None:
                               f"leave --task out for a classification target")
 
 
+def user_inputs_config() -> dict[str, Any]:
+    """The ``extra_config`` entry that carries the registered user inputs to the processes running the sweep
+    (:mod:`mlee.runs.user_registry`); empty when there are none.
+
+    Returns
+    -------
+    dict
+    """
+    from mlee.runs.user_registry import CONFIG_KEY, snapshot
+
+    values = snapshot()
+    return {CONFIG_KEY: values} if values else {}
+
+
 def print_notes(notes: list[str]) -> None:
     """Print ``notes`` to stderr, one ``note:`` line each.
 
