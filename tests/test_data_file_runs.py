@@ -141,3 +141,19 @@ def test_a_data_file_and_a_user_estimator_run_alike_on_an_embedded_cluster(tmp_p
     in_process, on_cluster = _runs(tmp_path / "here"), _runs(tmp_path / "cluster")
     assert len(in_process) == 2 and any(m.startswith("sklearn.naive_bayes:GaussianNB@") for m in in_process)
     assert in_process == on_cluster
+
+
+def test_resume_counts_a_run_done_only_for_the_same_content(tmp_path):
+    frame = flowers()
+    frame.to_csv(tmp_path / "flowers.csv", index=False)
+    args = ["--dataset", str(tmp_path / "flowers.csv"), "--target", "species",
+            "--model", "sklearn.naive_bayes:GaussianNB", "--output-dir", str(tmp_path / "logs"), "--resume"]
+    first, again = _evaluate(*args), _evaluate(*args)
+    frame.loc[0, "colour"] = "green" if frame.loc[0, "colour"] != "green" else "red"
+    frame.to_csv(tmp_path / "flowers.csv", index=False)
+    changed = _evaluate(*args)
+    assert first.returncode == again.returncode == changed.returncode == 0, changed.stderr[-2000:]
+    assert "0 run(s) already complete, 1 to run" in first.stderr
+    assert "1 run(s) already complete, 0 to run" in again.stderr
+    assert "0 run(s) already complete, 1 to run" in changed.stderr
+    assert len(list((tmp_path / "logs").glob("infer_*"))) == 2

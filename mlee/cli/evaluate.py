@@ -255,7 +255,7 @@ def evaluate_main(argv: Sequence[str] | None = None) -> int:
         backend=args.backend, device=args.device, average=args.average, hyperparameters=args.hyperparameters,
         test_size=args.test_size, synthetic=_synthetic(args), download=not args.no_download,
         monitor_options={key: getattr(args, key) for key in MONITOR_DESTS},
-        robustness=not args.no_robustness,
+        robustness=not args.no_robustness, **({"task": args.task} if args.task != "classification" else {}),
         extra_config={"argv": list(sys.argv[1:] if argv is None else argv), "arguments": dict(vars(args)),
                       **user_inputs_config()},
     )
