@@ -26,6 +26,30 @@ def datasets() -> dict[str, dict[str, Any]]:
     return package_table("datasets.json")
 
 
+#: the learning tasks mlee rates; a dataset's ``task`` in ``datasets.json`` is one of them
+LEARNING_TASKS: tuple[str, ...] = ("classification", "regression")
+_SYNTHETIC_REGRESSION = re.compile(r"^synthetic_regression(_\d+x\d+)?$")
+
+
+def dataset_task(key: str) -> str:
+    """The learning task of a dataset key.
+
+    Parameters
+    ----------
+    key : str
+        A dataset key of the table, ``synthetic_regression[_<rows>x<features>]`` or any other key.
+
+    Returns
+    -------
+    str
+        ``"regression"`` for the table's regression datasets and the synthetic regression data, else
+        ``"classification"`` (also for keys the table does not know).
+    """
+    if _SYNTHETIC_REGRESSION.match(key):
+        return "regression"
+    return str(datasets().get(key, {}).get("task", "classification"))
+
+
 #: environment variable holding a user's methods table (``--methods``, :mod:`mlee.runs.user_methods`) as JSON
 USER_METHODS_VARIABLE = "MLEE_USER_METHODS"
 
@@ -46,8 +70,8 @@ def _overlaid(text: str) -> dict[str, Any]:
 
 
 def methods() -> dict[str, dict[str, Any]]:
-    """Method full name -> entry (``short``, ``estimator``, ``doc_url``): the package's table, with a user's
-    methods table (``--methods``) added over it."""
+    """Method full name -> entry (``short``, ``estimator``, ``estimator_regression`` where the method has a
+    regressor, ``doc_url``): the package's table, with a user's methods table (``--methods``) added over it."""
     text = os.environ.get(USER_METHODS_VARIABLE, "")
     return _overlaid(text) if text else package_table("methods.json")
 

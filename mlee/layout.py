@@ -1,6 +1,7 @@
 """Where results live: what ships with the repository, and what the user's own runs write.
 
-The repository ships data under ``shipped/`` (tracked, never written by the default workflow):
+The repository ships data under ``shipped/`` (tracked, never written by the default workflow; an installed
+wheel carries the same folder as package data ``mlee/shipped/``, used when no checkout is beside the package):
 
 - ``shipped/results/sklearn/``: merged results of the full bundled sweep,
 - ``shipped/paper_results/``: the paper outputs made from them,
@@ -18,8 +19,34 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-REPOSITORY = Path(__file__).resolve().parents[1]
-SHIPPED = REPOSITORY / "shipped"
+PACKAGE = Path(__file__).resolve().parent
+REPOSITORY = PACKAGE.parent
+#: the installed copy of ``shipped/`` (package data ``mlee/shipped/`` of the wheel, see setup.py)
+INSTALLED_SHIPPED = PACKAGE / "shipped"
+
+
+def shipped_folder(repository: Path = REPOSITORY, installed: Path = INSTALLED_SHIPPED) -> Path:
+    """The folder of the shipped data: the checkout's ``shipped/`` beside the package, else the installed copy.
+
+    Parameters
+    ----------
+    repository : Path
+        The folder holding the ``mlee`` package (a checkout has ``shipped/`` and ``pyproject.toml`` there).
+    installed : Path
+        The copy a wheel installs as package data (``mlee/shipped/``).
+
+    Returns
+    -------
+    Path
+        ``repository / "shipped"`` when it is a checkout's folder, else ``installed``.
+    """
+    checkout = repository / "shipped"
+    if checkout.is_dir() and (repository / "pyproject.toml").is_file():
+        return checkout
+    return installed
+
+
+SHIPPED = shipped_folder()
 SHIPPED_RESULTS = SHIPPED / "results"
 SHIPPED_PAPER_RESULTS = SHIPPED / "paper_results"
 SHIPPED_HYPERPARAMETERS = SHIPPED / "sklearn_hyperparameters"

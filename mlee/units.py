@@ -99,7 +99,8 @@ def format_percent(fraction: float, digits: int = 3) -> str:
 
 
 def format_value(value: float, unit: str, digits: int = 3) -> str:
-    """Format ``value`` stored in ``unit`` (``J``, ``s``, ``B``, ``FLOP``, ``#``, ``%``, ``score``) for display."""
+    """Format ``value`` stored in ``unit`` (``J``, ``s``, ``B``, ``FLOP``, ``#``, ``%``, ``score``, ``g`` of CO2e) for
+    display."""
     if unit == "J":
         return format_energy(value, digits)
     if unit == "s":
@@ -114,7 +115,9 @@ def format_value(value: float, unit: str, digits: int = 3) -> str:
         return format_count(value, digits)
     if unit == "score":
         return format_number(value, digits)
-    raise ValueError(f"unknown unit {unit!r}; expected one of J, s, B, %, FLOP, #, score")
+    if unit == "g":
+        return format_grams(value, digits)
+    raise ValueError(f"unknown unit {unit!r}; expected one of J, s, B, %, FLOP, #, score, g")
 
 
 

@@ -484,9 +484,8 @@ return r.left >= -1 && r.right <= root.clientWidth + 1;
 
 
 RING_JS = ("var gd = document.querySelector('#scatter .js-plotly-plot');"
-           "var rings = (gd.layout.shapes || []).filter(function(s) { return s.name === 'pinned'; });"
-           "return ['pinned', rings.map(function(s) { return s.xanchor; }),"
-           " rings.map(function(s) { return s.yanchor; })];")
+           "var ring = gd.data.filter(function(t) { return t.meta === 'pinned'; })[0] || {};"
+           "return ['pinned', ring.x || [], ring.y || []];")
 
 
 def _at_width(driver: Any, width: int, height: int) -> None:

@@ -45,8 +45,8 @@ if (!window.__fetchWatched) {
 
 RING_JS = """
 var gd = document.querySelector('#scatter .js-plotly-plot');
-return (gd.layout.shapes || []).filter(function(s) { return s.name === 'pinned'; })
-    .map(function(s) { return [s.xanchor, s.yanchor]; });
+var ring = gd.data.filter(function(t) { return t.meta === 'pinned'; })[0] || {x: [], y: []};
+return (ring.x || []).map(function(x, i) { return [x, ring.y[i]]; });
 """
 
 
@@ -114,6 +114,28 @@ def test_a_redrawn_plot_rings_the_pinned_model(server, browser):
 
     wait(browser, ring_on_new_point, message="the redrawn plot lost the ring")
     assert "Pinned" in browser.find_element("id", "details-state").text
+
+
+#: page centres (x, y) of point ``arguments[1]`` of the ``arguments[0]``-th point trace and of the ring's marker
+CENTRES_JS = """
+var gd = document.querySelector('#scatter .js-plotly-plot');
+var groups = Array.from(gd.querySelectorAll('.scatterlayer .trace'));
+var centre = function(el) { var r = el.getBoundingClientRect(); return [r.left + r.width / 2, r.top + r.height / 2]; };
+var points = groups.filter(function(g) { return g.querySelector('.point') && g.__data__[0].trace.customdata; });
+var ring = groups.filter(function(g) { return g.__data__[0].trace.meta === 'pinned'; })[0];
+return [centre(points[arguments[0]].querySelectorAll('.point')[arguments[1]]), centre(ring.querySelector('.point'))];
+"""
+
+
+def test_the_ring_is_centred_on_the_pinned_point_on_a_log_axis(server, browser):
+    open_page(browser, server.url + "?dataset=covtype&task=inference&x=power_draw&y=top1_val&scale=value")
+    assert browser.execute_script(
+        "return document.querySelector('#scatter .js-plotly-plot')._fullLayout.xaxis.type;") == "log"
+    for index in (0, 2):
+        _, model, x, y = _click(browser, 0, index)
+        wait(browser, lambda d: d.execute_script(RING_JS) == [[x, y]], message=f"the ring is not on {model}")
+        (px, py), (rx, ry) = browser.execute_script(CENTRES_JS, 0, index)
+        assert abs(px - rx) <= 2 and abs(py - ry) <= 2, (model, (px, py), (rx, ry))
 
 
 def test_debug_mode_serves_too(reference_dir, tmp_path):

@@ -251,7 +251,8 @@ def test_tables_mark_estimated_energy(data, store):
     summary = copy.deepcopy(data.summary(store, row["dataset"], row["task"], row["environment"], row["model"]))
     rows = {r["key"]: r for r in metric_rows(summary)}
     assert rows["power_draw"]["provenance"] == "measured" and rows["power_draw"]["value"].endswith("J")
-    assert len(rows) == len([m for m in METRICS if not m.optional])  # no robustness values in these results
+    # no robustness values in these results, and a classifier's quality metrics only
+    assert len(rows) == len([m for m in METRICS if not m.optional and "classification" in m.learning_tasks])
     summary.energy_estimated = True
     summary.metrics["power_draw"].estimated = True
     rows = {r["key"]: r for r in metric_rows(summary)}
@@ -340,9 +341,9 @@ def test_spread_is_not_more_precise_than_the_value():
     assert spread_digits(1.0, 3.0) == 3 and spread_digits(0.0, 1.0) == 3
 
 
-def test_the_pinned_model_is_ringed_by_a_layout_shape_at_its_point(data, store):
-    """The ring is the last layout shape (moving it in the page redraws only the shapes); none when the pinned
-    model is not shown."""
+def test_the_pinned_model_is_ringed_by_an_open_marker_trace_at_its_point(data, store):
+    """The ring is one open-circle marker at the point (a marker stays centred on log axes), out of the legend and
+    of hover events, after the environments' traces; an empty ring when the pinned model is not shown."""
     rated = data.rated(store)
     rows = rated[(rated["dataset"] == "credit-g") & (rated["task"] == "inference")]
     model, env = rows["model"].iloc[2], rows["environment"].iloc[2]
@@ -351,13 +352,15 @@ def test_the_pinned_model_is_ringed_by_a_layout_shape_at_its_point(data, store):
                          pinned={"environment": env, "model": model})
     trace = next(t for t in fig["data"] if t.get("customdata") and [env, model] in t["customdata"])
     j = trace["customdata"].index([env, model])
-    ring = fig["layout"]["shapes"][-1]
-    assert ring["name"] == "pinned" and (ring["xanchor"], ring["yanchor"]) == (trace["x"][j], trace["y"][j])
-    assert ring["xsizemode"] == ring["ysizemode"] == "pixel"
+    ring = fig["data"][-1]
+    assert ring["meta"] == "pinned" and (ring["x"], ring["y"]) == ([trace["x"][j]], [trace["y"][j]])
+    assert ring["marker"]["symbol"] == "circle-open" and ring["hoverinfo"] == "skip" and not ring["showlegend"]
+    assert not [s for s in fig["layout"]["shapes"] if s.get("name") == "pinned"]
     unpinned = scatter_figure(rows, "power_draw", "top1_val", "value", "inference", store["boundaries"],
                               zone_compound(store["mode"]), data.environments,
                               pinned={"environment": env, "model": "not shown"})
-    assert not [s for s in unpinned["layout"]["shapes"] if s.get("name") == "pinned"]
+    rings = [t for t in unpinned["data"] if t.get("meta") == "pinned"]
+    assert len(rings) == 1 and rings[0]["x"] == [] and rings[0]["y"] == []
 
 
 def test_a_value_being_computed_is_waited_for_not_computed_again():
@@ -381,3 +384,32 @@ def test_a_value_being_computed_is_waited_for_not_computed_again():
         thread.join()
     assert results == ["label", "label"] and len(calls) == 1
     assert cache.get("k", lambda: "other") == "label"
+
+
+def _component(node, component_id):
+    if isinstance(node, dict):
+        if node.get("props", {}).get("id") == component_id:
+            return node
+        children = node.get("props", {}).get("children")
+        return _component(children, component_id) if children is not None else None
+    if isinstance(node, list):
+        return next((found for child in node if (found := _component(child, component_id)) is not None), None)
+    return None
+
+
+def test_the_layout_comes_with_the_figures_of_the_view_its_address_asks_for(data):
+    from mlee.elex.app import create_app
+
+    client = create_app(data.directory, data=data).server.test_client()
+    dataset = data.dataset_keys()[-1]
+    asked = client.get("/_dash-layout", headers={"Referer": f"http://host/?dataset={dataset}&task=training&x=time"})
+    plain = client.get("/_dash-layout")
+    for reply, wanted, task in ((asked, dataset, "training"), (plain, data.dataset_keys()[0], "inference")):
+        layout = reply.get_json()
+        assert _component(layout, "dataset")["props"]["value"] == wanted
+        assert _component(layout, "task")["props"]["value"] == task
+        figure = _component(layout, "scatter")["props"]["figure"]
+        shown = {point[1] for trace in figure["data"] for point in trace.get("customdata") or []}
+        assert shown and shown <= set(data.models_of(wanted))
+        assert _component(layout, "bars")["props"]["figure"]["data"]
+    assert "Running time" in json.dumps(_component(asked.get_json(), "scatter")["props"]["figure"]["layout"])

@@ -37,8 +37,9 @@ def test_unknown_method_lists_valid_names():
     assert "Random Forest (RF)" in str(err.value) and "'Random Tree'" in str(err.value)
 
 
-def test_there_are_the_ten_study_methods():
-    assert len(method_names()) == 10
+def test_the_catalog_holds_the_ten_study_methods_and_gradient_boosting():
+    assert len(method_names()) == 11
+    assert resolve_method_name("HGB") == "Histogram Gradient Boosting"
 
 
 @pytest.mark.parametrize("method", method_names())

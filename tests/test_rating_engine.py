@@ -252,11 +252,14 @@ def test_boundaries_and_weights_files(tmp_path, reference_dir):
     default = RatingSettings.default()
     # the published entries unchanged; the rest belongs to metrics measured after the study, at weight 0
     assert {k: v for k, v in default.boundaries.items() if k in published} == published
-    later = {m.key for m in METRICS if m.optional}
+    regression = {m.key for m in METRICS if m.learning_tasks == ("regression",)}
+    later = {m.key for m in METRICS if m.optional} | regression
     assert {k.split(" ", 1)[1] for k in default.boundaries if k not in published} == later
     published_weights = load_weights(reference_dir / "weighting.json")
     assert {k: v for k, v in default.weights.items() if k in published_weights} == published_weights
-    assert all(v == 0 for k, v in default.weights.items() if k not in published_weights)
+    # beside the published weights only the regression quality metrics weigh (classification rows lack them)
+    assert all(v == 0 for k, v in default.weights.items()
+               if k not in published_weights and k.split(" ", 1)[1] not in regression)
     save_boundaries(published, tmp_path / "b.json")
     assert load_boundaries(tmp_path / "b.json") == published
     save_weights({"inference time": 1, "general f1_val": 0.5}, tmp_path / "w.json")
@@ -351,3 +354,10 @@ def test_every_summary_cell_matches_the_rated_table(table):
             assert metric.weight == settings.weight(METRICS_BY_KEY[key].scoped_key(row["task"]))
             assert metric.estimated == (key == "power_draw" and bool(row["energy_estimated"]))
         assert summary.to_dict()["metrics"]["power_draw"]["key"] == "power_draw"  # still plain, JSON-ready data
+
+
+def test_settings_that_weigh_no_metric_rate_every_metric_and_no_compound(table):
+    rated = rate(table, RatingSettings.default().replace(weights={}))  # e.g. a weights file of zeros
+    assert len(rated) == len(table)
+    assert rated["power_draw_rating"].notna().any()
+    assert rated["compound_rating"].isna().all()

@@ -108,7 +108,8 @@ def test_trust_preset_rates_robustness_and_calibration_in(fresh):
     trust = preset_weights("trust")
     assert settings_from_options(weights="trust").weights == trust
     for group in ("Complexity", "Quality", "Resources", "Robustness"):  # equal total weight per group
-        total = sum(trust.get(m.scoped_key("inference"), 0) for m in METRICS if m.group == group)
+        total = sum(trust.get(m.scoped_key("inference"), 0) for m in METRICS
+                    if m.group == group and "classification" in m.learning_tasks)
         assert total == pytest.approx(1.0), group
     settings = RatingSettings.default().replace(weights=trust)
     rated = rate(fresh, settings)

@@ -39,7 +39,8 @@ def _probe(script: str, *args: str) -> dict:
     return json.loads(line[-1][len("PROBE "):])
 
 
-@pytest.mark.parametrize("script", ["evaluate_sklearn.py", "evaluate_hyperparams.py"])
+@pytest.mark.parametrize("script", ["evaluate_sklearn.py", "evaluate_hyperparams.py", "merge_results.py",
+                                    "mlee/label_generator.py"])
 def test_help_loads_no_heavy_library(script: str) -> None:
     result = _probe(script, "--help")
     assert result["code"] == 0

@@ -12,12 +12,13 @@ import logging
 import socket
 import sys
 
+from mlee.cli import program, reports_missing_extras
 from mlee.cli.elex_runs import add_run_arguments, describe, run_options, serve_until_stopped
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     """The flags of ``elex.py`` (see the README section on ELEx)."""
-    parser = argparse.ArgumentParser(prog="elex.py", description="ELEx: explore rated results, energy labels and "
+    parser = argparse.ArgumentParser(prog=program("elex.py"), description="ELEx: explore rated results, energy labels and "
                                                                  "rating settings in the browser.")
     parser.add_argument("--directory", default=None,
                         help="folder of merged results (merge_results.py output or the published results); "
@@ -46,6 +47,7 @@ def port_busy(host: str, port: int) -> str | None:
     return None
 
 
+@reports_missing_extras
 def main(argv: list[str] | None = None) -> int:
     """Serve ELEx until Ctrl+C; returns the exit status (2 for a missing folder or a busy port)."""
     args = parse_args(argv)

@@ -14,6 +14,7 @@ import warnings
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Sequence
 
+from mlee.cli import program, reports_missing_extras
 from mlee import catalog
 from mlee.runs.datasets import SyntheticSpec, bundled_datasets, known_datasets, resolve_dataset_name
 from mlee.runs.errors import ExperimentError, HyperparametersNotFoundError
@@ -38,6 +39,7 @@ GROUPS = {
     "bundled": "the four datasets bundled with scikit-learn (offline)",
     "study": "the ten datasets of the published study (need a download or a --data-home cache)",
     "all": "every dataset of mlee/data/datasets.json",
+    "regression": "the regression datasets bundled with scikit-learn (offline)",
 }
 
 
@@ -113,13 +115,16 @@ def _expand_datasets(names: Sequence[str], args: argparse.Namespace) -> tuple[li
             grouped = True
             if low == "bundled":
                 keys = bundled_datasets()
+            elif low == "regression":
+                keys = bundled_datasets("regression")
             elif low == "study":
                 keys = [k for k, v in table.items() if v.get("source") != "bundled"]
             else:
                 keys = list(table)
         else:
             key = resolve_dataset_name(name)
-            keys = [_synthetic(args).key if key == "synthetic" else key]
+            keys = [_synthetic(args).key if key == "synthetic" else
+                    _synthetic(args).regression_key if key == "synthetic_regression" else key]
         out += [k for k in keys if k not in out]
     return out, grouped
 
@@ -142,7 +147,7 @@ def build_evaluate_parser() -> argparse.ArgumentParser:
     from mlee.cli.monitor_options import add_monitor_arguments
 
     parser = argparse.ArgumentParser(
-        prog="evaluate_sklearn.py",
+        prog=program("evaluate_sklearn.py"),
         description="Train and evaluate scikit-learn classifiers with their best searched hyperparameters, "
                     "measuring time and energy; writes one train_<ts> and one infer_<ts> folder per run.")
     _add_common(parser, "all", _dataset_help(
@@ -186,13 +191,22 @@ def _backend_methods(args: argparse.Namespace) -> list[str]:
     return [m for m in methods if m in supported or is_user_method(m)]
 
 
+def _task_pairs(datasets: Sequence[str], methods: Sequence[str], backend: str = "sklearn") -> list[tuple[str, str]]:
+    """(dataset, method) pairs whose method has an estimator for the dataset's learning task."""
+    impl = get_backend(backend)
+    from mlee.runs.data_file import registered_task
+
+    tasks = {d: registered_task(d) or catalog.dataset_task(d) for d in datasets}
+    return [(d, m) for d in datasets for m in methods if is_user_method(m) or impl.supports(m, tasks[d])]
+
+
 def _evaluate_pairs(args: argparse.Namespace) -> list[tuple[str, str]]:
     datasets, grouped = _expand_datasets(args.dataset, args)
     methods = _backend_methods(args)
     if args.hyperparameters == DEFAULT_CONFIG:
         if grouped and [d.lower() for d in args.dataset] == ["all"]:
             datasets = bundled_datasets()
-        return [(d, m) for d in datasets for m in methods]
+        return _task_pairs(datasets, methods, args.backend)
     if args.hyperparameters is not None and not Path(args.hyperparameters).is_dir():
         raise HyperparametersNotFoundError(
             f"Hyperparameter folder {args.hyperparameters} does not exist. Pass a folder written by "
@@ -201,12 +215,11 @@ def _evaluate_pairs(args: argparse.Namespace) -> list[tuple[str, str]]:
     explicit_models = not any(n.lower() == "all" for n in args.model)
     have = set(available_pairs(args.hyperparameters))
     pairs = []
-    for dataset in datasets:
-        for method in methods:
-            if (dataset, method) in have or own_method(method):
-                pairs.append((dataset, method))
-            elif not grouped and explicit_models:
-                find_hyperparameters(dataset, method, args.hyperparameters)  # raises with the fix
+    for dataset, method in _task_pairs(datasets, methods, args.backend):
+        if (dataset, method) in have or own_method(method):
+            pairs.append((dataset, method))
+        elif not grouped and explicit_models:
+            find_hyperparameters(dataset, method, args.hyperparameters)  # raises with the fix
     if not pairs:
         where = args.hyperparameters or "./sklearn_hyperparameters/ or shipped/sklearn_hyperparameters/"
         raise ExperimentError(
@@ -229,6 +242,7 @@ def _hyperparameter_origin(pairs: Sequence[tuple[str, str]]) -> str:
             f"search holding a pair wins), the shipped search for {shipped}. Pass --hyperparameters to choose.")
 
 
+@reports_missing_extras
 def evaluate_main(argv: Sequence[str] | None = None) -> int:
     """Entry point of ``evaluate_sklearn.py``; returns the exit status."""
     parser = build_evaluate_parser()
@@ -255,7 +269,7 @@ def evaluate_main(argv: Sequence[str] | None = None) -> int:
         backend=args.backend, device=args.device, average=args.average, hyperparameters=args.hyperparameters,
         test_size=args.test_size, synthetic=_synthetic(args), download=not args.no_download,
         monitor_options={key: getattr(args, key) for key in MONITOR_DESTS},
-        robustness=not args.no_robustness, **({"task": args.task} if args.task != "classification" else {}),
+        robustness=not args.no_robustness,
         extra_config={"argv": list(sys.argv[1:] if argv is None else argv), "arguments": dict(vars(args)),
                       **user_inputs_config()},
     )
@@ -312,7 +326,7 @@ def _report(outcomes: list[RunOutcome], elapsed: float, settings: RunSettings) -
 def build_search_parser() -> argparse.ArgumentParser:
     """Argument parser of ``evaluate_hyperparams.py``."""
     parser = argparse.ArgumentParser(
-        prog="evaluate_hyperparams.py",
+        prog=program("evaluate_hyperparams.py"),
         description="Random hyperparameter search (stratified k-fold CV on the training split) per dataset and "
                     "method; writes cv_results_ as hyperparameters__<dataset>__<Method_Name>.json into "
                     "<output-dir>/hyperparameters_<timestamp>/.")
@@ -327,6 +341,7 @@ def build_search_parser() -> argparse.ArgumentParser:
     return parser
 
 
+@reports_missing_extras
 def search_main(argv: Sequence[str] | None = None) -> int:
     """Entry point of ``evaluate_hyperparams.py``; returns the exit status."""
     import json
@@ -349,7 +364,8 @@ def search_main(argv: Sequence[str] | None = None) -> int:
     import sklearn
 
     config = {"datasets": datasets, "methods": methods, "n_iter": args.n_iter, "folds": args.folds,
-              "n_jobs": args.n_jobs, "seed": args.seed, "test_size": args.test_size, "scoring": "accuracy",
+              "n_jobs": args.n_jobs, "seed": args.seed, "test_size": args.test_size,
+              "scoring": "accuracy (classification), r2 (regression)",
               "fixed_params": {m: fixed_params(m) for m in methods}, "sklearn_version": sklearn.__version__,
               "python": sys.version.split()[0], "start": time.time(), "argv": list(sys.argv[1:] if argv is None else argv),
               "completed": [], "failed": []}
@@ -419,6 +435,9 @@ def _search_in_process(args: argparse.Namespace, datasets: list[str], methods: l
                 bar.update(len(methods))
                 continue
             for method in methods:
+                if not get_backend("sklearn").supports(method, data.task):
+                    bar.update(1)  # no estimator of this method for the dataset's task (e.g. GNB in regression)
+                    continue
                 bar.set_description(f"{dataset}: {method}")
                 try:
                     result: dict | BaseException = run_search(data, method, args.n_iter, args.folds, args.n_jobs,

@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, TextIO
 from pathlib import Path
 
+from mlee.cli import program, reports_missing_extras
 from mlee.atomic import write_bytes_atomic
 from mlee.catalog import model_display
 from mlee.label.formats import FORMATS
@@ -44,7 +45,7 @@ def build_parser() -> argparse.ArgumentParser:
     from mlee.cli.rating_options import add_rating_arguments
 
     parser = argparse.ArgumentParser(
-        prog="python -m mlee.label_generator",
+        prog=program("python -m mlee.label_generator"),
         description="Write the EU-style energy label (A6, vector PDF or SVG) of a model on one dataset, "
                     "task and environment, from a folder of merged results.")
     choose = parser.add_argument_group("choosing the label (a unique part of a name is enough; a choice can be "
@@ -257,6 +258,7 @@ def run(args: argparse.Namespace, out: TextIO | None = None) -> int:
     return 0
 
 
+@reports_missing_extras
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of ``python -m mlee.label_generator``; returns the exit status (0 ok, 2 bad input)."""
     parser = build_parser()

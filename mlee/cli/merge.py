@@ -12,12 +12,13 @@ import logging
 import sys
 import time
 
+from mlee.cli import program
 from mlee.merge.merger import MergeReport, merge_directory
 
 
 def build_parser() -> argparse.ArgumentParser:
     """Command-line flags of merge_results.py."""
-    parser = argparse.ArgumentParser(prog="merge_results.py", description=__doc__,
+    parser = argparse.ArgumentParser(prog=program("merge_results.py"), description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--directory", default="logs/sklearn",
                         help="folder with the experiment folders of evaluate_sklearn.py (default: %(default)s)")

@@ -9,13 +9,14 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
+from mlee.cli import program, reports_missing_extras
 from mlee.cli.label import iso_date
 from mlee.cli.rating_options import add_rating_arguments
 
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser (flags documented in the README section "Paper tables and figures")."""
     parser = argparse.ArgumentParser(
-        prog="create_paper_results.py",
+        prog=program("create_paper_results.py"),
         description="Regenerate the publication's tables and figures (LaTeX tables, PDF figures, energy "
                     "labels) from a folder of merged results.")
     parser.add_argument("--directory", type=Path, default=None,
@@ -38,6 +39,7 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+@reports_missing_extras
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit status (2 with a message on bad input)."""
     args = build_parser().parse_args(argv)

@@ -9,7 +9,7 @@ import os
 from pathlib import Path
 
 from mlee.rating.boundaries import load_boundaries, merge_partial
-from mlee.rating.compound import RATING_MODES
+from mlee.rating.modes import RATING_MODES
 from mlee.rating.settings import RatingSettings
 from mlee.rating.weights import WEIGHT_PRESETS, load_weights, preset_weights
 

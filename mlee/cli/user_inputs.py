@@ -155,7 +155,6 @@ def apply_user_inputs(args: argparse.Namespace) -> list[str]:
         if not args.target:
             raise ExperimentError(f"--dataset {files[0]} is a data file: name the column to predict with --target "
                                   f"COLUMN")
-        _require_task(args.task)
         from mlee.runs.data_file import register_data_file
 
         keys = {name: register_data_file(name, args.target, args.task).key for name in files}
@@ -189,17 +188,6 @@ def apply_user_inputs(args: argparse.Namespace) -> list[str]:
             notes += [f"{model.method}: {note}" for note in model.notes]
         args.model = [methods.get(name, name) for name in args.model]
     return notes
-
-
-def _require_task(task: str) -> None:
-    """Refuse a task the runner does not measure."""
-    import dataclasses
-
-    from mlee.runs.runner import RunSettings
-
-    if task != "classification" and "task" not in {f.name for f in dataclasses.fields(RunSettings)}:
-        raise ExperimentError(f"--task {task}: this version of mlee's runner measures classification only; "
-                              f"leave --task out for a classification target")
 
 
 def user_inputs_config() -> dict[str, Any]:

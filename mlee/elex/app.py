@@ -11,18 +11,22 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
+from mlee.extras import require
+
+require("elex", "dash")
 from dash import Dash
 
-from mlee.elex.callbacks import register_callbacks
+from mlee.elex.callbacks import first_view, register_callbacks
 from mlee.elex.data import ExplorerData
 from mlee.elex.live_data import LiveData
 from mlee.elex.plotly_bundle import assets_ignore
 from mlee.elex.run_manager import RunOptions
 from mlee.elex.runs_callbacks import attach_runs
-from mlee.elex.layout import page
-from mlee.elex.request_guard import install as install_request_guard
-from mlee.elex.state import View, default_settings_store
+from mlee.elex.layout import FIRST_THEME, fill, page
+from mlee.elex.request_guard import InvalidRequest, install as install_request_guard
+from mlee.elex.state import View, axes_for_task, default_settings_store, parse_view
 from mlee.elex.uploads import MAX_UPLOAD_BYTES
 
 log = logging.getLogger(__name__)
@@ -33,10 +37,26 @@ MAX_REQUEST_BYTES = 2 * MAX_UPLOAD_BYTES + 1024 * 1024
 
 
 def default_view(data: ExplorerData) -> View:
-    """The first view of the page: the first dataset (by display name), inference, energy vs. top-1."""
+    """The first view of the page: the first dataset (by display name), inference, energy vs. top-1 (vs. R^2 for
+    a regression dataset)."""
     dataset = data.dataset_keys()[0]
     tasks = data.tasks_of(dataset)
-    return View(dataset=dataset, task="inference" if "inference" in tasks or not tasks else tasks[0])
+    view = View(dataset=dataset, task="inference" if "inference" in tasks or not tasks else tasks[0])
+    return axes_for_task(view, data.learning_task_of(dataset))
+
+
+def visited_view(data: ExplorerData, default: View) -> View:
+    """The view the page being loaded asks for in its address: Dash requests the layout from the page, so the
+    request's ``Referer`` carries the page's query (``?dataset=...``). ``default`` outside a request, without a
+    referrer, or for a query that names nothing known."""
+    from flask import has_request_context, request
+
+    if not has_request_context() or not request.referrer:
+        return default
+    try:
+        return parse_view(urlsplit(request.referrer).query, data.dataset_keys(), default)
+    except InvalidRequest:
+        return default
 
 
 def create_app(directory: str | Path = "results", *, data: ExplorerData | None = None,
@@ -62,8 +82,11 @@ def create_app(directory: str | Path = "results", *, data: ExplorerData | None =
     manager, runs_panel = attach_runs(app, data, runs)
 
     def layout() -> Any:
-        """The page, built per visit: results reloaded since the start (runs launched here) are in its choices."""
-        root = page(data, view, store, tuple(RATING_MODES))
+        """The page, built per visit: results reloaded since the start (runs launched here) are in its choices,
+        and it comes with the figures of the view its address asks for, drawn (no callback before the first
+        plot)."""
+        shown = visited_view(data, view)
+        root = fill(page(data, shown, store, tuple(RATING_MODES)), first_view(data, shown, store, FIRST_THEME))
         root.children.append(runs_panel())
         return root
 

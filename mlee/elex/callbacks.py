@@ -10,18 +10,21 @@ import logging
 from typing import Any
 
 import pandas as pd
+from mlee.extras import require
+
+require("elex", "dash")
 from dash import Dash, Input, Output, State, ctx, dcc, html, no_update
 
 from mlee.elex import downloads
 from mlee.elex.data import ExplorerData
 from mlee.elex.live_data import LiveData, mark_new
 from mlee.elex.controls import SETTING_CONTROLS, SettingError, boundary_text, merge_controls, slider_state
-from mlee.elex.figures import PIN_SHAPE, pin_shape, rating_bars_figure, scatter_figure, short_environment
+from mlee.elex.figures import PIN_META, rating_bars_figure, scatter_figure, short_environment
 from mlee.elex.legend import scatter_legend
-from mlee.elex.state import View, parse_view, scoped
+from mlee.elex.state import View, axes_for_task, parse_view, scoped
 from mlee.elex.tables import info_table, metrics_table
 from mlee.elex.uploads import UploadError, parse_upload
-from mlee.metrics import scoped_title
+from mlee.metrics import UNRATED_METRICS, scoped_title
 from mlee.rating.boundaries import merge_partial
 from mlee.results.energy import comparability_note, incomplete_note
 
@@ -88,6 +91,8 @@ def view_rows(rated: pd.DataFrame, dataset: str, task: str, environments: list[s
 
 def _metric_indices(rated: pd.DataFrame, dataset: str, task: str, metric: str) -> list[float]:
     rows = view_rows(rated, dataset, task, None)
+    if f"{metric}_index" not in rows:  # an unrated metric (CO2e, net energy): no index, no slider range
+        return []
     return pd.to_numeric(rows[f"{metric}_index"], errors="coerce").dropna().astype(float).tolist()
 
 
@@ -104,31 +109,94 @@ function(click, unpin) {
 }
 """
 
-#: clientside: the ring (the layout shape named :data:`~mlee.elex.figures.PIN_SHAPE`, as the server draws it) put
-#: on the pinned model's point. Only the shapes change, so plotly redraws only them; nothing changes when the
-#: ring is already right (the figure is also an input: a plot redrawn while a click was on its way is ringed)
+#: clientside: the ring (the trace whose meta is :data:`~mlee.elex.figures.PIN_META`, as the server draws it) moved
+#: onto the pinned model's point with ``Plotly.restyle`` (the figure is not sent back). The plot drawn is read, after
+#: every draw too (a plot redrawn while a click was on its way is ringed); nothing changes when the ring is right
 RING_JS = """
 function(pin, figure) {
-    var none = window.dash_clientside.no_update;
-    if (!figure || !figure.data || !figure.layout) { return none; }
-    var name = '%s', style = %s, rings = [], colour = (figure.layout.font || {}).color;
-    (pin ? figure.data : []).forEach(function(trace) {
-        (trace.customdata || []).forEach(function(c, i) {
-            if (c[0] === pin.environment && c[1] === pin.model && trace.x[i] != null && trace.y[i] != null) {
-                rings.push(Object.assign({}, style, {xanchor: trace.x[i], yanchor: trace.y[i],
-                                                     line: Object.assign({}, style.line, {color: colour})}));
-            }
+    var gd = document.querySelector('#scatter .js-plotly-plot');
+    window.__elexPin = pin;
+    var ring = function() {
+        if (!gd || !gd.data || !window.Plotly) { return; }
+        var index = -1, xs = [], ys = [], pinned = window.__elexPin;
+        gd.data.forEach(function(trace, t) {
+            if (trace.meta === '%s') { index = t; return; }
+            (pinned ? trace.customdata || [] : []).forEach(function(c, i) {
+                if (c[0] === pinned.environment && c[1] === pinned.model && trace.x[i] != null && trace.y[i] != null) {
+                    xs.push(trace.x[i]); ys.push(trace.y[i]);
+                }
+            });
         });
-    });
-    var shapes = figure.layout.shapes || [];
-    var others = shapes.filter(function(s) { return s.name !== name; });
-    var old = shapes.filter(function(s) { return s.name === name; });
-    var key = function(list) { return JSON.stringify(list.map(function(s) { return [s.xanchor, s.yanchor]; })); };
-    if (key(old) === key(rings)) { return none; }
-    var layout = Object.assign({}, figure.layout, {shapes: others.concat(rings)});
-    return Object.assign({}, figure, {layout: layout});
+        if (index < 0) { return; }
+        var now = gd.data[index];
+        if (JSON.stringify([now.x || [], now.y || []]) !== JSON.stringify([xs, ys])) {
+            window.Plotly.restyle(gd, {x: [xs], y: [ys]}, [index]);
+        }
+    };
+    if (gd && gd.on && !gd.__elexRing) { gd.__elexRing = true; gd.on('plotly_afterplot', ring); }
+    ring();
+    return window.dash_clientside.no_update;
 }
-""" % (PIN_SHAPE, json.dumps(pin_shape(0.0, 0.0, "")))
+""" % PIN_META
+
+#: clientside: an axis showing an unrated metric (CO2e, net energy) has no weight or boundaries to set: its
+#: controls are disabled (weight x, boundaries x, weight y, boundaries y)
+UNRATED_JS = """
+function(x, y) {
+    var unrated = %s;
+    var ux = unrated.indexOf(x) >= 0, uy = unrated.indexOf(y) >= 0;
+    return [ux, ux, uy, uy];
+}
+""" % json.dumps([m.key for m in UNRATED_METRICS])
+
+
+def _control_title(scoped_key: str) -> str:
+    """The heading of an axis's weight and boundaries: the metric's name, ``(not rated)`` for an unrated one."""
+    unrated = scoped_key.partition(" ")[2] in {m.key for m in UNRATED_METRICS}
+    return scoped_title(scoped_key) + (" (not rated: no weight or boundaries)" if unrated else "")
+
+
+#: the components and properties :func:`view_figures` fills, in its order
+FIGURE_OUTPUTS: tuple[tuple[str, str], ...] = (
+    ("scatter", "figure"), ("bars", "figure"), ("scatter-legend", "children"), ("energy-note", "children"))
+
+
+def view_figures(data: LiveData, store: dict[str, Any], default_store: dict[str, Any], dataset: str, task: str,
+                 environments: list[str] | None, x: str, y: str, scale: str | None, theme: str | None,
+                 pinned: dict[str, str] | None) -> tuple[Any, ...]:
+    """The plots of a view, one value per entry of :data:`FIGURE_OUTPUTS`: the scatter (ringing ``pinned``), the
+    rating bars, the scatter's legend and the note on estimated energy."""
+    rated = data.rated(store)
+    rows = view_rows(rated, dataset, task, environments or [])
+    shown_envs = [e for e in data.environments if e in set(environments or [])]
+    reference = None
+    if not rows.empty:
+        refs = rows["reference_model"].dropna()
+        reference = str(refs.iloc[0]) if not refs.empty else None
+    reference = reference or store.get("references", {}).get(dataset)
+    mode = store.get("mode", default_store["mode"])
+    scatter = scatter_figure(
+        rows, x, y, scale or "index", task, store.get("boundaries", {}), zone_compound(mode),
+        data.environments, theme or "light", reference_model=reference,
+        reference_environment=shown_envs[0] if shown_envs else None,
+        uirevision=f"{dataset}|{task}|{x}|{y}|{scale}", pinned=pinned)
+    bars = rating_bars_figure(rows, data.environments, theme or "light")
+    new = data.new_models(dataset, task)
+    shown_new = {(e, m) for e, m in new if e in set(shown_envs)}
+    return (mark_new(scatter, new), bars,
+            scatter_legend(shown_envs, data.environments, mode, len(shown_new)), energy_note(rows))
+
+
+def first_view(data: LiveData, view: View, store: dict[str, Any], theme: str) -> dict[str, dict[str, Any]]:
+    """What the page's layout carries for ``view`` so that its first plot needs no callback: per component id,
+    the properties to set (the environments shown and :data:`FIGURE_OUTPUTS` in ``theme``)."""
+    envs = data.environments_of(view.dataset, view.task)
+    values: dict[str, dict[str, Any]] = {"environments": {"value": envs}}
+    drawn = view_figures(data, store, store, view.dataset, view.task, envs, view.x, view.y, view.scale, theme, None)
+    for (component, prop), value in zip(FIGURE_OUTPUTS, drawn):
+        values.setdefault(component, {})[prop] = value
+    return values
+
 
 # ------------------------------------------------------------------------------------------------ register
 def register_callbacks(app: Dash, data: LiveData, default_view: View, default_store: dict[str, Any]) -> None:
@@ -142,8 +210,13 @@ def register_callbacks(app: Dash, data: LiveData, default_view: View, default_st
     )
     def sync_url(search, dataset, task, x, y, scale):
         current = View(dataset, task, x, y, scale)
+        if ctx.triggered_id == "dataset":  # another dataset may be of another learning task: its quality axes
+            wanted = axes_for_task(current, data.learning_task_of(dataset))
+            if wanted != current:
+                return no_update, no_update, wanted.x, wanted.y, no_update, no_update
         if ctx.triggered_id in (None, "url"):
             wanted = parse_view(search, data.dataset_keys(), default_view)  # reloads may add datasets
+            wanted = axes_for_task(wanted, data.learning_task_of(wanted.dataset))
             # unknown parameters or values leave the address bar: it shows the view the page shows
             canonical = wanted.query() if search and search != wanted.query() else no_update
             if wanted == current:
@@ -156,6 +229,7 @@ def register_callbacks(app: Dash, data: LiveData, default_view: View, default_st
     @app.callback(
         Output("environments", "options"), Output("environments", "value"),
         Input("dataset", "value"), Input("task", "value"), Input("results-version", "data"),
+        prevent_initial_call=True,
     )
     def environments(dataset, task, _version):
         """A new dataset or task, or reloaded results, shows all of its environments again."""
@@ -240,41 +314,24 @@ def register_callbacks(app: Dash, data: LiveData, default_view: View, default_st
             weights.get(xs, 0.0), weights.get(ys, 0.0),
             sx["min"], sx["max"], sx["marks"], sx["value"], sx["step"], sy["step"],
             sy["min"], sy["max"], sy["marks"], sy["value"],
-            boundary_text(bx), boundary_text(by), scoped_title(xs), scoped_title(ys), message, message_class,
+            boundary_text(bx), boundary_text(by), _control_title(xs), _control_title(ys), message, message_class,
             {"limit": upload.get("limit")} if trigger == "upload" and upload else no_update,
         )
 
     # -------------------------------------------------------------------------------- figures
+    # not fired when the page loads: the layout comes with the first view's figures (first_view)
     @app.callback(
-        Output("scatter", "figure"), Output("bars", "figure"), Output("scatter-legend", "children"),
-        Output("energy-note", "children"),
+        *(Output(component, prop) for component, prop in FIGURE_OUTPUTS),
         Input("settings", "data"), Input("dataset", "value"), Input("task", "value"),
         Input("environments", "value"), Input("x-metric", "value"), Input("y-metric", "value"),
         Input("scale", "value"), Input("theme", "data"), Input("results-version", "data"), State("pin", "data"),
+        prevent_initial_call=True,
     )
     def figures(store, dataset, task, environments, x, y, scale, theme, _version, pinned):
         """The plots of the view. A click only moves the ring (in the page, :data:`RING_JS`): the pin is read
         here so that a redrawn plot rings the pinned model from the start, but it does not redraw the plots."""
-        store = store or default_store
-        rated = data.rated(store)
-        rows = view_rows(rated, dataset, task, environments or [])
-        shown_envs = [e for e in data.environments if e in set(environments or [])]
-        reference = None
-        if not rows.empty:
-            refs = rows["reference_model"].dropna()
-            reference = str(refs.iloc[0]) if not refs.empty else None
-        reference = reference or store.get("references", {}).get(dataset)
-        mode = store.get("mode", default_store["mode"])
-        scatter = scatter_figure(
-            rows, x, y, scale or "index", task, store.get("boundaries", {}), zone_compound(mode),
-            data.environments, theme or "light", reference_model=reference,
-            reference_environment=shown_envs[0] if shown_envs else None,
-            uirevision=f"{dataset}|{task}|{x}|{y}|{scale}", pinned=pinned)
-        bars = rating_bars_figure(rows, data.environments, theme or "light")
-        new = data.new_models(dataset, task)
-        shown_new = {(e, m) for e, m in new if e in set(shown_envs)}
-        return (mark_new(scatter, new), bars,
-                scatter_legend(shown_envs, data.environments, mode, len(shown_new)), energy_note(rows))
+        return view_figures(data, store or default_store, default_store, dataset, task, environments, x, y,
+                            scale, theme, pinned)
 
     # -------------------------------------------------------------------------------- selection
     # a click pins in the page (no round trip): the selection callback then asks for the details
@@ -282,6 +339,9 @@ def register_callbacks(app: Dash, data: LiveData, default_view: View, default_st
                             Input("unpin", "n_clicks"), prevent_initial_call=True)
     app.clientside_callback(RING_JS, Output("scatter", "figure", allow_duplicate=True), Input("pin", "data"),
                             Input("scatter", "figure"), prevent_initial_call=True)
+    app.clientside_callback(UNRATED_JS, Output("weight-x", "disabled"), Output("boundary-x", "disabled"),
+                            Output("weight-y", "disabled"), Output("boundary-y", "disabled"),
+                            Input("x-metric", "value"), Input("y-metric", "value"))
 
     @app.callback(
         Output("selection", "data"), Output("details-body", "className"), Output("details-empty", "className"),
@@ -290,6 +350,7 @@ def register_callbacks(app: Dash, data: LiveData, default_view: View, default_st
         Output("details-state", "children"), Output("unpin", "className"), Output("details", "className"),
         Input("pin", "data"), Input("scatter", "hoverData"), Input("settings", "data"),
         Input("dataset", "value"), Input("task", "value"), State("selection", "data"),
+        prevent_initial_call=True,
     )
     def select(pinned, hover, store, dataset, task, selection):
         """The details show the pinned model; with none pinned (or the pinned one not in this view), the
@@ -359,7 +420,7 @@ def register_callbacks(app: Dash, data: LiveData, default_view: View, default_st
     # -------------------------------------------------------------------------------- client side
     app.clientside_callback(
         """
-        function(n) {
+        function(n, drawn) {
             var root = document.documentElement;
             var theme = root.getAttribute('data-theme') || 'light';
             if (n) {
@@ -367,10 +428,11 @@ def register_callbacks(app: Dash, data: LiveData, default_view: View, default_st
                 root.setAttribute('data-theme', theme);
                 try { window.localStorage.setItem('elex-theme', theme); } catch (e) {}
             }
-            return theme;
+            // the figures are drawn in the theme they came with: only a different one redraws them
+            return theme === drawn ? window.dash_clientside.no_update : theme;
         }
         """,
-        Output("theme", "data"), Input("theme-toggle", "n_clicks"),
+        Output("theme", "data"), Input("theme-toggle", "n_clicks"), State("theme", "data"),
     )
     app.clientside_callback(
         """

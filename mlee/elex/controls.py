@@ -7,11 +7,14 @@ import copy
 import math
 from typing import Any
 
+from mlee.extras import require
+
+require("elex", "dash")
 from dash import html
 
 from mlee.errors import MleeError
 from mlee.elex.state import scoped
-from mlee.metrics import RATING_COLOURS, RATING_LETTERS, scoped_title
+from mlee.metrics import RATING_COLOURS, RATING_LETTERS, is_rated, scoped_title
 
 SLIDER_LIMIT = 6.0  # boundary sliders span at most 10^-6 .. 10^6
 
@@ -117,7 +120,8 @@ def merge_controls(store: dict[str, Any], trigger: str, values: dict[str, Any], 
     Taking all controls (not only the one that fired) keeps a change whose answer was still in flight
     when the next control moved: the page sends the newer request with the older store.
     Raises SettingError (message for the page) when the ``trigger`` weight box holds a value that is not
-    a number of 0 or more; the message names the metric, the value and the weight still in use.
+    a number of 0 or more; the message names the metric, the value and the weight still in use. The weight and
+    boundaries of an axis showing an unrated metric (CO2e, net energy) are left out: it has none.
     """
     store = copy.deepcopy(store)
     order = [c for c in SETTING_CONTROLS if c != trigger] + [trigger]
@@ -129,6 +133,8 @@ def merge_controls(store: dict[str, Any], trigger: str, values: dict[str, Any], 
         elif control == "reference":
             if value in models:
                 store.setdefault("references", {})[dataset] = value
+        elif not is_rated(x if control.endswith("-x") else y):
+            continue
         elif control in ("weight-x", "weight-y"):
             key = scoped(x if control == "weight-x" else y, task)
             if not _valid_weight(value):

@@ -20,7 +20,7 @@ from typing import Any
 import pandas as pd
 
 from mlee.elex.state import settings_from_store, store_key
-from mlee.metrics import METRICS
+from mlee.metrics import METRICS, UNRATED_METRICS
 
 log = logging.getLogger(__name__)
 
@@ -87,8 +87,10 @@ class ExplorerData:
         self.datasets: list[tuple[str, str]] = [(key, display) for display, key in order]
         #: every environment, sorted: its position picks its marker symbol everywhere
         self.environments: list[str] = sorted(self.table["environment"].astype(str).unique())
-        #: metric keys the axes offer: every metric, an optional one (robustness...) only where a result has it
-        self.metric_keys: list[str] = [m.key for m in METRICS if not m.optional
+        #: metric keys the axes offer: every classification metric, and an optional one (robustness...), a
+        #: regression one (R^2 ...) or an unrated one (CO2e, net energy) only where a result has it
+        self.metric_keys: list[str] = [m.key for m in (*METRICS, *UNRATED_METRICS)
+                                       if (not m.optional and "classification" in m.learning_tasks)
                                        or (m.key in self.table and self.table[m.key].notna().any())]
         #: (dataset, task, environment, model) of every row: a selection checks it on every hover and click
         self._keys: frozenset[tuple[str, str, str, str]] = frozenset(zip(
@@ -128,6 +130,13 @@ class ExplorerData:
     def models_of(self, dataset: str) -> list[str]:
         """Models with results on ``dataset``, sorted."""
         return sorted(self.table.loc[self.table["dataset"] == dataset, "model"].astype(str).unique())
+
+    def learning_task_of(self, dataset: str) -> str:
+        """``"regression"`` when ``dataset``'s results are a regressor's, else ``"classification"``."""
+        if "learning_task" not in self.table.columns:
+            return "classification"
+        values = self.table.loc[self.table["dataset"] == dataset, "learning_task"].astype(str)
+        return "regression" if (values == "regression").any() else "classification"
 
     def tasks_of(self, dataset: str) -> list[str]:
         """Tasks with results on ``dataset``."""

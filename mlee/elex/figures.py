@@ -19,14 +19,14 @@ from typing import Any
 
 import pandas as pd
 
-from mlee.metrics import METRICS_BY_KEY, RATING_COLOURS, RATING_LETTERS, Metric, rating_letter
+from mlee.metrics import AXIS_METRICS_BY_KEY, RATING_COLOURS, RATING_LETTERS, Metric, is_rated, rating_letter
 from mlee.rating.stability import letter_text
 from mlee.units import MISSING, format_grams, format_interval, format_number, format_value
 
 SYMBOLS: tuple[str, ...] = ("circle", "square", "diamond", "triangle-up", "pentagon", "star", "hexagon",
                             "triangle-down", "cross", "x")
 MISSING_COLOUR = "#9aa0a6"
-UNIT_TITLES = {"J": "J", "s": "s", "B": "bytes", "FLOP": "FLOP", "#": "count", "%": "%", "score": "score"}
+UNIT_TITLES = {"J": "J", "s": "s", "B": "bytes", "FLOP": "FLOP", "#": "count", "%": "%", "score": "score", "g": "g"}
 THEMES: dict[str, dict[str, str]] = {
     "light": {"font": "#1f2933", "grid": "rgba(31,41,51,0.10)", "outline": "#1f2933", "zone_opacity": "0.22"},
     "dark": {"font": "#e4e7eb", "grid": "rgba(228,231,235,0.14)", "outline": "#0f1419", "zone_opacity": "0.30"},
@@ -37,9 +37,10 @@ Compound = Callable[[Sequence[int], Sequence[float]], "int | None"]
 #: what a background cell's colour means (shown in the legend; {mode} is the page's rating mode)
 ZONE_RULE = ("Background cell: the rating a model would get from the x and y ratings of that cell alone, "
              "weighted equally ({mode}). Point: the model's compound rating over all weighted metrics.")
-#: name of the layout shape that rings the pinned model (a shape, not a trace: moving it redraws only the
-#: shapes, where a changed trace made plotly redraw the whole plot, ~70-100 ms in the browser)
-PIN_SHAPE = "pinned"
+#: ``meta`` of the one-marker trace that rings the pinned model: a marker is drawn at its data point on any axis
+#: type (a layout shape's pixel offsets around a log-axis anchor drew an offset ellipse); the page moves it
+#: with ``Plotly.restyle`` (:data:`mlee.elex.callbacks.RING_JS`)
+PIN_META = "pinned"
 #: radius of the ring, in pixels (it stays the same size at any zoom)
 PIN_RADIUS_PX = 15
 #: colour of the ring around points merged while ELEx runs (:func:`mlee.elex.live_data.mark_new`)
@@ -66,8 +67,10 @@ def short_environment(environment: str) -> str:
 
 def axis_values(rows: pd.DataFrame, metric: Metric, scale: str, suffix: str = "") -> pd.Series:
     """What a scale plots for ``metric``: the index, or the value in display units (% as 0..100); with
-    ``suffix`` ``"_low"`` / ``"_high"`` the bound of its 95 % interval (NaN where the table has none)."""
-    column = f"{metric.key}_index{suffix}" if scale == "index" else f"{metric.key}{suffix}"
+    ``suffix`` ``"_low"`` / ``"_high"`` the bound of its 95 % interval (NaN where the table has none). An unrated
+    metric (:data:`mlee.metrics.UNRATED_METRICS`) has no index: its value on either scale."""
+    indexed = scale == "index" and is_rated(metric.key)
+    column = f"{metric.key}_index{suffix}" if indexed else f"{metric.key}{suffix}"
     if column not in rows:
         return pd.Series(float("nan"), index=rows.index)
     values = pd.to_numeric(rows[column], errors="coerce").astype(float)
@@ -84,7 +87,9 @@ def error_bar(rows: pd.DataFrame, metric: Metric, scale: str, values: pd.Series)
 
 
 def axis_title(metric: Metric, scale: str, reference: str | None) -> str:
-    """Axis title: ``"Energy index (vs. RR)"`` or ``"Energy [J]"``."""
+    """Axis title: ``"Energy index (vs. RR)"``, ``"Energy [J]"`` or ``"CO2e [g] (not rated)"``."""
+    if not is_rated(metric.key):
+        return f"{metric.name} [{UNIT_TITLES.get(metric.unit, metric.unit)}] (not rated)"
     if scale == "index":
         return f"{metric.name} index" + (f" (relative to {reference})" if reference else "")
     return f"{metric.name} [{UNIT_TITLES.get(metric.unit, metric.unit)}]"
@@ -186,30 +191,45 @@ def tick_format(axis_type: str, axis_range: Sequence[float]) -> dict[str, Any]:
     return out
 
 
-def pin_shape(x: float, y: float, colour: str) -> dict[str, Any]:
-    """The ring around the pinned model's point at data coordinates (``x``, ``y``): a circle of
-    :data:`PIN_RADIUS_PX` pixels drawn above the points (the page moves it on a click, see
-    :data:`mlee.elex.callbacks.RING_JS`)."""
-    r = PIN_RADIUS_PX
-    return {"type": "circle", "name": PIN_SHAPE, "layer": "above", "xref": "x", "yref": "y",
-            "xsizemode": "pixel", "ysizemode": "pixel", "xanchor": x, "yanchor": y,
-            "x0": -r, "x1": r, "y0": -r, "y1": r, "line": {"width": 3, "color": colour}}
+def pin_trace(xs: Sequence[float], ys: Sequence[float], colour: str) -> dict[str, Any]:
+    """The ring around the pinned model's point(s) at data coordinates ``xs``, ``ys`` (empty: nothing pinned):
+    an open circle of :data:`PIN_RADIUS_PX` pixels, out of the legend and of hover and click events.
+
+    Parameters
+    ----------
+    xs, ys : sequences of float
+        Where the ring goes, in the axes' data units (one point per ringed point).
+    colour : str
+        The ring's colour (the theme's font colour).
+
+    Returns
+    -------
+    dict
+        A plotly scatter trace whose ``meta`` is :data:`PIN_META`.
+    """
+    return {"type": "scatter", "mode": "markers", "name": "pinned model", "meta": PIN_META,
+            "x": list(xs), "y": list(ys), "hoverinfo": "skip", "showlegend": False, "cliponaxis": False,
+            "marker": {"symbol": "circle-open", "size": 2 * PIN_RADIUS_PX, "color": colour,
+                       "line": {"width": 3, "color": colour}}}
 
 
-def _pin_shapes(rows: pd.DataFrame, xs: pd.Series, ys: pd.Series, pinned: dict[str, str] | None,
-                colour: str) -> list[dict[str, Any]]:
-    """The ring around the pinned model's point, if it is shown (none otherwise)."""
+def _pin_trace(rows: pd.DataFrame, xs: pd.Series, ys: pd.Series, pinned: dict[str, str] | None,
+               colour: str) -> dict[str, Any]:
+    """The ring around the pinned model's point, if it is shown (an empty ring otherwise)."""
     if not pinned:
-        return []
+        return pin_trace([], [], colour)
     mask = ((rows["environment"] == pinned.get("environment")) & (rows["model"] == pinned.get("model"))
             & xs.notna() & ys.notna())
-    return [pin_shape(x, y, colour) for x, y in zip(xs[mask].tolist(), ys[mask].tolist())]
+    return pin_trace(xs[mask].tolist(), ys[mask].tolist(), colour)
 
 
 def _hover(row: Any, x: Metric, y: Metric) -> str:
     parts = [f"<b>{row['model']}</b>", short_environment(str(row["environment"]))]
     for metric in (x, y) if x.key != y.key else (x,):
-        value = format_value(row[metric.key], metric.unit)
+        value = format_value(row.get(metric.key), metric.unit)
+        if not is_rated(metric.key):
+            parts.append(f"{metric.name}: {value} (not rated)")
+            continue
         span = format_interval(row.get(f"{metric.key}_low"), row.get(f"{metric.key}_high"), metric.unit)
         index = row.get(f"{metric.key}_index")
         letter = letter_text(row.get(f"{metric.key}_rating"), row.get(f"{metric.key}_stability"),
@@ -239,11 +259,11 @@ def scatter_figure(rows: pd.DataFrame, x: str, y: str, scale: str, task: str,
 
     ``environments`` is the list of all loaded environments (fixes each one's marker symbol);
     ``reference_environment`` is whose reference value places the zones on the value scale;
-    ``pinned`` ({environment, model}) is the model the page has pinned: ringed (the last layout shape, named
-    :data:`PIN_SHAPE`).
+    ``pinned`` ({environment, model}) is the model the page has pinned: ringed by the trace after the
+    environments' (:func:`pin_trace`, there also when nothing is pinned, so that the page can move it).
     """
     colours = THEMES.get(theme, THEMES["light"])
-    mx, my = METRICS_BY_KEY[x], METRICS_BY_KEY[y]
+    mx, my = AXIS_METRICS_BY_KEY[x], AXIS_METRICS_BY_KEY[y]
     xs, ys = axis_values(rows, mx, scale), axis_values(rows, my, scale)
     x_thresholds = boundaries.get(mx.scoped_key(task))
     y_thresholds = boundaries.get(my.scoped_key(task))
@@ -303,7 +323,7 @@ def scatter_figure(rows: pd.DataFrame, x: str, y: str, scale: str, task: str,
     shapes: list[dict[str, Any]] = []
     if x_zones and y_zones:
         shapes = zone_shapes(x_zones, y_zones, x_axis, y_axis, compound, float(colours["zone_opacity"]))
-    shapes += _pin_shapes(rows, xs, ys, pinned, colours["font"])
+    traces.append(_pin_trace(rows, xs, ys, pinned, colours["font"]))
 
     def note(text: str, x_pos: float, anchor: str) -> dict[str, Any]:
         return {"text": text, "xref": "paper", "yref": "paper", "x": x_pos, "y": 0.01, "xanchor": anchor,
@@ -316,9 +336,13 @@ def scatter_figure(rows: pd.DataFrame, x: str, y: str, scale: str, task: str,
     else:
         missing = len(rows) - shown
         if missing:
-            lacking = mx.short if xs.isna().any() else my.short
-            annotations.append(note(f"{missing} model(s) without {lacking} not shown", 0.99, "right"))
-        if scale == "value" and (x_zones is None or y_zones is None):
+            lacking = " or ".join(m.short for m, v in ((mx, xs), (my, ys)) if v.isna().any())
+            annotations.append(note(f"{missing} of {len(rows)} model(s) without {lacking} not shown", 0.99, "right"))
+        unrated = [m.short for m in (mx, my) if not is_rated(m.key)]
+        if unrated:
+            annotations.append(note(f"{' and '.join(dict.fromkeys(unrated))}: not rated (no rating zones)",
+                                    0.01, "left"))
+        elif scale == "value" and (x_zones is None or y_zones is None):
             annotations.append(note("no rating zones: the reference model has no value here", 0.01, "left"))
 
     def axis(metric: Metric, layout: tuple[str, list[float]]) -> dict[str, Any]:

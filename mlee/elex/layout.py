@@ -9,6 +9,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from mlee.extras import require
+
+require("elex", "dash")
 from dash import dcc, html
 
 from mlee.elex.controls import mode_options
@@ -16,8 +19,11 @@ from mlee.elex.data import ExplorerData
 from mlee.elex.figures import short_environment
 from mlee.elex.state import View
 from mlee.elex.uploads import MAX_UPLOAD_BYTES
-from mlee.metrics import METRICS_BY_KEY, TASK_DISPLAY, TASKS
+from mlee.metrics import AXIS_METRICS_BY_KEY, TASK_DISPLAY, TASKS, is_rated
 
+
+#: the theme the page's first figures are drawn in (a page that keeps the other one redraws them once)
+FIRST_THEME = "light"
 
 GRAPH_CONFIG = {"displaylogo": False, "responsive": True,
                 "modeBarButtonsToRemove": ["select2d", "lasso2d", "autoScale2d"],
@@ -29,7 +35,8 @@ def _field(label: str, control: Any, class_name: str = "") -> html.Div:
 
 
 def _metric_options(keys: list[str]) -> list[dict[str, str]]:
-    return [{"label": METRICS_BY_KEY[key].name, "value": key} for key in keys]
+    return [{"label": AXIS_METRICS_BY_KEY[key].name + ("" if is_rated(key) else " (not rated)"), "value": key}
+            for key in keys]
 
 
 def controls(data: ExplorerData, view: View) -> html.Div:
@@ -163,7 +170,7 @@ def page(data: ExplorerData, view: View, default_store: dict[str, Any], modes: t
         dcc.Store(id="settings", storage_type="memory", data=default_store),
         dcc.Store(id="selection", storage_type="memory"),
         dcc.Store(id="pin", storage_type="memory"),
-        dcc.Store(id="theme", storage_type="memory"),
+        dcc.Store(id="theme", storage_type="memory", data=FIRST_THEME),
         dcc.Download(id="download"),
         html.Header(className="topbar", children=[
             html.Div([html.H1("ELEx"), html.Span("Energy Label Exploration", className="subtitle")],
@@ -201,3 +208,32 @@ def page(data: ExplorerData, view: View, default_store: dict[str, Any], modes: t
             ]),
         ]),
     ])
+
+
+def fill(root: Any, values: dict[str, dict[str, Any]]) -> Any:
+    """``root`` with the properties ``values`` names set on the components of those ids (other ids: ignored).
+
+    Parameters
+    ----------
+    root : dash component
+        The page (or any part of it).
+    values : dict
+        Per component id, the properties to set and their values.
+
+    Returns
+    -------
+    dash component
+        ``root`` itself, changed in place.
+    """
+    pending = [root]
+    while pending:
+        node = pending.pop()
+        props = values.get(getattr(node, "id", None)) if isinstance(getattr(node, "id", None), str) else None
+        for prop, value in (props or {}).items():
+            setattr(node, prop, value)
+        children = getattr(node, "children", None)
+        if isinstance(children, (list, tuple)):
+            pending.extend(children)
+        elif children is not None and hasattr(children, "to_plotly_json"):
+            pending.append(children)
+    return root

@@ -6,6 +6,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from mlee.extras import require
+
+require("elex", "dash")
 from dash import html
 
 from mlee.elex.figures import NEW_RING_COLOUR, ZONE_RULE, short_environment, symbol_of

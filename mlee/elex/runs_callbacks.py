@@ -7,6 +7,9 @@ from __future__ import annotations
 import logging
 from typing import Any, Callable
 
+from mlee.extras import require
+
+require("elex", "dash")
 from dash import ALL, Dash, Input, Output, State, ctx, no_update
 
 from mlee.elex.run_access import PROXY_HEADERS, RunAccess

@@ -9,6 +9,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from mlee.extras import require
+
+require("elex", "dash")
 from dash import dcc, html
 
 from mlee.elex.run_access import RunAccess

@@ -23,6 +23,9 @@ def serve_workers(make_app: Callable[[], Any], host: str, port: int, workers: in
                   timeout_s: int = 120) -> None:
     """Serve the Dash app ``make_app()`` returns with gunicorn: ``workers`` processes of ``threads``
     threads each, bound to ``host:port``, until interrupted."""
+    from mlee.extras import require
+
+    require("elex", "gunicorn")
     from gunicorn.app.base import BaseApplication
 
     app = make_app()  # in the master: loaded once, shared with the forked workers

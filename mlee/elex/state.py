@@ -18,11 +18,13 @@ from typing import Any
 from urllib.parse import parse_qs, urlencode
 
 from mlee.elex.request_guard import InvalidRequest
-from mlee.metrics import METRICS_BY_KEY, TASKS
+from mlee.metrics import AXIS_METRICS_BY_KEY, TASKS
 
 SCALES: tuple[str, ...] = ("index", "value")
 DEFAULT_X = "power_draw"
 DEFAULT_Y = "top1_val"
+#: the y axis of a regression dataset's view (a classification metric would show no point)
+REGRESSION_Y = "r2_val"
 SETTINGS_KEYS: tuple[str, ...] = ("mode", "references", "boundaries", "weights")
 
 
@@ -60,13 +62,37 @@ def parse_view(search: str | None, datasets: list[str], default: View) -> View:
         view = replace(view, dataset=params["dataset"])
     if params.get("task") in TASKS:
         view = replace(view, task=params["task"])
-    if params.get("x") in METRICS_BY_KEY:
+    if params.get("x") in AXIS_METRICS_BY_KEY:
         view = replace(view, x=params["x"])
-    if params.get("y") in METRICS_BY_KEY:
+    if params.get("y") in AXIS_METRICS_BY_KEY:
         view = replace(view, y=params["y"])
     if params.get("scale") in SCALES:
         view = replace(view, scale=params["scale"])
     return view
+
+
+def axes_for_task(view: View, learning_task: str) -> View:
+    """``view`` with every axis whose metric does not apply to ``learning_task`` replaced by that task's default
+    quality metric (``r2_val`` for regression, ``top1_val`` for classification).
+
+    Parameters
+    ----------
+    view : View
+        The view asked for.
+    learning_task : str
+        ``"classification"`` or ``"regression"``: the learning task of the view's dataset.
+
+    Returns
+    -------
+    View
+    """
+    fallback = REGRESSION_Y if learning_task == "regression" else DEFAULT_Y
+
+    def fits(key: str) -> bool:
+        metric = AXIS_METRICS_BY_KEY.get(key)
+        return metric is None or learning_task in metric.learning_tasks
+
+    return replace(view, x=view.x if fits(view.x) else fallback, y=view.y if fits(view.y) else fallback)
 
 
 def default_settings_store() -> dict[str, Any]:
@@ -116,4 +142,4 @@ def store_key(store: dict[str, Any] | None) -> str:
 
 def scoped(metric: str, task: str) -> str:
     """Scoped key of ``metric`` in ``task`` as in boundaries/weights files (``"inference power_draw"``)."""
-    return METRICS_BY_KEY[metric].scoped_key(task)
+    return AXIS_METRICS_BY_KEY[metric].scoped_key(task)

@@ -90,13 +90,16 @@ def metric_rows(summary: Any) -> list[dict[str, Any]]:
     """One dict per metric (in metric-table order): name, group, value, index, rating (letter and 0..4 or
     None), weight and provenance, all formatted for display. The optional metrics (robustness, calibration,
     latency) are left out when the result has none of them (results measured before them show the table they
-    always had); otherwise a missing one shows as "n.a." (e.g. calibration of a model without probabilities)."""
+    always had); otherwise a missing one shows as "n.a." (e.g. calibration of a model without probabilities).
+    Only the metrics of the summary's learning task are listed (a regressor's R^2, RMSE and MAE, a classifier's
+    accuracy, F1 ...)."""
     rows = []
     has_optional = any(_has_value(summary.metrics.get(m.key)) for m in METRICS if m.optional)
+    learning_task = getattr(summary, "learning_task", "classification")
     for metric in METRICS:
         m = summary.metrics.get(metric.key)
         value = None if m is None else m.value
-        if metric.optional and not has_optional:
+        if (metric.optional and not has_optional) or learning_task not in metric.learning_tasks:
             continue
         text = _unbroken(format_value(value, metric.unit))
         if m is not None and m.std is not None and m.std == m.std and text != MISSING and m.std > 0:

@@ -6,7 +6,8 @@ server on the first request, the imports done inside callbacks (the rating engin
 label and its fonts, fontTools, the QR encoder), the first rated table of the default settings, the first
 figure and tables, the JSON encoder's first use. :func:`warm_up` pays all of it at start, by answering in
 process (Flask's test client, no socket) exactly what a browser asks on its first visit: the page, its layout
-and callback graph, every callback the page fires when it loads, and the selection of the first point of the
+and callback graph, every callback the page fires when it loads (the layout itself carries the first view's figures), and the
+selection of the first point of the
 first view (its tables and label). Only requests a page makes on every visit are sent, so nothing happens
 that a visit would not do (no sweep is launched, no file written).
 """
@@ -17,6 +18,9 @@ import logging
 import time
 from typing import Any
 
+from mlee.extras import require
+
+require("elex", "dash")
 from dash import Dash
 
 from mlee.elex.dash_client import callback_payload, layout_values, outputs_of
@@ -49,7 +53,8 @@ def warm_up(app: Dash) -> float:
                 raise RuntimeError(f"GET {path}: HTTP {reply.status_code}")
             answers[path] = reply
         values = layout_values(answers["/_dash-layout"].get_json())
-        callbacks = _initial_callbacks(answers["/_dash-dependencies"].get_json())
+        graph = answers["/_dash-dependencies"].get_json()
+        callbacks = _initial_callbacks(graph)
 
         def call(callback: dict[str, Any], changed: list[str]) -> None:
             reply = client.post(UPDATE, json=callback_payload(callback, values, changed))
@@ -65,7 +70,7 @@ def warm_up(app: Dash) -> float:
             call(callback, [f"{i['id']}.{i['property']}" for i in callback["inputs"]])
         points = [c for trace in (values.get("scatter.figure") or {}).get("data", [])
                   for c in trace.get("customdata") or []]
-        select = next((c for c in callbacks
+        select = next((c for c in graph
                        if any((i["id"], i["property"]) == ("scatter", "hoverData") for i in c["inputs"])), None)
         if points and select is not None:
             values["scatter.hoverData"] = {"points": [{"curveNumber": 0, "pointNumber": 0, "customdata": points[0]}]}

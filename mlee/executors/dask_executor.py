@@ -21,6 +21,9 @@ import uuid
 from pathlib import Path
 from typing import Any, Iterator
 
+from mlee.extras import require
+
+require("cluster", "distributed")
 import dask
 from distributed import Client, Future, Nanny, Scheduler, SpecCluster, as_completed
 

@@ -15,6 +15,9 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
+from mlee.extras import require
+
+require("cluster", "distributed")
 from distributed import Lock, WorkerPlugin, get_worker
 
 from mlee.runs.folder_transfer import RunRecord

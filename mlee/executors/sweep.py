@@ -400,6 +400,39 @@ def run_sweep(pairs: Iterable[tuple[str, str]], settings: RunSettings, meter: An
     failing run (or a dataset that does not load) is recorded in its folder and in the returned outcomes; the
     sweep goes on. Ctrl-C raises ``KeyboardInterrupt`` and leaves the run in progress hidden; a write refused for
     lack of space raises :class:`~mlee.runs.errors.DiskFullError` (runs written before are kept).
+
+    Parameters
+    ----------
+    pairs : iterable of (str, str)
+        (dataset key, method full name) pairs, e.g. ``("iris", "k-Nearest Neighbors")``.
+    settings : RunSettings
+        What every run shares (output folder, repeats, hyperparameters, backend, ...).
+    meter : Meter
+        The meter that measures the training and inference windows.
+    progress : bool
+        Show a progress bar.
+    on_outcome : callable, optional
+        Called with each :class:`RunOutcome` as its run finishes.
+    skip : container of (str, str, int)
+        (dataset, method, repeat) runs not to run (``--resume``).
+
+    Returns
+    -------
+    list of RunOutcome
+        One per run: its training and inference folders, and its error (None when it succeeded).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> from mlee import Meter, RunSettings, run_sweep
+    >>> logs = Path(tempfile.mkdtemp()) / "logs"
+    >>> settings = RunSettings(output_dir=logs, hyperparameters="default", robustness=False)
+    >>> outcomes = run_sweep([("iris", "k-Nearest Neighbors")], settings, Meter("estimate"), progress=False)
+    >>> [(o.dataset, o.error) for o in outcomes]
+    [('iris', None)]
+    >>> sorted(p.name.split("_")[0] for p in logs.iterdir())
+    ['infer', 'train']
     """
     get_backend(settings.backend).check(settings.device)  # before any window: missing package, no GPU, warm-up
     plan = SweepPlan(list(dict.fromkeys(pairs)), settings)

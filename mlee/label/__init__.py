@@ -46,7 +46,32 @@ def __getattr__(name: str) -> Any:
 def render_label(summary: ModelSummary, fmt: str = "pdf", issue_date: datetime.date | None = None) -> bytes:
     """The energy label of ``summary`` as ``fmt`` (``"pdf"`` or ``"svg"``) bytes, A6 portrait.
 
-    ``issue_date`` is printed on the label (default: today); fix it for reproducible files.
+    Parameters
+    ----------
+    summary : ModelSummary
+        The model's figures (:func:`mlee.rating.summarise`).
+    fmt : str
+        ``"pdf"`` or ``"svg"``.
+    issue_date : datetime.date, optional
+        Printed on the label (default: today); fix it for reproducible files.
+
+    Returns
+    -------
+    bytes
+        The label file's content.
+
+    Examples
+    --------
+    >>> import datetime
+    >>> from mlee import RatingSettings, aggregate_runs, load_results, rate, render_label, summarise
+    >>> from mlee.layout import SHIPPED_RESULTS
+    >>> settings = RatingSettings.default()
+    >>> rated = rate(aggregate_runs(load_results(SHIPPED_RESULTS / "sklearn")), settings)
+    >>> row = rated.iloc[0]
+    >>> summary = summarise(rated, settings, dataset=row["dataset"], task=row["task"],
+    ...                     environment=row["environment"], model=row["model"])
+    >>> render_label(summary, "svg", issue_date=datetime.date(2026, 1, 1))[:5]
+    b'<?xml'
     """
     from mlee.label.content import label_content
     from mlee.label.drawing import content_drawing
@@ -65,8 +90,37 @@ def write_label(summary: ModelSummary, path: str | os.PathLike, fmt: str | None 
                 issue_date: datetime.date | None = None) -> Path:
     """Write the label of ``summary`` to ``path`` atomically and return the path.
 
-    ``fmt`` defaults to the suffix of ``path`` (``.pdf`` / ``.svg``); a path without one of those
-    suffixes needs ``fmt``.
+    Parameters
+    ----------
+    summary : ModelSummary
+        The model's figures (:func:`mlee.rating.summarise`).
+    path : str or PathLike
+        The file to write.
+    fmt : str, optional
+        ``"pdf"`` or ``"svg"``; default: the suffix of ``path`` (a path without one of those suffixes
+        needs ``fmt``).
+    issue_date : datetime.date, optional
+        Printed on the label (default: today).
+
+    Returns
+    -------
+    Path
+        The path written.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> from mlee import RatingSettings, aggregate_runs, load_results, rate, summarise, write_label
+    >>> from mlee.layout import SHIPPED_RESULTS
+    >>> settings = RatingSettings.default()
+    >>> rated = rate(aggregate_runs(load_results(SHIPPED_RESULTS / "sklearn")), settings)
+    >>> row = rated.iloc[0]
+    >>> summary = summarise(rated, settings, dataset=row["dataset"], task=row["task"],
+    ...                     environment=row["environment"], model=row["model"])
+    >>> path = write_label(summary, Path(tempfile.mkdtemp()) / "label.pdf")
+    >>> path.read_bytes()[:5]
+    b'%PDF-'
     """
     from mlee.label.render import check_format
 

@@ -16,7 +16,7 @@ from mlee.metrics import METRICS, TASK_DISPLAY, get_metric, rating_letter
 from mlee.rating.summary import MetricSummary, ModelSummary
 from mlee.rating.stability import is_borderline, range_text
 from mlee.units import (MISSING, format_count, format_duration, format_energy, format_grams, format_interval,
-                        format_percent, is_missing)
+                        format_number, format_percent, is_missing)
 
 
 
@@ -144,7 +144,23 @@ def _resource_tile(summary: ModelSummary, key: str, kind: str, title: str, forma
     return Tile(kind, title, tile_lines, _tile_rating(tile_lines))
 
 
+def is_regression(summary: ModelSummary) -> bool:
+    """True when ``summary`` is a regressor's (its quality tile shows R^2 and RMSE)."""
+    return getattr(summary, "learning_task", "classification") == "regression"
+
+
+def _regression_quality_tile(summary: ModelSummary) -> Tile:
+    r2, rmse = _metric(summary, "r2_val"), _metric(summary, "rmse_val")
+    lines = (
+        TileLine(get_metric("r2_val").short, format_number(_value(r2)), _rating(r2), True),
+        TileLine(get_metric("rmse_val").short, format_number(_value(rmse)), _rating(rmse), True),
+    )
+    return Tile("quality", "Quality", lines, _tile_rating(lines))
+
+
 def _quality_tile(summary: ModelSummary) -> Tile:
+    if is_regression(summary):
+        return _regression_quality_tile(summary)
     f1 = _metric(summary, "f1_val")
     accuracy = _metric(summary, "top1_val")
     if _value(accuracy) is None and _value(_metric(summary, "top5_val")) is not None:

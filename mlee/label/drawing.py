@@ -13,6 +13,9 @@ from __future__ import annotations
 
 import datetime
 
+from mlee.extras import require
+
+require("label", "reportlab")
 from reportlab.graphics.shapes import Drawing, Line, Polygon, Rect, Shape, String
 from reportlab.lib import colors
 from reportlab.lib.units import mm

@@ -10,6 +10,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from mlee.extras import require
+
+require("label", "reportlab")
 from reportlab.graphics.shapes import Circle, Path, Polygon, Rect, Shape
 from reportlab.lib import colors
 

@@ -16,6 +16,9 @@ from __future__ import annotations
 import itertools
 from functools import lru_cache
 
+from mlee.extras import require
+
+require("label", "reportlab")
 from reportlab.graphics.barcode.qr import QrCodeWidget
 from reportlab.graphics.shapes import Path, Rect, Shape
 from reportlab.lib import colors

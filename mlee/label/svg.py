@@ -17,6 +17,9 @@ from __future__ import annotations
 
 from xml.sax.saxutils import escape
 
+from mlee.extras import require
+
+require("label", "reportlab")
 from reportlab.graphics import renderSVG
 from reportlab.graphics.shapes import Circle, Drawing, Line, Path, Polygon, Rect, String
 from reportlab.lib import colors

@@ -28,9 +28,11 @@ def measured(*, meter: Meter | None = None,
 
     Parameters
     ----------
-    meter : the meter to measure with (default: one ``Meter()`` per decorated function, created at its first
+    meter : Meter, optional
+        The meter to measure with (default: one ``Meter()`` per decorated function, created at its first
         call and kept).
-    record : called with each call's :class:`~mlee.monitoring.measurement.Measurement` (for example
+    record : callable, optional
+        Called with each call's :class:`~mlee.monitoring.measurement.Measurement` (for example
         ``measurements.append``); the latest is also the wrapper's ``last_measurement`` attribute.
 
     Returns
@@ -41,7 +43,7 @@ def measured(*, meter: Meter | None = None,
 
     Examples
     --------
-    >>> from mlee.measure import measured
+    >>> from mlee import measured
     >>> @measured()
     ... def train():
     ...     return sum(i * i for i in range(10_000))

@@ -126,8 +126,40 @@ def merge_directory(directory: str | os.PathLike = "logs/sklearn",
                     progress: bool | None = None) -> MergeReport:
     """Merge every experiment folder in ``directory`` into ``output_agglog_dir`` (see the module docstring).
 
-    ``output_log_dir``: also write ``<name>.tar.gz`` of each merged folder there. ``progress``: tqdm bar
-    (None: only on a terminal). Raises FileNotFoundError when ``directory`` does not exist.
+    Parameters
+    ----------
+    directory : str or PathLike
+        The experiment folders (``evaluate_sklearn.py``'s ``--output-dir``).
+    output_agglog_dir : str or PathLike
+        Where the merged result files (one JSON per run) and the results table are written.
+    output_log_dir : str or PathLike, optional
+        Also write ``<name>.tar.gz`` of each merged folder there.
+    clean : bool
+        Ignore the saved merge state and merge every folder again (see the module docstring).
+    progress : bool or None
+        Show a progress bar (None: only on a terminal).
+
+    Returns
+    -------
+    MergeReport
+        What was merged, unchanged, failed, still being written, archived and removed.
+
+    Raises
+    ------
+    FileNotFoundError
+        When ``directory`` does not exist.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> from mlee import Meter, RunSettings, merge_directory, run_sweep
+    >>> work = Path(tempfile.mkdtemp())
+    >>> settings = RunSettings(output_dir=work / "logs", hyperparameters="default", robustness=False)
+    >>> _ = run_sweep([("iris", "k-Nearest Neighbors")], settings, Meter("estimate"), progress=False)
+    >>> report = merge_directory(work / "logs", work / "results", progress=False)
+    >>> len(report.merged), len(report.failed)
+    (2, 0)
     """
     source = Path(directory)
     if not source.is_dir():

@@ -33,7 +33,7 @@ def load_energy_mix(path: str | None = None) -> dict[str, dict[str, Any]]:
         data = codecarbon_data_dir()
         if data is None:
             raise FileNotFoundError("codecarbon is not installed, so its country carbon-intensity table is missing; "
-                                    "install it with `pip install codecarbon` or leave --country out.")
+                                    "install it with `pip install 'mlee[codecarbon]'` or leave --country out.")
         path = str(data / "private_infra" / ENERGY_MIX_FILE)
     with open(path, encoding="utf-8") as fh:
         return {k.upper(): v for k, v in json.load(fh).items()}

@@ -72,6 +72,18 @@ class MeterConfig:
         stored as its alpha-3 code), None for no carbon figure.
     pue : float
         Power usage effectiveness of the data centre (>= 1), applied to the carbon figure only.
+
+    Raises
+    ------
+    ValueError
+        A value out of range, naming the parameter and what it takes.
+
+    Examples
+    --------
+    >>> from mlee import MeterConfig
+    >>> config = MeterConfig(monitor="estimate", pue=1.2)
+    >>> config.monitor, config.pue
+    ('estimate', 1.2)
     """
 
     monitor: str = "auto"

@@ -103,18 +103,40 @@ class Meter:
 
     Parameters
     ----------
-    monitor : ``auto`` (RAPL for the CPU where readable, else the estimate; plus NVML where an NVIDIA GPU
+    monitor : str
+        ``auto`` (RAPL for the CPU where readable, else the estimate; plus NVML where an NVIDIA GPU
         answers), one of ``rapl``, ``nvml``, ``pyrapl``, ``codecarbon``, ``estimate``, or a comma list.
         A requested source that cannot measure here is reported (one warning, with the fix) and the CPU falls
         back to the estimate, unless ``strict`` is True (then :class:`SourceUnavailable` is raised).
-    cpu_tdp_w : per-package CPU TDP in W for the estimate (default: per-vCPU watts of the CPU's family, see
+    cpu_tdp_w : float or None
+        Per-package CPU TDP in W for the estimate (default: per-vCPU watts of the CPU's family, see
         :mod:`mlee.monitoring.sources.estimate`).
-    idle_seconds : when > 0, idle power is measured for that long before the first window and every
+    idle_seconds : float
+        When > 0, idle power is measured for that long before the first window and every
         measurement gets ``net_energy_j = energy_j - idle_power_w * duration_s``.
-    country : ISO 3166-1 alpha-3 code for the grams-CO2e figure (None: no carbon figure).
-    pue : data-centre power usage effectiveness applied to the carbon figure only.
-    rapl_root, nvml, pyrapl : injection points for tests (powercap folder, module-like NVML / pyRAPL object).
-    sources : ready-made sources (overrides ``monitor``).
+    country : str or None
+        ISO 3166-1 alpha-3 code for the grams-CO2e figure (None: no carbon figure).
+    pue : float
+        Data-centre power usage effectiveness applied to the carbon figure only.
+    strict : bool
+        Raise :class:`SourceUnavailable` instead of falling back to the estimate.
+    rapl_root, nvml, pyrapl : optional
+        Injection points for tests (powercap folder, module-like NVML / pyRAPL object).
+    sources : list of EnergySource, optional
+        Ready-made sources (overrides ``monitor``).
+
+    Examples
+    --------
+    >>> from mlee import Meter
+    >>> meter = Meter("estimate")
+    >>> with meter.window() as window:
+    ...     total = sum(i * i for i in range(100_000))
+    >>> measurement = window.measurement
+    >>> measurement.duration_s > 0, measurement.estimated
+    (True, True)
+    >>> result, measurement = meter.measure(sorted, [3, 1, 2])
+    >>> result
+    [1, 2, 3]
     """
 
     def __init__(self, monitor: str = "auto", cpu_tdp_w: float | None = None, idle_seconds: float = 0.0,

@@ -18,11 +18,10 @@ from collections.abc import Mapping
 import pandas as pd
 
 from mlee.metrics import rating_letter
-from mlee.units import format_grams
 
 from .latex import ESTIMATE_MARKER, FALLBACK_MARKER, colour_definitions, escape_latex
-from .tables import (_footnote, energy_footnotes, has_recorded, interval_text, letter_cell, table_number,
-                     uncertainty_footnotes)
+from .tables import (_footnote, energy_footnotes, interval_text, letter_cell, recorded_cell, recorded_columns,
+                     table_number, uncertainty_footnotes)
 
 #: (column of the comparison frame, header, unit) in table order; energies in J, times in s.
 COLUMNS: tuple[tuple[str, str, str], ...] = (
@@ -65,6 +64,7 @@ def backend_comparison(rated: pd.DataFrame, environment: str, dataset: str) -> p
         "reference_model": _get(infer, "reference_model", ""),
         "backend_status": _get(infer, "backend_status", ""),
         "co2e_g": _get(infer, "co2e_g", float("nan")),
+        "net_power_draw": _get(infer, "net_power_draw", float("nan")),
         "energy_sources": _get(infer, "energy_sources", ""),
         "energy_complete": _get(infer, "energy_complete", True),
         "energy_quality": _get(infer, "energy_quality", ""),
@@ -76,7 +76,7 @@ def backend_comparison(rated: pd.DataFrame, environment: str, dataset: str) -> p
     out = out.sort_values(["model", "environment"], kind="stable").reset_index(drop=True)
     return out[["model", "model_short", "backend", "environment", *[c for c, _, _ in COLUMNS], "rating",
                 "energy_estimated", "compound_stability", "reference_model", "backend_status", "co2e_g",
-                "infer_energy_low", "infer_energy_high", "infer_time_low", "infer_time_high", "energy_sources",
+                "net_power_draw", "infer_energy_low", "infer_energy_high", "infer_time_low", "infer_time_high", "energy_sources",
                 "energy_complete", "energy_quality"]]
 
 
@@ -86,16 +86,17 @@ def _get(frame: pd.DataFrame, column: str, default: object) -> object:
 
 def backends_tex(table: pd.DataFrame, context: Mapping[str, str] | None = None) -> str:
     """LaTeX tabular of :func:`backend_comparison` rows (``\\usepackage{xcolor,booktabs}``)."""
-    carbon = has_recorded(table, "co2e_g")
-    n_cols = 3 + len(COLUMNS) + carbon
+    recorded = recorded_columns(table)
+    n_cols = 3 + len(COLUMNS) + len(recorded)
     lines = ["% The same method in several implementations (method x backend), written by create_paper_results.py "
              "(mlee).", "% Needs \\usepackage{xcolor,booktabs}."]
     lines += [f"% {key}: {value}" for key, value in (context or {}).items()]
     lines.append(colour_definitions())
-    lines.append(r"\begin{tabular}{ll" + "r" * (len(COLUMNS) + carbon) + "c}")
+    lines.append(r"\begin{tabular}{ll" + "r" * (len(COLUMNS) + len(recorded)) + "c}")
     lines.append(r"    \toprule")
     headers = [f"{escape_latex(title)} [{escape_latex(unit)}]" for _, title, unit in COLUMNS]
-    headers += ["CO2e"] if carbon else []
+    headers += [f"Inference {title[0].lower() + title[1:] if title[1:2].islower() else title}"
+                + ("" if unit == "g" else f" [{unit}]") for _, title, unit in recorded]
     lines.append("    Method & Backend & " + " & ".join(headers) + r" & Rating \\")
     lines.append(r"    \midrule")
     for row in table.to_dict("records"):
@@ -108,8 +109,7 @@ def backends_tex(table: pd.DataFrame, context: Mapping[str, str] | None = None) 
             if key.startswith("infer"):
                 cell += interval_text(pd.Series(row), key, unit)
             cells.append(cell)
-        if carbon:
-            cells.append(format_grams(row.get("co2e_g")))
+        cells += [recorded_cell(row, key, unit) for key, _, unit in recorded]
         cells.append(letter_cell(row["rating"], rating_letter(row["rating"]), row.get("compound_stability")))
         lines.append("    " + " & ".join(cells) + r" \\")
     lines.append(r"    \bottomrule")

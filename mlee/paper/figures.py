@@ -15,6 +15,9 @@ import math
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+from mlee.extras import require
+
+require("paper", "matplotlib")
 import matplotlib
 
 matplotlib.use("Agg")

@@ -16,7 +16,7 @@ Outputs (in the publication's file names) written to the output folder:
   several backends (e.g. scikit-learn and scikit-learn-intelex), method x backend on the chosen dataset:
   training and inference energy and time, accuracy, rating (:mod:`mlee.paper.backends`).
 - ``contents.json``: what each file shows (dataset or method of every NN), environment, rating mode,
-  fingerprint of the boundaries and weights.
+  fingerprint of the boundaries and weights, and the date printed on the labels.
 
 With ``png=True`` every PDF figure also gets a PNG beside it.
 """
@@ -45,6 +45,8 @@ from .tables import best_models_tex, weights_tex
 log = logging.getLogger(__name__)
 
 X_KEY, Y_KEY = "inference power_draw", "general f1_val"
+#: the scatter's quality axis for a regression dataset
+REGRESSION_Y_KEY = "general r2_val"
 
 
 @dataclass
@@ -161,8 +163,10 @@ def generate(options: PaperOptions) -> PaperResult:
     out = Path(options.output)
     out.mkdir(parents=True, exist_ok=True)
     result = PaperResult(environment, dataset, settings.mode, fingerprint)
+    issued = options.issue_date or datetime.date.today()
     contents: dict[str, Any] = {"environment": environment, "rating_mode": settings.mode,
-                                "fingerprint": fingerprint, "scatter_dataset": dataset, "files": {}}
+                                "fingerprint": fingerprint, "scatter_dataset": dataset,
+                                "issue_date": issued.isoformat(), "files": {}}
 
     def note(paths: list[Path], what: str) -> None:
         result.files.extend(paths)
@@ -177,6 +181,10 @@ def generate(options: PaperOptions) -> PaperResult:
          "best model per dataset (largest dataset first)")
     note([write_text_atomic(out / "table_weights.tex", weights_tex(settings.weights, context))],
          "inference metric weights > 0 by group")
+    if "learning_task" in rows and (rows["learning_task"] == "regression").any():
+        note([write_text_atomic(out / "table_weights_regression.tex",
+                                weights_tex(settings.weights, context, "regression"))],
+             "inference metric weights > 0 by group, regression")
     steps.update()
 
     comparison = backend_comparison(rated, environment, dataset)
@@ -187,20 +195,23 @@ def generate(options: PaperOptions) -> PaperResult:
 
     chosen = rows[rows["dataset"] == dataset].sort_values("model")
     display = str(chosen["dataset_display"].iloc[0])
+    regression = "learning_task" in chosen and (chosen["learning_task"] == "regression").all()
+    y_key, y_name = (REGRESSION_Y_KEY, "R^2") if regression else (Y_KEY, "F1")
     fig = figures.scatter_index_figure(
-        [_finite(v) for v in chosen["power_draw_index"]], [_finite(v) for v in chosen["f1_val_index"]],
+        [_finite(v) for v in chosen["power_draw_index"]],
+        [_finite(v) for v in chosen[f"{y_key.split(' ', 1)[1]}_index"]],
         [str(v) for v in chosen["model_short"]],
-        settings.boundaries[X_KEY], settings.boundaries[Y_KEY],
-        float(settings.weights.get(X_KEY, 0.0)), float(settings.weights.get(Y_KEY, 0.0)),
-        _compound_function(settings), title=f"{display}: energy vs. F1 (index)",
-        x_label="Inference energy index", y_label="F1 score index")
+        settings.boundaries[X_KEY], settings.boundaries[y_key],
+        float(settings.weights.get(X_KEY, 0.0)), float(settings.weights.get(y_key, 0.0)),
+        _compound_function(settings), title=f"{display}: energy vs. {y_name} (index)",
+        x_label="Inference energy index", y_label=f"{y_name} index" if regression else "F1 score index")
     note(figures.save_figure(fig, out / "scatter index.pdf", options.png),
-         f"inference energy index vs F1 index of {dataset}")
+         f"inference energy index vs {y_name} index of {dataset}")
     steps.update()
 
     for summary in summaries(chosen, settings):
         path = write_label(summary, out / f"label {_safe_name(summary.model)}.pdf", fmt="pdf",
-                           issue_date=options.issue_date)
+                           issue_date=issued)
         note([Path(path)], f"energy label of {summary.model} on {dataset}")
     steps.update()
 

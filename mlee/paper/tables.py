@@ -51,6 +51,47 @@ BEST_MODEL_COLUMNS: tuple[TableColumn, ...] = (
 )
 
 
+#: what a result may record beside its energy (runs with ``--country``, ``--idle-seconds``): (column, header, unit)
+#: of a table column shown where some row of the table recorded it; CO2e with its own prefix (``553 ng``)
+RECORDED_COLUMNS: tuple[tuple[str, str, str], ...] = (("co2e_g", "CO2e", "g"), ("net_power_draw", "Net energy", "J"))
+
+#: the quality column of a regression row (in place of the F1 score)
+REGRESSION_QUALITY = TableColumn("r2_val", "R^2", "score", 1.0)
+
+
+def _is_regression(row: pd.Series) -> bool:
+    return str(row.get("learning_task", "classification")) == "regression"
+
+
+def row_columns(row: pd.Series) -> tuple[TableColumn, ...]:
+    """The metric columns of one best-model row: :data:`BEST_MODEL_COLUMNS`, R^2 in place of the F1 score for
+    a regression row.
+
+    Parameters
+    ----------
+    row : Series
+        A rated row (``learning_task`` says its task; classification when absent).
+
+    Returns
+    -------
+    tuple of TableColumn
+    """
+    if not _is_regression(row):
+        return BEST_MODEL_COLUMNS
+    return tuple(REGRESSION_QUALITY if c.key == "f1_val" else c for c in BEST_MODEL_COLUMNS)
+
+
+def _header_columns(rows: pd.DataFrame) -> tuple[TableColumn, ...]:
+    """The columns' headers: the F1 score's, R^2's where every row is a regressor's, both where rows mix."""
+    tasks = set(rows["learning_task"].astype(str)) if "learning_task" in rows else {"classification"}
+    if "regression" not in tasks:
+        return BEST_MODEL_COLUMNS
+    if tasks == {"regression"}:
+        return tuple(REGRESSION_QUALITY if c.key == "f1_val" else c for c in BEST_MODEL_COLUMNS)
+    both = TableColumn("f1_val", "F1 score / R^2", "% / score", 100.0)
+    return tuple(both if c.key == "f1_val" else c for c in BEST_MODEL_COLUMNS)
+
+
 _PREFIXES = ((1e9, " G"), (1e6, " M"), (1e3, " k"), (1.0, ""))
 
 
@@ -82,6 +123,8 @@ def table_number(value: object, unit: str, scale: float = 1.0) -> str:
     number = float(value) * scale  # type: ignore[arg-type]
     if unit in ("%", "index"):
         return f"{number:.2f}"
+    if unit == "score":  # R^2: three decimals (0.485), like the shares' resolution of 0.01 %
+        return f"{number:.3f}"
     if unit == "#":
         factor, prefix = next((f, p) for f, p in _PREFIXES if abs(number) >= f or f == 1.0)
         return significant(number / factor) + prefix if factor > 1 else f"{number:.0f}"
@@ -102,13 +145,37 @@ def letter_cell(rating: object, text: str, stability: object) -> str:
     return colorbox(rating, text + mark)
 
 
-def best_model_cells(row: pd.Series) -> list[str]:
-    """The LaTeX cells of one best-model row: dataset, compound box + method, then value/index pairs."""
+def recorded_columns(rows: pd.DataFrame) -> list[tuple[str, str, str]]:
+    """The :data:`RECORDED_COLUMNS` that some of ``rows`` recorded.
+
+    Parameters
+    ----------
+    rows : DataFrame
+        The rows of one table.
+
+    Returns
+    -------
+    list of (column, header, unit)
+        In :data:`RECORDED_COLUMNS` order.
+    """
+    return [column for column in RECORDED_COLUMNS if has_recorded(rows, column[0])]
+
+
+def recorded_cell(row: Mapping[str, object], key: str, unit: str) -> str:
+    """The cell of a recorded value: grams CO2e with their prefix, joules in the table's precision, ``n.a.``
+    where the row did not record it."""
+    value = row.get(key)
+    return format_grams(value) if unit == "g" else table_number(value, unit)  # type: ignore[arg-type]
+
+
+def best_model_cells(row: pd.Series, recorded: list[tuple[str, str, str]] | None = None) -> list[str]:
+    """The LaTeX cells of one best-model row: dataset, compound box + method, then value/index pairs, then the
+    ``recorded`` columns (:func:`recorded_columns` of the table; by default those this row recorded)."""
     compound = row.get("compound_rating")
     cells = [escape_latex(row["dataset_display"]),
              f"{letter_cell(compound, rating_letter(compound), row.get('compound_stability'))} "
              f"{escape_latex(row['model_short'])}"]
-    for column in BEST_MODEL_COLUMNS:
+    for column in row_columns(row):
         value = table_number(row.get(column.key), column.unit, column.scale)
         if column.key == "power_draw":
             value += energy_marks(row)
@@ -117,13 +184,13 @@ def best_model_cells(row: pd.Series) -> list[str]:
         cells.append(value)
         cells.append(letter_cell(row.get(f"{column.key}_rating"), table_number(row.get(f"{column.key}_index"), "index"),
                                  row.get(f"{column.key}_stability")))
-    if has_recorded(row.to_frame().T, "co2e_g"):
-        cells.append(format_grams(row.get("co2e_g")))
+    for key, _, unit in recorded_columns(row.to_frame().T) if recorded is None else recorded:
+        cells.append(recorded_cell(row, key, unit))
     return cells
 
 
 def has_recorded(rows: pd.DataFrame, column: str) -> bool:
-    """True when some of ``rows`` recorded ``column`` (CO2e with ``--country``)."""
+    """True when some of ``rows`` recorded ``column`` (CO2e with ``--country``, net energy with ``--idle-seconds``)."""
     return column in rows and pd.to_numeric(rows[column], errors="coerce").notna().any()
 
 
@@ -182,24 +249,26 @@ def best_models_tex(best: pd.DataFrame, context: Mapping[str, str] | None = None
     Estimated energies carry :data:`ESTIMATE_MARKER`, energies not read cleanly :data:`INCOMPLETE_MARKER`; footnote
     lines under the table explain them and say when estimated and measured energies are not comparable.
     """
-    carbon = has_recorded(best, "co2e_g")
-    n_cols = 2 + 2 * len(BEST_MODEL_COLUMNS) + carbon
+    recorded = recorded_columns(best)
+    n_cols = 2 + 2 * len(BEST_MODEL_COLUMNS) + len(recorded)
     lines = ["% Best model per dataset (largest dataset first), written by create_paper_results.py (mlee).",
              "% Needs \\usepackage{xcolor,booktabs,multirow}."]
     _header_comment(lines, context or {})
     lines.append(colour_definitions())
-    spec = "ll" + "rc" * len(BEST_MODEL_COLUMNS) + ("r" if carbon else "")
+    spec = "ll" + "rc" * len(BEST_MODEL_COLUMNS) + "r" * len(recorded)
     lines.append(rf"\begin{{tabular}}{{{spec}}}")
     lines.append(r"    \toprule")
-    titles = [rf"\multicolumn{{2}}{{c}}{{{escape_latex(c.title)}}}" for c in BEST_MODEL_COLUMNS]
+    headers = _header_columns(best)
+    titles = [rf"\multicolumn{{2}}{{c}}{{{escape_latex(c.title)}}}" for c in headers]
     rules = " ".join(rf"\cmidrule(lr){{{3 + 2 * i}-{4 + 2 * i}}}" for i in range(len(BEST_MODEL_COLUMNS)))
     lines.append(r"    \multirow{2}{*}{Dataset} & \multirow{2}{*}{Method} & " + " & ".join(titles)
-                 + (r" & \multirow{2}{*}{CO2e}" if carbon else "") + rf" \\ {rules}")
-    units = [f"[{escape_latex(c.unit)}] & Index" for c in BEST_MODEL_COLUMNS]
-    lines.append("    & & " + " & ".join(units) + (" &" if carbon else "") + r" \\")
+                 + "".join(f" & {escape_latex(title)}" for _, title, _ in recorded) + rf" \\ {rules}")
+    units = [(f"[{escape_latex(c.unit)}] & Index" if c.unit != "score" else "& Index") for c in headers]
+    units += ["" if unit == "g" else f"[{unit}]" for _, _, unit in recorded]
+    lines.append("    & & " + " & ".join(units) + r" \\")
     lines.append(r"    \midrule")
     for _, row in best.iterrows():
-        lines.append("    " + " & ".join(best_model_cells(row)) + r" \\")
+        lines.append("    " + " & ".join(best_model_cells(row, recorded)) + r" \\")
     lines.append(r"    \bottomrule")
     lines += energy_footnotes(best, n_cols)
     lines += uncertainty_footnotes(best, n_cols)
@@ -212,8 +281,10 @@ def metric_title(scoped_key: str) -> str:
     return scoped_title(scoped_key)
 
 
-def inference_weights(weights: Mapping[str, float]) -> dict[str, list[tuple[str, float]]]:
-    """Group -> [(scoped key, weight)] of the inference metrics (general + inference) with weight > 0.
+def inference_weights(weights: Mapping[str, float],
+                      learning_task: str = "classification") -> dict[str, list[tuple[str, float]]]:
+    """Group -> [(scoped key, weight)] of the inference metrics (general + inference) with weight > 0 that
+    apply to ``learning_task`` (``classification`` or ``regression``).
 
     Groups in alphabetical order (Complexity, Quality, Resources, Robustness); metrics in the order of :data:`mlee.metrics.METRICS`.
     """
@@ -221,7 +292,7 @@ def inference_weights(weights: Mapping[str, float]) -> dict[str, list[tuple[str,
     for group in sorted(GROUPS):
         entries = []
         for metric in METRICS:
-            if metric.group != group:
+            if metric.group != group or learning_task not in metric.learning_tasks:
                 continue
             scoped = metric.scoped_key("inference")
             weight = float(weights.get(scoped, 0.0) or 0.0)
@@ -232,13 +303,16 @@ def inference_weights(weights: Mapping[str, float]) -> dict[str, list[tuple[str,
     return grouped
 
 
-def weights_tex(weights: Mapping[str, float], context: Mapping[str, str] | None = None) -> str:
-    """LaTeX table of the inference metric weights (> 0), grouped by Complexity, Quality, Resources, Robustness."""
-    lines = ["% Metric weights of the compound rating (inference), written by create_paper_results.py (mlee).",
+def weights_tex(weights: Mapping[str, float], context: Mapping[str, str] | None = None,
+                learning_task: str = "classification") -> str:
+    """LaTeX table of the inference metric weights (> 0) of ``learning_task``'s metrics, grouped by Complexity,
+    Quality, Resources, Robustness."""
+    what = "" if learning_task == "classification" else f", {learning_task}"
+    lines = [f"% Metric weights of the compound rating (inference{what}), written by create_paper_results.py (mlee).",
              "% Needs \\usepackage{booktabs,multirow}."]
     _header_comment(lines, context or {})
     lines += [r"\begin{tabular}{llc}", r"    \toprule", r"    Group & Metric & Weight \\"]
-    for group, entries in inference_weights(weights).items():
+    for group, entries in inference_weights(weights, learning_task).items():
         lines.append(r"    \midrule")
         for i, (scoped, weight) in enumerate(entries):
             first = rf"\multirow{{{len(entries)}}}{{*}}{{{escape_latex(group)}}}" if i == 0 else ""

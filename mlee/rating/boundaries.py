@@ -8,10 +8,10 @@ with ``b0 >= b1 >= b2 >= b3`` separating the ratings A | B | C | D | E. Keys who
 from __future__ import annotations
 
 import math
+import numbers as _numbers
 import os
 from typing import TYPE_CHECKING, Any, Iterable, Mapping, Sequence
 
-import numpy as np
 
 from mlee.atomic import write_json_atomic
 from mlee.metrics import METRICS, TASKS, get_metric, scoped_entries
@@ -29,7 +29,7 @@ def validate_boundaries(data: Any, source: str = "boundaries") -> Boundaries:
     out: Boundaries = {}
     for key, values in scoped_entries(data, source, "four descending thresholds"):
         if (not isinstance(values, (list, tuple)) or len(values) != 4
-                or any(isinstance(v, bool) or not isinstance(v, (int, float, np.floating, np.integer))
+                or any(isinstance(v, bool) or not isinstance(v, _numbers.Real)
                        for v in values)):
             raise ValueError(f"{source}: {key!r} must be a list of four numbers [b0, b1, b2, b3] "
                              f"(A above b0 ... E at or below b3), got {values!r}")
@@ -69,6 +69,8 @@ def compute_boundaries(rated: pd.DataFrame, quantiles: Iterable[float] = DEFAULT
     index are left out (merge the result into existing boundaries). Ties between quantiles are kept
     (an empty rating band).
     """
+    import numpy as np
+
     qs = [float(q) for q in quantiles]
     if len(qs) != 4 or any(not 0 <= q <= 1 for q in qs):
         raise ValueError(f"quantiles must be four numbers in [0, 1], e.g. (0.8, 0.6, 0.4, 0.2); got {qs}")

@@ -35,17 +35,10 @@ from typing import Sequence
 
 import numpy as np
 
-RATING_MODES: tuple[str, ...] = ("optimistic median", "pessimistic median", "optimistic mean",
-                                 "pessimistic mean", "best", "worst", "majority", "published median")
+from mlee.rating.modes import RATING_MODES, check_mode  # noqa: F401  (re-exported beside the arithmetic)
+
 N_RATINGS = 5
 _TOL = 1e-9
-
-
-def check_mode(mode: str) -> str:
-    """``mode`` if it is a known compound mode, else ValueError listing the modes."""
-    if mode not in RATING_MODES:
-        raise ValueError(f"unknown rating mode {mode!r}; use one of: {', '.join(repr(m) for m in RATING_MODES)}")
-    return mode
 
 
 def ratings_from_indices(indices: np.ndarray | Sequence[float], boundaries: Sequence[float]) -> np.ndarray:

@@ -8,7 +8,8 @@ resolution, not a value, so a 0 value or reference gives no index either; for qu
 (equal) and a positive value over a 0 reference gives no index. When a group's reference has no value for a
 metric that other models of the group have, a warning names the group, the metric and the reference.
 
-Reference: ``settings.references[dataset]``. When a dataset has no configured reference, or the
+Reference: ``settings.references[dataset]``; a regression dataset (``learning_task``) that has none there takes
+the linear reference (``_regression_default`` of ``references.json``, Ridge Regression). When a dataset has no configured reference, or the
 configured model has no row in a (dataset, task, environment) group, the fallback is the model with the
 median energy of the group (lower median; by running time when no energy is known, by name when neither
 is), chosen once per dataset among the models that every environment lacking the reference has, on the first
@@ -39,6 +40,20 @@ _Z95 = 1.959963984540054  # normal 97.5 % quantile: the index's 95 % interval
 GROUP_KEYS = ["dataset", "task", "environment"]
 #: The package's reference models (what the fallback warning tells users to edit).
 REFERENCES_FILE = str(resources.files("mlee").joinpath("data", "references.json"))
+
+
+def regression_default_reference() -> str:
+    """The reference of a regression dataset that has none configured: ``_regression_default`` of the package's
+    ``references.json`` (the linear reference, Ridge Regression).
+
+    Returns
+    -------
+    str
+    """
+    import json
+
+    return str(json.loads(resources.files("mlee").joinpath("data", "references.json").read_text(encoding="utf-8"))
+               .get("_regression_default", "Ridge Regression"))
 
 
 def index_values(values: np.ndarray, reference: np.ndarray, higher_is_better: bool) -> np.ndarray:
@@ -104,6 +119,9 @@ def _reference_positions(table: pd.DataFrame, settings: RatingSettings,
     models = table["model"].to_numpy(dtype=object)
     datasets = table["dataset"].to_numpy(dtype=object)
     wanted = table["dataset"].map(dict(settings.references)).to_numpy(dtype=object)
+    if "learning_task" in table.columns:  # a regression dataset without a configured one: the linear reference
+        unset = pd.isna(wanted) & (table["learning_task"].to_numpy(dtype=object) == "regression")
+        wanted[unset] = regression_default_reference()
     is_ref = models == wanted
     ref_of_group = np.full(n_groups, -1, dtype=np.int64)
     hit = np.flatnonzero(is_ref)
@@ -211,6 +229,15 @@ def rate(table: pd.DataFrame, settings: RatingSettings | None = None, *, stabili
         ``compound_stability``, ``compound_letter_best``, ``compound_letter_worst``); ``reference_model`` and
         ``reference_fallback``. ``attrs``: ``warnings`` (load and rating warnings), ``fingerprint``,
         ``rating_mode``.
+
+    Examples
+    --------
+    >>> from mlee import RatingSettings, aggregate_runs, load_results, rate
+    >>> from mlee.layout import SHIPPED_RESULTS
+    >>> table = aggregate_runs(load_results(SHIPPED_RESULTS / "sklearn"))
+    >>> rated = rate(table, RatingSettings.default(), stability=False)
+    >>> set(rated["compound_rating"].dropna()) <= {0.0, 1.0, 2.0, 3.0, 4.0}
+    True
     """
     settings = settings if settings is not None else RatingSettings.default()
     missing = [c for c in GROUP_KEYS + ["model"] if c not in table.columns]
@@ -251,8 +278,8 @@ def rate(table: pd.DataFrame, settings: RatingSettings | None = None, *, stabili
         matrix = np.stack([new[f"{m.key}_rating"][mask] for m in METRICS], axis=1)
         weights = [settings.weight(m.scoped_key(task)) for m in METRICS]
         compound[mask] = compound_ratings(matrix, weights, settings.mode)
-        if stability:
-            used = [i for i, w in enumerate(weights) if w > 0]
+        used = [i for i, w in enumerate(weights) if w > 0]
+        if stability and used:  # no weighted metric: no compound letter, so no stability either
             stacked = np.stack([probs[METRICS[i].key][mask] for i in used], axis=1)
             result = compound_stability(stacked, [weights[i] for i in used], settings.mode, compound[mask])
             for name, values in zip(("compound_stability", "compound_letter_best", "compound_letter_worst"), result):

@@ -1,7 +1,8 @@
 """The rated table as a tidy file for pandas and R users: one row per (dataset, task, environment, model).
 
 Columns: the identifiers (``dataset``, ``dataset_display``, ``task``, ``environment``, ``model``,
-``model_short``), ``n_runs``, ``compound_rating`` (letter A-E, ``n.a.``) with ``compound_rating_stability``
+``model_short``), ``n_runs``, ``learning_task`` (``classification`` or ``regression``: a regression row has
+``r2_val``, ``rmse_val`` and ``mae_val``, the classification metrics empty, and the other way round), ``compound_rating`` (letter A-E, ``n.a.``) with ``compound_rating_stability``
 (probability that it is the letter shown, 0-1) and ``compound_rating_range`` (the letters it could be,
 ``"B-D"``); per metric ``<key>`` (mean over the runs, in ``<key>_unit``; quality metrics as fractions in
 [0, 1]), ``<key>_std``, ``<key>_low`` / ``<key>_high`` (its 95 % interval, :mod:`mlee.results.intervals`),
@@ -51,6 +52,8 @@ def _letters(out: pd.DataFrame, rated: pd.DataFrame, rating: str, stability: str
 def tidy_table(rated: pd.DataFrame, settings: RatingSettings) -> pd.DataFrame:
     """The tidy form of a table returned by :func:`mlee.rating.rate` (see the module doc for the columns)."""
     out = rated[_IDS].reset_index(drop=True).copy()
+    out["learning_task"] = (rated["learning_task"].to_numpy(dtype=object) if "learning_task" in rated.columns
+                            else "classification")
     _letters(out, rated, "compound_rating", "compound_stability", "compound_letter_best", "compound_letter_worst")
     for metric in METRICS:
         key = metric.key

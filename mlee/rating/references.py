@@ -6,9 +6,10 @@ File format: ``{"<dataset>": "<model name>"}``; keys starting with ``_`` (e.g. `
 from __future__ import annotations
 
 import os
-from typing import Any, Iterable, Mapping
+from typing import TYPE_CHECKING, Any, Iterable, Mapping
 
-import pandas as pd
+if TYPE_CHECKING:
+    import pandas as pd
 
 from mlee.atomic import write_json_atomic
 from mlee.catalog import find_key, method_short

@@ -16,7 +16,7 @@ from typing import Any, Mapping
 
 from mlee.catalog import package_table
 from mlee.rating.boundaries import validate_boundaries
-from mlee.rating.compound import check_mode
+from mlee.rating.modes import check_mode
 from mlee.rating.references import validate_references
 from mlee.rating.weights import preset_weights, validate_weights
 
@@ -27,13 +27,33 @@ DEFAULT_MODE = "optimistic median"
 class RatingSettings:
     """What a rating depends on.
 
-    boundaries: scoped metric key -> four descending index thresholds (A | B | C | D | E).
-    weights: scoped metric key -> weight >= 0 in the compound rating (missing = 0).
-    references: dataset key -> reference model name.
-    mode: compound rating mode, one of :data:`mlee.rating.RATING_MODES`.
+    The mappings are read-only views; use :meth:`replace` to change anything. :meth:`default` gives the
+    package's settings.
 
-    The mappings are read-only views; use :meth:`replace` to change anything. Invalid values raise
-    ValueError on construction.
+    Parameters
+    ----------
+    boundaries : mapping of str to 4 floats
+        Scoped metric key -> four descending index thresholds (A | B | C | D | E).
+    weights : mapping of str to float
+        Scoped metric key -> weight >= 0 in the compound rating (missing = 0).
+    references : mapping of str to str
+        Dataset key -> reference model name.
+    mode : str
+        Compound rating mode, one of :data:`mlee.rating.RATING_MODES`.
+
+    Raises
+    ------
+    ValueError
+        An invalid value, on construction.
+
+    Examples
+    --------
+    >>> from mlee import RatingSettings
+    >>> settings = RatingSettings.default()
+    >>> settings.mode
+    'optimistic median'
+    >>> settings.replace(references={"iris": "Random Forest"}).references["iris"]
+    'Random Forest'
     """
 
     boundaries: Mapping[str, tuple[float, float, float, float]] = field(default_factory=dict)

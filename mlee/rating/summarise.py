@@ -79,6 +79,7 @@ def _summaries(rated: pd.DataFrame, settings: RatingSettings) -> list[ModelSumma
     sources = _column(rated, "energy_sources", None)
     qualities = _column(rated, "energy_quality", None)
     datasets = [str(v) for v in rated["dataset"].tolist()]
+    learning_tasks = [str(v or "classification") for v in _column(rated, "learning_task", "classification")]
     environments = [str(v) for v in rated["environment"].tolist()]
     out = []
     for i, row_metrics in enumerate(zip(*per_metric)):
@@ -93,7 +94,8 @@ def _summaries(rated: pd.DataFrame, settings: RatingSettings) -> list[ModelSumma
             n_runs=n_runs[i] or 1, doc_url=doc_urls[model], metrics=dict(zip(keys, row_metrics)),
             compound_stability=stability[i], compound_letter_best=best[i], compound_letter_worst=worst[i],
             co2e_g=co2e[i], net_energy_j=net[i], carbon_country=str(countries[i] or ""),
-            backend_status=str(statuses[i] or ""), reference_fallback=fallbacks[i]))
+            backend_status=str(statuses[i] or ""), reference_fallback=fallbacks[i],
+            learning_task=learning_tasks[i]))
     return out
 
 
@@ -108,7 +110,37 @@ def summarise(rated: pd.DataFrame, settings: RatingSettings, *, dataset: str, ta
               model: str) -> ModelSummary:
     """The summary of one model on one (dataset, task, environment) of the table of :func:`mlee.rating.rate`.
 
-    Raises KeyError naming the available choices when there is no such row.
+    Parameters
+    ----------
+    rated : DataFrame
+        The table of :func:`mlee.rating.rate`.
+    settings : RatingSettings
+        The settings it was rated with.
+    dataset, task, environment, model : str
+        The row to summarise (``task``: ``"inference"`` or ``"training"``).
+
+    Returns
+    -------
+    ModelSummary
+        Every figure a label or report shows: the compound letter (0 = A .. 4 = E), its stability, and
+        per metric its value, index, letter and interval.
+
+    Raises
+    ------
+    KeyError
+        No such row; the message names the available choices.
+
+    Examples
+    --------
+    >>> from mlee import RatingSettings, aggregate_runs, load_results, rate, summarise
+    >>> from mlee.layout import SHIPPED_RESULTS
+    >>> settings = RatingSettings.default()
+    >>> rated = rate(aggregate_runs(load_results(SHIPPED_RESULTS / "sklearn")), settings)
+    >>> row = rated.iloc[0]
+    >>> summary = summarise(rated, settings, dataset=row["dataset"], task=row["task"],
+    ...                     environment=row["environment"], model=row["model"])
+    >>> summary.model == row["model"], "ABCDE"[summary.compound_rating] in "ABCDE"
+    (True, True)
     """
     _check_settings(rated, settings)
     mask = ((rated["dataset"] == dataset) & (rated["task"] == task) & (rated["environment"] == environment)

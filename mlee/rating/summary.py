@@ -58,6 +58,7 @@ class ModelSummary:
     backend_status: whether an accelerated backend ran the method: ``accelerated``, ``fallback`` (it handed
         the work to stock scikit-learn), ``stock`` (it has no implementation of it), ``""`` when not recorded.
     reference_fallback: True when the reference is not the configured one (none configured, or no results).
+    learning_task: ``"classification"`` or ``"regression"`` (its quality metrics are R^2, RMSE and MAE).
     rating_mode: the compound mode used (``"optimistic median"`` ...).
     fingerprint: short hash of the boundaries and weights used.
     reference_model: the model the indices are relative to.
@@ -97,6 +98,7 @@ class ModelSummary:
     carbon_country: str = ""
     backend_status: str = ""
     reference_fallback: bool = False
+    learning_task: str = "classification"
 
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON-compatible dict."""

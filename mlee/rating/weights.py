@@ -11,10 +11,10 @@ robustness metrics at 0) and ``trust`` (the study's weights plus a robustness gr
 from __future__ import annotations
 
 import math
+import numbers as _numbers
 import os
 from typing import Any, Mapping
 
-import numpy as np
 
 from mlee.atomic import write_json_atomic
 from mlee.catalog import package_table
@@ -31,7 +31,7 @@ def validate_weights(data: Any, source: str = "weights") -> Weights:
     """Checked copy of a weights mapping; ValueError naming the key and the fix when invalid."""
     out: Weights = {}
     for key, value in scoped_entries(data, source, "weights >= 0"):
-        if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
+        if isinstance(value, bool) or not isinstance(value, _numbers.Real):
             raise ValueError(f"{source}: weight of {key!r} must be a number >= 0, got {value!r}")
         number = float(value)
         if not math.isfinite(number) or number < 0:

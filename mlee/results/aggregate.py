@@ -24,7 +24,7 @@ def table_columns() -> list[str]:
     for key in _METRIC_KEYS:
         cols += [key, f"{key}_std"]
     return cols + ["energy_estimated", "energy_sources", "energy_complete", "energy_quality", "n_test_samples",
-                   "files", "method", "identity"]
+                   "files", "method", "identity", "learning_task"]
 
 
 def aggregate_runs(runs: pd.DataFrame) -> pd.DataFrame:
@@ -36,8 +36,28 @@ def aggregate_runs(runs: pd.DataFrame) -> pd.DataFrame:
     joined by ``" / "``), ``energy_complete`` (False if any run's counters were not read cleanly),
     ``energy_quality`` (the distinct reasons, joined by ``" / "``), ``n_test_samples`` (mean over runs),
     ``files`` (list of the runs' result files), ``method`` (the method's name; ``model`` adds what differs
-    for other configurations, :mod:`mlee.results.pooling`) and ``identity`` (the configuration pooled).
+    for other configurations, :mod:`mlee.results.pooling`), ``identity`` (the configuration pooled) and
+    ``learning_task`` (``classification`` or ``regression``).
     ``attrs["warnings"]`` of ``runs`` is carried over.
+
+    Parameters
+    ----------
+    runs : DataFrame
+        The run table of :func:`mlee.results.load_results`.
+
+    Returns
+    -------
+    DataFrame
+        One row per (dataset, task, environment, model), the columns above.
+
+    Examples
+    --------
+    >>> from mlee import aggregate_runs, load_results
+    >>> from mlee.layout import SHIPPED_RESULTS
+    >>> runs = load_results(SHIPPED_RESULTS / "sklearn")
+    >>> table = aggregate_runs(runs)
+    >>> len(table) <= len(runs), int(table["n_runs"].sum()) == len(runs)
+    (True, True)
     """
     missing = [c for c in GROUP_KEYS + ["file"] if c not in runs.columns]
     if missing:
@@ -88,6 +108,8 @@ def aggregate_runs(runs: pd.DataFrame) -> pd.DataFrame:
     out["method"] = (firsts["method"] if "method" in runs else firsts["model"]).to_numpy(dtype=object)
     out["identity"] = (firsts["identity"] if "identity" in runs else pd.Series("", index=firsts.index)).to_numpy(
         dtype=object)
+    out["learning_task"] = (firsts["learning_task"] if "learning_task" in runs
+                            else pd.Series("classification", index=firsts.index)).to_numpy(dtype=object)
     out["model_short"] = [_short(model, method) for model, method in zip(out["model"], out["method"])]
     out = aggregate_provenance(runs, out[table_columns()])
     out.attrs["warnings"] = list(runs.attrs.get("warnings", []))

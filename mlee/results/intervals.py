@@ -27,7 +27,7 @@ from typing import Any, Mapping
 
 import numpy as np
 import pandas as pd
-from scipy import special, stats
+from scipy import special
 
 from mlee.catalog import package_table
 from mlee.metrics import METRICS
@@ -102,7 +102,7 @@ def t_quantiles(n: np.ndarray, tail: float) -> np.ndarray:
     """Student's t quantile ``tail`` with ``n - 1`` degrees of freedom per entry (0 where ``n < 2``), computed once
     per distinct ``n``."""
     counts = np.unique(n)
-    quantiles = dict(zip(counts.tolist(), stats.t.ppf(tail, np.maximum(counts - 1, 1)).tolist()))
+    quantiles = dict(zip(counts.tolist(), special.stdtrit(np.maximum(counts - 1, 1), tail).tolist()))
     if len(counts) == 1:
         return np.where(n >= 2, quantiles[counts[0]], 0.0)
     return np.where(n >= 2, pd.Series(n).map(quantiles).to_numpy(dtype="float64"), 0.0)

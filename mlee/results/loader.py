@@ -55,6 +55,9 @@ QUALITY_FIELDS: dict[str, str] = {
     "f1": "f1_val",
     "precision": "precision_val",
     "recall": "recall_val",
+    "r2": "r2_val",
+    "rmse": "rmse_val",
+    "mae": "mae_val",
 }
 #: key in ``results.model`` -> metric key
 MODEL_FIELDS: dict[str, str] = {"params": "parameters", "flops": "flops", "fsize": "fsize"}
@@ -94,6 +97,7 @@ class _Row:
     identity: str = ""
     spec: dict[str, Any] = field(default_factory=dict)
     provenance: dict[str, Any] = field(default_factory=dict)
+    learning_task: str = "classification"
 
 
 def _num(value: Any) -> float:
@@ -152,6 +156,7 @@ def _with_configuration(row: _Row, config: dict[str, Any]) -> _Row:
     """``row`` with the identity and settings of the run that ``config`` describes."""
     row.method = row.model
     row.identity, row.spec = run_configuration(config)
+    row.learning_task = str(config.get("learning_task") or _get(config, "spec", "task") or "classification")
     return row
 
 
@@ -288,7 +293,9 @@ def load_results(directory: str | os.PathLike, files: Iterable[str | os.PathLike
     before mlee measured them) and ``<key>_unit``; ``energy_estimated`` (bool: the energy is an
     estimate), ``energy_sources`` (text), ``energy_complete`` (bool: the counters were read cleanly over the
     whole window), ``energy_quality`` (text: why not, empty when clean), ``dataset_display`` (the display name
-    the runner recorded, ``""`` when none), ``n_test_samples`` (float, NaN when unknown). Training rows carry
+    the runner recorded, ``""`` when none), ``learning_task`` (``"classification"`` or ``"regression"``; a
+    regression row has R^2, RMSE and MAE and NaN for the classification metrics, and the other way round),
+    ``n_test_samples`` (float, NaN when unknown). Training rows carry
     the quality, robustness and calibration metrics of their inference run (as the study did for quality).
     ``files`` restricts the load to those paths. Problems (bad files, duplicate runs) are logged and listed in
     ``table.attrs["warnings"]``.
@@ -298,7 +305,34 @@ def load_results(directory: str | os.PathLike, files: Iterable[str | os.PathLike
     and keep the finished table in the cache (:mod:`mlee.results.frames`); False reads every file and writes
     nothing. Both give the same table.
 
-    Raises ``FileNotFoundError`` when ``directory`` does not exist.
+    Parameters
+    ----------
+    directory : str or PathLike
+        A folder of merged result files (``merge_results.py``'s output, or the shipped results).
+    files : iterable of str or PathLike, optional
+        Only these result files.
+    table : bool
+        Read through (and keep) the folder's results table and the cache.
+
+    Returns
+    -------
+    DataFrame
+        One row per run, the columns above.
+
+    Raises
+    ------
+    FileNotFoundError
+        When ``directory`` does not exist.
+
+    Examples
+    --------
+    >>> from mlee import load_results
+    >>> from mlee.layout import SHIPPED_RESULTS
+    >>> runs = load_results(SHIPPED_RESULTS / "sklearn")
+    >>> sorted(runs["task"].unique())
+    ['inference', 'training']
+    >>> {"dataset", "environment", "model", "run", "power_draw"} <= set(runs.columns)
+    True
     """
     root = Path(directory)
     if files is None:
@@ -507,7 +541,8 @@ def _embedded_train_row(data: dict[str, Any], infer: _Row, train_name: str) -> _
         raise ResultFileError("no 'results' object")
     row = _Row(infer.dataset, "training", infer.environment, infer.model, train_name,
                str(training_config_entry(data, "run_id") or train_name), infer.file,
-               dataset_display=infer.dataset_display, method=infer.method, identity=infer.identity, spec=infer.spec)
+               dataset_display=infer.dataset_display, method=infer.method, identity=infer.identity, spec=infer.spec,
+               learning_task=infer.learning_task)
     return _with_training_values(row, training)
 
 
@@ -534,6 +569,7 @@ def _to_frame(rows: list[_Row]) -> pd.DataFrame:
     columns["energy_complete"] = pd.array([r.energy_complete for r in rows], dtype=bool).to_numpy()
     columns["energy_quality"] = [r.energy_quality for r in rows]
     columns["dataset_display"] = [r.dataset_display for r in rows]
+    columns["learning_task"] = [r.learning_task for r in rows]
     columns["n_test_samples"] = pd.array([r.n_test_samples for r in rows], dtype="float64").to_numpy()
     for column in PROVENANCE_COLUMNS:
         columns[column] = [r.provenance.get(column, math.nan) for r in rows]

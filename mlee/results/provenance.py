@@ -9,10 +9,10 @@ accelerated backend really ran the method or handed it to stock scikit-learn). A
 from __future__ import annotations
 
 import math
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import numpy as np
-import pandas as pd
+if TYPE_CHECKING:  # numpy and pandas are imported where runs are pooled: merge_results.py --help needs neither
+    import pandas as pd
 
 #: run-table columns of :func:`phase_provenance`, and how :func:`aggregate_provenance` pools them
 NUMBER_COLUMNS: tuple[str, ...] = ("co2e_g", "net_power_draw")
@@ -66,6 +66,8 @@ def aggregate_provenance(runs: pd.DataFrame, aggregated: pd.DataFrame) -> pd.Dat
     DataFrame
         ``aggregated`` with :data:`COLUMNS` added.
     """
+    import numpy as np
+
     out = aggregated.copy()
     if runs.empty or not all(c in runs.columns for c in COLUMNS):
         for column in NUMBER_COLUMNS:

@@ -407,13 +407,12 @@ class ResultsTable:
                                                type=pa.string())
             else:
                 arrays["r." + name] = pa.array(values)
+        values = [r.values if r is not None else {} for r in rows]
         keys: dict[str, None] = {}
-        for r in rows:
-            if r is not None:
-                keys.update(dict.fromkeys(r.values))
+        for v in values:
+            keys.update(dict.fromkeys(v))
         for key in keys:
-            arrays["v." + key] = pa.array([r.values.get(key) if r is not None else None for r in rows],
-                                          type=pa.float64(), from_pandas=False)
+            arrays["v." + key] = pa.array([v.get(key) for v in values], type=pa.float64(), from_pandas=False)
         return pa.table(arrays)
 
 

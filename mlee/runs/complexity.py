@@ -1,4 +1,9 @@
-"""Model complexity of fitted classifiers: stored parameters, analytic FLOPs per prediction, model size.
+"""Model complexity of fitted classifiers and regressors: stored parameters, analytic FLOPs per prediction, model
+size.
+
+A regressor counts as its classifier with one output (``C = 1`` in the formulas' per-class terms): kNN stores
+the targets instead of the labels, SVR one dual coefficient per support vector and one intercept, a forest
+averages one value per tree, AdaBoost's weighted median of the trees' predictions counts 2 per estimator.
 
 Parameter count = number of values the fitted model stores to predict (``d`` features, ``C`` classes):
 
@@ -11,6 +16,8 @@ AdaBoost                   two per node of every tree + one weight per estimator
 GNB                        class priors + per-class means and variances: ``C + 2*C*d``
 RR, LR, SGD                ``coef_`` + ``intercept_`` (``k*d + k``; ``k = 1`` for two classes, else ``C``)
 MLP                        all weights and biases: ``sum(n_in*n_out + n_out)`` over layers
+HGB                        two per node of every tree (``K`` trees per iteration, ``K = C`` for more
+                           than two classes, else 1) + ``K`` baseline values
 =========================  ======================================================================
 
 FLOPs = floating-point operations to predict one sample (a multiply-add counts as 2, a comparison as 1):
@@ -29,9 +36,12 @@ GNB                        per class ``7d + 4`` (log-variance term ``3d + 1``, s
                            variance ``4d + 1``, prior and scaling ``2``): ``C * (7d + 4)``
 RR, LR, SGD                ``2 * d * k`` (one multiply-add per weight; the bias add is the last add)
 MLP                        ``sum(2 * n_in * n_out + n_out)`` over layers (one per activation)
+HGB                        per tree its depth + 1 (adding the leaf value) + ``3K`` for the link function
+                           of a classifier (softmax / sigmoid)
 =========================  ======================================================================
 
-Models that count themselves (the PyTorch backend's ``n_parameters()`` and ``flops_per_sample()``, read from the
+XGBoost's and LightGBM's models (``--backend xgboost`` / ``lightgbm``) are counted from their tree dumps as HGB
+(:mod:`mlee.backends.boosting`). Models that count themselves (the PyTorch backend's ``n_parameters()`` and ``flops_per_sample()``, read from the
 ``nn.Module``) are asked; the counts above then hold for the same architecture. scikit-learn-intelex's classes
 carry scikit-learn's names and fitted attributes, so the table applies to them.
 
@@ -68,11 +78,45 @@ def _linear_rows(model: Any) -> tuple[int, int]:
     return coef.shape[0], coef.shape[1]
 
 
+def _is_boosting(model: Any) -> bool:
+    module = type(model).__module__
+    return module.startswith("xgboost") or module.startswith("lightgbm")
+
+
+def _hgb_trees(model: Any) -> list[Any]:
+    return [tree for iteration in model._predictors for tree in iteration]
+
+
+def _hgb_depth(tree: Any) -> int:
+    return int(tree.nodes["depth"].max()) if len(tree.nodes) else 0
+
+
 def count_parameters(model: Any) -> int:
-    """Number of values a fitted classifier stores to predict (see the module table)."""
+    """Number of values a fitted classifier or regressor stores to predict (see the module table)."""
     if hasattr(model, "n_parameters"):
         return int(model.n_parameters())
+    if _is_boosting(model):
+        from mlee.backends import boosting
+
+        return boosting.n_parameters(model)
     name = type(model).__name__
+    if name in ("HistGradientBoostingClassifier", "HistGradientBoostingRegressor"):
+        return int(sum(2 * len(t.nodes) for t in _hgb_trees(model)) + np.size(model._baseline_prediction))
+    if name == "KNeighborsRegressor":
+        n, d = model._fit_X.shape
+        return int(n * d + np.size(model._y))
+    if name == "SVR":
+        sv = model.support_vectors_
+        stored = sv.nnz if sp.issparse(sv) else sv.size
+        return int(stored + model.dual_coef_.size + model.intercept_.size)
+    if name in ("RandomForestRegressor", "ExtraTreesRegressor"):
+        return int(sum(2 * _tree_nodes(t) for t in model.estimators_))
+    if name == "AdaBoostRegressor":
+        return int(sum(2 * _tree_nodes(t) for t in model.estimators_) + len(model.estimators_))
+    if name in ("Ridge", "SGDRegressor", "LinearRegression"):
+        return int(np.size(model.coef_) + np.size(model.intercept_))
+    if name == "MLPRegressor":
+        return int(sum(w.size for w in model.coefs_) + sum(b.size for b in model.intercepts_))
     if name == "KNeighborsClassifier":
         n, d = model._fit_X.shape
         return int(n * d + n)
@@ -107,10 +151,34 @@ def _svc_kernel_flops(model: Any, d: int) -> int:
 
 
 def count_flops(model: Any) -> int:
-    """Analytic floating-point operations to predict one sample with a fitted classifier (see the module table)."""
+    """Analytic floating-point operations to predict one sample with a fitted classifier or regressor (see the
+    module table)."""
     if hasattr(model, "flops_per_sample"):
         return int(model.flops_per_sample())
+    if _is_boosting(model):
+        from mlee.backends import boosting
+
+        return boosting.flops_per_sample(model)
     name = type(model).__name__
+    if name in ("HistGradientBoostingClassifier", "HistGradientBoostingRegressor"):
+        link = 3 * len(model._predictors[0]) if name.endswith("Classifier") and model._predictors else 0
+        return int(sum(_hgb_depth(t) + 1 for t in _hgb_trees(model)) + link)
+    if name == "KNeighborsRegressor":
+        n, d = model._fit_X.shape
+        extra = model.n_neighbors if model.weights == "distance" else 0
+        return int(3 * d * n + extra + model.n_neighbors)
+    if name == "SVR":
+        n_sv, d = model.support_vectors_.shape
+        return int(n_sv * _svc_kernel_flops(model, d) + 2 * n_sv)
+    if name in ("RandomForestRegressor", "ExtraTreesRegressor"):
+        return int(sum(_tree_depth(t) for t in model.estimators_) + len(model.estimators_) + 1)
+    if name == "AdaBoostRegressor":
+        return int(sum(_tree_depth(t) + 2 for t in model.estimators_))
+    if name in ("Ridge", "SGDRegressor", "LinearRegression"):
+        k, d = _linear_rows(model)
+        return int(2 * d * k)
+    if name == "MLPRegressor":
+        return int(sum(2 * w.shape[0] * w.shape[1] + w.shape[1] for w in model.coefs_))
     if name == "KNeighborsClassifier":
         n, d = model._fit_X.shape
         extra = model.n_neighbors if model.weights == "distance" else 0

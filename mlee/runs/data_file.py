@@ -217,8 +217,9 @@ def load_data_file(path: str | Path, target: str, task: str = "classification") 
     fingerprint = table_fingerprint(frame, target)
     details = {"path": str(path.resolve()), "format": path.suffix.lower()[1:], "target": target,
                "fingerprint": fingerprint, "rows": int(frame.shape[0]), "columns": int(features.shape[1])}
-    return Dataset(key=f"{FILE_PREFIX}{path.stem}", X=features, y=frame[target].to_numpy(), display=path.name,
-                   source="file", details=details)
+    y = frame[target].to_numpy(dtype="float64") if task == "regression" else frame[target].to_numpy()
+    return Dataset(key=f"{FILE_PREFIX}{path.stem}", X=features, y=y, display=path.name, source="file",
+                   details=details, task=task)
 
 
 def data_file_key(dataset: Dataset) -> str:

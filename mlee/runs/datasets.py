@@ -9,6 +9,11 @@ Names
 - ``openml:<name>`` (active version), ``openml:<name>@<version>`` or ``openml:<data_id>``: any other OpenML dataset.
 - ``synthetic`` (size from :class:`SyntheticSpec`) or ``synthetic_<rows>x<features>x<classes>``: a seeded
   :func:`sklearn.datasets.make_classification` dataset for scaling benchmarks.
+- ``synthetic_regression`` (rows and features from :class:`SyntheticSpec`) or
+  ``synthetic_regression_<rows>x<features>``: a seeded :func:`sklearn.datasets.make_regression` dataset.
+
+A dataset's learning task (``task`` in the table: ``classification`` or ``regression``) travels with it
+(:attr:`Dataset.task`): preparation, the runner and the rating read it from there.
 
 Nothing here downloads unless the dataset is missing from the cache; a dataset that is missing and cannot be
 downloaded raises :class:`DatasetUnavailableError` saying how to fix it.
@@ -33,6 +38,8 @@ if TYPE_CHECKING:  # numpy and pandas load with the data, not with every command
 log = logging.getLogger(__name__)
 
 SYNTHETIC_PATTERN = re.compile(r"^synthetic_(\d+)x(\d+)x(\d+)$")
+SYNTHETIC_REGRESSION = "synthetic_regression"
+SYNTHETIC_REGRESSION_PATTERN = re.compile(r"^synthetic_regression_(\d+)x(\d+)$")
 OPENML_PREFIX = "openml:"
 FILE_PREFIX = "file:"
 #: OpenML datasets of the study are pinned to version 1 (the version the study used).
@@ -52,13 +59,18 @@ class SyntheticSpec:
         """Dataset key that encodes the size, e.g. ``synthetic_1000x20x2``."""
         return f"synthetic_{self.samples}x{self.features}x{self.classes}"
 
+    @property
+    def regression_key(self) -> str:
+        """Dataset key of the synthetic regression data of this size, e.g. ``synthetic_regression_1000x20``."""
+        return f"{SYNTHETIC_REGRESSION}_{self.samples}x{self.features}"
+
 
 @dataclass
 class Dataset:
     """A loaded dataset before preparation.
 
     ``X`` is a DataFrame (columns may be categorical), a 2-D array or a SciPy sparse matrix; ``y`` holds the
-    class labels (any hashable type).
+    class labels (any hashable type) or, for ``task == "regression"``, the numeric target.
     """
 
     key: str
@@ -67,6 +79,7 @@ class Dataset:
     display: str
     source: str
     details: dict[str, Any] = field(default_factory=dict)
+    task: str = "classification"
 
     @property
     def shape(self) -> tuple[int, int]:
@@ -79,9 +92,21 @@ def known_datasets() -> list[str]:
     return list(catalog.datasets())
 
 
-def bundled_datasets() -> list[str]:
-    """Keys of the datasets that ship with scikit-learn (always available offline)."""
-    return [k for k, v in catalog.datasets().items() if v.get("source") == "bundled"]
+def bundled_datasets(task: str | None = "classification") -> list[str]:
+    """Keys of the datasets that ship with scikit-learn (always available offline).
+
+    Parameters
+    ----------
+    task : str or None
+        Only those of this learning task (``"classification"``, the default, or ``"regression"``); None: all.
+
+    Returns
+    -------
+    list of str
+        Keys in table order.
+    """
+    return [k for k, v in catalog.datasets().items() if v.get("source") == "bundled"
+            and (task is None or v.get("task", "classification") == task)]
 
 
 def resolve_dataset_name(name: str) -> str:
@@ -99,7 +124,8 @@ def resolve_dataset_name(name: str) -> str:
         if not rest:
             raise UnknownNameError("Dataset 'openml:' names no dataset. Write openml:<name> or openml:<data_id>.")
         return OPENML_PREFIX + rest
-    if text.lower() == "synthetic" or SYNTHETIC_PATTERN.match(text.lower()):
+    if text.lower() in ("synthetic", SYNTHETIC_REGRESSION) or SYNTHETIC_PATTERN.match(text.lower()) \
+            or SYNTHETIC_REGRESSION_PATTERN.match(text.lower()):
         return text.lower()
     table = catalog.datasets()
     key = catalog.find_key(text, table, "display")
@@ -107,7 +133,8 @@ def resolve_dataset_name(name: str) -> str:
         return key
     raise UnknownNameError(
         f"Unknown dataset {name!r}. Valid names: {', '.join(table)}. For any other OpenML dataset write "
-        f"openml:<name> (e.g. openml:kc1); for generated data write synthetic or synthetic_<rows>x<features>x<classes>."
+        f"openml:<name> (e.g. openml:kc1); for generated data write synthetic or synthetic_<rows>x<features>x<classes> (classification), "
+        f"synthetic_regression or synthetic_regression_<rows>x<features> (regression)."
     )
 
 
@@ -120,6 +147,7 @@ def _bundled(key: str) -> tuple[Any, np.ndarray, dict[str, Any]]:
         "wine": skd.load_wine,
         "breast_cancer": skd.load_breast_cancer,
         "digits": skd.load_digits,
+        "diabetes": skd.load_diabetes,
     }[key]
     bunch = loader()
     return bunch.data, np.asarray(bunch.target), {"loader": f"sklearn.datasets.{loader.__name__}"}
@@ -148,6 +176,9 @@ def _fetcher(key: str, data_home: str | None, download: bool) -> tuple[Any, np.n
     if key == "covtype":
         bunch = skd.fetch_covtype(**kwargs)
         return bunch.data, np.asarray(bunch.target), {"loader": "fetch_covtype"}
+    if key == "california_housing":
+        bunch = skd.fetch_california_housing(**kwargs)
+        return bunch.data, np.asarray(bunch.target, dtype=np.float64), {"loader": "fetch_california_housing"}
     raise UnknownNameError(f"Dataset {key!r} is marked 'sklearn-fetcher' in datasets.json but mlee has no loader for it.")
 
 
@@ -193,6 +224,18 @@ def _synthetic(spec: SyntheticSpec, seed: int) -> tuple[Any, np.ndarray, dict[st
                   "random_state": seed}
 
 
+def _synthetic_regression(spec: SyntheticSpec, seed: int) -> tuple[Any, np.ndarray, dict[str, Any]]:
+    from sklearn.datasets import make_regression
+
+    if spec.samples < 10 or spec.features < 1:
+        raise ValueError(f"Synthetic regression data needs at least 10 rows and 1 feature; got {spec.samples} rows "
+                         f"and {spec.features} features. Raise --synthetic-samples or --synthetic-features.")
+    informative = max(1, spec.features // 2)
+    X, y = make_regression(n_samples=spec.samples, n_features=spec.features, n_informative=informative,
+                           noise=10.0, random_state=seed)
+    return X, y, {"loader": "make_regression", "n_informative": informative, "noise": 10.0, "random_state": seed}
+
+
 def _unavailable(key: str, data_home: str | None, exc: BaseException, where: str,
                  reason: str = "the download failed") -> DatasetUnavailableError:
     home = data_home or "scikit-learn's default data home (~/scikit_learn_data)"
@@ -227,6 +270,14 @@ def load_dataset(name: str, data_home: str | Path | None = None, seed: int = 42,
         spec = synthetic or SyntheticSpec()
         X, y, details = _synthetic(spec, seed)
         return Dataset(spec.key, X, y, f"Synthetic {spec.samples}x{spec.features}x{spec.classes}", "synthetic", details)
+    sized = SYNTHETIC_REGRESSION_PATTERN.match(key)
+    if key == SYNTHETIC_REGRESSION or sized:
+        spec = synthetic or SyntheticSpec()
+        if sized:
+            spec = SyntheticSpec(int(sized.group(1)), int(sized.group(2)), spec.classes)
+        X, y, details = _synthetic_regression(spec, seed)
+        return Dataset(spec.regression_key, X, y, f"Synthetic regression {spec.samples}x{spec.features}",
+                       "synthetic", details, task="regression")
 
     if key.startswith(OPENML_PREFIX):
         ref = key[len(OPENML_PREFIX):]
@@ -271,7 +322,7 @@ def load_dataset(name: str, data_home: str | Path | None = None, seed: int = 42,
     else:
         raise UnknownNameError(f"datasets.json gives dataset {key!r} the unknown source {source!r}; "
                                f"use bundled, sklearn-fetcher or openml.")
-    return Dataset(key, X, y, entry.get("display", key), str(source), details)
+    return Dataset(key, X, y, entry.get("display", key), str(source), details, task=catalog.dataset_task(key))
 
 
 def data_home_path(data_home: str | Path | None) -> Path:
@@ -310,6 +361,7 @@ _FETCHER_CACHE = {
     "lfw_pairs": ("lfw_home/lfw_funneled", "lfw_home/pairsDevTrain.txt", "lfw_home/pairsDevTest.txt"),
     "20newsgroups_vectorized": ("20news-bydate_py3.pkz",),
     "covtype": ("covertype/samples_py3", "covertype/targets_py3"),
+    "california_housing": ("cal_housing_py3.pkz",),
 }
 
 

@@ -110,15 +110,19 @@ def run_search(data: PreparedData, method: str, n_iter: int = 15, folds: int = 3
                seed: int = 42) -> dict[str, Any]:
     """Random search of ``method`` on the training split of ``data``; returns ``cv_results_`` as JSON.
 
-    Scoring is accuracy; folds are stratified and seeded; configurations that fail to fit raise (the spaces
-    only hold valid combinations).
+    Scoring is accuracy with stratified folds, for a regression dataset R^2 with plain folds; folds are seeded;
+    configurations that fail to fit raise (the spaces only hold valid combinations).
     """
     from sklearn.exceptions import ConvergenceWarning
-    from sklearn.model_selection import RandomizedSearchCV, StratifiedKFold
+    from sklearn.model_selection import KFold, RandomizedSearchCV, StratifiedKFold
 
+    task = getattr(data, "task", "classification")
+    regression = task == "regression"
+    splitter = KFold if regression else StratifiedKFold
     search = RandomizedSearchCV(
-        make_estimator(method, seed=seed), method_search_space(method), n_iter=n_iter, scoring="accuracy",
-        cv=StratifiedKFold(n_splits=folds, shuffle=True, random_state=seed), n_jobs=n_jobs,
+        make_estimator(method, seed=seed, task=task), method_search_space(method, task), n_iter=n_iter,
+        scoring="r2" if regression else "accuracy",
+        cv=splitter(n_splits=folds, shuffle=True, random_state=seed), n_jobs=n_jobs,
         random_state=seed, error_score="raise", refit=False,
     )
     with warnings.catch_warnings():

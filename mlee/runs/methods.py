@@ -10,6 +10,8 @@ A *backend* is an implementation of the same methods, registered as a :class:`Ba
   which calls ran accelerated is recorded per run (:mod:`mlee.backends.sklearnex`).
 - ``torch``: PyTorch models of the Multilayer Perceptron and Logistic Regression behind the scikit-learn
   interface (:mod:`mlee.backends.torch_models`), on ``--device cpu`` or ``cuda``.
+- ``xgboost`` / ``lightgbm``: XGBoost's and LightGBM's gradient boosting as the Histogram Gradient Boosting
+  method, for both learning tasks (:mod:`mlee.backends.boosting`; extras ``xgboost-cpu`` and ``lightgbm``).
 
 The backend name and version are recorded in every run's ``config.json`` and are part of the result's
 environment (``"<hardware> - <backend> <version>"``).
@@ -94,14 +96,25 @@ class Backend:
     display: str = ""
     distribution: str = ""
     aliases: tuple[str, ...] = ()
+    regressor_class: Callable[[str], type | None] | None = None
+    translate: Callable[[dict[str, Any]], dict[str, Any]] | None = None
+    accepts: tuple[str, ...] = ()
 
-    def supports(self, method: str) -> bool:
-        """Whether this backend implements ``method`` (full name)."""
+    def supports(self, method: str, task: str = "classification") -> bool:
+        """Whether this backend implements ``method`` (full name) for ``task`` (``classification`` or
+        ``regression``: the backend has a ``regressor_class`` that gives one for the method)."""
+        if task == "regression":
+            return self.regressor_class is not None and self.regressor_class(method) is not None
         return self.methods is None or method in self.methods
 
 
 def _sklearn_class(method: str) -> type:
     return _import(catalog.methods()[method]["estimator"])
+
+
+def _sklearn_regressor_class(method: str) -> type | None:
+    path = catalog.methods().get(method, {}).get("estimator_regression")
+    return _import(path) if path else None
 
 
 def _sklearn_version() -> str:
@@ -152,23 +165,40 @@ def _torch_check(device: str) -> None:
     except ImportError as exc:
         raise ImportError(f"--backend torch needs PyTorch ({exc}). Install the CPU build with: pip install "
                           f"torch --index-url https://download.pytorch.org/whl/cpu, then pip install "
-                          f"'mlee[torch]' (see the README, 'Other implementations')") from None
+                          f"'mlee[torch]' (see docs/how-to/backends.md)") from None
     from mlee.backends.torch_models import torch_device, warm_up
 
     torch_device(device)
     warm_up(device)
 
 
+def _boosting_backend(name: str, display: str) -> Backend:
+    from mlee.backends import boosting
+
+    def check(device: str) -> None:
+        _check_nothing(device)
+        boosting.require(name)
+
+    distribution = boosting.LIBRARIES[name][0]
+    return Backend(name, lambda m: boosting.estimator_class(name, m), lambda: boosting.version(name),
+                   boosting.describe(name), methods=(boosting.METHOD,), check=check, display=display,
+                   distribution=distribution, regressor_class=lambda m: boosting.estimator_class(name, m, "regression"),
+                   translate=lambda params: boosting.translate(name, params), accepts=boosting.ACCEPTS[name])
+
+
 BACKENDS: dict[str, Backend] = {
     "sklearn": Backend("sklearn", _sklearn_class, _sklearn_version, "scikit-learn estimators",
-                       display="Scikit-learn", distribution="scikit-learn", aliases=("scikit-learn",)),
+                       display="Scikit-learn", distribution="scikit-learn", aliases=("scikit-learn",),
+                       regressor_class=_sklearn_regressor_class),
     "sklearnex": Backend("sklearnex", _sklearnex_class, _sklearnex_version,
                          "scikit-learn-intelex (oneDAL) for kNN, SVM, RF, XRF, LR; scikit-learn for the rest",
                          trace=_sklearnex_trace, check=_sklearnex_check, display="scikit-learn-intelex",
-                         distribution="scikit-learn-intelex"),
+                         distribution="scikit-learn-intelex", regressor_class=_sklearn_regressor_class),
     "torch": Backend("torch", _torch_class, lambda: importlib.metadata.version("torch"),
                      "PyTorch models of MLP and LR", methods=tuple(TORCH_CLASSES), check=_torch_check,
                      uses_device=True, display="PyTorch", distribution="torch"),
+    "xgboost": _boosting_backend("xgboost", "XGBoost"),
+    "lightgbm": _boosting_backend("lightgbm", "LightGBM"),
 }
 
 
@@ -197,27 +227,31 @@ def normalise_params(params: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def backend_methods(backend: str) -> list[str]:
-    """Full names of the methods ``backend`` implements, in table order."""
+def backend_methods(backend: str, task: str = "classification") -> list[str]:
+    """Full names of the methods ``backend`` implements for ``task``, in table order."""
     impl = get_backend(backend)
-    return [m for m in method_names() if impl.supports(m)]
+    return [m for m in method_names() if impl.supports(m, task)]
 
 
 def make_estimator(method: str, params: dict[str, Any] | None = None, seed: int | None = None,
-                   backend: str = "sklearn", device: str = "cpu") -> Any:
+                   backend: str = "sklearn", device: str = "cpu", task: str = "classification") -> Any:
     """An unfitted estimator of ``method`` with the fixed settings, then ``params``, and ``random_state=seed``
-    where the estimator has one; ``device`` for backends that run on a chosen device (torch). A registered user
-    estimator (:mod:`mlee.runs.user_model`) is built from its own parameters."""
+    where the estimator has one; ``device`` for backends that run on a chosen device (torch); ``task``
+    ``"regression"`` gives the method's regressor (``estimator_regression`` of ``methods.json``). A registered
+    user estimator (:mod:`mlee.runs.user_model`) is built from its own parameters."""
     from mlee.runs.user_model import is_user_method, make_user_estimator
 
     if is_user_method(method):
         return make_user_estimator(method, seed)
     method = resolve_method_name(method)
     impl = get_backend(backend)
-    if not impl.supports(method):
+    if not impl.supports(method, task):
+        if task == "regression":
+            raise UnknownNameError(f"{method} has no regressor in backend {backend!r}; the methods for regression "
+                                   f"datasets are {', '.join(backend_methods(backend, task)) or 'none'}.")
         raise UnknownNameError(f"Backend {backend!r} has no {method}; it implements "
                                f"{', '.join(backend_methods(backend))}. Use --backend sklearn for the others.")
-    cls = impl.estimator_class(method)
+    cls = impl.regressor_class(method) if task == "regression" else impl.estimator_class(method)
     estimator = cls()
     settings = fixed_params(method)
     settings.update(normalise_params(params or {}))
@@ -227,7 +261,9 @@ def make_estimator(method: str, params: dict[str, Any] | None = None, seed: int 
         settings["device"] = device
     elif device != "cpu":
         _check_nothing(device)
-    unknown = sorted(set(settings) - set(estimator.get_params()))
+    if impl.translate is not None:
+        settings = impl.translate(settings)
+    unknown = sorted(set(settings) - set(estimator.get_params()) - set(impl.accepts))
     if unknown:
         raise ValueError(f"{method}: {cls.__module__}.{cls.__name__} (backend {backend}) has no parameter(s) "
                          f"{', '.join(unknown)}; the hyperparameter file was written for another version or "
@@ -235,6 +271,6 @@ def make_estimator(method: str, params: dict[str, Any] | None = None, seed: int 
     return estimator.set_params(**settings)
 
 
-def method_search_space(method: str) -> dict[str, Any]:
-    """Random-search space of a method (accepts any spelling of the name)."""
-    return search_space(resolve_method_name(method))
+def method_search_space(method: str, task: str = "classification") -> dict[str, Any]:
+    """Random-search space of a method (accepts any spelling of the name) for ``task``."""
+    return search_space(resolve_method_name(method), task)

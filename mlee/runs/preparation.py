@@ -4,6 +4,9 @@ The same ``seed`` and ``test_size`` give the same split in the hyperparameter se
 Imputation (median for numbers, most frequent for categories), one-hot encoding of categorical columns and
 standard scaling are fitted on the training split only and then applied to both splits. Labels are encoded as
 integers ``0..n_classes-1``; classes that would end up in one split only are dropped with a warning.
+
+A regression dataset (``Dataset.task == "regression"``) is split at random (seeded, not stratified); its target
+stays the float64 numbers it is, rows without a target are dropped, and ``classes`` is empty.
 """
 
 from __future__ import annotations
@@ -45,6 +48,7 @@ class PreparedData:
     dropped_classes: list[Any] = field(default_factory=list)
     categorical_columns: list[str] = field(default_factory=list)
     n_scaled: int | None = None  # standardised features come first: their number (None: every feature)
+    task: str = "classification"
     _fingerprint: str | None = field(default=None, repr=False, compare=False)
 
     def fingerprint(self) -> str:
@@ -144,6 +148,8 @@ def prepare(dataset: Dataset, seed: int = 42, test_size: float = DEFAULT_TEST_SI
         X = X.reset_index(drop=True)
     elif not sp.issparse(X):
         X = np.asarray(X)
+    if dataset.task == "regression":
+        return _prepare_regression(dataset, X, seed, test_size)
     y = np.asarray(dataset.y)
     if y.dtype == object:
         missing = pd.isna(y)
@@ -185,6 +191,43 @@ def prepare(dataset: Dataset, seed: int = 42, test_size: float = DEFAULT_TEST_SI
         classes=[_label_str(c) for c in encoder.classes_], seed=seed, test_size=test_size,
         dropped_classes=dropped, categorical_columns=categorical, n_scaled=n_scaled,
     )
+
+
+def _split_features(X: Any, idx_train: np.ndarray, idx_test: np.ndarray) -> tuple[Any, Any, list[str], int | None]:
+    """Training and test features, preprocessed (fitted on the training rows), the categorical columns and the
+    number of standardised features (None: all)."""
+    X_train, X_test = _rows(X, idx_train), _rows(X, idx_test)
+    preprocessor, categorical = _build_preprocessor(X_train)
+    X_train = preprocessor.fit_transform(X_train)
+    X_test = preprocessor.transform(X_test)
+    indices = getattr(preprocessor, "output_indices_", None)
+    n_scaled = None if indices is None else (indices["numeric"].stop if "numeric" in indices else 0)
+    if not sp.issparse(X_train):
+        X_train = np.asarray(X_train, dtype=np.float64)
+        X_test = np.asarray(X_test, dtype=np.float64)
+    return X_train, X_test, categorical, n_scaled
+
+
+def _prepare_regression(dataset: Dataset, X: Any, seed: int, test_size: float) -> PreparedData:
+    """:func:`prepare` of a regression dataset: a seeded random split, the numeric target as it is."""
+    try:
+        y = np.asarray(dataset.y, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise ValueError(f"Dataset {dataset.key!r} is a regression dataset but its target is not numeric; "
+                         f"convert the target to numbers, or load it as a classification dataset.") from None
+    missing = ~np.isfinite(y)
+    if missing.any():
+        log.warning("%s: dropping %d rows without a finite target", dataset.key, int(missing.sum()))
+        X, y = _take(X, ~missing), y[~missing]
+    if len(y) < 4 or np.unique(y).size < 2:
+        raise ValueError(f"Dataset {dataset.key!r} needs at least 4 rows and two distinct target values for a "
+                         f"regression split; it has {len(y)} rows and {np.unique(y).size} distinct values.")
+    idx_train, idx_test = train_test_split(np.arange(len(y)), test_size=test_size, random_state=seed)
+    idx_train, idx_test = np.sort(idx_train), np.sort(idx_test)
+    X_train, X_test, categorical, n_scaled = _split_features(X, idx_train, idx_test)
+    return PreparedData(dataset=dataset.key, display=dataset.display, X_train=X_train, X_test=X_test,
+                        y_train=y[idx_train], y_test=y[idx_test], classes=[], seed=seed, test_size=test_size,
+                        categorical_columns=categorical, n_scaled=n_scaled, task="regression")
 
 
 def _rows(X: Any, idx: np.ndarray) -> Any:

@@ -1,4 +1,4 @@
-"""Quality metrics of a fitted classifier on the test split.
+"""Quality metrics of a fitted model on the test split: a classifier's, or a regressor's (:func:`regression_metrics`).
 
 Accuracy, F1, precision and recall use scikit-learn with ``average`` (``macro`` by default; ``micro`` is what the
 published study used) and ``zero_division=0``. Top-5 accuracy needs per-class scores (``predict_proba``, or
@@ -11,7 +11,8 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-from sklearn.metrics import accuracy_score, f1_score, precision_score, recall_score, top_k_accuracy_score
+from sklearn.metrics import (accuracy_score, f1_score, mean_absolute_error, mean_squared_error, precision_score,
+                             r2_score, recall_score, top_k_accuracy_score)
 
 from mlee.runs.defaults import AVERAGES
 
@@ -54,3 +55,28 @@ def quality_metrics(model: Any, X_test: Any, y_test: np.ndarray, y_pred: np.ndar
             metrics["top_5_accuracy"] = float(top_k_accuracy_score(y_test, scores, k=TOP_K, labels=classes))
             metrics["top_5_scores"] = source
     return metrics
+
+
+def regression_metrics(y_test: np.ndarray, y_pred: np.ndarray) -> dict[str, Any]:
+    """Quality of a regressor's predictions on the test split.
+
+    Parameters
+    ----------
+    y_test : array
+        The true targets.
+    y_pred : array
+        The predictions.
+
+    Returns
+    -------
+    dict
+        ``{"r2", "rmse", "mae"}``: the coefficient of determination (1 is perfect, may be negative), the root
+        mean squared error and the mean absolute error (both in the target's unit); ``None`` where a value is
+        not finite (a model predicting NaN or infinity).
+    """
+    y_test = np.asarray(y_test, dtype=np.float64)
+    y_pred = np.asarray(y_pred, dtype=np.float64).reshape(y_test.shape)
+    if not np.isfinite(y_pred).all():
+        return {"r2": None, "rmse": None, "mae": None}
+    return {"r2": float(r2_score(y_test, y_pred)), "rmse": float(np.sqrt(mean_squared_error(y_test, y_pred))),
+            "mae": float(mean_absolute_error(y_test, y_pred))}

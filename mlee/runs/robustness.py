@@ -187,6 +187,52 @@ def batch_latencies(model: Any, X: Any, batch_size: int, max_batches: int) -> np
     return np.asarray(seconds)
 
 
+#: why a regressor has no noise robustness and calibration values
+REGRESSION_NOT_AVAILABLE = ("a regressor: accuracy and F1 under noise and calibration are measures of a "
+                            "classifier's classes and probabilities")
+
+
+def regression_robustness(model: Any, X: Any, config: RobustnessConfig | None = None) -> dict[str, Any]:
+    """The ``robustness`` block of a regressor's inference ``results.json``: the latencies, and "n.a." with
+    the reason for the classification-only metrics.
+
+    Parameters
+    ----------
+    model : estimator
+        The fitted regressor.
+    X : array or sparse matrix
+        The test split's features.
+    config : RobustnessConfig, optional
+        Latency batch settings (default: ``robustness.json``).
+
+    Returns
+    -------
+    dict
+        ``metrics`` (every optional metric key; None but the latencies), ``not_available`` (metric key ->
+        reason), ``latency``, ``start``, ``duration``.
+    """
+    from mlee.metrics import METRICS
+
+    config = config or RobustnessConfig.default()
+    begin = time.perf_counter()
+    skipped = [m.key for m in METRICS if m.group == "Robustness"]
+    block: dict[str, Any] = {"start": time.time(), "metrics": {k: None for k in skipped},
+                             "not_available": {k: REGRESSION_NOT_AVAILABLE for k in skipped},
+                             "latency": {"batch_size": config.latency_batch_size, "batches": 0}}
+    block["metrics"]["latency_p50"] = block["metrics"]["latency_p99"] = None
+    try:
+        if config.latency_max_batches:
+            seconds = batch_latencies(model, X, config.latency_batch_size, config.latency_max_batches)
+            p50, p99 = (float(v) for v in np.percentile(seconds, [50, 99]))
+            block["metrics"].update(latency_p50=p50, latency_p99=p99)
+            block["latency"]["batches"] = int(len(seconds))
+    except Exception as exc:  # noqa: BLE001 - the inference result must be written anyway
+        log.warning("latency not measured: %s: %s", type(exc).__name__, exc)
+        block["error"] = f"{type(exc).__name__}: {exc}"
+    block["duration"] = time.perf_counter() - begin
+    return block
+
+
 def robustness_properties(model: Any, X: Any, y: np.ndarray, clean_accuracy: float, seed: int,
                           average: str = "macro", n_scaled: int | None = None,
                           config: RobustnessConfig | None = None) -> dict[str, Any]:

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from mlee import catalog
 from mlee.runs.complexity import jsonable_params, measure_flops, model_info
 from mlee.runs.datasets import SyntheticSpec
 from mlee.runs.errors import disk_full, is_no_space
@@ -31,8 +32,8 @@ from mlee.runs.methods import get_backend, make_estimator
 from mlee.runs.platform_info import execution_platform, machine_id, requirements_text
 from mlee.runs.defaults import DEFAULT_TEST_SIZE
 from mlee.runs.preparation import PreparedData
-from mlee.runs.quality import quality_metrics
-from mlee.runs.robustness import robustness_properties
+from mlee.runs.quality import quality_metrics, regression_metrics
+from mlee.runs.robustness import regression_robustness, robustness_properties
 from mlee.runs.spec import RunSpec
 from mlee.runs.user_methods import estimator_identity
 from mlee.monitoring.config import MeterConfig
@@ -42,10 +43,46 @@ log = logging.getLogger(__name__)
 
 @dataclass
 class RunSettings:
-    """What every run of a sweep shares. ``hyperparameters``: search folder, root, ``"default"`` or ``None``
-    (newest shipped result per pair). ``monitor_options``: the meter's settings
-    (:meth:`~mlee.monitoring.config.MeterConfig.from_dict` takes them); ``extra_config`` is copied into
-    ``config.json``."""
+    """What every run of a sweep shares.
+
+    Parameters
+    ----------
+    output_dir : Path
+        Folder the run folders (``train_<ts>``, ``infer_<ts>``) are written to.
+    seed : int
+        Seed of the train/test split and of the models.
+    repeats : int
+        Runs per (dataset, method).
+    data_home : str or None
+        scikit-learn data cache for downloaded datasets (None: scikit-learn's).
+    backend, device : str
+        Implementation (``sklearn``, ``sklearnex``, ``torch``) and device (``cpu``, ``cuda``, ...).
+    average : str
+        Averaging of the multi-class quality metrics (``macro``, ``micro``, ``weighted``).
+    hyperparameters : str or None
+        Search folder, root of several, ``"default"`` (estimator defaults) or None (per pair the newest
+        search: the user's, else the shipped one).
+    test_size : float
+        Fraction of rows in the test split.
+    synthetic : SyntheticSpec or None
+        Size of the ``synthetic`` dataset.
+    download : bool
+        Allow downloading datasets that are not bundled or cached.
+    monitor_options : dict
+        The meter's settings (:meth:`~mlee.monitoring.config.MeterConfig.from_dict` takes them).
+    extra_config : dict
+        Copied into each run's ``config.json``.
+    robustness : bool
+        Measure robustness, calibration and latency after the inference window.
+
+    Examples
+    --------
+    >>> from pathlib import Path
+    >>> from mlee import RunSettings
+    >>> settings = RunSettings(output_dir=Path("logs/sklearn"), repeats=3, hyperparameters="default")
+    >>> settings.repeats, settings.backend
+    (3, 'sklearn')
+    """
 
     output_dir: Path = Path("logs/sklearn")
     seed: int = 42
@@ -86,7 +123,7 @@ def _jsonable_config(config: dict[str, Any]) -> dict[str, Any]:
 
 def _base_config(settings: RunSettings, dataset: str, method: str, hp: Hyperparameters | None, repeat: int,
                  run_id: str, folder: _Half, display: str | None = None,
-                 fingerprint: str | None = None) -> dict[str, Any]:
+                 fingerprint: str | None = None, task: str = "classification") -> dict[str, Any]:
     backend = get_backend(settings.backend)
     hp_folder = DEFAULT_CONFIG if hp is not None and hp.source == DEFAULT_CONFIG else (
         str(Path(hp.source).parent) if hp is not None else settings.hyperparameters)
@@ -118,13 +155,14 @@ def _base_config(settings: RunSettings, dataset: str, method: str, hp: Hyperpara
         "data_home": settings.data_home,
     })
     if hp is not None:
-        spec = run_spec(settings, dataset, method, hp, fingerprint)
+        spec = run_spec(settings, dataset, method, hp, fingerprint, task)
         config.update(spec=spec.to_dict(), identity=spec.identity, meter=spec.meter.to_dict())
+    config["learning_task"] = task
     return _jsonable_config(config)
 
 
 def run_spec(settings: RunSettings, dataset: str, method: str, hp: Hyperparameters,
-             fingerprint: str | None = None) -> RunSpec:
+             fingerprint: str | None = None, task: str | None = None) -> RunSpec:
     """The :class:`~mlee.runs.spec.RunSpec` of a run of ``method`` on ``dataset`` with ``settings``.
 
     Parameters
@@ -137,6 +175,9 @@ def run_spec(settings: RunSettings, dataset: str, method: str, hp: Hyperparamete
         The resolved hyperparameters.
     fingerprint : str or None
         The prepared data's fingerprint (:meth:`PreparedData.fingerprint`), None when not loaded.
+    task : str or None
+        The learning task (``classification`` or ``regression``), part of the identity; None: the dataset
+        key's (:func:`mlee.catalog.dataset_task`).
 
     Returns
     -------
@@ -145,8 +186,8 @@ def run_spec(settings: RunSettings, dataset: str, method: str, hp: Hyperparamete
     return RunSpec(dataset, method, jsonable_params(hp.params), get_backend(settings.backend).name,
                    settings.device, settings.test_size, settings.seed, settings.average,
                    MeterConfig.from_dict(settings.monitor_options), settings.robustness,
-                   estimator=estimator_identity(method), dataset_fingerprint=fingerprint,
-                   hyperparameters_source=hp.source)
+                   task=task or catalog.dataset_task(dataset), estimator=estimator_identity(method),
+                   dataset_fingerprint=fingerprint, hyperparameters_source=hp.source)
 
 
 class _Half:
@@ -370,12 +411,12 @@ def _measure_run(data: PreparedData, method: str, settings: RunSettings, meter: 
     with captured_log() as train_log:
         log.info("training %s on %s (repeat %d, run %s)", method, data.dataset, repeat, run_id)
         train_config = _base_config(settings, data.dataset, method, hp, repeat, run_id, train, data.display,
-                                    data.fingerprint())
+                                    data.fingerprint(), data.task)
         record.identity = train_config.get("identity")
         _write_common(train, train_config, context.platform, context.requirements)
         try:
             model = make_estimator(method, hp.params, seed=settings.seed + repeat, backend=settings.backend,
-                                   device=settings.device)
+                                   device=settings.device, task=data.task)
             log.info("hyperparameters from %s: %s", hp.source, hp.params)
             with warnings.catch_warnings():
                 warnings.simplefilter("always")
@@ -405,7 +446,7 @@ def _measure_run(data: PreparedData, method: str, settings: RunSettings, meter: 
     with captured_log() as infer_log:
         log.info("inference of %s on %s (repeat %d, run %s)", method, data.dataset, repeat, run_id)
         infer_config = _base_config(settings, data.dataset, method, hp, repeat, run_id, infer, data.display,
-                                    data.fingerprint())
+                                    data.fingerprint(), data.task)
         infer_config["train_logdir"] = None  # the training folder's final name, set where it is written
         _write_common(infer, infer_config, context.platform, context.requirements)
         try:
@@ -419,24 +460,32 @@ def _measure_run(data: PreparedData, method: str, settings: RunSettings, meter: 
                 end = time.time()
             guard.check()
             measurement = per_call.to_dict()
-            metrics = quality_metrics(model, data.X_test, data.y_test, y_pred, settings.average)
-            top5_source = metrics.pop("top_5_scores")
+            regression = data.task == "regression"
+            if regression:
+                metrics = regression_metrics(data.y_test, y_pred)
+                top5_source = None
+            else:
+                metrics = quality_metrics(model, data.X_test, data.y_test, y_pred, settings.average)
+                top5_source = metrics.pop("top_5_scores")
             info = dict(train_info,
                         flops_measured=measure_flops(lambda: model.predict(data.X_test), data.X_test.shape[0]))
             results = {
                 "metrics": metrics, "average": settings.average, "top_5_scores": top5_source,
                 "start": start, "end": end, "duration": per_call.duration_s, "repetitions": per_call.repetitions,
-                "model": info, **_provenance(calls),
+                "model": info, **_provenance(calls), "learning_task": data.task,
                 "data": {"shape": data.shapes(), "classes": data.n_classes,
                          "dropped_classes": [str(c) for c in data.dropped_classes]},
             }
-            if settings.robustness:  # after the measured window: its energy and time stay those of predict
+            if settings.robustness and regression:
+                results["robustness"] = regression_robustness(model, data.X_test)
+            elif settings.robustness:  # after the measured window: its energy and time stay those of predict
                 results["robustness"] = robustness_properties(model, data.X_test, data.y_test, metrics["accuracy"],
                                                               settings.seed, settings.average, data.n_scaled)
             infer.json("measurement.json", measurement)
             infer.json("results.json", results)
-            log.info("inference took %.3f s per call (%d calls measured), accuracy %.4f", per_call.duration_s,
-                     per_call.repetitions, metrics["accuracy"])
+            quality = ("R^2", metrics["r2"]) if regression else ("accuracy", metrics["accuracy"])
+            log.info("inference took %.3f s per call (%d calls measured), %s %s", per_call.duration_s,
+                     per_call.repetitions, *quality)
         except Exception as exc:  # noqa: BLE001
             record.error = f"inference: {_write_error(infer, exc)}"
             _write_error(train, exc)  # the training half alone is no result: the run failed as a whole

@@ -21,8 +21,9 @@ from typing import Any, Mapping
 from mlee.runs.identity import IDENTITY_VERSION, canonical, run_identity
 from mlee.monitoring.config import MeterConfig
 
-#: the only task mlee's runner measures today; part of the identity so that other tasks never pool with it
+#: the default learning task; the task is part of the identity so that runs of other tasks never pool with it
 CLASSIFICATION = "classification"
+REGRESSION = "regression"
 
 
 @dataclass(frozen=True)
@@ -50,7 +51,7 @@ class RunSpec:
     robustness : bool
         Whether robustness properties are measured after the inference window.
     task : str
-        ``classification``.
+        ``classification`` or ``regression``.
     estimator : str or None
         For a method of a user's methods file (:mod:`mlee.runs.user_methods`), its estimator
         ``package.module.Class@<version>``; hashed only when set, so shipped methods keep their identities.
@@ -155,4 +156,4 @@ class RunKey:
         return f"{self.dataset} / {self.method} (repeat {self.repeat})"
 
 
-__all__ = ["CLASSIFICATION", "RunKey", "RunSpec"]
+__all__ = ["CLASSIFICATION", "REGRESSION", "RunKey", "RunSpec"]

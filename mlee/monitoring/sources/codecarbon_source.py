@@ -41,7 +41,7 @@ class CodecarbonSource(EnergySource):
             from codecarbon import OfflineEmissionsTracker
         except ImportError as exc:
             raise SourceUnavailable("codecarbon", f"codecarbon is not installed ({exc}).",
-                                    "pip install codecarbon") from None
+                                    "pip install 'mlee[codecarbon]'") from None
         logging.getLogger("codecarbon").setLevel(logging.ERROR)
         self.library = f"codecarbon {getattr(codecarbon, '__version__', '?')}"
         self.notes: list[str] = []

@@ -127,7 +127,7 @@ class NvmlSource(EnergySource):
                 import pynvml as nvml  # nvidia-ml-py
             except ImportError as exc:
                 _NO_DRIVER = SourceUnavailable("nvml", f"nvidia-ml-py is not installed ({exc}).",
-                                               "pip install nvidia-ml-py")
+                                               "pip install 'mlee[nvml]'")
                 raise SourceUnavailable(_NO_DRIVER.source, _NO_DRIVER.reason, _NO_DRIVER.fix) from None
         self.nvml = nvml
         self.notes: list[str] = []

@@ -25,7 +25,7 @@ def import_pyrapl() -> Any:
     try:
         import pyRAPL
     except ImportError as exc:
-        raise SourceUnavailable("pyrapl", f"pyRAPL is not installed ({exc}).", "pip install pyRAPL") from None
+        raise SourceUnavailable("pyrapl", f"pyRAPL is not installed ({exc}).", "pip install 'mlee[pyrapl]'") from None
     finally:
         logging.disable(previous)
     return pyRAPL
