@@ -157,3 +157,18 @@ def test_resume_counts_a_run_done_only_for_the_same_content(tmp_path):
     assert "1 run(s) already complete, 0 to run" in again.stderr
     assert "0 run(s) already complete, 1 to run" in changed.stderr
     assert len(list((tmp_path / "logs").glob("infer_*"))) == 2
+
+
+def test_a_numeric_target_runs_as_regression_with_task_regression(tmp_path):
+    from sklearn.datasets import load_diabetes
+
+    load_diabetes(as_frame=True).frame.to_csv(tmp_path / "diabetes.csv", index=False)
+    args = ["--dataset", str(tmp_path / "diabetes.csv"), "--target", "target", "--model", "Ridge Regression"]
+    refused = _evaluate(*args, "--output-dir", str(tmp_path / "refused"))
+    assert refused.returncode == 2 and "--task regression" in refused.stderr, refused.stderr[-2000:]
+    done = _evaluate(*args, "--task", "regression", "--output-dir", str(tmp_path / "logs"))
+    assert done.returncode == 0, done.stderr[-3000:]
+    (infer,) = (tmp_path / "logs").glob("infer_*")
+    config = json.loads((infer / "config.json").read_text())
+    assert config["spec"]["task"] == "regression" and config["dataset"].startswith("file:diabetes@")
+    assert 0 < json.loads((infer / "results.json").read_text())["metrics"]["r2"] < 1
