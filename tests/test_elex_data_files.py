@@ -86,3 +86,22 @@ def test_a_file_mlee_cannot_use_is_refused_at_launch(files_server, browser):
     browser.find_element("id", "runs-launch").click()
     wait(browser, lambda d: "single value 1" in message(d), message="the constant target was not refused")
     assert str(files_server.tmp) not in message(browser)  # the page is told the file's name, not the server's path
+
+
+def test_a_launch_registers_a_data_file_for_the_chosen_task(tmp_path):
+    from mlee.elex.run_request import RunRequestError, current_choices, validate_request
+    from mlee.runs.data_file import registered_task
+
+    frame = load_iris(as_frame=True).frame
+    frame.to_csv(tmp_path / "plants.csv", index=False)
+    choices = current_choices(None, tmp_path)
+    raw = {"datasets": ["datafile:plants.csv"], "methods": ["Random Forest"], "repeats": 1, "monitor": "estimate",
+           "target": "petal width (cm)"}
+    with pytest.raises(RunRequestError, match="choose the task regression"):
+        validate_request(raw, choices)
+    request = validate_request({**raw, "task": "regression"}, choices)
+    (key,) = request.datasets
+    assert key.startswith("file:plants@") and registered_task(key) == "regression"
+    assert request.hyperparameters == "default"  # a data file has no search
+    with pytest.raises(RunRequestError, match="Task: pick"):
+        validate_request({**raw, "task": "clustering"}, choices)

@@ -113,14 +113,16 @@ def target_options(data_dir: Path | None, chosen: list[str] | None) -> list[str]
     return out
 
 
-def register_chosen(data_dir: Path | None, values: list[str], target: str | None) -> dict[str, str]:
-    """Check and register the chosen data files with ``target``; their dataset keys.
+def register_chosen(data_dir: Path | None, values: list[str], target: str | None,
+                    task: str | None = None) -> dict[str, str]:
+    """Check and register the chosen data files with ``target`` and ``task``; their dataset keys.
 
     Parameters
     ----------
     data_dir : the folder.
     values : choice values of data files.
     target : the chosen target column.
+    task : ``"classification"`` (also for None) or ``"regression"``.
 
     Returns
     -------
@@ -130,7 +132,7 @@ def register_chosen(data_dir: Path | None, values: list[str], target: str | None
     Raises
     ------
     mlee.elex.run_request.RunRequestError
-        No target chosen, a file no longer in the folder, or a file mlee cannot use (the message of
+        No target chosen, another task, a file no longer in the folder, or a file mlee cannot use (the message of
         :class:`~mlee.runs.data_file.DataFileError`).
     """
     from mlee.elex.run_request import RunRequestError
@@ -138,6 +140,9 @@ def register_chosen(data_dir: Path | None, values: list[str], target: str | None
 
     if not isinstance(target, str) or not target:
         raise RunRequestError("Choose the target column of your data file(s): the column the models predict.")
+    task = task or "classification"
+    if task not in ("classification", "regression"):
+        raise RunRequestError("Task: pick classification or regression.")
     keys = {}
     for value in values:
         path = chosen_file(data_dir, value)
@@ -145,7 +150,9 @@ def register_chosen(data_dir: Path | None, values: list[str], target: str | None
             raise RunRequestError(f"{str(value)[len(DATA_FILE_CHOICE):][:80]!r} is no longer in the data folder; "
                                   f"reload the page.")
         try:
-            keys[value] = register_data_file(path, target).key
+            keys[value] = register_data_file(path, target, task).key
         except DataFileError as exc:
-            raise RunRequestError(str(exc).replace(str(path), path.name)) from None
+            text = str(exc).replace(str(path), path.name)
+            raise RunRequestError(text.replace("pass --task regression (task='regression')",
+                                               "choose the task regression")) from None
     return keys

@@ -175,7 +175,7 @@ def validate_request(raw: dict[str, Any], choices: RunChoices, limits: RunLimits
 
     ``raw`` keys: ``datasets`` (list of offered keys), ``openml`` (comma-separated OpenML names), ``rows``,
     ``features``, ``classes`` (synthetic sizes), ``methods`` (full names), ``repeats``, ``monitor``,
-    ``hyperparameters``, ``idle_seconds``, ``country``, ``target`` (the target column of chosen data files,
+    ``hyperparameters``, ``idle_seconds``, ``country``, ``target`` and ``task`` (the target column and learning task of chosen data files,
     which are registered here; they run with the estimator defaults where the newest search is asked for, as
     data files have none). Only what ``choices`` offers is accepted.
     """
@@ -188,7 +188,7 @@ def validate_request(raw: dict[str, Any], choices: RunChoices, limits: RunLimits
 
     files = [d for d in chosen if d.startswith(DATA_FILE_CHOICE)]
     if files:
-        registered = register_chosen(choices.data_dir, files, raw.get("target"))
+        registered = register_chosen(choices.data_dir, files, raw.get("target"), raw.get("task"))
         chosen = [registered.get(d, d) for d in chosen]
     keys: list[str] = []
     for name in chosen + _openml_names(raw.get("openml")):

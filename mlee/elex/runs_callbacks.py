@@ -39,11 +39,11 @@ def register_run_callbacks(app: Dash, manager: RunManager, access: RunAccess) ->
         State("runs-features", "value"), State("runs-classes", "value"), State("runs-methods", "value"),
         State("runs-repeats", "value"), State("runs-monitor", "value"), State("runs-hyperparameters", "value"),
         State("runs-idle", "value"), State("runs-country", "value"), State("runs-token", "value"),
-        State("runs-target", "value"),
+        State("runs-target", "value"), State("runs-task", "value"),
         prevent_initial_call=True,
     )
     def launch(clicks, chosen, openml, rows, features, classes, methods, repeats, monitor, hp, idle, country, token,
-               target):
+               target, task):
         if not clicks:
             return no_update, no_update
         refused = _refusal(access, token)
@@ -51,7 +51,8 @@ def register_run_callbacks(app: Dash, manager: RunManager, access: RunAccess) ->
             return refused, "message error"
         raw = {"datasets": chosen, "openml": openml, "rows": rows, "features": features, "classes": classes,
                "methods": methods, "repeats": repeats, "monitor": monitor, "hyperparameters": hp,
-               "idle_seconds": idle, "country": country, "target": target}
+               "idle_seconds": idle, "country": country, "target": target,
+               "task": task}
         try:
             request = validate_request(raw, current_choices(manager.data_home, manager.data_dir), manager.limits)
             sweep = manager.launch(request)
