@@ -243,7 +243,9 @@ def measure_flops(predict: Callable[[], Any], n_samples: int, papi: Any = None) 
 #: the estimators the analytic counters have a formula for (others may define n_parameters/flops_per_sample)
 COUNTED = frozenset({"KNeighborsClassifier", "SVC", "RandomForestClassifier", "ExtraTreesClassifier",
                      "AdaBoostClassifier", "GaussianNB", "RidgeClassifier", "LogisticRegression", "SGDClassifier",
-                     "MLPClassifier"})
+                     "MLPClassifier", "HistGradientBoostingClassifier", "HistGradientBoostingRegressor",
+                     "KNeighborsRegressor", "SVR", "RandomForestRegressor", "ExtraTreesRegressor",
+                     "AdaBoostRegressor", "Ridge", "SGDRegressor", "LinearRegression", "MLPRegressor"})
 
 
 def _counted_step(model: Any) -> Any:
@@ -265,7 +267,7 @@ def counters_reason(model: Any) -> str | None:
     """
     step = _counted_step(model)
     name = type(step).__name__
-    if name in COUNTED or (hasattr(step, "n_parameters") and hasattr(step, "flops_per_sample")):
+    if name in COUNTED or _is_boosting(step) or (hasattr(step, "n_parameters") and hasattr(step, "flops_per_sample")):
         return None
     return (f"{name} has no parameter or FLOP formula in mlee.runs.complexity (and no n_parameters() / "
             f"flops_per_sample() methods): parameters and FLOPs are n.a.; the pickled size is measured")
