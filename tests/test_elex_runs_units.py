@@ -85,7 +85,8 @@ def test_access_policy():
 def _launch_payload(host_token: str = "") -> dict:
     states = {"runs-datasets": ["iris"], "runs-openml": "", "runs-rows": 1000, "runs-features": 20,
               "runs-classes": 2, "runs-methods": ["Gaussian Naive Bayes"], "runs-repeats": 1, "runs-monitor": "estimate",
-              "runs-hyperparameters": "default", "runs-idle": 0, "runs-country": None, "runs-token": host_token}
+              "runs-hyperparameters": "default", "runs-idle": 0, "runs-country": None, "runs-token": host_token,
+              "runs-target": None, "runs-task": "classification"}
     return {"output": "..runs-message.children...runs-message.className..",
             "outputs": [{"id": "runs-message", "property": "children"},
                         {"id": "runs-message", "property": "className"}],

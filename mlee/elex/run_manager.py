@@ -57,7 +57,8 @@ class RunOptions:
     (``logs_dir``), where they are merged (``results_dir``, shown with the served results once runs were
     merged there), the executor (built
     on the first launch), whether it is an embedded Dask cluster whose workers a cancel may restart
-    (``restart_on_cancel``), scikit-learn's data folder (None: its default) and the request limits."""
+    (``restart_on_cancel``), scikit-learn's data folder (None: its default), the request limits and the folder
+    of data files the panel offers (``data_dir``, ``elex.py --data-dir``; None: none)."""
 
     access: RunAccess
     logs_dir: Path = Path("logs/sklearn")
@@ -66,6 +67,7 @@ class RunOptions:
     restart_on_cancel: bool = True
     data_home: str | None = None
     limits: RunLimits = field(default_factory=RunLimits)
+    data_dir: Path | None = None
 
 
 class RunManager:
@@ -80,6 +82,7 @@ class RunManager:
         self.results_dir = Path(options.results_dir)
         self.limits = options.limits
         self.data_home = options.data_home
+        self.data_dir = options.data_dir
         self._make_executor = options.make_executor
         self._restart_on_cancel = options.restart_on_cancel
         self._executor: Any = None
@@ -97,6 +100,7 @@ class RunManager:
     def launch(self, request: RunRequest) -> Sweep:
         """Start ``request`` as a sweep; returns at once. Raises :class:`RunRequestError` when too many sweeps
         are still running."""
+        from mlee.runs.user_registry import CONFIG_KEY, snapshot
         from mlee.runs.runner import RunSettings
         from mlee.executors.sweep import SweepPlan, start_sweep
         from mlee.monitoring.config import MeterConfig
@@ -114,7 +118,7 @@ class RunManager:
                 hyperparameters=None if request.hyperparameters == SHIPPED else request.hyperparameters,
                 monitor_options=MeterConfig(monitor=request.monitor, idle_seconds=request.idle_seconds,
                                             country=request.country).to_dict(),
-                extra_config={"launched_from": "elex", "elex_request": request.as_dict()})
+                extra_config={"launched_from": "elex", "elex_request": request.as_dict(), **({CONFIG_KEY: snapshot()} if snapshot() else {})})
             handle = start_sweep(SweepPlan(request.pairs, settings), executor, on_finish=self._on_finish)
             sweep = Sweep(next(self._ids), request, handle, time.time())
             self._sweeps[sweep.id] = sweep

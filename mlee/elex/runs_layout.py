@@ -39,6 +39,13 @@ def runs_panel(access: RunAccess, choices: RunChoices, limits: RunLimits = RunLi
         _field("OpenML names", dcc.Input(id="runs-openml", type="text", value="", disabled=off, maxLength=1000,
                                          placeholder="e.g. openml:kc1, openml:31", className="runs-text"),
                "runs-wide"),
+        html.Div([
+            _field("Target column (your files)", dcc.Dropdown(
+                id="runs-target", options=[], value=None, disabled=off, placeholder="the column to predict")),
+            _field("Task (your files)", dcc.Dropdown(
+                id="runs-task", options=["classification", "regression"], value="classification", clearable=False,
+                disabled=off)),
+        ], id="runs-target-field", className="runs-wide", hidden=choices.data_dir is None),
         _field("Synthetic rows x features x classes", html.Div(className="runs-sizes", children=[
             dcc.Input(id="runs-rows", value=1000, min=10, max=limits.max_synthetic_rows, step=1, **number),
             dcc.Input(id="runs-features", value=20, min=2, max=limits.max_synthetic_features, step=1, **number),
