@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Regenerate shipped/results/ and shipped/paper_results/ with the code of this checkout, by the commands the docs
+# Regenerate shipped/results/, shipped/results_regression/ and shipped/paper_results/ with the code of this checkout, by the commands the docs
 # give (docs: "Shipped results"): the bundled sweep with 3 repeats for each implementation, merged, then the paper
 # tables and figures. Everything is written into a temporary folder first and moves into shipped/ only when every
 # step succeeded, so a failed or interrupted run leaves the shipped files as they were.
@@ -18,11 +18,15 @@ for backend in $BACKENDS; do
     "$PYTHON" evaluate_sklearn.py --backend "$backend" --repeats 3 --no-progress --output-dir "$work/logs/$backend"
     "$PYTHON" merge_results.py --directory "$work/logs/$backend" --output-agglog-dir "$work/results/$backend"
 done
+echo "== sklearn: regression sweep (diabetes, synthetic_regression_1000x20), 3 repeats" >&2
+"$PYTHON" evaluate_sklearn.py --dataset diabetes synthetic_regression --repeats 3 --no-progress \
+    --output-dir "$work/logs/regression"
+"$PYTHON" merge_results.py --directory "$work/logs/regression" --output-agglog-dir "$work/results_regression/sklearn"
 echo "== paper results (labels dated $ISSUE_DATE)" >&2
 "$PYTHON" create_paper_results.py --directory "$work/results" --output "$work/paper_results" --issue-date "$ISSUE_DATE"
 
 # the merge's state and table describe these files at these paths (inodes, times): a clone gets other ones
-find "$work/results" -name '.mlee-*' -exec rm -rf {} +
+find "$work/results" "$work/results_regression" -name '.mlee-*' -exec rm -rf {} +
 
 for backend in $BACKENDS; do
     rm -rf "shipped/results/$backend.old"
@@ -30,8 +34,12 @@ for backend in $BACKENDS; do
     mv "$work/results/$backend" "shipped/results/$backend"
     rm -rf "shipped/results/$backend.old"
 done
+rm -rf shipped/results_regression.old
+[ -d shipped/results_regression ] && mv shipped/results_regression shipped/results_regression.old
+mv "$work/results_regression" shipped/results_regression
+rm -rf shipped/results_regression.old
 rm -rf shipped/paper_results.old
 mv shipped/paper_results shipped/paper_results.old
 mv "$work/paper_results" shipped/paper_results
 rm -rf shipped/paper_results.old
-echo "shipped/results/ ($BACKENDS) and shipped/paper_results/ regenerated" >&2
+echo "shipped/results/ ($BACKENDS), shipped/results_regression/ and shipped/paper_results/ regenerated" >&2

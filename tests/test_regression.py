@@ -178,3 +178,12 @@ def test_elex_shows_r2_for_the_regression_dataset(chain, tmp_path):
         if driver is not None:
             driver.quit()
         server.stop()
+
+
+def test_elex_offers_diabetes_and_launches_only_the_methods_that_have_a_regressor():
+    from mlee.elex.run_request import RunRequest, dataset_choices
+
+    assert ("diabetes", "Diabetes (bundled)") in dataset_choices()
+    request = RunRequest(("iris", "diabetes"), ("Gaussian Naive Bayes", "Ridge Regression"))
+    assert request.pairs == [("iris", "Gaussian Naive Bayes"), ("iris", "Ridge Regression"),
+                             ("diabetes", "Ridge Regression")]

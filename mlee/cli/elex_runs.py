@@ -24,7 +24,7 @@ if TYPE_CHECKING:
 def add_run_arguments(parser: argparse.ArgumentParser) -> None:
     """Add ``--read-only``, ``--allow-runs``, ``--cluster``, ``--scheduler-file``, ``--runs-logs``,
     ``--runs-results``, ``--data-dir`` in their own group."""
-    group = parser.add_argument_group("running experiments from the page (README: 'Running experiments from ELEx')")
+    group = parser.add_argument_group("running experiments from the page (docs/how-to/elex.md)")
     group.add_argument("--read-only", action="store_true",
                        help="no 'Run experiments' panel (for public hosting)")
     group.add_argument("--allow-runs", action="store_true",

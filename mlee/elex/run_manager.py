@@ -33,6 +33,8 @@ class Sweep:
     request: RunRequest
     handle: Any
     launched: float
+    #: the table of what the sweep ran (:func:`mlee.run_summary.folders_summary`), once it has ended
+    summary: str | None = None
 
 
 def embedded_executor() -> Any:
@@ -88,6 +90,8 @@ class RunManager:
         self._ids = itertools.count(1)
         self._lock = threading.Lock()
         self._finished = threading.Event()
+        #: how often the merge thread looks for sweeps that ended, to write their summary (seconds)
+        self.summary_poll_s = 1.0
         self._closed = threading.Event()
         self._merger = threading.Thread(target=self._merge_loop, name="elex-merge", daemon=True)
         self._merger.start()
@@ -170,7 +174,7 @@ class RunManager:
                     for s in handle.status()]
             out.append({"id": sweep.id, "launched": sweep.launched, "done": handle.done,
                         "cancelled": handle.cancelled, "error": str(handle.error) if handle.error else None,
-                        "counts": handle.counts(), "runs": runs})
+                        "counts": handle.counts(), "runs": runs, "summary": sweep.summary})
         return out
 
     # ----------------------------------------------------------------------------------------------- merging
@@ -181,11 +185,30 @@ class RunManager:
 
     def _merge_loop(self) -> None:
         while not self._closed.is_set():
-            self._finished.wait()
+            fired = self._finished.wait(self.summary_poll_s)
             if self._closed.is_set():
                 return
-            self._finished.clear()
-            self.merge_now()
+            if fired:
+                self._finished.clear()
+                self.merge_now()
+            self.summarise_ended()
+
+    def summarise_ended(self) -> None:
+        """Write the summary table (energy, time, CO2e, letters of what just ran) of each sweep that has ended
+        since the last call: to the server's log, the terminal ELEx runs in, and to the sweep's ``summary``, which
+        the page shows under its runs (also called by the merge thread)."""
+        for sweep in list(self._sweeps.values()):
+            if sweep.summary is not None or not sweep.handle.done:
+                continue
+            from mlee.run_summary import folders_summary  # only once a sweep ended: a page never waits for it
+
+            folders = [d for s in sweep.handle.status() if s.state.value == "done" for d in (s.train_dir, s.infer_dir)]
+            try:
+                text = folders_summary(folders) if folders else "no run of this sweep completed"
+            except (OSError, ValueError) as exc:
+                text = f"no summary: {exc}"
+            sweep.summary = text
+            log.info("sweep %d ended:\n%s", sweep.id, text)
 
     def merge_now(self) -> None:
         """Merge the run folders of ``logs_dir`` into ``results_dir`` and reload the shown results when

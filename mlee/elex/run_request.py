@@ -62,8 +62,13 @@ class RunRequest:
 
     @property
     def pairs(self) -> list[tuple[str, str]]:
-        """(dataset, method) pairs in order, datasets outer."""
-        return [(d, m) for d in self.datasets for m in self.methods]
+        """(dataset, method) pairs in order, datasets outer; a method without an estimator for a dataset's learning
+        task (Gaussian Naive Bayes on a regression dataset) is left out of that dataset's pairs."""
+        from mlee.runs.methods import get_backend
+
+        sklearn = get_backend("sklearn")
+        return [(d, m) for d in self.datasets for m in self.methods
+                if sklearn.supports(m, catalog.dataset_task(d))]
 
     def as_dict(self) -> dict[str, Any]:
         """JSON-able form (recorded in each run's ``config.json``)."""
@@ -72,10 +77,11 @@ class RunRequest:
 
 # ------------------------------------------------------------------------------------------------- choices
 def dataset_choices(data_home: str | None = None) -> list[tuple[str, str]]:
-    """(key, label) of the datasets offered: the bundled ones, the study's datasets found in the cache
-    (``data_home``: scikit-learn's data folder, None for its default), and the synthetic dataset."""
+    """(key, label) of the datasets offered: the bundled ones (classification, then regression), the study's
+    datasets found in the cache (``data_home``: scikit-learn's data folder, None for its default), and the
+    synthetic dataset."""
     table = catalog.datasets()
-    bundled = bundled_datasets()
+    bundled = bundled_datasets() + bundled_datasets("regression")
     cached = [k for k in table if k not in bundled and dataset_cached(k, data_home)]
     out = [(k, f"{table[k].get('display', k)} (bundled)") for k in bundled]
     out += [(k, f"{table[k].get('display', k)} (cached)") for k in cached]

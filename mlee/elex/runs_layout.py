@@ -96,8 +96,9 @@ def _elapsed(seconds: float | None) -> str:
 
 
 def progress_view(sweeps: list[dict[str, Any]], can_cancel: bool) -> list[Any]:
-    """One block per sweep (newest first): a summary line with a Cancel button while it runs, and a row per run
-    with its state, elapsed time, node and error."""
+    """One block per sweep (newest first): a summary line with a Cancel button while it runs, a row per run
+    with its state, elapsed time, node and error, and once it has ended the table of what it ran (energy, time,
+    CO2e, letters)."""
     if not sweeps:
         return [html.P("No runs launched yet.", className="hint")]
     blocks = []
@@ -119,6 +120,8 @@ def progress_view(sweeps: list[dict[str, Any]], can_cancel: bool) -> list[Any]:
             html.Thead(html.Tr([html.Th(h) for h in ("Dataset", "Method", "Repeat", "State", "Elapsed", "Node",
                                                       "Error")])),
             html.Tbody(rows)])
+        ended = [html.Pre(sweep["summary"], className="runs-ended", id=f"runs-ended-{sweep['id']}")] \
+            if sweep.get("summary") else []
         blocks.append(html.Div(className="runs-sweep", id=f"runs-sweep-{sweep['id']}",
-                               children=[html.Div(head, className="runs-head"), table]))
+                               children=[html.Div(head, className="runs-head"), table, *ended]))
     return blocks

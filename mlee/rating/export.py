@@ -41,7 +41,8 @@ def _numbers(rated: pd.DataFrame, column: str) -> np.ndarray:
     return rated[column].to_numpy(dtype="float64") if column in rated.columns else np.full(len(rated), np.nan)
 
 
-def _letters(out: pd.DataFrame, rated: pd.DataFrame, rating: str, stability: str, best: str, worst: str) -> None:
+def _letters(out: dict[str, object], rated: pd.DataFrame, rating: str, stability: str, best: str,
+             worst: str) -> None:
     """The letter ``rating`` as text, its ``_stability`` (0..1) and ``_range`` (``"B-D"``, ``n.a.`` when unrated)
     columns."""
     out[rating] = [rating_letter(r) for r in rated[rating]]
@@ -51,9 +52,9 @@ def _letters(out: pd.DataFrame, rated: pd.DataFrame, rating: str, stability: str
 
 def tidy_table(rated: pd.DataFrame, settings: RatingSettings) -> pd.DataFrame:
     """The tidy form of a table returned by :func:`mlee.rating.rate` (see the module doc for the columns)."""
-    out = rated[_IDS].reset_index(drop=True).copy()
+    out: dict[str, object] = {c: rated[c].to_numpy() for c in _IDS}  # one frame at the end, not a column at a time
     out["learning_task"] = (rated["learning_task"].to_numpy(dtype=object) if "learning_task" in rated.columns
-                            else "classification")
+                            else np.full(len(rated), "classification", dtype=object))
     _letters(out, rated, "compound_rating", "compound_stability", "compound_letter_best", "compound_letter_worst")
     for metric in METRICS:
         key = metric.key
@@ -74,7 +75,7 @@ def tidy_table(rated: pd.DataFrame, settings: RatingSettings) -> pd.DataFrame:
     out["rating_mode"] = settings.mode
     out["settings_fingerprint"] = settings.fingerprint()
     out["files"] = [";".join(str(f) for f in files) for files in rated["files"]]
-    return out
+    return pd.DataFrame(out, index=pd.RangeIndex(len(rated)))
 
 
 def write_table(table: pd.DataFrame, path: str | os.PathLike) -> Path:

@@ -267,7 +267,8 @@ def counters_reason(model: Any) -> str | None:
     """
     step = _counted_step(model)
     name = type(step).__name__
-    if name in COUNTED or _is_boosting(step) or (hasattr(step, "n_parameters") and hasattr(step, "flops_per_sample")):
+    counts_itself = hasattr(step, "n_parameters") and hasattr(step, "flops_per_sample")
+    if name in COUNTED or _is_boosting(step) or counts_itself:
         return None
     return (f"{name} has no parameter or FLOP formula in mlee.runs.complexity (and no n_parameters() / "
             f"flops_per_sample() methods): parameters and FLOPs are n.a.; the pickled size is measured")

@@ -1,4 +1,5 @@
-"""The study's ten classifiers: name resolution, backends and estimator construction.
+"""The catalog's methods (the study's ten classifiers and gradient boosting, with their regressors): name resolution,
+backends and estimator construction.
 
 Names come from ``mlee/data/methods.json`` (full name -> short name, scikit-learn estimator). Full names, short
 names (``RF``), case-insensitive spellings and underscores for spaces (``random_forest``) are accepted.
