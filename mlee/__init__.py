@@ -7,7 +7,8 @@ neither numpy nor pandas):
 - running the study's sweep: :class:`RunSettings`, :func:`run_sweep`;
 - results: :func:`merge_directory`, :func:`load_results`, :func:`aggregate_runs`;
 - rating: :class:`RatingSettings`, :func:`rate`, :func:`summarise`;
-- labels: :func:`render_label`, :func:`write_label`.
+- labels: :func:`render_label`, :func:`write_label`;
+- your own estimator in a notebook, measured, rated and labelled in one call: :func:`rate_estimator`.
 
 Everything else lives in the packages by job (``mlee.monitoring``, ``mlee.runs``, ``mlee.results``,
 ``mlee.rating``, ``mlee.label``, ...) and may change between versions.
@@ -35,6 +36,7 @@ _EXPORTS: dict[str, str] = {
     "summarise": "mlee.rating.summarise",
     "render_label": "mlee.label",
     "write_label": "mlee.label",
+    "rate_estimator": "mlee.notebook",
 }
 
 __all__ = sorted(_EXPORTS)
@@ -46,6 +48,7 @@ if TYPE_CHECKING:
     from mlee.merge.merger import merge_directory
     from mlee.monitoring.config import MeterConfig
     from mlee.monitoring.meter import Meter
+    from mlee.notebook import rate_estimator
     from mlee.rating.engine import rate
     from mlee.rating.settings import RatingSettings
     from mlee.rating.summarise import summarise

@@ -243,6 +243,18 @@ def rate_estimator(estimator: Any, X: Any, y: Any, *, name: str | None = None, r
         The estimator lacks what the runner needs (fit, predict, get_params/set_params).
     ExperimentError
         A run failed (the message names it and its ``error.json``).
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_iris
+    >>> from sklearn.naive_bayes import GaussianNB
+    >>> from mlee import rate_estimator
+    >>> X, y = load_iris(return_X_y=True)
+    >>> result = rate_estimator(GaussianNB(), X, y, monitor="estimate", robustness=False)
+    >>> result.compound["inference"] in "ABCDE"
+    True
+    >>> result.label("gnb_label.svg").name
+    'gnb_label.svg'
     """
     from mlee.merge import merge_directory
     from mlee.monitoring import Meter

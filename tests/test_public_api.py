@@ -16,7 +16,7 @@ import mlee
 
 ROOT = Path(__file__).resolve().parents[1]
 PUBLIC = ["Meter", "MeterConfig", "RatingSettings", "RunSettings", "aggregate_runs", "load_results", "measured",
-          "merge_directory", "rate", "render_label", "run_sweep", "summarise", "write_label"]
+          "merge_directory", "rate", "rate_estimator", "render_label", "run_sweep", "summarise", "write_label"]
 
 
 def test_the_package_exports_exactly_the_public_names():
