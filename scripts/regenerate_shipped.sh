@@ -9,7 +9,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 PYTHON="${PYTHON:-.venv/bin/python}"
 ISSUE_DATE="${1:-$(date +%F)}"
-BACKENDS="${MLEE_SHIPPED_BACKENDS:-sklearn sklearnex torch}"
+BACKENDS="${MLEE_SHIPPED_BACKENDS:-sklearn sklearnex torch xgboost lightgbm}"
 work="$(mktemp -d "${TMPDIR:-/tmp}/mlee-shipped-XXXXXX")"
 trap 'rm -rf "$work"' EXIT
 
