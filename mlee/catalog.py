@@ -7,6 +7,7 @@ that results of a dataset or method mlee does not know still load and display.
 from __future__ import annotations
 
 import json
+import os
 import re
 from functools import lru_cache
 from importlib import resources
@@ -49,10 +50,30 @@ def dataset_task(key: str) -> str:
     return str(datasets().get(key, {}).get("task", "classification"))
 
 
+#: environment variable holding a user's methods table (``--methods``, :mod:`mlee.runs.user_methods`) as JSON
+USER_METHODS_VARIABLE = "MLEE_USER_METHODS"
+
+
+@lru_cache(maxsize=8)
+def _parsed(text: str) -> dict[str, Any]:
+    return json.loads(text) if text else {}
+
+
+def user_methods() -> dict[str, dict[str, Any]]:
+    """The user's methods table of this process (:data:`USER_METHODS_VARIABLE`); empty without one."""
+    return _parsed(os.environ.get(USER_METHODS_VARIABLE, ""))
+
+
+@lru_cache(maxsize=8)
+def _overlaid(text: str) -> dict[str, Any]:
+    return {**package_table("methods.json"), **_parsed(text)}
+
+
 def methods() -> dict[str, dict[str, Any]]:
     """Method full name -> entry (``short``, ``estimator``, ``estimator_regression`` where the method has a
-    regressor, ``doc_url``)."""
-    return package_table("methods.json")
+    regressor, ``doc_url``): the package's table, with a user's methods table (``--methods``) added over it."""
+    text = os.environ.get(USER_METHODS_VARIABLE, "")
+    return _overlaid(text) if text else package_table("methods.json")
 
 
 def dataset_display(key: str) -> str:

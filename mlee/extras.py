@@ -33,6 +33,8 @@ EXTRAS: dict[str, Extra] = {
     "cluster": Extra(("dask", "distributed", "dask_jobqueue"), "Dask sweeps (--cluster, --scheduler-file)"),
     "sklearnex": Extra(("sklearnex",), "--backend sklearnex (scikit-learn-intelex)"),
     "torch": Extra(("torch",), "--backend torch (PyTorch; pick the CPU or CUDA build first)"),
+    "xgboost-cpu": Extra(("xgboost",), "--backend xgboost (XGBoost as the HGB method)"),
+    "lightgbm": Extra(("lightgbm",), "--backend lightgbm (LightGBM as the HGB method)"),
 }
 
 

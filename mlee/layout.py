@@ -7,7 +7,7 @@ wheel carries the same folder as package data ``mlee/shipped/``, used when no ch
 - ``shipped/paper_results/``: the paper outputs made from them,
 - ``shipped/sklearn_hyperparameters/``: the hyperparameter search the evaluation uses by default.
 
-The user's runs write to the folders the README names, relative to the current folder and ignored by git:
+The user's runs write to the folders docs/getting-started.md names, relative to the current folder and ignored by git:
 ``logs/sklearn/`` (experiment folders), ``results/sklearn/`` (merged), ``sklearn_hyperparameters/``
 (searches), ``paper_results/``, ``labels/``. Readers (ELEx, the label CLI, the paper script) show the user's
 results when ``results/`` holds any and the shipped ones otherwise, and say which (:func:`default_results`).

@@ -37,8 +37,9 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-#: the reference model when none is given: the catalog's, the reference of the bundled datasets
-DEFAULT_REFERENCE = "Logistic Regression"
+#: the reference model when none is given, per task: the catalog's linear models, the references of the bundled
+#: datasets
+DEFAULT_REFERENCE = {"classification": "Logistic Regression", "regression": "Ridge Regression"}
 DATA_PREFIX = "data:"
 TASKS = ("inference", "training")
 
@@ -125,23 +126,26 @@ class RatedEstimator:
 
     def __str__(self) -> str:
         from mlee.metrics import METRICS
+        from mlee.units import format_interval, format_value
 
-        names = {m.key: m.name for m in METRICS}
+        metrics = {m.key: m for m in METRICS}
         lines = [f"{self.model} on {self.dataset}, relative to {self.reference} ({self.folder})"]
         for task, summary in self.summaries.items():
             lines.append(f"{task}: compound {self.compound[task] or 'n.a.'} ({summary.n_runs} run(s))")
             for key, metric in summary.metrics.items():
                 if metric.value is None:
                     continue
-                letter = self.letters[task][key] or "n.a."
-                interval = f" [{metric.low:.4g}, {metric.high:.4g}]" if metric.low is not None and \
-                    metric.high is not None else ""
-                lines.append(f"  {names.get(key, key)}: {metric.value:.4g}{interval}  {letter}")
+                unit = metrics[key].unit if key in metrics else ""
+                name = metrics[key].name if key in metrics else key
+                interval = f" [{format_interval(metric.low, metric.high, unit)}]" if metric.low is not None and \
+                    metric.high is not None and metric.low != metric.high else ""
+                lines.append(f"  {name}: {format_value(metric.value, unit)}{interval}  "
+                             f"{self.letters[task][key] or 'n.a.'}")
         lines += [f"note: {note}" for note in self.notes]
         return "\n".join(lines)
 
 
-def _data(X: Any, y: Any, display: str | None) -> Any:
+def _data(X: Any, y: Any, display: str | None, task: str) -> Any:
     """``X, y`` as a :class:`~mlee.runs.datasets.Dataset` keyed by its content."""
     import numpy as np
     import pandas as pd
@@ -150,7 +154,7 @@ def _data(X: Any, y: Any, display: str | None) -> Any:
     from mlee.runs.data_file import table_fingerprint
     from mlee.runs.datasets import Dataset
 
-    y = np.asarray(y)
+    y = np.asarray(y, dtype="float64") if task == "regression" else np.asarray(y)
     if y.ndim != 1 or len(y) != X.shape[0]:
         raise ValueError(f"y must hold one label per row of X: X has {X.shape[0]} rows, y has shape {y.shape}")
     if sp.issparse(X):
@@ -165,11 +169,11 @@ def _data(X: Any, y: Any, display: str | None) -> Any:
         frame = X if isinstance(X, pd.DataFrame) else pd.DataFrame(np.asarray(X))
         frame = frame.reset_index(drop=True).copy()
         frame.columns = [str(c) for c in frame.columns]
-        fingerprint = table_fingerprint(frame.assign(**{"\x00target": y}), "\x00target")
+        fingerprint = table_fingerprint(frame.assign(**{"\x00target": y}), f"\x00target\x1e{task}")
     key = f"{DATA_PREFIX}{fingerprint[:12]}"
     rows, columns = X.shape
     return Dataset(key, X, y, display or f"your data ({rows} x {columns})", "notebook",
-                   {"fingerprint": fingerprint, "rows": int(rows), "columns": int(columns)})
+                   {"fingerprint": fingerprint, "rows": int(rows), "columns": int(columns)}, task=task)
 
 
 def _method(model: Any, name: str | None, notes: list[str]) -> str:
@@ -186,8 +190,10 @@ def _method(model: Any, name: str | None, notes: list[str]) -> str:
 def rate_estimator(estimator: Any, X: Any, y: Any, *, name: str | None = None, repeats: int = 1,
                    reference: Any = None, test_size: float = 0.25, seed: int = 42, monitor: str = "auto",
                    average: str = "macro", robustness: bool = True, output_dir: str | Path | None = None,
-                   dataset_name: str | None = None, settings: Any = None) -> RatedEstimator:
-    """Measure, rate and label a scikit-learn-compatible classifier on ``X, y`` relative to a reference model.
+                   dataset_name: str | None = None, settings: Any = None,
+                   task: str = "classification") -> RatedEstimator:
+    """Measure, rate and label a scikit-learn-compatible classifier (or regressor) on ``X, y`` relative to a
+    reference model.
 
     Parameters
     ----------
@@ -196,7 +202,7 @@ def rate_estimator(estimator: Any, X: Any, y: Any, *, name: str | None = None, r
     X : array-like, DataFrame or sparse matrix
         The features (a DataFrame may hold text or categorical columns: they are one-hot encoded).
     y : array-like
-        One class label per row.
+        One class label per row (with ``task="regression"``: one number per row).
     name : str, optional
         The estimator's name in the results and on the label (default ``module:Class@version``).
     repeats : int
@@ -204,7 +210,7 @@ def rate_estimator(estimator: Any, X: Any, y: Any, *, name: str | None = None, r
         are the repeats' spread.
     reference : str or estimator, optional
         The model every index is relative to: a catalog method name or an estimator (default
-        ``"Logistic Regression"``).
+        ``"Logistic Regression"``; for regression ``"Ridge Regression"``).
     test_size : float
         Fraction of the rows in the test split.
     seed : int
@@ -223,6 +229,8 @@ def rate_estimator(estimator: Any, X: Any, y: Any, *, name: str | None = None, r
     settings : RatingSettings, optional
         Boundaries, weights and mode (default the package's); its reference for this data is set to
         ``reference``.
+    task : str
+        ``"classification"`` or ``"regression"``.
 
     Returns
     -------
@@ -248,15 +256,17 @@ def rate_estimator(estimator: Any, X: Any, y: Any, *, name: str | None = None, r
 
     if repeats < 1:
         raise ValueError(f"repeats must be at least 1, got {repeats}")
+    if task not in DEFAULT_REFERENCE:
+        raise ValueError(f"task must be one of {', '.join(DEFAULT_REFERENCE)}, got {task!r}")
     notes: list[str] = []
     method = _method(estimator, name, notes)
-    reference_method = _method(DEFAULT_REFERENCE if reference is None else reference, None, notes)
+    reference_method = _method(DEFAULT_REFERENCE[task] if reference is None else reference, None, notes)
     if reference_method == method:
         raise ValueError(f"the estimator and the reference are the same model ({method}); pass another "
                          f"reference=, e.g. reference='Gaussian Naive Bayes'")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)
-        data = prepare(_data(X, y, dataset_name), seed=seed, test_size=test_size)
+        data = prepare(_data(X, y, dataset_name, task), seed=seed, test_size=test_size)
     folder = Path(output_dir) if output_dir is not None else Path(tempfile.mkdtemp(prefix="mlee-rate-"))
     logs, results = folder / "logs", folder / "results"
     meter_config = MeterConfig(monitor=monitor)

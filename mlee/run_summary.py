@@ -19,7 +19,8 @@ from mlee.units import format_duration, format_energy, format_grams, format_inte
 
 def summary_table(rated: pd.DataFrame) -> str:
     """The terminal table of a rated table (:func:`mlee.rating.rate`): one line per (dataset, task, environment,
-    model), then notes on estimated energies and fallback references.
+    model) with CO2e and the energy net of idle where recorded, then notes on estimated energies and fallback
+    references.
 
     Parameters
     ----------
@@ -37,7 +38,9 @@ def summary_table(rated: pd.DataFrame) -> str:
         return ""
     rows = rated.sort_values(["dataset", "task", "environment", "model"]).to_dict("records")
     carbon = "co2e_g" in rated and rated["co2e_g"].notna().any()
-    header = ["dataset", "task", "model", "energy [95 %]", "time", *(["CO2e"] if carbon else []), "letter"]
+    net = "net_power_draw" in rated and rated["net_power_draw"].notna().any()
+    header = ["dataset", "task", "model", "energy [95 %]", "time", *(["CO2e"] if carbon else []),
+              *(["net of idle"] if net else []), "letter"]
     lines = []
     for r in rows:
         span = format_interval(r.get("power_draw_low"), r.get("power_draw_high"), "J")
@@ -47,6 +50,8 @@ def summary_table(rated: pd.DataFrame) -> str:
                 format_duration(r.get("time"))]
         if carbon:
             line.append(format_grams(r.get("co2e_g")))
+        if net:
+            line.append(format_energy(r.get("net_power_draw")))
         line.append(letter_text(r.get("compound_rating"), r.get("compound_stability"), r.get("compound_letter_best"),
                                 r.get("compound_letter_worst")))
         lines.append(line)

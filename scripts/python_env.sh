@@ -35,7 +35,7 @@ mlee_pip -r requirements.lock
 if [ "${MLEE_BACKENDS:-0}" = 1 ]; then
     torch_pin="$(grep '^torch==' requirements-backends.lock)"
     echo "mlee: installing the optional backends (requirements-backends.lock: scikit-learn-intelex, $torch_pin," \
-         "PyTorch's CPU build; for a CUDA build see the README's \"Other implementations\")"
+         "PyTorch's CPU build; for a CUDA build see docs/how-to/backends.md)"
     if ! mlee_pip -r requirements-backends.lock; then
         echo "mlee: $torch_pin (PyTorch's CPU build) or another backend is not on your package index. Get the CPU" \
              "build with: $PYTHON -m pip install -r requirements-backends.lock" \

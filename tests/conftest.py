@@ -1,6 +1,12 @@
 """Shared fixtures: where the study's published reference data lives (../shared/reference), and one headless
-chromium per test module for the ELEx browser tests."""
+chromium per test module for the ELEx browser tests.
 
+Every test gets one of three markers, by what its module does (``pytest -m unit`` runs the quick ones):
+``browser`` (drives a headless chromium: the ``browser`` or ``dash_duo`` fixture), ``end_to_end``
+(starts mlee's commands or servers as processes) and ``unit`` (everything else, in this process).
+"""
+
+import inspect
 import os
 import pathlib
 import shutil
@@ -14,8 +20,44 @@ REFERENCE = pathlib.Path(os.environ.get("MLEE_REFERENCE")
                          or pathlib.Path(__file__).resolve().parents[1].parent / "shared" / "reference")
 
 
+MARKERS = {
+    "unit": "runs in the test process: no browser, no subprocess of mlee's commands",
+    "end_to_end": "starts mlee's scripts, commands or servers as processes (subprocess)",
+    "browser": "drives ELEx in a headless chromium (selenium)",
+}
+_KIND_OF_MODULE: dict = {}
+
+
+def _module_kind(path: pathlib.Path) -> str:
+    """``end_to_end`` or ``unit`` for the test module at ``path``, by what its source uses."""
+    kind = _KIND_OF_MODULE.get(path)
+    if kind is None:
+        text = path.read_text(encoding="utf-8")
+        starts = ("subprocess", "Popen", "elex_support import Server", "multiprocessing")
+        kind = "end_to_end" if any(word in text for word in starts) else "unit"
+        _KIND_OF_MODULE[path] = kind
+    return kind
+
+
+def pytest_collection_modifyitems(config, items):
+    """Mark every test ``browser`` (it uses the ``browser`` or ``dash_duo`` fixture, directly or through another
+    fixture, or starts its own chromium with ``make_driver``), else ``end_to_end`` or ``unit`` by its module (see the module docstring)."""
+    for item in items:
+        names = getattr(item, "fixturenames", ())
+        try:
+            own = inspect.getsource(item.obj)
+        except (AttributeError, OSError, TypeError):
+            own = ""
+        drives = "browser" in names or "dash_duo" in names or "make_driver(" in own
+        kind = "browser" if drives else _module_kind(pathlib.Path(item.fspath))
+        item.add_marker(getattr(pytest.mark, kind))
+
+
 def pytest_configure(config):
-    """mlee's cache directory for the whole run, set before any fixture (module-scoped ones load results too)."""
+    """mlee's cache directory for the whole run, set before any fixture (module-scoped ones load results too);
+    the markers of :data:`MARKERS`."""
+    for name, meaning in MARKERS.items():
+        config.addinivalue_line("markers", f"{name}: {meaning}")
     config._mlee_cache = (os.environ.get("XDG_CACHE_HOME"), tempfile.mkdtemp(prefix="mlee-test-cache-"))
     os.environ["XDG_CACHE_HOME"] = config._mlee_cache[1]
     # A suite started from a background shell (``cmd &``, nohup) inherits SIGINT ignored, and so would every child a

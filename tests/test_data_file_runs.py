@@ -129,3 +129,46 @@ def test_a_data_file_needs_its_target_column_named(tmp_path):
     done = _evaluate("--dataset", "iris", "--target", "label", "--model", "GNB", "--hyperparameters", "default",
                      "--output-dir", str(tmp_path / "logs"))
     assert done.returncode == 2 and "--target names the column of a data file" in done.stderr, done.stderr[-2000:]
+
+
+def test_a_data_file_and_a_user_estimator_run_alike_on_an_embedded_cluster(tmp_path):
+    flowers().to_csv(tmp_path / "flowers.csv", index=False)
+    args = ["--dataset", str(tmp_path / "flowers.csv"), "--target", "species",
+            "--model", "sklearn.naive_bayes:GaussianNB", "Logistic Regression"]
+    here = _evaluate(*args, "--output-dir", str(tmp_path / "here"))
+    cluster = _evaluate(*args, "--output-dir", str(tmp_path / "cluster"), "--cluster", "local:1")
+    assert here.returncode == cluster.returncode == 0, here.stderr[-2000:] + cluster.stderr[-2000:]
+    in_process, on_cluster = _runs(tmp_path / "here"), _runs(tmp_path / "cluster")
+    assert len(in_process) == 2 and any(m.startswith("sklearn.naive_bayes:GaussianNB@") for m in in_process)
+    assert in_process == on_cluster
+
+
+def test_resume_counts_a_run_done_only_for_the_same_content(tmp_path):
+    frame = flowers()
+    frame.to_csv(tmp_path / "flowers.csv", index=False)
+    args = ["--dataset", str(tmp_path / "flowers.csv"), "--target", "species",
+            "--model", "sklearn.naive_bayes:GaussianNB", "--output-dir", str(tmp_path / "logs"), "--resume"]
+    first, again = _evaluate(*args), _evaluate(*args)
+    frame.loc[0, "colour"] = "green" if frame.loc[0, "colour"] != "green" else "red"
+    frame.to_csv(tmp_path / "flowers.csv", index=False)
+    changed = _evaluate(*args)
+    assert first.returncode == again.returncode == changed.returncode == 0, changed.stderr[-2000:]
+    assert "0 run(s) already complete, 1 to run" in first.stderr
+    assert "1 run(s) already complete, 0 to run" in again.stderr
+    assert "0 run(s) already complete, 1 to run" in changed.stderr
+    assert len(list((tmp_path / "logs").glob("infer_*"))) == 2
+
+
+def test_a_numeric_target_runs_as_regression_with_task_regression(tmp_path):
+    from sklearn.datasets import load_diabetes
+
+    load_diabetes(as_frame=True).frame.to_csv(tmp_path / "diabetes.csv", index=False)
+    args = ["--dataset", str(tmp_path / "diabetes.csv"), "--target", "target", "--model", "Ridge Regression"]
+    refused = _evaluate(*args, "--output-dir", str(tmp_path / "refused"))
+    assert refused.returncode == 2 and "--task regression" in refused.stderr, refused.stderr[-2000:]
+    done = _evaluate(*args, "--task", "regression", "--output-dir", str(tmp_path / "logs"))
+    assert done.returncode == 0, done.stderr[-3000:]
+    (infer,) = (tmp_path / "logs").glob("infer_*")
+    config = json.loads((infer / "config.json").read_text())
+    assert config["spec"]["task"] == "regression" and config["dataset"].startswith("file:diabetes@")
+    assert 0 < json.loads((infer / "results.json").read_text())["metrics"]["r2"] < 1

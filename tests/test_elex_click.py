@@ -69,7 +69,7 @@ def _click(driver: Any, trace: int, index: int) -> tuple[str, str, float, float]
 
 def test_first_page_and_selection_import_nothing(reference_dir, tmp_path, browser):
     log = tmp_path / "server.log"
-    with Server(reference_dir / "published-results", log, launcher=("-c", AUDIT)) as server:
+    with Server(reference_dir / "published-results", log, extra_args=("--verbose",), launcher=("-c", AUDIT)) as server:
         ready = log.stat().st_size  # the server answered: from here on it serves
         before = log.read_text()
         assert "audit: import mlee.label" in before and "audit: open" in before and "warmed up in" in before

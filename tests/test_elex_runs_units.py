@@ -85,7 +85,8 @@ def test_access_policy():
 def _launch_payload(host_token: str = "") -> dict:
     states = {"runs-datasets": ["iris"], "runs-openml": "", "runs-rows": 1000, "runs-features": 20,
               "runs-classes": 2, "runs-methods": ["Gaussian Naive Bayes"], "runs-repeats": 1, "runs-monitor": "estimate",
-              "runs-hyperparameters": "default", "runs-idle": 0, "runs-country": None, "runs-token": host_token}
+              "runs-hyperparameters": "default", "runs-idle": 0, "runs-country": None, "runs-token": host_token,
+              "runs-target": None, "runs-task": "classification"}
     return {"output": "..runs-message.children...runs-message.className..",
             "outputs": [{"id": "runs-message", "property": "children"},
                         {"id": "runs-message", "property": "className"}],
@@ -191,6 +192,34 @@ def test_manager_runs_merges_and_reloads(reference_dir, tmp_path):
         assert len(merged) == 4 and not list(served.rglob(".mlee-merge-state.json"))
         config = json.loads(next(options.logs_dir.glob("infer_*/config.json")).read_text())
         assert config["launched_from"] == "elex" and config["elex_request"]["methods"] == ["Gaussian Naive Bayes"]
+    finally:
+        manager.close()
+
+
+def test_an_ended_sweep_gets_the_summary_table_in_the_log_and_the_page(reference_dir, tmp_path, caplog):
+    """As after a sweep in the terminal: energy, time and the letters of what just ran, logged by the server and
+    shown under the sweep's runs."""
+    from mlee.elex.runs_layout import progress_view
+    from mlee.executors.sweep import InProcessExecutor
+
+    served = _credit_g(reference_dir, tmp_path / "served", 2)
+    options = RunOptions(run_access("127.0.0.1", False, False), tmp_path / "logs", tmp_path / "mine" / "sklearn",
+                         make_executor=InProcessExecutor)
+    manager = RunManager(LiveData(served), options)
+    try:
+        with caplog.at_level("INFO", logger="mlee.elex.run_manager"):
+            sweep = manager.launch(validate_request({**GOOD, "methods": ["Gaussian Naive Bayes"], "repeats": 1,
+                                                     "monitor": "estimate", "hyperparameters": "default"}, CHOICES))
+            sweep.handle.wait(120)
+            deadline = time.time() + 60
+            while manager.snapshot()[0]["summary"] is None and time.time() < deadline:
+                time.sleep(0.1)
+        summary = manager.snapshot()[0]["summary"]
+        assert summary and "energy [95 %]" in summary.splitlines()[0] and "letter" in summary.splitlines()[0]
+        assert sorted(line.split()[1] for line in summary.splitlines()[1:3]) == ["inference", "training"]
+        assert any(f"sweep {sweep.id} ended" in r.getMessage() and summary in r.getMessage() for r in caplog.records)
+        ended = progress_view(manager.snapshot(), can_cancel=True)[0].children[-1]
+        assert ended.id == f"runs-ended-{sweep.id}" and ended.children == summary
     finally:
         manager.close()
 

@@ -70,10 +70,11 @@ def test_an_unrated_axis_plots_values_without_zones_and_counts_the_results_lacki
     assert sum(len(t["x"]) for t in points) == 2  # GNB and LR recorded CO2e, kNN did not
     assert all(0 < x < 1e-3 for t in points for x in t["x"])  # grams, not an index
     assert fig["layout"]["xaxis"]["title"]["text"] == "CO2e [g] (not rated)"
+    assert fig["layout"]["xaxis"]["tickformat"] == "~s" and fig["layout"]["yaxis"]["tickformat"] == "~g"
     assert not fig["layout"]["shapes"]
     notes = [a["text"] for a in fig["layout"]["annotations"]]
     assert "1 of 3 model(s) without CO2e not shown" in notes and "CO2e: not rated (no rating zones)" in notes
-    assert all("(not rated)" in h for t in points for h in t["hovertext"])
+    assert all("(not rated)" in h and "Energy net of idle: " in h for t in points for h in t["hovertext"])
 
 
 def test_net_energy_axis_is_below_the_energy_of_each_result(data):

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -24,8 +25,15 @@ def installed(tmp_path_factory) -> dict:
     """A wheel built from the checkout, installed (without dependencies) into a fresh venv whose only view of
     the test venv's packages is a .pth line: the dependencies are found, mlee only as the installed wheel."""
     work = tmp_path_factory.mktemp("installed")
+    source = work / "source"  # a copy of the files git knows: the build writes build/ and *.egg-info into it
+    listed = subprocess.run(["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"], cwd=ROOT,
+                            capture_output=True, check=True).stdout.decode().split("\0")
+    for name in filter(None, listed):
+        if (ROOT / name).is_file():
+            (source / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(ROOT / name, source / name)
     wheels = work / "wheels"
-    subprocess.run([sys.executable, "-m", "pip", "wheel", str(ROOT), "--no-deps", "--no-build-isolation", "-q",
+    subprocess.run([sys.executable, "-m", "pip", "wheel", str(source), "--no-deps", "--no-build-isolation", "-q",
                     "-w", str(wheels)], check=True, capture_output=True, cwd=work)
     wheel = next(wheels.glob("mlee-*.whl"))
     venv = work / "venv"

@@ -330,3 +330,21 @@ def test_tiny_per_sample_energy_prints_in_nanojoules():
     summary.metrics["power_draw"] = metric("power_draw", 0.001, 0, 0.6)  # 1 mJ / 7532 samples = 133 nJ
     lines = pdf_lines(render_label(summary, "pdf", DAY))
     assert contains_run(lines, ["Energy", "Total", "1 mJ", "A", "Per sample", "133 nJ"])
+
+
+def test_recorded_values_keep_number_and_unit_on_one_line():
+    """CO2e and the energy net of idle wrap as a whole ("605 µJ", never "605" at a line's end and "µJ" on the
+    next); every drawn string is plain text (no no-break space reaches the PDF)."""
+    from mlee.label.drawing import wrap_text
+
+    first = stringWidth("estimated; 605 µJ", "Helvetica", 6.5)
+    for width in (first + 0.5, stringWidth("estimated; 605", "Helvetica", 6.5) + 0.5):  # room for "605", not "µJ"
+        lines = wrap_text("estimated; 605\u00a0µJ net of idle", "Helvetica", 6.5, width)
+        assert "605 µJ" in " | ".join(lines) and not any(line.endswith("605") for line in lines), lines
+    for cut in range(60, 130, 4):  # wherever the line ends, no number is left without its unit
+        summary = make_summary(co2e_g=5.53e-7, carbon_country="DEU", net_energy_j=6.05e-4,
+                               energy_sources="CPU + memory " + "x" * cut)
+        strings = [s.text for s in label_drawing(summary, DAY).contents if isinstance(s, String)]
+        assert not any(t.rstrip().endswith(("553", "605")) for t in strings), strings
+        assert not any("\u00a0" in t for t in strings)
+        assert any("605 µJ" in t for t in strings)

@@ -85,3 +85,17 @@ def test_the_same_data_is_one_dataset_and_an_estimator_without_predict_is_refuse
     with pytest.raises(UserModelError, match="without predict"):
         rate_estimator(NoPredict(), X, y, monitor="estimate", output_dir=tmp_path / "d")
     assert not (tmp_path / "d").exists()
+
+
+def test_a_regressor_is_rated_relative_to_the_linear_reference(tmp_path):
+    from sklearn.datasets import load_diabetes
+    from sklearn.tree import DecisionTreeRegressor
+
+    X, y = load_diabetes(return_X_y=True)
+    result = rate_estimator(DecisionTreeRegressor(max_depth=3), X, y, task="regression", monitor="estimate",
+                            robustness=False, output_dir=tmp_path / "out")
+    assert result.reference == "Ridge Regression"
+    assert 0 < result.values["inference"]["r2_val"] < 1
+    assert result.letters["inference"]["r2_val"] in tuple("ABCDE")
+    assert result.values["inference"].get("top1_val") is None
+    assert result.label(tmp_path / "tree.svg").is_file()

@@ -51,3 +51,10 @@ def test_quickstart_never_removes_a_folder_it_did_not_write(tmp_path):
                           capture_output=True, text=True, timeout=300)
     assert done.returncode == 1 and "was not written by the quickstart" in done.stderr
     assert (mine / "thesis.tex").read_text() == "precious"
+
+
+def test_the_quickstart_warns_only_about_the_energy_it_cannot_measure(tmp_path):
+    done = _quickstart("--output", str(tmp_path / "out"), *FAST)
+    warnings = [line for line in (done.stdout + done.stderr).splitlines() if "WARNING" in line]
+    assert all("energy source" in line and "unavailable" in line for line in warnings), warnings
+    assert len(warnings) <= 1

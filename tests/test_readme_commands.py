@@ -1,5 +1,6 @@
-"""Every command in the README's ``bash`` code blocks runs as written, in a temporary clone of this working tree,
-in README order (so "The workflow" runs first, as a new user would type it; a command written twice runs once). Commands that take minutes or need
+"""Every command in the ``bash`` code blocks of the README and of every docs page runs as written, in a temporary
+clone of this working tree, in reading order: the README, then the pages in the order of mkdocs.yml's nav (so
+"The workflow" of Getting started runs first, as a new user would type it; a command written twice runs once). Commands that take minutes or need
 the network run in a reduced variant listed in REDUCED with the reason; servers (ELEx) are started on a free
 port, their page fetched, then stopped; the commands that run the test suite itself are left out (SKIPPED).
 
@@ -26,6 +27,7 @@ from elex_support import free_port
 
 ROOT = Path(__file__).resolve().parents[1]
 README = ROOT / "README.md"
+DOCS = ROOT / "docs"
 CHECKPOINT = "<git status is clean after the workflow>"
 
 #: command as written -> (why it is reduced, the command run instead, expected exit status)
@@ -66,22 +68,37 @@ def _normal(command: str) -> str:
     return shlex.join(shlex.split(command))
 
 
+def pages() -> list[Path]:
+    """The README, then the docs pages in the order of mkdocs.yml's nav, then any page the nav leaves out."""
+    nav = re.findall(r"^\s*-\s*(?:[^:#\n]+:\s*)?([\w./-]+\.md)\s*$", (ROOT / "mkdocs.yml").read_text(), flags=re.M)
+    ordered = [DOCS / name for name in nav if (DOCS / name).is_file()]
+    rest = sorted(set(DOCS.rglob("*.md")) - set(ordered))
+    return [README, *ordered, *rest]
+
+
 def readme_commands() -> list[str]:
-    """Every command of the README's ``bash`` blocks: continuation lines joined, comments dropped, ``&&`` chains
-    split into their commands."""
+    """Every command of the ``bash`` blocks of :func:`pages`: continuation lines joined, comments dropped, ``&&``
+    chains split into their commands."""
     commands: list[str] = []
-    for block in re.findall(r"```bash\n(.*?)```", README.read_text(encoding="utf-8"), flags=re.S):
-        for line in block.replace("\\\n", " ").splitlines():
-            tokens = shlex.split(line, comments=True)
-            while tokens:
-                cut = tokens.index("&&") if "&&" in tokens else len(tokens)
-                command = shlex.join(tokens[:cut])
-                if command not in commands or command.startswith("python merge_results.py"):
-                    commands.append(command)  # a repeated command runs once (merges: each time, state changes)
-                tokens = tokens[cut + 1:]
-        if "python elex.py" in commands and CHECKPOINT not in commands:
-            commands.append(CHECKPOINT)  # the workflow block ends with ELEx
+    for page in pages():
+        for block in re.findall(r"```bash\n(.*?)```", page.read_text(encoding="utf-8"), flags=re.S):
+            for line in block.replace("\\\n", " ").splitlines():
+                tokens = shlex.split(line, comments=True)
+                while tokens:
+                    cut = tokens.index("&&") if "&&" in tokens else len(tokens)
+                    command = shlex.join(tokens[:cut])
+                    if command not in commands or command.startswith("python merge_results.py"):
+                        commands.append(command)  # a repeated command runs once (merges: each time, state changes)
+                    tokens = tokens[cut + 1:]
+            if "python elex.py" in commands and CHECKPOINT not in commands:
+                commands.append(CHECKPOINT)  # the workflow block ends with ELEx
     return commands
+
+
+def test_the_pages_are_the_readme_then_the_docs_in_nav_order():
+    names = [str(p.relative_to(ROOT)) for p in pages()]
+    assert names[:3] == ["README.md", "docs/index.md", "docs/getting-started.md"]
+    assert len(names) == len(set(names)) and set(names[1:]) == {str(p.relative_to(ROOT)) for p in DOCS.rglob("*.md")}
 
 
 def _clone(target: Path) -> Path:
@@ -186,7 +203,7 @@ def test_readme_command_runs_as_written(command, clone):
     assert _changed_tracked(clone) == [], f"{command} changed tracked files"
 
 
-def test_every_reduced_or_skipped_command_is_still_in_the_readme():
+def test_every_reduced_or_skipped_command_is_still_on_a_page():
     commands = readme_commands()
     for command in map(_normal, [*REDUCED, *SKIPPED]):
         assert any(c == command or c.startswith(command + " ") for c in commands), command

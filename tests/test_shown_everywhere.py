@@ -39,6 +39,7 @@ def test_a_sweep_ends_with_a_table_of_energy_time_co2e_and_letters(sweep):
     lines = done.stdout.splitlines()
     header = next(i for i, line in enumerate(lines) if line.startswith("dataset") and "energy [95 %]" in line)
     assert "CO2e" in lines[header] and "letter" in lines[header] and "time" in lines[header]
+    assert "net of idle" in lines[header]
     rows = lines[header + 1:header + 5]
     assert sorted(r.split()[2] for r in rows) == ["GNB", "GNB", "LR", "LR"]
     assert all(" est." in r and "%" in r and ("g " in r or r.rstrip().endswith("g")) for r in rows), rows
@@ -51,6 +52,7 @@ def test_list_shows_letter_stability_energy_interval_estimated_and_co2e(sweep):
     assert done.returncode == 0, done.stderr
     header, *rows = done.stdout.splitlines()
     assert "rating (stability, range)" in header and "energy [95 % interval]" in header and "CO2e" in header
+    assert "net of idle" in header
     body = [r for r in rows if r.startswith("iris")]
     assert len(body) == 4 and all("%" in r and "est." in r and "\u2013" in r for r in body)
     assert "energies are estimated" in done.stdout and "running time and CPU use" in done.stdout

@@ -157,3 +157,36 @@ def test_the_parameters_file_and_the_estimator_version_make_the_identity(tmp_pat
     assert a["identity"] == b["identity"]
     assert a["identity"] != c["identity"]
     assert a["identity"] != d["identity"] and a["model"] != d["model"]  # the edited module is another version
+
+
+def test_a_methods_file_adds_and_replaces_methods_and_names_their_estimator(tmp_path, user_module):
+    table = tmp_path / "my_methods.json"
+    table.write_text(json.dumps({
+        "_doc": "my own methods",
+        "Nearest Mean": {"short": "NM", "estimator": "my_models.NearestMean", "params": {"shrink": 0.1}},
+        "Random Forest": {"short": "RF", "estimator": "sklearn.ensemble.ExtraTreesClassifier",
+                          "params": {"n_estimators": 7}},
+    }))
+    done = _evaluate(user_module, tmp_path / "own", "--model", "NM", "RF", "--methods", str(table))
+    assert done.returncode == 0, done.stderr[-3000:]
+    shipped = _evaluate(user_module, tmp_path / "shipped", "--model", "RF")
+    assert shipped.returncode == 0, shipped.stderr[-3000:]
+    own, (shipped_rf,) = _configs(tmp_path / "own"), _configs(tmp_path / "shipped").values()
+    assert set(own) == {"Nearest Mean", "Random Forest"}
+    assert own["Random Forest"]["spec"]["estimator"].startswith("sklearn.ensemble.ExtraTreesClassifier@")
+    assert own["Random Forest"]["spec"]["hyperparameters"] == {"n_estimators": 7}
+    assert own["Nearest Mean"]["spec"]["estimator"].startswith("my_models.NearestMean@src-")
+    assert "estimator" not in shipped_rf["spec"] or shipped_rf["spec"]["estimator"] is None
+    assert own["Random Forest"]["identity"] != shipped_rf["identity"]
+    infer = next(p for p in (tmp_path / "own").glob("infer_*")
+                 if json.loads((p / "config.json").read_text())["model"] == "Random Forest")
+    assert json.loads((infer / "results.json").read_text())["model"]["hyperparams"]["n_estimators"] == 7
+
+    bad = {"no estimator": {"Mine": {"short": "M"}}, "not importable": {"Mine": {"short": "M", "estimator": "nope.X"}},
+           "no predict": {"Mine": {"short": "M", "estimator": "my_models.NoPredict"}}}
+    words = {"no estimator": "needs 'estimator'", "not importable": "does not import", "no predict": "without predict"}
+    for case, content in bad.items():
+        table.write_text(json.dumps(content))
+        done = _evaluate(user_module, tmp_path / "bad", "--model", "Mine", "--methods", str(table))
+        assert done.returncode == 2 and words[case] in done.stderr, (case, done.stderr[-2000:])
+        assert "Traceback" not in done.stderr

@@ -57,7 +57,7 @@ def torch_device(device: str) -> Any:
         build = "a CPU-only build" if torch.version.cuda is None else f"built for CUDA {torch.version.cuda}"
         raise ValueError(f"device {device!r}: no CUDA GPU answers (torch {torch.__version__} is {build}). Use "
                          f"--device cpu, or on a machine with an NVIDIA GPU install a CUDA build of PyTorch "
-                         f"(see the README, 'Other implementations').")
+                         f"(see docs/how-to/backends.md).")
     index = dev.index or 0
     if index >= torch.cuda.device_count():
         raise ValueError(f"device {device!r}: only {torch.cuda.device_count()} CUDA device(s) answer")

@@ -16,10 +16,10 @@ from mlee.cli import program, reports_missing_extras
 from mlee.cli.elex_runs import add_run_arguments, describe, run_options, serve_until_stopped
 
 
-def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
-    """The flags of ``elex.py`` (see the README section on ELEx)."""
-    parser = argparse.ArgumentParser(prog=program("elex.py"), description="ELEx: explore rated results, energy labels and "
-                                                                 "rating settings in the browser.")
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of ``elex.py`` (docs/how-to/elex.md)."""
+    parser = argparse.ArgumentParser(prog=program("elex.py"), description="ELEx: explore rated results, energy "
+                                                                          "labels and rating settings in the browser.")
     parser.add_argument("--directory", default=None,
                         help="folder of merged results (merge_results.py output or the published results); "
                              "default: your results/ when it holds results, else the shipped results")
@@ -31,8 +31,15 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                         help="serve with gunicorn, N worker processes (many users at once); default: one "
                              "process (Flask's threaded server)")
     parser.add_argument("--debug", action="store_true", help="Dash debug mode (dev tools, detailed errors)")
+    parser.add_argument("-v", "--verbose", action="store_true",
+                        help="log every request and progress details (default: warnings and errors only)")
     add_run_arguments(parser)
-    return parser.parse_args(argv)
+    return parser
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    """The flags of ``elex.py`` parsed from ``argv`` (default: the command line)."""
+    return build_parser().parse_args(argv)
 
 
 def port_busy(host: str, port: int) -> str | None:
@@ -55,8 +62,8 @@ def main(argv: list[str] | None = None) -> int:
         print("elex: --workers takes a number of processes >= 1 and does not go with --debug "
               "(debug mode is one process)", file=sys.stderr)
         return 2
-    logging.basicConfig(level=logging.DEBUG if args.debug else logging.INFO,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    level = logging.DEBUG if args.debug else logging.INFO if args.verbose else logging.WARNING
+    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     busy = port_busy(args.host, args.port)
     if busy is not None:
         print(f"elex: cannot serve on {args.host}:{args.port} ({busy}): the port is busy, probably another ELEx "
@@ -91,5 +98,6 @@ def main(argv: list[str] | None = None) -> int:
 
         serve_until_stopped(lambda: serve_workers(lambda: app, args.host, args.port, args.workers), app)
         return 0
-    serve_until_stopped(lambda: run(app, host=args.host, port=args.port, debug=args.debug), app)
+    serve_until_stopped(lambda: run(app, host=args.host, port=args.port, debug=args.debug, verbose=args.verbose),
+                        app)
     return 0

@@ -23,8 +23,8 @@ if TYPE_CHECKING:
 
 def add_run_arguments(parser: argparse.ArgumentParser) -> None:
     """Add ``--read-only``, ``--allow-runs``, ``--cluster``, ``--scheduler-file``, ``--runs-logs``,
-    ``--runs-results`` in their own group."""
-    group = parser.add_argument_group("running experiments from the page (README: 'Running experiments from ELEx')")
+    ``--runs-results``, ``--data-dir`` in their own group."""
+    group = parser.add_argument_group("running experiments from the page (docs/how-to/elex.md)")
     group.add_argument("--read-only", action="store_true",
                        help="no 'Run experiments' panel (for public hosting)")
     group.add_argument("--allow-runs", action="store_true",
@@ -36,6 +36,9 @@ def add_run_arguments(parser: argparse.ArgumentParser) -> None:
                        help="where the experiment folders of launched runs go (default logs/sklearn)")
     group.add_argument("--runs-results", default="results/sklearn", metavar="DIR",
                        help="where launched runs are merged and shown from (default results/sklearn)")
+    group.add_argument("--data-dir", default=None, metavar="DIR",
+                       help="offer the .csv and .parquet files in DIR as datasets of the panel, with a chooser of "
+                            "the target column (docs/how-to/your-own-model.md)")
 
 
 def run_options(args: argparse.Namespace) -> RunOptions:
@@ -59,8 +62,11 @@ def run_options(args: argparse.Namespace) -> RunOptions:
         embedded = bool(args.cluster) and parse_cluster(args.cluster)[0] == "local"
     if not args.debug:  # a lost scheduler shows in the panel; Dask's own reconnect messages would flood the log
         logging.getLogger("distributed").setLevel(logging.ERROR)
+    if args.data_dir is not None and not Path(args.data_dir).is_dir():
+        raise ValueError(f"--data-dir {args.data_dir} is not a folder; pass the folder that holds your .csv or "
+                         f".parquet files")
     return RunOptions(access, Path(args.runs_logs), Path(args.runs_results), make_executor,
-                      restart_on_cancel=embedded)
+                      restart_on_cancel=embedded, data_dir=Path(args.data_dir) if args.data_dir else None)
 
 
 def describe(options: RunOptions) -> str:

@@ -26,7 +26,8 @@ from mlee.runs.methods import (BACKENDS, backend_methods, fixed_params, get_back
                                      resolve_method_name)
 from mlee.runs.defaults import AVERAGES, DEFAULT_TEST_SIZE
 from mlee.cli.executor_options import add_cluster_arguments, wants_cluster
-from mlee.cli.user_inputs import add_user_arguments, apply_user_inputs, print_notes
+from mlee.cli.user_inputs import (add_user_arguments, apply_user_inputs, own_method, print_notes,
+                                  user_inputs_config)
 from mlee.runs.user_model import is_user_method
 
 if TYPE_CHECKING:
@@ -215,7 +216,7 @@ def _evaluate_pairs(args: argparse.Namespace) -> list[tuple[str, str]]:
     have = set(available_pairs(args.hyperparameters))
     pairs = []
     for dataset, method in _task_pairs(datasets, methods, args.backend):
-        if (dataset, method) in have or is_user_method(method):
+        if (dataset, method) in have or own_method(method):
             pairs.append((dataset, method))
         elif not grouped and explicit_models:
             find_hyperparameters(dataset, method, args.hyperparameters)  # raises with the fix
@@ -269,7 +270,8 @@ def evaluate_main(argv: Sequence[str] | None = None) -> int:
         test_size=args.test_size, synthetic=_synthetic(args), download=not args.no_download,
         monitor_options={key: getattr(args, key) for key in MONITOR_DESTS},
         robustness=not args.no_robustness,
-        extra_config={"argv": list(sys.argv[1:] if argv is None else argv), "arguments": dict(vars(args))},
+        extra_config={"argv": list(sys.argv[1:] if argv is None else argv), "arguments": dict(vars(args)),
+                      **user_inputs_config()},
     )
     started = time.time()
     print(f"Running {len(pairs)} (dataset, method) pair(s) x {args.repeats} repeat(s) -> {settings.output_dir}",

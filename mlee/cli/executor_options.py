@@ -29,7 +29,7 @@ def add_executor_choice(group: argparse._ArgumentGroup, cluster_help: str) -> No
 
 def add_cluster_arguments(parser: argparse.ArgumentParser, resume: bool) -> None:
     """Add ``--cluster`` and ``--scheduler-file`` (and ``--resume`` when ``resume``) in their own group."""
-    group = parser.add_argument_group("cluster (Dask; see README, 'Sweeps on a cluster')")
+    group = parser.add_argument_group("cluster (Dask; see docs/how-to/cluster.md)")
     add_executor_choice(group, "run on Dask: 'local' (one worker process per core), 'local:N' (N processes) or a "
                                "scheduler address such as tcp://host:8786. Default: in this process")
     if resume:

@@ -171,8 +171,8 @@ def _print_list(rows: pd.DataFrame, out) -> None:
     rows = rows.sort_values(["dataset", "task", "environment", "model"])
     header = ["dataset", "task", "environment", "model", "rating (stability, range)", "energy [95 % interval]"]
     carbon = "co2e_g" in rows and rows["co2e_g"].notna().any()
-    if carbon:
-        header.append("CO2e")
+    net = "net_power_draw" in rows and rows["net_power_draw"].notna().any()
+    header += (["CO2e"] if carbon else []) + (["net of idle"] if net else [])
     lines = []
     for r in rows.to_dict("records"):
         status = r.get("backend_status") or ""
@@ -184,6 +184,8 @@ def _print_list(rows: pd.DataFrame, out) -> None:
                 energy_text(r)]
         if carbon:
             line.append(format_grams(r.get("co2e_g")))
+        if net:
+            line.append(format_energy(r.get("net_power_draw")))
         lines.append(line)
     widths = [max([len(h)] + [len(line[i]) for line in lines]) for i, h in enumerate(header)]
     for line in [header, *lines]:

@@ -2,7 +2,7 @@
 infer_*) into one JSON per experiment (results/sklearn).
 
 Incremental and safe: unchanged folders are skipped, broken ones are reported and skipped, every write is
-atomic. See the README section "Merging results".
+atomic. See docs/how-to/experiments.md, "Merging results".
 """
 
 from __future__ import annotations

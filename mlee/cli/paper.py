@@ -14,7 +14,7 @@ from mlee.cli.label import iso_date
 from mlee.cli.rating_options import add_rating_arguments
 
 def build_parser() -> argparse.ArgumentParser:
-    """The argument parser (flags documented in the README section "Paper tables and figures")."""
+    """The argument parser (flags documented in docs/how-to/paper.md)."""
     parser = argparse.ArgumentParser(
         prog=program("create_paper_results.py"),
         description="Regenerate the publication's tables and figures (LaTeX tables, PDF figures, energy "

@@ -102,6 +102,24 @@ def read_params_file(path: str) -> dict[str, Any]:
     return value
 
 
+def own_method(name: str) -> bool:
+    """Whether ``name`` is a user's method (``--model package.module:Name`` or from ``--methods``), which runs
+    with its own parameters on every dataset rather than with a hyperparameter search's.
+
+    Parameters
+    ----------
+    name : a method name.
+
+    Returns
+    -------
+    bool
+    """
+    from mlee import catalog
+    from mlee.runs.user_model import is_user_method
+
+    return is_user_method(name) or name in catalog.user_methods()
+
+
 def _is_data_file(name: str) -> bool:
     return Path(name).suffix.lower() in DATA_SUFFIXES
 
@@ -137,7 +155,6 @@ def apply_user_inputs(args: argparse.Namespace) -> list[str]:
         if not args.target:
             raise ExperimentError(f"--dataset {files[0]} is a data file: name the column to predict with --target "
                                   f"COLUMN")
-        _require_task(args.task)
         from mlee.runs.data_file import register_data_file
 
         keys = {name: register_data_file(name, args.target, args.task).key for name in files}
@@ -173,10 +190,18 @@ def apply_user_inputs(args: argparse.Namespace) -> list[str]:
     return notes
 
 
-def _require_task(task: str) -> None:
-    """Refuse a task the runner does not measure (it measures both of :data:`TASKS`)."""
-    if task not in TASKS:
-        raise ExperimentError(f"--task {task}: mlee measures {' and '.join(TASKS)}; pick one of them")
+def user_inputs_config() -> dict[str, Any]:
+    """The ``extra_config`` entry that carries the registered user inputs to the processes running the sweep
+    (:mod:`mlee.runs.user_registry`); empty when there are none.
+
+    Returns
+    -------
+    dict
+    """
+    from mlee.runs.user_registry import CONFIG_KEY, snapshot
+
+    values = snapshot()
+    return {CONFIG_KEY: values} if values else {}
 
 
 def print_notes(notes: list[str]) -> None:

@@ -108,7 +108,40 @@ def _import_before_serving() -> None:
         pass
 
 
-def run(app: Dash, host: str = "127.0.0.1", port: int = 8050, debug: bool = False, **kwargs: Any) -> None:
-    """Serve ``app`` (threaded: several users at once) until interrupted."""
+def run(app: Dash, host: str = "127.0.0.1", port: int = 8050, debug: bool = False, verbose: bool = False,
+        **kwargs: Any) -> None:
+    """Serve ``app`` (threaded: several users at once) until interrupted.
+
+    Parameters
+    ----------
+    app : Dash
+        The app of :func:`create_app`.
+    host, port : str, int
+        Where to serve.
+    debug : bool
+        Dash debug mode (dev tools, detailed errors; logs every request).
+    verbose : bool
+        Log every request and the servers' start-up lines; by default only warnings and errors.
+    **kwargs
+        Passed to ``Dash.run``.
+    """
+    if not (verbose or debug):
+        quiet_server(app)
     log.info("ELEx on http://%s:%d/", host, port)
     app.run(host=host, port=port, debug=debug, threaded=True, use_reloader=False, **kwargs)
+
+
+def quiet_server(app: Dash) -> None:
+    """Keep the development server to warnings and errors: no line per request, no start-up banner (the
+    command prints where it serves).
+
+    Parameters
+    ----------
+    app : Dash
+        The app about to be served.
+    """
+    import flask.cli
+
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)
+    app.logger.setLevel(logging.WARNING)
+    flask.cli.show_server_banner = lambda *args, **kwargs: None

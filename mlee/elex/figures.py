@@ -21,7 +21,7 @@ import pandas as pd
 
 from mlee.metrics import AXIS_METRICS_BY_KEY, RATING_COLOURS, RATING_LETTERS, Metric, is_rated, rating_letter
 from mlee.rating.stability import letter_text
-from mlee.units import MISSING, format_grams, format_interval, format_number, format_value
+from mlee.units import MISSING, format_energy, format_grams, format_interval, format_number, format_value
 
 SYMBOLS: tuple[str, ...] = ("circle", "square", "diamond", "triangle-up", "pentagon", "star", "hexagon",
                             "triangle-down", "cross", "x")
@@ -238,9 +238,13 @@ def _hover(row: Any, x: Metric, y: Metric) -> str:
                      + f" (index {format_number(index)}, {letter})")
     parts.append("Compound rating: " + letter_text(row.get("compound_rating"), row.get("compound_stability"),
                                                    row.get("compound_letter_best"), row.get("compound_letter_worst")))
+    axes = {x.key, y.key}
     co2e = row.get("co2e_g")
-    if co2e is not None and co2e == co2e:
+    if co2e is not None and co2e == co2e and "co2e_g" not in axes:
         parts.append(f"CO2e: {format_grams(co2e)}")
+    net = row.get("net_power_draw")
+    if net is not None and net == net and "net_power_draw" not in axes:
+        parts.append(f"Energy net of idle: {format_energy(net)}")
     if "fallback" in str(row.get("backend_status") or ""):
         parts.append("Backend fell back to stock scikit-learn for this method")
     if row.get("energy_estimated", False):
@@ -348,7 +352,8 @@ def scatter_figure(rows: pd.DataFrame, x: str, y: str, scale: str, task: str,
     def axis(metric: Metric, layout: tuple[str, list[float]]) -> dict[str, Any]:
         return {"title": {"text": axis_title(metric, scale, reference_short)}, "type": layout[0],
                 "range": layout[1], "gridcolor": colours["grid"], "zeroline": False,
-                "linecolor": colours["grid"], "automargin": True, **tick_format(*layout)}
+                "linecolor": colours["grid"], "automargin": True, **tick_format(*layout),
+                **({"tickformat": "~s"} if metric.unit == "g" else {})}  # grams CO2e: 600n, 1.2µ, not 6e-7
 
     return {"data": traces, "layout": {
         "xaxis": axis(mx, x_axis), "yaxis": axis(my, y_axis), "shapes": shapes, "annotations": annotations,

@@ -33,6 +33,8 @@ class Sweep:
     request: RunRequest
     handle: Any
     launched: float
+    #: the table of what the sweep ran (:func:`mlee.run_summary.folders_summary`), once it has ended
+    summary: str | None = None
 
 
 def embedded_executor() -> Any:
@@ -55,7 +57,8 @@ class RunOptions:
     (``logs_dir``), where they are merged (``results_dir``, shown with the served results once runs were
     merged there), the executor (built
     on the first launch), whether it is an embedded Dask cluster whose workers a cancel may restart
-    (``restart_on_cancel``), scikit-learn's data folder (None: its default) and the request limits."""
+    (``restart_on_cancel``), scikit-learn's data folder (None: its default), the request limits and the folder
+    of data files the panel offers (``data_dir``, ``elex.py --data-dir``; None: none)."""
 
     access: RunAccess
     logs_dir: Path = Path("logs/sklearn")
@@ -64,6 +67,7 @@ class RunOptions:
     restart_on_cancel: bool = True
     data_home: str | None = None
     limits: RunLimits = field(default_factory=RunLimits)
+    data_dir: Path | None = None
 
 
 class RunManager:
@@ -78,6 +82,7 @@ class RunManager:
         self.results_dir = Path(options.results_dir)
         self.limits = options.limits
         self.data_home = options.data_home
+        self.data_dir = options.data_dir
         self._make_executor = options.make_executor
         self._restart_on_cancel = options.restart_on_cancel
         self._executor: Any = None
@@ -85,6 +90,8 @@ class RunManager:
         self._ids = itertools.count(1)
         self._lock = threading.Lock()
         self._finished = threading.Event()
+        #: how often the merge thread looks for sweeps that ended, to write their summary (seconds)
+        self.summary_poll_s = 1.0
         self._closed = threading.Event()
         self._merger = threading.Thread(target=self._merge_loop, name="elex-merge", daemon=True)
         self._merger.start()
@@ -93,6 +100,7 @@ class RunManager:
     def launch(self, request: RunRequest) -> Sweep:
         """Start ``request`` as a sweep; returns at once. Raises :class:`RunRequestError` when too many sweeps
         are still running."""
+        from mlee.runs.user_registry import CONFIG_KEY, snapshot
         from mlee.runs.runner import RunSettings
         from mlee.executors.sweep import SweepPlan, start_sweep
         from mlee.monitoring.config import MeterConfig
@@ -110,7 +118,7 @@ class RunManager:
                 hyperparameters=None if request.hyperparameters == SHIPPED else request.hyperparameters,
                 monitor_options=MeterConfig(monitor=request.monitor, idle_seconds=request.idle_seconds,
                                             country=request.country).to_dict(),
-                extra_config={"launched_from": "elex", "elex_request": request.as_dict()})
+                extra_config={"launched_from": "elex", "elex_request": request.as_dict(), **({CONFIG_KEY: snapshot()} if snapshot() else {})})
             handle = start_sweep(SweepPlan(request.pairs, settings), executor, on_finish=self._on_finish)
             sweep = Sweep(next(self._ids), request, handle, time.time())
             self._sweeps[sweep.id] = sweep
@@ -166,7 +174,7 @@ class RunManager:
                     for s in handle.status()]
             out.append({"id": sweep.id, "launched": sweep.launched, "done": handle.done,
                         "cancelled": handle.cancelled, "error": str(handle.error) if handle.error else None,
-                        "counts": handle.counts(), "runs": runs})
+                        "counts": handle.counts(), "runs": runs, "summary": sweep.summary})
         return out
 
     # ----------------------------------------------------------------------------------------------- merging
@@ -177,11 +185,30 @@ class RunManager:
 
     def _merge_loop(self) -> None:
         while not self._closed.is_set():
-            self._finished.wait()
+            fired = self._finished.wait(self.summary_poll_s)
             if self._closed.is_set():
                 return
-            self._finished.clear()
-            self.merge_now()
+            if fired:
+                self._finished.clear()
+                self.merge_now()
+            self.summarise_ended()
+
+    def summarise_ended(self) -> None:
+        """Write the summary table (energy, time, CO2e, letters of what just ran) of each sweep that has ended
+        since the last call: to the server's log, the terminal ELEx runs in, and to the sweep's ``summary``, which
+        the page shows under its runs (also called by the merge thread)."""
+        for sweep in list(self._sweeps.values()):
+            if sweep.summary is not None or not sweep.handle.done:
+                continue
+            from mlee.run_summary import folders_summary  # only once a sweep ended: a page never waits for it
+
+            folders = [d for s in sweep.handle.status() if s.state.value == "done" for d in (s.train_dir, s.infer_dir)]
+            try:
+                text = folders_summary(folders) if folders else "no run of this sweep completed"
+            except (OSError, ValueError) as exc:
+                text = f"no summary: {exc}"
+            sweep.summary = text
+            log.info("sweep %d ended:\n%s", sweep.id, text)
 
     def merge_now(self) -> None:
         """Merge the run folders of ``logs_dir`` into ``results_dir`` and reload the shown results when

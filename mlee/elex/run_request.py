@@ -107,19 +107,24 @@ def hyperparameter_choices(roots: list[Path]) -> list[tuple[str, str]]:
 
 @dataclass(frozen=True)
 class RunChoices:
-    """What the panel offers now: (value, label) of datasets and hyperparameters, country codes."""
+    """What the panel offers now: (value, label) of datasets and hyperparameters, country codes, and the folder
+    of the data files among the datasets (``elex.py --data-dir``; None without one)."""
 
     datasets: list[tuple[str, str]]
     hyperparameters: list[tuple[str, str]]
     countries: list[str]
+    data_dir: Path | None = None
 
 
-def current_choices(data_home: str | None = None) -> RunChoices:
-    """The choices offered now (the cache and the search folders may have changed since the server started):
-    datasets of :func:`dataset_choices`, searches under ``./sklearn_hyperparameters`` and the shipped ones."""
+def current_choices(data_home: str | None = None, data_dir: Path | None = None) -> RunChoices:
+    """The choices offered now (the cache, the search folders and the data folder may have changed since the
+    server started): datasets of :func:`dataset_choices` and the data files of ``data_dir``
+    (:mod:`mlee.elex.data_files`), searches under ``./sklearn_hyperparameters`` and the shipped ones."""
+    from mlee.elex.data_files import data_file_choices
     from mlee.runs.hyperparams import search_roots
 
-    return RunChoices(dataset_choices(data_home), hyperparameter_choices(search_roots()), country_choices())
+    return RunChoices(dataset_choices(data_home) + data_file_choices(data_dir),
+                      hyperparameter_choices(search_roots()), country_choices(), data_dir)
 
 
 @functools.lru_cache(maxsize=1)
@@ -176,13 +181,21 @@ def validate_request(raw: dict[str, Any], choices: RunChoices, limits: RunLimits
 
     ``raw`` keys: ``datasets`` (list of offered keys), ``openml`` (comma-separated OpenML names), ``rows``,
     ``features``, ``classes`` (synthetic sizes), ``methods`` (full names), ``repeats``, ``monitor``,
-    ``hyperparameters``, ``idle_seconds``, ``country``. Only what ``choices`` offers is accepted.
+    ``hyperparameters``, ``idle_seconds``, ``country``, ``target`` and ``task`` (the target column and learning task of chosen data files,
+    which are registered here; they run with the estimator defaults where the newest search is asked for, as
+    data files have none). Only what ``choices`` offers is accepted.
     """
     datasets = [key for key, _ in choices.datasets]
     chosen = _names(raw.get("datasets"))
     unknown = [d for d in chosen if d not in datasets]
     if unknown:
         raise RunRequestError(f"Unknown dataset(s) {', '.join(unknown)}: pick from the list.")
+    from mlee.elex.data_files import DATA_FILE_CHOICE, register_chosen
+
+    files = [d for d in chosen if d.startswith(DATA_FILE_CHOICE)]
+    if files:
+        registered = register_chosen(choices.data_dir, files, raw.get("target"), raw.get("task"))
+        chosen = [registered.get(d, d) for d in chosen]
     keys: list[str] = []
     for name in chosen + _openml_names(raw.get("openml")):
         if name == SYNTHETIC:
@@ -214,6 +227,8 @@ def validate_request(raw: dict[str, Any], choices: RunChoices, limits: RunLimits
     hp = raw.get("hyperparameters") or SHIPPED
     if hp not in [value for value, _ in choices.hyperparameters]:
         raise RunRequestError("Hyperparameters: pick shipped, default or a search folder from the list.")
+    if files and hp == SHIPPED:
+        hp = DEFAULT
     try:
         idle = float(raw.get("idle_seconds") or 0.0)
     except (TypeError, ValueError, OverflowError):

@@ -39,9 +39,11 @@ def register_run_callbacks(app: Dash, manager: RunManager, access: RunAccess) ->
         State("runs-features", "value"), State("runs-classes", "value"), State("runs-methods", "value"),
         State("runs-repeats", "value"), State("runs-monitor", "value"), State("runs-hyperparameters", "value"),
         State("runs-idle", "value"), State("runs-country", "value"), State("runs-token", "value"),
+        State("runs-target", "value"), State("runs-task", "value"),
         prevent_initial_call=True,
     )
-    def launch(clicks, chosen, openml, rows, features, classes, methods, repeats, monitor, hp, idle, country, token):
+    def launch(clicks, chosen, openml, rows, features, classes, methods, repeats, monitor, hp, idle, country, token,
+               target, task):
         if not clicks:
             return no_update, no_update
         refused = _refusal(access, token)
@@ -49,14 +51,21 @@ def register_run_callbacks(app: Dash, manager: RunManager, access: RunAccess) ->
             return refused, "message error"
         raw = {"datasets": chosen, "openml": openml, "rows": rows, "features": features, "classes": classes,
                "methods": methods, "repeats": repeats, "monitor": monitor, "hyperparameters": hp,
-               "idle_seconds": idle, "country": country}
+               "idle_seconds": idle, "country": country, "target": target,
+               "task": task}
         try:
-            request = validate_request(raw, current_choices(manager.data_home), manager.limits)
+            request = validate_request(raw, current_choices(manager.data_home, manager.data_dir), manager.limits)
             sweep = manager.launch(request)
         except RunRequestError as error:
             return str(error), "message error"
         runs = len(request.pairs) * request.repeats
         return f"Sweep {sweep.id} launched: {runs} run(s).", "message ok"
+
+    @app.callback(Output("runs-target", "options"), Input("runs-datasets", "value"))
+    def target_columns(chosen):
+        from mlee.elex.data_files import target_options
+
+        return target_options(manager.data_dir, chosen)
 
     @app.callback(
         Output("runs-message", "children", allow_duplicate=True),
@@ -101,4 +110,5 @@ def attach_runs(app: Dash, data: LiveData, options: RunOptions | None) -> tuple[
         return None, lambda: dcc.Store(id="results-version", data=0)
     manager = RunManager(data, options)
     register_run_callbacks(app, manager, options.access)
-    return manager, lambda: runs_panel(options.access, current_choices(options.data_home), options.limits)
+    return manager, lambda: runs_panel(options.access, current_choices(options.data_home, options.data_dir),
+                                       options.limits)

@@ -39,6 +39,13 @@ def runs_panel(access: RunAccess, choices: RunChoices, limits: RunLimits = RunLi
         _field("OpenML names", dcc.Input(id="runs-openml", type="text", value="", disabled=off, maxLength=1000,
                                          placeholder="e.g. openml:kc1, openml:31", className="runs-text"),
                "runs-wide"),
+        html.Div([
+            _field("Target column (your files)", dcc.Dropdown(
+                id="runs-target", options=[], value=None, disabled=off, placeholder="the column to predict")),
+            _field("Task (your files)", dcc.Dropdown(
+                id="runs-task", options=["classification", "regression"], value="classification", clearable=False,
+                disabled=off)),
+        ], id="runs-target-field", className="runs-wide", hidden=choices.data_dir is None),
         _field("Synthetic rows x features x classes", html.Div(className="runs-sizes", children=[
             dcc.Input(id="runs-rows", value=1000, min=10, max=limits.max_synthetic_rows, step=1, **number),
             dcc.Input(id="runs-features", value=20, min=2, max=limits.max_synthetic_features, step=1, **number),
@@ -89,8 +96,9 @@ def _elapsed(seconds: float | None) -> str:
 
 
 def progress_view(sweeps: list[dict[str, Any]], can_cancel: bool) -> list[Any]:
-    """One block per sweep (newest first): a summary line with a Cancel button while it runs, and a row per run
-    with its state, elapsed time, node and error."""
+    """One block per sweep (newest first): a summary line with a Cancel button while it runs, a row per run
+    with its state, elapsed time, node and error, and once it has ended the table of what it ran (energy, time,
+    CO2e, letters)."""
     if not sweeps:
         return [html.P("No runs launched yet.", className="hint")]
     blocks = []
@@ -112,6 +120,8 @@ def progress_view(sweeps: list[dict[str, Any]], can_cancel: bool) -> list[Any]:
             html.Thead(html.Tr([html.Th(h) for h in ("Dataset", "Method", "Repeat", "State", "Elapsed", "Node",
                                                       "Error")])),
             html.Tbody(rows)])
+        ended = [html.Pre(sweep["summary"], className="runs-ended", id=f"runs-ended-{sweep['id']}")] \
+            if sweep.get("summary") else []
         blocks.append(html.Div(className="runs-sweep", id=f"runs-sweep-{sweep['id']}",
-                               children=[html.Div(head, className="runs-head"), table]))
+                               children=[html.Div(head, className="runs-head"), table, *ended]))
     return blocks

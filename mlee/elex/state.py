@@ -18,7 +18,7 @@ from typing import Any
 from urllib.parse import parse_qs, urlencode
 
 from mlee.elex.request_guard import InvalidRequest
-from mlee.metrics import AXIS_METRICS_BY_KEY, TASKS
+from mlee.metrics import AXIS_METRICS_BY_KEY, METRICS_BY_KEY, TASKS
 
 SCALES: tuple[str, ...] = ("index", "value")
 DEFAULT_X = "power_draw"

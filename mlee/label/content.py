@@ -18,6 +18,9 @@ from mlee.rating.stability import is_borderline, range_text
 from mlee.units import (MISSING, format_count, format_duration, format_energy, format_grams, format_interval,
                         format_number, format_percent, is_missing)
 
+#: joins a number and its unit on the label: never a line break between them (:func:`mlee.label.drawing.wrap_text`)
+NO_BREAK = "\u00a0"
+
 
 
 @dataclass(frozen=True)
@@ -212,12 +215,14 @@ def sources_line(summary: ModelSummary) -> str:
 
 
 def recorded_line(summary: ModelSummary) -> str:
-    """What the runs recorded beside the energy: ``"; 1.2 mg CO2e (DEU); 8 mJ net of idle"``, ``""`` without."""
+    """What the runs recorded beside the energy: ``"; 1.2 mg CO2e (DEU); 8 mJ net of idle"``, ``""`` without (a
+    number and its unit joined by :data:`NO_BREAK`, so that wrapping keeps them on one line)."""
     text = ""
     if not is_missing(summary.co2e_g) and summary.co2e_g is not None:
-        text += f"; {format_grams(summary.co2e_g)} CO2e" + (f" ({summary.carbon_country})" if summary.carbon_country else "")
+        text += (f"; {format_grams(summary.co2e_g).replace(' ', NO_BREAK)} CO2e"
+                 + (f" ({summary.carbon_country})" if summary.carbon_country else ""))
     if not is_missing(summary.net_energy_j) and summary.net_energy_j is not None:
-        text += f"; {format_energy(summary.net_energy_j)} net of idle"
+        text += f"; {format_energy(summary.net_energy_j).replace(' ', NO_BREAK)} net of idle"
     return text
 
 

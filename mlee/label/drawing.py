@@ -12,6 +12,7 @@ embedded in the PDF and outlined in the SVG; nothing is a bitmap.
 from __future__ import annotations
 
 import datetime
+import re
 
 from mlee.extras import require
 
@@ -22,7 +23,7 @@ from reportlab.lib.units import mm
 from reportlab.pdfbase.pdfmetrics import stringWidth
 
 from mlee.catalog import model_display
-from mlee.label.content import LabelContent, Tile, label_content
+from mlee.label.content import NO_BREAK, LabelContent, Tile, label_content
 from mlee.label.fonts import register_fonts
 from mlee.label.pictograms import DARK, contrast_colour, mlee_mark, pictogram, rating_colour
 from mlee.label.qr import qr_code
@@ -56,10 +57,26 @@ class _Shapes:
 
 def wrap_text(text: str, font: str, size: float, width: float) -> list[str]:
     """Greedy word wrap of ``text`` into lines no wider than ``width`` points (a single over-long word
-    stays on its own line)."""
+    stays on its own line). A no-break space (U+00A0, as between a number and its unit) never breaks; it is
+    drawn as a space.
+
+    Parameters
+    ----------
+    text : str
+        The text; spaces, tabs and newlines break, no-break spaces do not.
+    font, size : str, float
+        The font and its size in points.
+    width : float
+        The widest a line may be, in points.
+
+    Returns
+    -------
+    list of str
+        The lines (at least one).
+    """
     lines: list[str] = []
     current = ""
-    for word in text.split():
+    for word in (w.replace(NO_BREAK, " ") for w in re.split(r"[ \t\n]+", text.strip(" \t\n")) if w):
         trial = f"{current} {word}" if current else word
         if current and stringWidth(trial, font, size) > width:
             lines.append(current)

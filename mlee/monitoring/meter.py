@@ -213,9 +213,14 @@ class Meter:
                 msg = f"energy source '{name}' unavailable: {exc.reason}"
                 if exc.fix:
                     msg += f" To enable it: {exc.fix}"
-                if not any(s.covers in ("cpu", "all") for s in opened) and name != "nvml":
+                falls_back = not any(s.covers in ("cpu", "all") for s in opened) and name != "nvml"
+                if falls_back:
                     msg += " Falling back to the estimate (static + dynamic power per vCPU), marked as estimated."
-                _warn_once(msg)
+                if auto:  # nobody asked for RAPL by name: one short line, the details with --verbose
+                    log.info(msg)
+                    _warn_once(_short_warning(name, exc.reason, falls_back))
+                else:
+                    _warn_once(msg)
                 self.notes.append(f"{name} unavailable: {exc.reason}")
         if not any(s.covers in ("cpu", "all") for s in opened):
             from mlee.monitoring.sources.estimate import EstimateSource
@@ -379,6 +384,14 @@ class Meter:
 
 
 _WARNED: set[str] = set()
+
+
+def _short_warning(name: str, reason: str, falls_back: bool) -> str:
+    """The one-line warning of ``--monitor auto`` for a source it cannot read: the reason's first clause and
+    where the fix is described."""
+    first = reason.split(" (")[0].split("; ")[0].rstrip(". ")
+    then = "CPU energy is estimated" if falls_back else "its energy is not counted"
+    return f"energy source '{name}' unavailable ({first}): {then}; to measure it see docs/how-to/rapl.md"
 
 
 def _warn_once(message: str) -> None:

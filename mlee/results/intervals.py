@@ -1,7 +1,7 @@
 """95 % intervals of the aggregated results table: the spread of a result's repeats combined with the
 systematic error of its energy source.
 
-Model (stated in the README, "How sure a number is"):
+Model (stated in docs/explanation/estimate.md, "How sure a number is"):
 
 - A value is treated as log-normal around its recorded mean ``m``: costs (energy, time) and quality shares are
   positive and their errors are relative. The spread of ``n`` repeats with sample standard deviation ``s`` gives

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote
 
+from mlee import catalog
 from mlee.atomic import write_json_atomic
 from mlee.runs.errors import HyperparametersNotFoundError
 from mlee.runs.methods import (file_safe_method, fixed_params, make_estimator, method_search_space,
@@ -166,6 +167,8 @@ def find_hyperparameters(dataset: str, method: str, folder: str | Path | None = 
     if is_user_method(method):
         return Hyperparameters(user_params(method), USER_PARAMETERS, None)
     method = resolve_method_name(method)
+    if method in catalog.user_methods():  # a user's methods file: its own settings on every dataset
+        return Hyperparameters(fixed_params(method), USER_PARAMETERS, None)
     if folder is not None and str(folder) == DEFAULT_CONFIG:
         return Hyperparameters(fixed_params(method), DEFAULT_CONFIG, None)
     name = hyperparameter_filename(dataset, method)

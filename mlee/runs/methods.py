@@ -212,7 +212,11 @@ def get_backend(name: str) -> Backend:
 
 
 def fixed_params(method: str) -> dict[str, Any]:
-    """Settings always applied to ``method`` (not searched), e.g. ``max_iter``."""
+    """Settings always applied to ``method`` (not searched), e.g. ``max_iter``; a user's methods-file entry
+    (:mod:`mlee.runs.user_methods`) has its own ``params``."""
+    own = catalog.user_methods().get(method)
+    if own is not None:
+        return dict(own.get("params", {}))
     return dict(FIXED.get(method, {}))
 
 

@@ -18,6 +18,7 @@ from mlee.runs.hyperparams import Hyperparameters
 from mlee.runs.folder_transfer import RunRecord
 from mlee.runs.runner import RunSettings, _Context, failed_record, measure_run
 from mlee.runs.spec import RunKey
+from mlee.runs.user_registry import CONFIG_KEY, adopt
 
 #: Seconds a dataset that failed to load is not tried again (its repeats fail at once, e.g. without network).
 FAILURE_MEMORY_S = 60.0
@@ -103,6 +104,7 @@ def execute_run(job: RunJob, settings: RunSettings, resources: RunResources) -> 
     """Measure one run with ``settings``; writes nothing (:func:`~mlee.runs.runner.write_record` does). A
     dataset that does not load gives the record of a training folder with ``error.json``."""
     key = job.key
+    adopt(settings.extra_config.get(CONFIG_KEY))  # a user's data files, estimators, methods table
     try:
         data = resources.data(key.dataset, settings)
     except Exception as exc:  # noqa: BLE001 - recorded in the run's folder

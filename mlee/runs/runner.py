@@ -35,6 +35,7 @@ from mlee.runs.preparation import PreparedData
 from mlee.runs.quality import quality_metrics, regression_metrics
 from mlee.runs.robustness import regression_robustness, robustness_properties
 from mlee.runs.spec import RunSpec
+from mlee.runs.user_methods import estimator_identity
 from mlee.monitoring.config import MeterConfig
 
 log = logging.getLogger(__name__)
@@ -185,7 +186,7 @@ def run_spec(settings: RunSettings, dataset: str, method: str, hp: Hyperparamete
     return RunSpec(dataset, method, jsonable_params(hp.params), get_backend(settings.backend).name,
                    settings.device, settings.test_size, settings.seed, settings.average,
                    MeterConfig.from_dict(settings.monitor_options), settings.robustness,
-                   task=task or catalog.dataset_task(dataset),
+                   task=task or catalog.dataset_task(dataset), estimator=estimator_identity(method),
                    dataset_fingerprint=fingerprint, hyperparameters_source=hp.source)
 
 

@@ -52,6 +52,9 @@ class RunSpec:
         Whether robustness properties are measured after the inference window.
     task : str
         ``classification`` or ``regression``.
+    estimator : str or None
+        For a method of a user's methods file (:mod:`mlee.runs.user_methods`), its estimator
+        ``package.module.Class@<version>``; hashed only when set, so shipped methods keep their identities.
     dataset_fingerprint : str or None
         SHA-256 prefix of the prepared data (recorded, not hashed into the identity).
     hyperparameters_source : str or None
@@ -69,6 +72,7 @@ class RunSpec:
     meter: MeterConfig = field(default_factory=MeterConfig)
     robustness: bool = True
     task: str = CLASSIFICATION
+    estimator: str | None = None
     dataset_fingerprint: str | None = field(default=None, compare=False)
     hyperparameters_source: str | None = field(default=None, compare=False)
 
@@ -91,12 +95,15 @@ class RunSpec:
         -------
         dict
             ``version``, ``dataset``, ``task``, ``model``, ``hyperparameters``, ``backend``, ``device``,
-            ``test_size``, ``split_seed``, ``average``, ``robustness``, ``meter``.
+            ``test_size``, ``split_seed``, ``average``, ``robustness``, ``meter``, and ``estimator`` where set.
         """
-        return {"version": IDENTITY_VERSION, "dataset": self.dataset, "task": self.task, "model": self.method,
-                "hyperparameters": dict(self.hyperparameters), "backend": self.backend, "device": self.device,
-                "test_size": self.test_size, "split_seed": self.split_seed, "average": self.average,
-                "robustness": self.robustness, "meter": self.meter.to_dict()}
+        fields = {"version": IDENTITY_VERSION, "dataset": self.dataset, "task": self.task, "model": self.method,
+                  "hyperparameters": dict(self.hyperparameters), "backend": self.backend, "device": self.device,
+                  "test_size": self.test_size, "split_seed": self.split_seed, "average": self.average,
+                  "robustness": self.robustness, "meter": self.meter.to_dict()}
+        if self.estimator is not None:
+            fields["estimator"] = self.estimator
+        return fields
 
     @property
     def identity(self) -> str:
@@ -132,7 +139,8 @@ class RunSpec:
                    device=values.get("device", "cpu"), test_size=values["test_size"],
                    split_seed=values["split_seed"], average=values["average"],
                    meter=MeterConfig.from_dict(values.get("meter")), robustness=values.get("robustness", True),
-                   task=values.get("task", CLASSIFICATION), dataset_fingerprint=values.get("dataset_fingerprint"),
+                   task=values.get("task", CLASSIFICATION), estimator=values.get("estimator"),
+                   dataset_fingerprint=values.get("dataset_fingerprint"),
                    hyperparameters_source=values.get("hyperparameters_source"))
 
 
