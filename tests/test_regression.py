@@ -209,3 +209,30 @@ def test_a_csv_with_a_numeric_target_is_rated_as_regression_from_the_command_lin
     assert set(table["learning_task"]) == {"regression"} and set(table["reference_model"]) == {"Ridge Regression"}
     inference = table[table["task"] == "inference"].set_index("model")
     assert inference.loc["Ridge Regression", "r2_val"] > 0.95 and inference["r2_val_rating"].notna().all()
+
+
+@pytest.mark.parametrize("method", REGRESSORS)
+def test_sampled_regression_configurations_fit_and_are_counted(method):
+    import warnings
+
+    from sklearn.datasets import load_diabetes
+    from sklearn.exceptions import ConvergenceWarning
+    from sklearn.model_selection import ParameterSampler
+    from threadpoolctl import threadpool_limits
+
+    from mlee.runs.complexity import count_flops, count_parameters
+    from mlee.runs.methods import method_search_space
+
+    X, y = load_diabetes(return_X_y=True)
+    X, y = X[::4], y[::4]
+    space = method_search_space(method, "regression")
+    configs = list(ParameterSampler(space, n_iter=3, random_state=0))
+    for key, values in space.items():  # every listed value in some configuration
+        if isinstance(values, list):
+            configs += [{**configs[0], key: value} for value in values]
+    with warnings.catch_warnings(), threadpool_limits(1):
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        for params in configs:
+            model = make_estimator(method, params, seed=0, task="regression").fit(X, y)
+            assert is_regressor(model) and model.predict(X[:3]).shape == (3,)
+            assert count_parameters(model) > 0 and count_flops(model) > 0
