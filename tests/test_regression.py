@@ -187,3 +187,52 @@ def test_elex_offers_diabetes_and_launches_only_the_methods_that_have_a_regresso
     request = RunRequest(("iris", "diabetes"), ("Gaussian Naive Bayes", "Ridge Regression"))
     assert request.pairs == [("iris", "Gaussian Naive Bayes"), ("iris", "Ridge Regression"),
                              ("diabetes", "Ridge Regression")]
+
+
+def test_a_csv_with_a_numeric_target_is_rated_as_regression_from_the_command_line(tmp_path):
+    rng = np.random.default_rng(1)
+    frame = pd.DataFrame({"size": rng.normal(size=150), "kind": rng.choice(["a", "b"], size=150)})
+    frame["price"] = 2 * frame["size"] + frame["kind"].map({"a": 0.0, "b": 1.0}) + rng.normal(0, 0.2, 150)
+    path = tmp_path / "houses.csv"
+    frame.to_csv(path, index=False)
+    logs, results = tmp_path / "logs", tmp_path / "results"
+    env = dict(os.environ, OMP_NUM_THREADS="1")
+    done = subprocess.run([sys.executable, "evaluate_sklearn.py", "--dataset", str(path), "--target", "price",
+                           "--task", "regression", "--model", "RR", "kNN", "--hyperparameters", "default",
+                           "--output-dir", str(logs), "--monitor", "estimate", "--no-progress"],
+                          cwd=ROOT, capture_output=True, text=True, timeout=300, env=env)
+    assert done.returncode == 0, done.stderr[-3000:]
+    merged = subprocess.run([sys.executable, "merge_results.py", "--directory", str(logs), "--output-agglog-dir",
+                             str(results), "--quiet"], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert merged.returncode == 0, merged.stderr[-2000:]
+    table = rate(aggregate_runs(load_results(results)), RatingSettings.default())
+    assert set(table["learning_task"]) == {"regression"} and set(table["reference_model"]) == {"Ridge Regression"}
+    inference = table[table["task"] == "inference"].set_index("model")
+    assert inference.loc["Ridge Regression", "r2_val"] > 0.95 and inference["r2_val_rating"].notna().all()
+
+
+@pytest.mark.parametrize("method", REGRESSORS)
+def test_sampled_regression_configurations_fit_and_are_counted(method):
+    import warnings
+
+    from sklearn.datasets import load_diabetes
+    from sklearn.exceptions import ConvergenceWarning
+    from sklearn.model_selection import ParameterSampler
+    from threadpoolctl import threadpool_limits
+
+    from mlee.runs.complexity import count_flops, count_parameters
+    from mlee.runs.methods import method_search_space
+
+    X, y = load_diabetes(return_X_y=True)
+    X, y = X[::4], y[::4]
+    space = method_search_space(method, "regression")
+    configs = list(ParameterSampler(space, n_iter=3, random_state=0))
+    for key, values in space.items():  # every listed value in some configuration
+        if isinstance(values, list):
+            configs += [{**configs[0], key: value} for value in values]
+    with warnings.catch_warnings(), threadpool_limits(1):
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        for params in configs:
+            model = make_estimator(method, params, seed=0, task="regression").fit(X, y)
+            assert is_regressor(model) and model.predict(X[:3]).shape == (3,)
+            assert count_parameters(model) > 0 and count_flops(model) > 0
