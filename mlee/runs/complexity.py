@@ -58,6 +58,8 @@ from typing import Any, Callable
 import numpy as np
 import scipy.sparse as sp
 
+from mlee.backends.boosting import is_boosting_model
+
 log = logging.getLogger(__name__)
 
 
@@ -78,9 +80,8 @@ def _linear_rows(model: Any) -> tuple[int, int]:
     return coef.shape[0], coef.shape[1]
 
 
-def _is_boosting(model: Any) -> bool:
-    module = type(model).__module__
-    return module.startswith("xgboost") or module.startswith("lightgbm")
+#: the linear models: one coefficient row per class (or output) and an intercept
+_LINEAR = ("RidgeClassifier", "LogisticRegression", "SGDClassifier", "Ridge", "SGDRegressor", "LinearRegression")
 
 
 def _hgb_trees(model: Any) -> list[Any]:
@@ -95,44 +96,29 @@ def count_parameters(model: Any) -> int:
     """Number of values a fitted classifier or regressor stores to predict (see the module table)."""
     if hasattr(model, "n_parameters"):
         return int(model.n_parameters())
-    if _is_boosting(model):
+    if is_boosting_model(model):
         from mlee.backends import boosting
 
         return boosting.n_parameters(model)
     name = type(model).__name__
     if name in ("HistGradientBoostingClassifier", "HistGradientBoostingRegressor"):
         return int(sum(2 * len(t.nodes) for t in _hgb_trees(model)) + np.size(model._baseline_prediction))
-    if name == "KNeighborsRegressor":
+    if name in ("KNeighborsClassifier", "KNeighborsRegressor"):
         n, d = model._fit_X.shape
-        return int(n * d + np.size(model._y))
-    if name == "SVR":
+        return int(n * d + (np.size(model._y) if name == "KNeighborsRegressor" else n))
+    if name in ("SVC", "SVR"):
         sv = model.support_vectors_
         stored = sv.nnz if sp.issparse(sv) else sv.size
         return int(stored + model.dual_coef_.size + model.intercept_.size)
-    if name in ("RandomForestRegressor", "ExtraTreesRegressor"):
+    if name in ("RandomForestClassifier", "ExtraTreesClassifier", "RandomForestRegressor", "ExtraTreesRegressor"):
         return int(sum(2 * _tree_nodes(t) for t in model.estimators_))
-    if name == "AdaBoostRegressor":
-        return int(sum(2 * _tree_nodes(t) for t in model.estimators_) + len(model.estimators_))
-    if name in ("Ridge", "SGDRegressor", "LinearRegression"):
-        return int(np.size(model.coef_) + np.size(model.intercept_))
-    if name == "MLPRegressor":
-        return int(sum(w.size for w in model.coefs_) + sum(b.size for b in model.intercepts_))
-    if name == "KNeighborsClassifier":
-        n, d = model._fit_X.shape
-        return int(n * d + n)
-    if name == "SVC":
-        sv = model.support_vectors_
-        stored = sv.nnz if sp.issparse(sv) else sv.size
-        return int(stored + model.dual_coef_.size + model.intercept_.size)
-    if name in ("RandomForestClassifier", "ExtraTreesClassifier"):
-        return int(sum(2 * _tree_nodes(t) for t in model.estimators_))
-    if name == "AdaBoostClassifier":
+    if name in ("AdaBoostClassifier", "AdaBoostRegressor"):
         return int(sum(2 * _tree_nodes(t) for t in model.estimators_) + len(model.estimators_))
     if name == "GaussianNB":
         return int(model.class_prior_.size + model.theta_.size + model.var_.size)
-    if name in ("RidgeClassifier", "LogisticRegression", "SGDClassifier"):
+    if name in _LINEAR:
         return int(np.size(model.coef_) + np.size(model.intercept_))
-    if name == "MLPClassifier":
+    if name in ("MLPClassifier", "MLPRegressor"):
         return int(sum(w.size for w in model.coefs_) + sum(b.size for b in model.intercepts_))
     raise TypeError(f"No parameter count for {name}; add it to mlee/runs/complexity.py.")
 
@@ -155,7 +141,7 @@ def count_flops(model: Any) -> int:
     module table)."""
     if hasattr(model, "flops_per_sample"):
         return int(model.flops_per_sample())
-    if _is_boosting(model):
+    if is_boosting_model(model):
         from mlee.backends import boosting
 
         return boosting.flops_per_sample(model)
@@ -174,11 +160,6 @@ def count_flops(model: Any) -> int:
         return int(sum(_tree_depth(t) for t in model.estimators_) + len(model.estimators_) + 1)
     if name == "AdaBoostRegressor":
         return int(sum(_tree_depth(t) + 2 for t in model.estimators_))
-    if name in ("Ridge", "SGDRegressor", "LinearRegression"):
-        k, d = _linear_rows(model)
-        return int(2 * d * k)
-    if name == "MLPRegressor":
-        return int(sum(2 * w.shape[0] * w.shape[1] + w.shape[1] for w in model.coefs_))
     if name == "KNeighborsClassifier":
         n, d = model._fit_X.shape
         extra = model.n_neighbors if model.weights == "distance" else 0
@@ -196,10 +177,10 @@ def count_flops(model: Any) -> int:
     if name == "GaussianNB":
         c, d = model.theta_.shape
         return int(c * (7 * d + 4))
-    if name in ("RidgeClassifier", "LogisticRegression", "SGDClassifier"):
+    if name in _LINEAR:
         k, d = _linear_rows(model)
         return int(2 * d * k)
-    if name == "MLPClassifier":
+    if name in ("MLPClassifier", "MLPRegressor"):
         return int(sum(2 * w.shape[0] * w.shape[1] + w.shape[1] for w in model.coefs_))
     raise TypeError(f"No FLOP formula for {name}; add it to mlee/runs/complexity.py.")
 
@@ -268,7 +249,7 @@ def counters_reason(model: Any) -> str | None:
     step = _counted_step(model)
     name = type(step).__name__
     counts_itself = hasattr(step, "n_parameters") and hasattr(step, "flops_per_sample")
-    if name in COUNTED or _is_boosting(step) or counts_itself:
+    if name in COUNTED or is_boosting_model(step) or counts_itself:
         return None
     return (f"{name} has no parameter or FLOP formula in mlee.runs.complexity (and no n_parameters() / "
             f"flops_per_sample() methods): parameters and FLOPs are n.a.; the pickled size is measured")
