@@ -182,14 +182,14 @@ def test_old_and_new_merged_layouts_load_the_same(tmp_path, published):
     old, new = tmp_path / "old", tmp_path / "new"
     old.mkdir(), new.mkdir()
     for name in sorted(p.name for p in shipped.glob("infer_*.json"))[:6]:
-        infer = _raw(shipped / name)
+        compact = _raw(shipped / name)  # the current layout, as shipped
+        infer = expand_training(compact)  # the earlier layout: the whole training copy
         train_name = f"{infer['training']['directory_name']}.json"
-        for src in (name, train_name):
-            shutil.copy(shipped / src, old / src)
-        shutil.copy(shipped / train_name, new / train_name)
-        compact = {**infer, "training": compact_training(infer, infer["training"])}
         assert len(compact["training"]) < len(infer["training"]) and "requirements" not in compact["training"]
-        assert expand_training(compact) == infer  # round trip: nothing lost
+        assert compact_training(infer, infer["training"]) == compact["training"]  # round trip: nothing lost
+        for folder in (old, new):
+            shutil.copy(shipped / train_name, folder / train_name)
+        (old / name).write_bytes(jsonio.dumps(infer))  # indented, as mlee wrote it before
         (new / name).write_bytes(jsonio.dumps(compact, indent=False))
     columns = [c for c in load_results(old).columns if c != "file"]
     before, after = load_results(old), load_results(new)
