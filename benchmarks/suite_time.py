@@ -3,6 +3,8 @@
 
 python benchmarks/suite_time.py                 # bash .ci/run: the docs build, then every test on all cores
 python benchmarks/suite_time.py -- -m unit      # arguments after -- go to pytest (through .ci/run)
+python benchmarks/suite_time.py --pytest-only   # .ci/run's pytest command alone, in this interpreter (no installs,
+                                                # no docs build)
 
 Prints the wall time next to the target, the test counts of pytest's summary line, the machine's cores and its
 load average before and after (a figure taken under load says so), and the modules that took longest summed over
@@ -47,13 +49,18 @@ def module_durations(output: str) -> dict[str, float]:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--top", type=int, default=10, help="how many of the longest modules to print (default 10)")
+    parser.add_argument("--pytest-only", action="store_true",
+                        help="run .ci/run's pytest command in this interpreter, without its installs and docs build")
     parser.add_argument("pytest_args", nargs="*", help="after --: passed to pytest through .ci/run")
     args = parser.parse_args(argv)
 
     before = os.getloadavg()
     start = time.perf_counter()
-    done = subprocess.run(["bash", str(ROOT / ".ci" / "run"), "--durations=0", *args.pytest_args], cwd=ROOT,
-                          capture_output=True, text=True)
+    if args.pytest_only:
+        command = [sys.executable, "-m", "pytest", "-q", "-n", "auto", "--dist", "loadscope"]
+    else:
+        command = ["bash", str(ROOT / ".ci" / "run")]
+    done = subprocess.run([*command, "--durations=0", *args.pytest_args], cwd=ROOT, capture_output=True, text=True)
     wall = time.perf_counter() - start
     after = os.getloadavg()
     output = done.stdout + done.stderr
@@ -65,7 +72,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"tests: {summary}")
     print(f"machine: {os.cpu_count()} cores; load average (1, 5, 15 min) before "
           f"{before[0]:.2f} {before[1]:.2f} {before[2]:.2f}, after {after[0]:.2f} {after[1]:.2f} {after[2]:.2f}")
-    print(f"longest modules (summed over their tests, seconds):")
+    print("longest modules (summed over their tests, seconds):")
     for module, seconds in list(module_durations(output).items())[:args.top]:
         print(f"  {seconds:7.1f}  {module}")
     if done.returncode != 0:

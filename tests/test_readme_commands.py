@@ -41,7 +41,8 @@ REDUCED: dict[str, tuple[str, str, int]] = {
         "long-running (~1 min): 2 iterations",
         'python evaluate_hyperparams.py --dataset digits --model "Random Forest" --n-iter 2', 0),
     "python evaluate_sklearn.py --repeats 3 --output-dir logs/sklearn": (
-        "long-running (~20 s, 120 runs): one repeat", "python evaluate_sklearn.py --repeats 1 --output-dir logs/sklearn",
+        "long-running (~2-5 min on 2 cores, 159 runs; the workflow's sweep before it already ran every pair once): "
+        "iris, the three repeats", "python evaluate_sklearn.py --repeats 3 --output-dir logs/sklearn --dataset iris",
         0),
     "python evaluate_hyperparams.py --dataset study --data-home ~/scikit_learn_data --n-jobs -1": (
         "needs the network to download the study's datasets: offline it must fail cleanly (exit 1, no traceback)",
