@@ -62,6 +62,7 @@ SKIPPED: dict[str, str] = {
     "bash .ci/run tests/test_label_render.py -q": "the test suite itself",
     "source .venv/bin/activate": "activates the environment these tests already run in",
     "python -m pytest -q -k rating": "the test suite itself",
+    "python benchmarks/suite_time.py": "the test suite itself",
     "pip install": "installs packages from an index (the optional backends: bash .ci/run installs them)",
 }
 
