@@ -41,7 +41,8 @@ def _module_kind(path: pathlib.Path) -> str:
 
 def pytest_collection_modifyitems(config, items):
     """Mark every test ``browser`` (it uses the ``browser`` or ``dash_duo`` fixture, directly or through another
-    fixture, or starts its own chromium with ``make_driver``), else ``end_to_end`` or ``unit`` by its module (see the module docstring)."""
+    fixture, or starts its own chromium with ``make_driver``), else ``end_to_end`` or ``unit`` by its module (see the module docstring);
+    then move the tests marked ``early`` to the front."""
     for item in items:
         names = getattr(item, "fixturenames", ())
         try:
@@ -51,6 +52,9 @@ def pytest_collection_modifyitems(config, items):
         drives = "browser" in names or "dash_duo" in names or "make_driver(" in own
         kind = "browser" if drives else _module_kind(pathlib.Path(item.fspath))
         item.add_marker(getattr(pytest.mark, kind))
+    # the long scopes first: ``--dist loadscope`` hands scopes out in this order, so one started last would end
+    # the run alone on its worker
+    items[:] = sorted(items, key=lambda item: item.get_closest_marker("early") is None)
 
 
 def pytest_configure(config):
@@ -58,6 +62,7 @@ def pytest_configure(config):
     the markers of :data:`MARKERS`."""
     for name, meaning in MARKERS.items():
         config.addinivalue_line("markers", f"{name}: {meaning}")
+    config.addinivalue_line("markers", "early: a long test class or module, collected (and so started) first")
     config._mlee_cache = (os.environ.get("XDG_CACHE_HOME"), tempfile.mkdtemp(prefix="mlee-test-cache-"))
     os.environ["XDG_CACHE_HOME"] = config._mlee_cache[1]
     # A suite started from a background shell (``cmd &``, nohup) inherits SIGINT ignored, and so would every child a

@@ -1,6 +1,8 @@
 """Every command in the ``bash`` code blocks of the README and of every docs page runs as written, in a temporary
-clone of this working tree, in reading order: the README, then the pages in the order of mkdocs.yml's nav (so
-"The workflow" of Getting started runs first, as a new user would type it; a command written twice runs once). Commands that take minutes or need
+clone of this working tree: each page in a clone of its own, its commands in reading order (so "The workflow" of
+Getting started runs as a new user would type it; a command written twice runs once), except the pages that read
+what the workflow leaves (AFTER_WORKFLOW), which follow Getting started in its clone. The clones run side by side
+on the test workers (one test class each). Commands that take minutes or need
 the network run in a reduced variant listed in REDUCED with the reason; servers (ELEx) are started on a free
 port, their page fetched, then stopped; the commands that run the test suite itself are left out (SKIPPED).
 
@@ -39,7 +41,8 @@ REDUCED: dict[str, tuple[str, str, int]] = {
         "long-running (~1 min): 2 iterations",
         'python evaluate_hyperparams.py --dataset digits --model "Random Forest" --n-iter 2', 0),
     "python evaluate_sklearn.py --repeats 3 --output-dir logs/sklearn": (
-        "long-running (~20 s, 120 runs): one repeat", "python evaluate_sklearn.py --repeats 1 --output-dir logs/sklearn",
+        "long-running (~2-5 min on 2 cores, 159 runs; the workflow's sweep before it already ran every pair once): "
+        "iris, the three repeats", "python evaluate_sklearn.py --repeats 3 --output-dir logs/sklearn --dataset iris",
         0),
     "python evaluate_hyperparams.py --dataset study --data-home ~/scikit_learn_data --n-jobs -1": (
         "needs the network to download the study's datasets: offline it must fail cleanly (exit 1, no traceback)",
@@ -59,6 +62,7 @@ SKIPPED: dict[str, str] = {
     "bash .ci/run tests/test_label_render.py -q": "the test suite itself",
     "source .venv/bin/activate": "activates the environment these tests already run in",
     "python -m pytest -q -k rating": "the test suite itself",
+    "python benchmarks/suite_time.py": "the test suite itself",
     "pip install": "installs packages from an index (the optional backends: bash .ci/run installs them)",
 }
 
@@ -76,63 +80,89 @@ def pages() -> list[Path]:
     return [README, *ordered, *rest]
 
 
-#: a here-document's start (``cat > f <<'EOF'``): its lines up to the terminator belong to the command
-HEREDOC = re.compile(r"<<-?\s*'?(\w+)'?\s*$")
-#: a leading ``NAME=value`` (an environment variable set for the command)
-ASSIGNMENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*=")
+_HEREDOC = re.compile(r"<<-?\s*(['\"]?)(\w+)\1")
 
 
-def _block_commands(block: str) -> list[str]:
-    """The command lines of a bash block: continuation lines joined, a quote spanning lines kept in one
-    command, a here-document kept with its command; what needs a shell (a here-document, an environment
-    assignment before the command) is run by ``bash -c``."""
-    lines, out = block.replace("\\\n", " ").splitlines(), []
+def block_commands(block: str) -> list[str]:
+    """The commands of one ``bash`` block, in order: continuation lines joined, comments dropped, ``&&`` chains split
+    into their commands. A command that spans lines (a here-document, a quoted string over several lines) stays
+    one piece of shell text, lines and all."""
+    commands: list[str] = []
+    lines = block.replace("\\\n", " ").splitlines()
     while lines:
-        line = lines.pop(0)
-        heredoc = HEREDOC.search(line)
-        if heredoc:
-            body = [line]
+        text = lines.pop(0)
+        heredoc = _HEREDOC.search(text)
+        if heredoc:  # everything up to the terminator line is the command's input
             while lines:
-                body.append(lines.pop(0))
-                if body[-1].strip() == heredoc.group(1):
+                text += "\n" + lines.pop(0)
+                if text.rsplit("\n", 1)[1].strip() == heredoc.group(2):
                     break
-            out.append(shlex.join(["bash", "-c", "\n".join(body)]))
+            commands.append(text)
             continue
         while True:
             try:
-                tokens = shlex.split(line, comments=True)
+                tokens = shlex.split(text, comments=True)
                 break
-            except ValueError:  # a quote closes on a later line
+            except ValueError:  # a quotation closed on a later line
                 if not lines:
                     raise
-                line += "\n" + lines.pop(0)
-        if tokens and ASSIGNMENT.match(tokens[0]):
-            out.append(shlex.join(["bash", "-c", line]))
-        elif tokens:
-            out.append(shlex.join(tokens))
-    return out
+                text += "\n" + lines.pop(0)
+        if "\n" in text:
+            commands.append(text)
+            continue
+        while tokens:
+            cut = tokens.index("&&") if "&&" in tokens else len(tokens)
+            commands.append(shlex.join(tokens[:cut]))
+            tokens = tokens[cut + 1:]
+    return commands
+
+
+def page_commands(page: Path) -> list[str]:
+    """The commands of the ``bash`` blocks of ``page`` (see :func:`block_commands`), each once (merges each time:
+    they see a new state); :data:`CHECKPOINT` after the block of the workflow (the one that ends with ELEx)."""
+    commands: list[str] = []
+    for block in re.findall(r"```bash\n(.*?)```", page.read_text(encoding="utf-8"), flags=re.S):
+        for command in block_commands(block):
+            if command not in commands or command.startswith("python merge_results.py"):
+                commands.append(command)
+        if "python elex.py" in commands and CHECKPOINT not in commands:
+            commands.append(CHECKPOINT)
+    return commands
+
+
+#: pages whose commands read the state "The workflow" of Getting started leaves (the user's own results/: with
+#: only the shipped results, several environments fit a label's selection); they run after it, in its clone
+AFTER_WORKFLOW = ("docs/how-to/experiments.md", "docs/how-to/labels.md")
+WORKFLOW_PAGE = "docs/getting-started.md"
+
+
+def page_groups() -> list[list[Path]]:
+    """The pages of :func:`pages` grouped by the clone they run in, each group in reading order: Getting started
+    with the pages of :data:`AFTER_WORKFLOW`, every other page alone."""
+    groups: list[list[Path]] = []
+    for page in pages():
+        name = str(page.relative_to(ROOT))
+        if name in AFTER_WORKFLOW:
+            next(group for group in groups if str(group[0].relative_to(ROOT)) == WORKFLOW_PAGE).append(page)
+        else:
+            groups.append([page])
+    return groups
+
+
+def group_commands(group: list[Path]) -> list[str]:
+    """The commands of the pages of ``group`` in order; a command of an earlier page of the group runs once (merges
+    each time)."""
+    commands: list[str] = []
+    for page in group:
+        for command in page_commands(page):
+            if command not in commands or command.startswith("python merge_results.py"):
+                commands.append(command)
+    return commands
 
 
 def readme_commands() -> list[str]:
-    """Every command of the ``bash`` blocks of :func:`pages` (:func:`_block_commands`), comments dropped, ``&&``
-    chains split into their commands."""
-    commands: list[str] = []
-    for page in pages():
-        for block in re.findall(r"```bash\n(.*?)```", page.read_text(encoding="utf-8"), flags=re.S):
-            for line in _block_commands(block):
-                if line.startswith("bash -c "):  # one shell command: its && stays inside
-                    commands.append(line)
-                    continue
-                tokens = shlex.split(line)
-                while tokens:
-                    cut = tokens.index("&&") if "&&" in tokens else len(tokens)
-                    command = shlex.join(tokens[:cut])
-                    if command not in commands or command.startswith("python merge_results.py"):
-                        commands.append(command)  # a repeated command runs once (merges: each time, state changes)
-                    tokens = tokens[cut + 1:]
-            if "python elex.py" in commands and CHECKPOINT not in commands:
-                commands.append(CHECKPOINT)  # the workflow block ends with ELEx
-    return commands
+    """Every command of every page of :func:`pages`."""
+    return [command for page in pages() for command in page_commands(page)]
 
 
 def test_the_pages_are_the_readme_then_the_docs_in_nav_order():
@@ -159,11 +189,6 @@ def _clone(target: Path) -> Path:
     return target
 
 
-@pytest.fixture(scope="module")
-def clone(tmp_path_factory) -> Path:
-    return _clone(tmp_path_factory.mktemp("readme") / "mlee")
-
-
 def _argv(command: str, clone: Path) -> list[str]:
     argv = shlex.split(command)
     # only the README's own arguments are redirected from /tmp/: a checkout under /tmp (as CI's may be)
@@ -180,6 +205,27 @@ def _argv(command: str, clone: Path) -> list[str]:
             arg = str(clone.parent / arg[len("/tmp/"):])
         out.append(arg)
     return out
+
+
+def _is_shell(command: str) -> bool:
+    """Whether ``command`` needs a shell: it spans lines, sets a variable for its program, or redirects."""
+    if "\n" in command:
+        return True
+    tokens = shlex.split(command)
+    return bool(re.fullmatch(r"[A-Za-z_]\w*=.*", tokens[0])) or any(t in (">", ">>", "<", "|") for t in tokens)
+
+
+def _python_bin(clone: Path) -> Path:
+    """A folder whose ``python`` is the interpreter running these tests (for commands bash runs): its own folder
+    (a venv's ``bin``, where a venv finds its ``pyvenv.cfg``), else a folder with a link to it."""
+    own = Path(sys.executable).parent
+    if (own / "python").is_file() and (own / "python").resolve() == Path(sys.executable).resolve():
+        return own
+    folder = clone.parent / "python-bin"
+    if not folder.is_dir():
+        folder.mkdir()
+        (folder / "python").symlink_to(sys.executable)
+    return folder
 
 
 def _serve(argv: list[str], clone: Path) -> str:
@@ -220,19 +266,20 @@ def _changed_tracked(clone: Path) -> list[str]:
     return [line for line in status if not line.startswith("??")]
 
 
-@pytest.mark.parametrize("command", readme_commands())
-def test_readme_command_runs_as_written(command, clone):
+def run_as_written(command: str, clone: Path) -> None:
+    """Run ``command`` (or its :data:`REDUCED` variant) in ``clone``; it must exit as expected, print no traceback
+    and change no tracked file. :data:`CHECKPOINT`: git sees no change at all."""
     if command == CHECKPOINT:
         status = subprocess.run(["git", "status", "--porcelain"], cwd=clone, capture_output=True, text=True)
         assert status.stdout == "", f"the workflow changed or added files git sees:\n{status.stdout}"
         return
-    if any(command == skipped or command.startswith(skipped + " ") for skipped in SKIPPED):
-        pytest.skip(next(v for k, v in SKIPPED.items() if command.startswith(k)))
     reason, run, expected = {_normal(k): v for k, v in REDUCED.items()}.get(command, ("", command, 0))
-    argv = _argv(run, clone)
-    # a command run by bash finds this interpreter as "python"
-    env = dict(os.environ, MPLBACKEND="Agg", PATH=os.pathsep.join([str(Path(sys.executable).parent),
-                                                                   os.environ.get("PATH", "")]))
+    env = dict(os.environ, MPLBACKEND="Agg")
+    if _is_shell(run):  # the shell's own syntax: bash runs it, with this interpreter as ``python``
+        argv = ["bash", "-c", run]
+        env["PATH"] = f"{_python_bin(clone)}{os.pathsep}{env.get('PATH', '')}"
+    else:
+        argv = _argv(run, clone)
     if argv[1:2] == ["elex.py"]:
         printed = _serve(argv, clone)
         if command == "python elex.py":  # in the workflow, after the user's merge: shows the user's results
@@ -243,6 +290,46 @@ def test_readme_command_runs_as_written(command, clone):
         assert done.returncode == expected, f"{command}\n{reason}\n{output[-4000:]}"
         assert "Traceback" not in output, output[-4000:]
     assert _changed_tracked(clone) == [], f"{command} changed tracked files"
+
+
+def _group_tests(group: list[Path], commands: list[str]) -> type:
+    """A test class running the commands of the pages of ``group`` in order in one clone of its own.
+    pytest-xdist's ``--dist loadscope`` keeps a class on one worker but gives different classes to different
+    workers: the groups run side by side, each group's commands in sequence."""
+
+    class Page:
+        @pytest.fixture(scope="class")
+        @classmethod
+        def clone(cls, tmp_path_factory) -> Path:
+            return _clone(tmp_path_factory.mktemp("page") / "mlee")
+
+        @pytest.mark.parametrize("command", commands)
+        def test_command_runs_as_written(self, command: str, request) -> None:
+            if any(command == skipped or command.startswith(skipped + " ") for skipped in SKIPPED):
+                pytest.skip(next(v for k, v in SKIPPED.items() if command.startswith(k)))
+            run_as_written(command, request.getfixturevalue("clone"))  # a page of skipped commands clones nothing
+
+    names = [str(page.relative_to(ROOT)) for page in group]
+    Page.__name__ = Page.__qualname__ = "TestCommandsOf_" + re.sub(r"\W", "_", names[0][:-3])
+    Page.__doc__ = f"The commands of {', then '.join(names)}, in order, in one clone."
+    if names[0] == WORKFLOW_PAGE:  # the longest group: started before the rest of the suite (tests/conftest.py)
+        Page = pytest.mark.early(Page)
+    return Page
+
+
+for _group in page_groups():
+    if _commands := group_commands(_group):
+        _tests = _group_tests(_group, _commands)
+        globals()[_tests.__name__] = _tests
+
+
+def test_every_page_with_commands_runs_in_one_test_class():
+    classes = {name for name in globals() if name.startswith("TestCommandsOf_")}
+    grouped = [page for group in page_groups() for page in group]
+    assert sorted(grouped) == sorted(pages()) and len(grouped) == len(set(grouped))
+    assert len(classes) == sum(1 for group in page_groups() if group_commands(group)) > 5
+    assert all(page in next(g for g in page_groups() if str(g[0].relative_to(ROOT)) == WORKFLOW_PAGE)
+               for page in pages() if str(page.relative_to(ROOT)) in AFTER_WORKFLOW)
 
 
 def test_every_reduced_or_skipped_command_is_still_on_a_page():
