@@ -143,8 +143,10 @@ def make_copies(n_files: int, dest: Path, layout: str = "published", seed: int =
                 for phase in (t, v["validation"]):
                     _scale_energy(phase, rng.uniform(0.5, 2.0))
                     phase["duration"] *= rng.uniform(0.5, 2.0)
-                for k in ("accuracy", "f1", "precision", "recall"):
-                    v["validation"]["results"]["metrics"][k] *= rng.uniform(0.9, 1.0)
+                metrics = v["validation"]["results"]["metrics"]
+                for k in ("accuracy", "f1", "precision", "recall", "r2"):  # a regressor's: r2 (and errors)
+                    if isinstance(metrics.get(k), (int, float)):
+                        metrics[k] *= rng.uniform(0.9, 1.0)
             v["training"] = t
             if layout == "mlee":
                 v["training"] = compact_training(v, t)

@@ -129,6 +129,23 @@ def test_points_sit_in_zones_of_their_own_colour_when_only_x_and_y_count(data, s
     assert checked == len(rows)
 
 
+def test_a_view_of_many_points_names_them_only_in_the_hover(data, store):
+    from mlee.elex.figures import LABELLED_POINTS
+
+    rated = data.rated(store)
+    rows = rated[(rated["dataset"] == "credit-g") & (rated["task"] == "inference")]
+    many = pd.concat([rows.assign(model=rows["model"] + f" #{i}") for i in range(LABELLED_POINTS // len(rows) + 1)],
+                     ignore_index=True)
+    envs = sorted(rows["environment"].unique())
+    for table, labelled in ((rows, True), (many, False)):
+        fig = scatter_figure(table, "power_draw", "f1_val", "index", "inference", store["boundaries"],
+                             zone_compound(store["mode"]), envs)
+        points = [t for t in fig["data"] if t.get("customdata")]
+        assert sum(len(t["x"]) for t in points) == len(table)
+        assert all((t["mode"] == "markers+text") == labelled and bool(t["text"]) == labelled for t in points)
+        assert all(len(t["hovertext"]) == len(t["x"]) for t in points)
+
+
 def test_scatter_has_one_trace_per_environment_with_its_own_symbol(data, store):
     rated = data.rated(store)
     rows = rated[(rated["dataset"] == "credit-g") & (rated["task"] == "training")].copy()

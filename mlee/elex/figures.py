@@ -42,6 +42,9 @@ ZONE_RULE = ("Background cell: the rating a model would get from the x and y rat
 #: with ``Plotly.restyle`` (:data:`mlee.elex.callbacks.RING_JS`)
 PIN_META = "pinned"
 #: radius of the ring, in pixels (it stays the same size at any zoom)
+#: a view with more points than this shows them without their names beside them (they would overlap, and
+#: drawing thousands of texts delays the first plot); the hover still names each
+LABELLED_POINTS = 60
 PIN_RADIUS_PX = 15
 #: colour of the ring around points merged while ELEx runs (:func:`mlee.elex.live_data.mark_new`)
 NEW_RING_COLOUR = "#d6336c"
@@ -304,6 +307,7 @@ def scatter_figure(rows: pd.DataFrame, x: str, y: str, scale: str, task: str,
 
     traces: list[dict[str, Any]] = []
     shown = 0
+    labelled = int((xs.notna() & ys.notna()).sum()) <= LABELLED_POINTS
     for env in [e for e in environments if e in set(rows["environment"])]:
         mask = (rows["environment"] == env) & xs.notna() & ys.notna()
         part = rows[mask]
@@ -312,9 +316,9 @@ def scatter_figure(rows: pd.DataFrame, x: str, y: str, scale: str, task: str,
         point_colours = [RATING_COLOURS[int(c)] if c == c and c is not None else MISSING_COLOUR
                          for c in part["compound_rating"]]
         traces.append({
-            "type": "scatter", "mode": "markers+text", "name": short_environment(env),
+            "type": "scatter", "mode": "markers+text" if labelled else "markers", "name": short_environment(env),
             "x": xs[mask].tolist(), "y": ys[mask].tolist(),
-            "text": part["model_short"].astype(str).tolist(), "textposition": "top center",
+            "text": part["model_short"].astype(str).tolist() if labelled else None, "textposition": "top center",
             "textfont": {"color": colours["font"], "size": 12},
             "hovertext": [_hover(r, mx, my) for _, r in part.iterrows()], "hoverinfo": "text",
             "customdata": [[env, m] for m in part["model"].astype(str)],
