@@ -4,6 +4,7 @@ names users know never change when another machine (or configuration) is added."
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -39,7 +40,8 @@ def _as_other_machine(source: Path, target: Path, **config: object) -> None:
         data["config"].update(config)
         if "training" in data:
             data["training"]["config"].update(config)
-        (target / path.name.replace("_20", "_19")).write_text(json.dumps(data))
+        # only the year ("_2026" -> "_1926"): a seconds field "_20" would turn into "_19" and overwrite a run's file
+        (target / path.name.replace("_20", "_19", 1)).write_text(json.dumps(data))
 
 
 def test_runs_record_this_machines_id(merged):
@@ -72,7 +74,8 @@ def test_runs_recorded_without_an_identity_pool_by_their_settings(merged, tmp_pa
                 config["test_size"] = test_size
             text = json.dumps(data)
             # the second set as later runs of their own (folder names and file names a century on)
-            (folder / path.name).write_text(text if name == "a" else text.replace("_20", "_21"))
+            later = re.sub(r"_20(\d\d_\d\d_\d\d_)", r"_21\1", text)  # the years of folder names only
+            (folder / path.name).write_text(text if name == "a" else later)
     table = aggregate_runs(load_results(tmp_path))
     assert table["environment"].nunique() == 1 and table["n_runs"].tolist() == [2] * 8
     assert sorted(table.loc[table["task"] == "inference", "model"]) == [
