@@ -286,16 +286,16 @@ def rate_estimator(estimator: Any, X: Any, y: Any, *, name: str | None = None, r
                                test_size=test_size, average=average, robustness=robustness,
                                monitor_options=meter_config.to_dict(),
                                extra_config={"launched_from": "mlee.notebook.rate_estimator"})
-    meter = Meter(**meter_config.to_dict())
     context = _Context()
-    for repeat in range(repeats):
-        for run_method in (method, reference_method):
-            hp = find_hyperparameters(data.dataset, run_method, "default")
-            outcome = run_with_settings(data, run_method, run_settings, meter, repeat, hp, context)
-            if not outcome.ok:
-                where = outcome.infer_dir or outcome.train_dir
-                raise ExperimentError(f"the run of {run_method} (repeat {repeat}) failed: {outcome.error} "
-                                      f"(see {where}/error.json)")
+    with Meter(**meter_config.to_dict()) as meter:  # its sources' threads and handles end with the runs
+        for repeat in range(repeats):
+            for run_method in (method, reference_method):
+                hp = find_hyperparameters(data.dataset, run_method, "default")
+                outcome = run_with_settings(data, run_method, run_settings, meter, repeat, hp, context)
+                if not outcome.ok:
+                    where = outcome.infer_dir or outcome.train_dir
+                    raise ExperimentError(f"the run of {run_method} (repeat {repeat}) failed: {outcome.error} "
+                                          f"(see {where}/error.json)")
     merge_directory(logs, results, progress=False)
     rating = (settings or RatingSettings.default())
     rating = rating.replace(references={**dict(rating.references), data.dataset: reference_method})

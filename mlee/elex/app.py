@@ -18,7 +18,7 @@ from mlee.extras import require
 require("elex", "dash")
 from dash import Dash
 
-from mlee.elex.callbacks import first_view, register_callbacks
+from mlee.elex.callbacks import asked_view, first_view, register_callbacks
 from mlee.elex.data import ExplorerData
 from mlee.elex.live_data import LiveData
 from mlee.elex.plotly_bundle import assets_ignore
@@ -26,7 +26,7 @@ from mlee.elex.run_manager import RunOptions
 from mlee.elex.runs_callbacks import attach_runs
 from mlee.elex.layout import FIRST_THEME, fill, page
 from mlee.elex.request_guard import InvalidRequest, install as install_request_guard
-from mlee.elex.state import View, axes_for_task, default_settings_store, parse_view
+from mlee.elex.state import View, axes_for_task, default_settings_store
 from mlee.elex.uploads import MAX_UPLOAD_BYTES
 
 log = logging.getLogger(__name__)
@@ -54,7 +54,7 @@ def visited_view(data: ExplorerData, default: View) -> View:
     if not has_request_context() or not request.referrer:
         return default
     try:
-        return parse_view(urlsplit(request.referrer).query, data.dataset_keys(), default)
+        return asked_view(data, urlsplit(request.referrer).query, default)
     except InvalidRequest:
         return default
 

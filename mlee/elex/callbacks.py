@@ -156,6 +156,13 @@ def _control_title(scoped_key: str) -> str:
     return scoped_title(scoped_key) + (" (not rated: no weight or boundaries)" if unrated else "")
 
 
+def asked_view(data: ExplorerData, search: str | None, default: View) -> View:
+    """The view a page address's query (``?dataset=...``) asks for, with the quality axes of its dataset's
+    learning task; ``default`` for what the query leaves out or names wrongly (:func:`parse_view`)."""
+    wanted = parse_view(search, data.dataset_keys(), default)
+    return axes_for_task(wanted, data.learning_task_of(wanted.dataset))
+
+
 #: the components and properties :func:`view_figures` fills, in its order
 FIGURE_OUTPUTS: tuple[tuple[str, str], ...] = (
     ("scatter", "figure"), ("bars", "figure"), ("scatter-legend", "children"), ("energy-note", "children"))
@@ -215,8 +222,7 @@ def register_callbacks(app: Dash, data: LiveData, default_view: View, default_st
             if wanted != current:
                 return no_update, no_update, wanted.x, wanted.y, no_update, no_update
         if ctx.triggered_id in (None, "url"):
-            wanted = parse_view(search, data.dataset_keys(), default_view)  # reloads may add datasets
-            wanted = axes_for_task(wanted, data.learning_task_of(wanted.dataset))
+            wanted = asked_view(data, search, default_view)  # reloads may add datasets
             # unknown parameters or values leave the address bar: it shows the view the page shows
             canonical = wanted.query() if search and search != wanted.query() else no_update
             if wanted == current:
