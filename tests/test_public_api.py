@@ -59,3 +59,12 @@ def test_every_public_example_runs_as_written(name, tmp_path, monkeypatch):
     for test in tests:
         runner.run(test)
     assert runner.failures == 0, f"{runner.failures} example line(s) of mlee.{name} failed (see the output above)"
+
+
+def test_a_rating_function_is_itself_after_its_module_was_imported_directly():
+    # importing mlee.rating.summarise binds that submodule to the package's name of its function
+    code = ("from mlee.rating.summarise import summarise as function\n"
+            "from mlee.rating import summarise\n"
+            "print(summarise is function)\n")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True)
+    assert done.stdout.strip() == "True"

@@ -10,6 +10,8 @@ The names are imported when first used, so a command that only parses its flags 
 """
 
 import importlib
+import sys
+import types
 from typing import Any
 
 #: public name -> the module that defines it
@@ -41,10 +43,22 @@ def __getattr__(name: str) -> Any:
     if module is None:
         raise AttributeError(f"module 'mlee.rating' has no attribute {name!r}")
     loaded = importlib.import_module(module)
-    # every name of that module at once: importing mlee.rating.summarise binds the submodule to the package's
-    # name "summarise", which the function of that name must replace
-    globals().update({n: getattr(loaded, n) for n, m in _WHERE.items() if m == module})
+    globals().update({n: getattr(loaded, n) for n, m in _WHERE.items() if m == module})  # every name at once
     return globals()[name]
+
+
+class _Package(types.ModuleType):
+    """This package, keeping a public function's name for the function: importing ``mlee.rating.summarise``
+    (directly, e.g. ``from mlee.rating.summarise import summarise``) binds the submodule to the package's name
+    ``summarise``, which would hide the function of that name from ``from mlee.rating import summarise``."""
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if isinstance(value, types.ModuleType) and _WHERE.get(name) == value.__name__:
+            value = getattr(value, name)
+        super().__setattr__(name, value)
+
+
+sys.modules[__name__].__class__ = _Package
 
 
 def __dir__() -> list[str]:
